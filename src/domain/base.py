@@ -1,0 +1,60 @@
+"""The aggregate base: every event records who acted, when, and in which request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+from dateutil.relativedelta import relativedelta
+from eventsourcing.domain import Aggregate
+
+from domain.actors import Actor
+
+UNDELETE_PERIOD = timedelta(days=30)
+INACTIVITY_PERIOD = relativedelta(months=6)
+ONE_TIME_PASSWORD_LIFETIME = timedelta(days=14)
+CHALLENGE_LIFETIME = timedelta(minutes=10)
+EXCEPTIONAL_ACCESS_LIFETIME = timedelta(days=30)
+MAX_FAILED_LOG_INS = 5
+MAX_FAILED_CHALLENGES = 3
+
+T = TypeVar("T", bound="SemaAggregate")
+
+
+def check_aware(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("times must be timezone-aware")
+    return at
+
+
+class SemaAggregate(Aggregate):
+    class Event(Aggregate.Event):
+        actor_id: str
+        actor_role: str
+        request_id: str | None
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @classmethod
+    def _new(cls: type[T], event_class: type[Any], id: UUID, by: Actor, at: datetime, **fields: Any) -> T:
+        return cls._create(
+            event_class,
+            id=id,
+            timestamp=check_aware(at),
+            actor_id=by.id,
+            actor_role=str(by.role),
+            request_id=by.request_id,
+            **fields,
+        )
+
+    def _record(self, event_class: type[Any], by: Actor, at: datetime, **fields: Any) -> None:
+        self.trigger_event(
+            event_class,
+            timestamp=check_aware(at),
+            actor_id=by.id,
+            actor_role=str(by.role),
+            request_id=by.request_id,
+            **fields,
+        )

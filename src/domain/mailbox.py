@@ -1,0 +1,142 @@
+"""The Mailbox aggregate: personal and group mailboxes of mailbox organisations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.base import INACTIVITY_PERIOD, SemaAggregate
+from domain.errors import AlreadySo, InvalidValue, RuleViolated
+from domain.grants import GrantingAggregate
+
+PERMISSIONS = ("read", "write", "mail")
+
+
+class MailboxKind:
+    PERSONAL = "personal"
+    GROUP = "group"
+
+
+class Mailbox(GrantingAggregate):
+    grant_kind = "mailbox_access"
+
+    class Created(SemaAggregate.Created):
+        organisation_id: UUID
+        owner_id: UUID
+
+    class GroupMailboxCreated(SemaAggregate.Created):
+        organisation_id: UUID
+        name: str
+        address: str
+
+    def __init__(self, *, organisation_id: UUID, owner_id: UUID | None = None, name: str | None = None, address: str | None = None) -> None:
+        self.grants = {}
+        self.organisation_id = organisation_id
+        self.owner_id = owner_id
+        self.kind = MailboxKind.PERSONAL if owner_id is not None else MailboxKind.GROUP
+        self.name = name
+        self.address = address
+        self.permissions: dict[str, list[str]] = {}
+        self.last_used_at: datetime = self.created_on
+        self.alerted_for_quiet_since: datetime | None = None
+        self.purged = False
+
+    @classmethod
+    def create_personal(cls, *, id: UUID, organisation_id: UUID, owner_id: UUID, by: Actor, at: datetime) -> Mailbox:
+        return cls._new(cls.Created, id, by, at, organisation_id=organisation_id, owner_id=owner_id)
+
+    @classmethod
+    def create_group(cls, *, id: UUID, organisation_id: UUID, name: str, address: str, by: Actor, at: datetime) -> Mailbox:
+        name = name.strip()
+        if not name:
+            raise InvalidValue("name", "must not be empty")
+        return cls._new(cls.GroupMailboxCreated, id, by, at, organisation_id=organisation_id, name=name, address=address)
+
+    class Used(SemaAggregate.Event):
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.last_used_at = self.timestamp
+
+    class InactivityAlertSent(SemaAggregate.Event):
+        quiet_since: datetime
+
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.alerted_for_quiet_since = self.quiet_since
+
+    class PermissionGranted(SemaAggregate.Event):
+        user_id: UUID
+        permission: str
+
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.permissions.setdefault(str(self.user_id), []).append(self.permission)
+
+    class PermissionRevoked(SemaAggregate.Event):
+        user_id: UUID
+        permission: str
+
+        def apply(self, mailbox: Mailbox) -> None:
+            held = mailbox.permissions[str(self.user_id)]
+            held.remove(self.permission)
+            if not held:
+                del mailbox.permissions[str(self.user_id)]
+
+    class Purged(SemaAggregate.Event):
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.purged = True
+            mailbox.permissions = {}
+
+    def _require_present(self) -> None:
+        if self.purged:
+            raise RuleViolated("the mailbox has been purged")
+
+    def record_use(self, by: Actor, at: datetime) -> None:
+        self._require_present()
+        if at < self.last_used_at:
+            raise RuleViolated("mailbox use cannot be recorded earlier than the last use")
+        self._record(self.Used, by, at)
+
+    def inactivity_alert_due(self, at: datetime) -> bool:
+        """Six months without use, and no alert yet for this quiet period."""
+        return (
+            not self.purged
+            and at >= self.last_used_at + INACTIVITY_PERIOD
+            and self.alerted_for_quiet_since != self.last_used_at
+        )
+
+    def send_inactivity_alert(self, by: Actor, at: datetime) -> None:
+        if self.alerted_for_quiet_since == self.last_used_at:
+            raise AlreadySo("the administrators were already alerted for this quiet period")
+        if not self.inactivity_alert_due(at):
+            raise RuleViolated("the mailbox has been used in the last six months")
+        self._record(self.InactivityAlertSent, by, at, quiet_since=self.last_used_at)
+
+    def grant_permission(self, user_id: UUID, permission: str, by: Actor, at: datetime) -> None:
+        self._require_group()
+        check_permission(permission)
+        if permission in self.permissions.get(str(user_id), []):
+            raise AlreadySo(f"the user already holds {permission} on this group mailbox")
+        self._record(self.PermissionGranted, by, at, user_id=user_id, permission=permission)
+
+    def revoke_permission(self, user_id: UUID, permission: str, by: Actor, at: datetime) -> None:
+        self._require_group()
+        check_permission(permission)
+        if permission not in self.permissions.get(str(user_id), []):
+            raise AlreadySo(f"the user does not hold {permission} on this group mailbox")
+        self._record(self.PermissionRevoked, by, at, user_id=user_id, permission=permission)
+
+    def purge(self, by: Actor, at: datetime) -> None:
+        if self.purged:
+            raise AlreadySo("the mailbox has already been purged")
+        self._record(self.Purged, by, at)
+
+    def _require_group(self) -> None:
+        self._require_present()
+        if self.kind != MailboxKind.GROUP:
+            raise RuleViolated("permissions are held on group mailboxes only")
+
+
+def check_permission(permission: str) -> str:
+    if permission not in PERMISSIONS:
+        raise InvalidValue("permission", f"must be one of {', '.join(PERMISSIONS)}")
+    return permission

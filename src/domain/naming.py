@@ -1,0 +1,107 @@
+"""Address and username rules of the product, as pure functions.
+
+Names fold to lower-case ASCII (accents removed by ``anyascii``, apostrophes
+dropped, any other run of separators becomes ``-``). Clashes are resolved by
+the caller with the lowest free number, via :func:`numbered`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from anyascii import anyascii
+from email_validator import EmailNotValidError, validate_email
+
+from domain.errors import InvalidValue
+
+ORGANISATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
+_APOSTROPHES = re.compile(r"['\u2019\u2018`\u02bc]")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def fold(name: str) -> str:
+    """``"Zoë O'Brien"`` → ``"zoe-obrien"``; stable: ``fold(fold(x)) == fold(x)``."""
+    ascii_name = anyascii(name).lower()
+    ascii_name = _APOSTROPHES.sub("", ascii_name)
+    return _SEPARATORS.sub("-", ascii_name).strip("-")
+
+
+def folded_name_part(field: str, value: str) -> str:
+    folded = fold(value)
+    if not folded:
+        raise InvalidValue(field, "must contain at least one letter or digit")
+    return folded
+
+
+def normalise_address(address: str) -> str:
+    return address.strip().lower()
+
+
+def check_email(field: str, address: str) -> str:
+    """A syntactically valid address, normalised; deliverability is not checked."""
+    try:
+        validated = validate_email(address.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidValue(field, str(error)) from None
+    return normalise_address(validated.normalized)
+
+
+def check_organisation_code(code: str) -> str:
+    if not ORGANISATION_CODE.match(code):
+        raise InvalidValue(
+            "code",
+            "must be 1-50 lower-case letters, digits and hyphens, not starting or ending with a hyphen",
+        )
+    return code
+
+
+def check_domain(field: str, domain: str) -> str:
+    domain = domain.strip().lower()
+    if not _DOMAIN.match(domain):
+        raise InvalidValue(field, f"{domain!r} is not a valid mail domain")
+    return domain
+
+
+def in_domains(address: str, domains: Iterable[str]) -> bool:
+    domain = address.rsplit("@", 1)[1]
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def numbered(base: str) -> Iterator[str]:
+    """``base``, ``base2``, ``base3``, … — the lowest free number wins a clash."""
+    yield base
+    n = 2
+    while True:
+        yield f"{base}{n}"
+        n += 1
+
+
+def new_style_local_part(first_name: str, last_name: str) -> str:
+    return f"{folded_name_part('first_name', first_name)}.{folded_name_part('last_name', last_name)}"
+
+
+def new_style_address(local_part: str, organisation_code: str, service_domain: str) -> str:
+    return f"{local_part}@{organisation_code}.{service_domain}"
+
+
+def relay_address(original_address: str, service_domain: str) -> str:
+    """smtp/gsc users: ``jane.doe@police.gov.uk`` → ``jane.doe@police.gov.uk.cjsm.net``."""
+    return f"{normalise_address(original_address)}.{service_domain}"
+
+
+def old_style_address(first_name: str, last_name: str, organisation_code: str, service_domain: str) -> str:
+    """Pre-change mailbox addresses: ``peterpan-org@cjsm.net``; only for imported users."""
+    first = folded_name_part("first_name", first_name).replace("-", "")
+    last = folded_name_part("last_name", last_name).replace("-", "")
+    return f"{first}{last}-{organisation_code}@{service_domain}"
+
+
+def is_old_style_address(address: str, organisation_code: str, service_domain: str) -> bool:
+    local, _, domain = normalise_address(address).partition("@")
+    return domain == service_domain and local.endswith(f"-{organisation_code}") and len(local) > len(organisation_code) + 1
+
+
+def username_base(first_name: str, last_name: str) -> str:
+    return new_style_local_part(first_name, last_name)

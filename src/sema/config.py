@@ -1,0 +1,73 @@
+"""Configuration from ``SEMA_*`` environment variables (the CLI's flags set the same fields)."""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sema.credentials import Argon2Parameters
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEMA_", extra="ignore")
+
+    data_dir: Path = Path("sema-data")
+    database_url: str | None = Field(None, description="sqlite:///path or postgresql://…; default: SQLite in data_dir")
+    secret_key: str | None = Field(None, description="base64 of >= 32 random bytes; default: a key file in data_dir")
+    service_domain: str = "cjsm.net"
+
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 4
+
+    max_failed_log_ins: int = 5
+    max_failed_challenges: int = 3
+    one_time_password_days: int = 14
+    challenge_minutes: int = 10
+    challenge_letters: int = 3
+    passed_challenge_valid_minutes: int = 30
+    exceptional_access_days: int = 30
+    sqlite_lock_timeout_s: float = 30.0
+
+    @property
+    def argon2(self) -> Argon2Parameters:
+        return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism)
+
+    @property
+    def one_time_password_lifetime(self) -> timedelta:
+        return timedelta(days=self.one_time_password_days)
+
+    @property
+    def challenge_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.challenge_minutes)
+
+    @property
+    def passed_challenge_validity(self) -> timedelta:
+        return timedelta(minutes=self.passed_challenge_valid_minutes)
+
+    @property
+    def exceptional_access_lifetime(self) -> timedelta:
+        return timedelta(days=self.exceptional_access_days)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'sema.db').resolve()}"
+
+    def resolved_secret_key(self) -> bytes:
+        """The configured key, or a key file created once in the data directory."""
+        if self.secret_key:
+            return base64.urlsafe_b64decode(self.secret_key + "=" * (-len(self.secret_key) % 4))
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        return base64.urlsafe_b64decode(path.read_text().strip())

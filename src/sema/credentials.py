@@ -1,0 +1,215 @@
+"""Credential material, kept out of the event stream.
+
+Auditors receive the whole event stream, so password hashes, one-time-password
+digests and security answers live here instead: one row per (subject, kind) in
+``sema_credentials``, written in the same database transaction as the events
+of the command that changes them (see docs/adr/0003).
+
+- User-chosen passwords: argon2id (slow on purpose; they may be guessable).
+- One-time passwords: HMAC-SHA256 under a server key. They are random with
+  ~60 bits of entropy, so a fast keyed hash is enough, and a bulk add of 500
+  users stays well under a second.
+- Security answers: AES-GCM under a server key, because single letters must be
+  checked; the subject id is the associated data, so rows cannot be swapped.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from hashlib import sha256
+from uuid import UUID
+
+from anyascii import anyascii
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from domain.errors import InvalidValue
+
+metadata = MetaData()
+
+credentials_table = Table(
+    "sema_credentials",
+    metadata,
+    Column("subject_id", String(36), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("secret", LargeBinary, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+PASSWORD = "password"
+ONE_TIME_PASSWORD = "otp"
+SECURITY_ANSWERS = "answers"
+
+# No 0/O, 1/l/I: one-time passwords are read off paper letters.
+OTP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+OTP_GROUPS, OTP_GROUP_LENGTH = 3, 4  # 12 characters, 60 bits
+MIN_PASSWORD_LENGTH = 10
+MIN_ANSWER_LETTERS = 3
+
+
+class SecretSource:
+    """Randomness for generated secrets and challenge positions; tests may seed it."""
+
+    def __init__(self, rng: secrets.SystemRandom | None = None) -> None:
+        self.rng = rng or secrets.SystemRandom()
+
+    def one_time_password(self) -> str:
+        chars = [self.rng.choice(OTP_ALPHABET) for _ in range(OTP_GROUPS * OTP_GROUP_LENGTH)]
+        return "-".join("".join(chars[i : i + OTP_GROUP_LENGTH]) for i in range(0, len(chars), OTP_GROUP_LENGTH))
+
+
+def normalise_answer(answer: str) -> str:
+    """Letters and digits only, upper-case ASCII: what a person spells out on the phone."""
+    return "".join(c for c in anyascii(answer).upper() if c.isalnum())
+
+
+def check_new_password(field: str, password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValue(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if username.lower() in password.lower():
+        raise InvalidValue(field, "must not contain the username")
+    if len(set(password)) < 4:
+        raise InvalidValue(field, "is too simple")
+
+
+def check_answers(answers: dict[str, str]) -> dict[str, str]:
+    normalised = {}
+    for question, answer in answers.items():
+        value = normalise_answer(answer)
+        if len(value) < MIN_ANSWER_LETTERS:
+            raise InvalidValue(f"security_answers.{question}", f"must have at least {MIN_ANSWER_LETTERS} letters or digits")
+        normalised[question] = value
+    return normalised
+
+
+@dataclass(frozen=True)
+class Argon2Parameters:
+    time_cost: int = 3
+    memory_cost: int = 65536
+    parallelism: int = 4
+
+
+class CredentialStore:
+    def __init__(self, secret_key: bytes, argon2: Argon2Parameters = Argon2Parameters()) -> None:
+        if len(secret_key) < 32:
+            raise ValueError("the secret key must be at least 32 bytes")
+        self._otp_key = _derive(secret_key, b"sema one-time passwords")
+        self._answers = AESGCM(_derive(secret_key, b"sema security answers"))
+        self._hasher = PasswordHasher(
+            time_cost=argon2.time_cost, memory_cost=argon2.memory_cost, parallelism=argon2.parallelism
+        )
+
+    # writing (inside the command's transaction)
+
+    def set_password(self, session: Session, subject_id: UUID, password: str, at: datetime) -> None:
+        self._put(session, subject_id, PASSWORD, self._hasher.hash(password).encode(), at)
+        self._delete(session, subject_id, ONE_TIME_PASSWORD)
+
+    def one_time_password_row(self, subject_id: UUID, otp: str, at: datetime) -> dict[str, object]:
+        return {"subject_id": str(subject_id), "kind": ONE_TIME_PASSWORD, "secret": self._otp_digest(otp), "updated_at": at}
+
+    def set_one_time_passwords(self, session: Session, rows: list[dict[str, object]]) -> None:
+        """A new one-time password replaces the old password: it stops working."""
+        if not rows:
+            return
+        ids = [r["subject_id"] for r in rows]
+        session.execute(delete(credentials_table).where(credentials_table.c.subject_id.in_(ids), credentials_table.c.kind.in_([PASSWORD, ONE_TIME_PASSWORD])))
+        session.execute(credentials_table.insert(), rows)
+
+    def set_answers(self, session: Session, subject_id: UUID, answers: dict[str, str], at: datetime) -> None:
+        nonce = os.urandom(12)
+        plain = json.dumps(check_answers(answers), sort_keys=True).encode()
+        self._put(session, subject_id, SECURITY_ANSWERS, nonce + self._answers.encrypt(nonce, plain, str(subject_id).encode()), at)
+
+    def clear_answers(self, session: Session, subject_id: UUID) -> None:
+        self._delete(session, subject_id, SECURITY_ANSWERS)
+
+    def forget(self, session: Session, subject_id: UUID) -> None:
+        session.execute(delete(credentials_table).where(credentials_table.c.subject_id == str(subject_id)))
+
+    # checking
+
+    def verify_password(self, session: Session, subject_id: UUID, password: str) -> str | None:
+        """Which credential matched: ``"password"``, ``"otp"`` or ``None``."""
+        rows = dict(
+            session.execute(
+                select(credentials_table.c.kind, credentials_table.c.secret).where(credentials_table.c.subject_id == str(subject_id))
+            ).all()
+        )
+        if PASSWORD in rows:
+            try:
+                if self._hasher.verify(bytes(rows[PASSWORD]).decode(), password):
+                    return PASSWORD
+            except (VerificationError, InvalidHashError):
+                pass
+        if ONE_TIME_PASSWORD in rows and hmac.compare_digest(bytes(rows[ONE_TIME_PASSWORD]), self._otp_digest(password)):
+            return ONE_TIME_PASSWORD
+        return None
+
+    def burn_time_as_if_verifying(self) -> None:
+        """Unknown usernames cost as much as wrong passwords, so timing leaks nothing."""
+        try:
+            self._hasher.verify(self._dummy_hash, "not the password")
+        except VerificationError:
+            pass
+
+    @property
+    def _dummy_hash(self) -> str:
+        try:
+            return self.__dummy_hash
+        except AttributeError:
+            self.__dummy_hash: str = self._hasher.hash(secrets.token_hex(16))
+            return self.__dummy_hash
+
+    def answer_lengths(self, session: Session, subject_id: UUID) -> dict[str, int]:
+        return {q: len(a) for q, a in self._read_answers(session, subject_id).items()}
+
+    def letters_match(self, session: Session, subject_id: UUID, positions: list[tuple[str, int]], letters: list[str]) -> bool:
+        answers = self._read_answers(session, subject_id)
+        if len(letters) != len(positions):
+            return False
+        expected = "".join(answers[q][p - 1] for q, p in positions)
+        given = "".join(normalise_answer(letter)[:1] or "?" for letter in letters)
+        return hmac.compare_digest(expected.encode(), given.encode())
+
+    def _read_answers(self, session: Session, subject_id: UUID) -> dict[str, str]:
+        blob = session.execute(
+            select(credentials_table.c.secret).where(
+                credentials_table.c.subject_id == str(subject_id), credentials_table.c.kind == SECURITY_ANSWERS
+            )
+        ).scalar_one_or_none()
+        if blob is None:
+            return {}
+        blob = bytes(blob)
+        return json.loads(self._answers.decrypt(blob[:12], blob[12:], str(subject_id).encode()))
+
+    def _otp_digest(self, otp: str) -> bytes:
+        canonical = otp.replace("-", "").replace(" ", "").upper()
+        return hmac.new(self._otp_key, canonical.encode(), sha256).digest()
+
+    def _put(self, session: Session, subject_id: UUID, kind: str, secret: bytes, at: datetime) -> None:
+        values = {"subject_id": str(subject_id), "kind": kind, "secret": secret, "updated_at": at}
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(credentials_table).values(**values)
+        session.execute(statement.on_conflict_do_update(index_elements=["subject_id", "kind"], set_={"secret": secret, "updated_at": at}))
+
+    def _delete(self, session: Session, subject_id: UUID, kind: str) -> None:
+        session.execute(
+            delete(credentials_table).where(credentials_table.c.subject_id == str(subject_id), credentials_table.c.kind == kind)
+        )
+
+
+def _derive(key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(key)
