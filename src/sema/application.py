@@ -151,6 +151,7 @@ class SemaApplication(Application):
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
         self.inline_processors: list[InlineProcessor] = []
+        self.projections: Any = None  # set by the composition root (sema.bootstrap)
 
     # ------------------------------------------------------------ plumbing
 
@@ -662,7 +663,7 @@ class SemaApplication(Application):
         def work(session: Session) -> None:
             user = self.get_user(user_id)
             user.expire_one_time_password(actor, at)
-            self.credentials._delete(session, user.id, ONE_TIME_PASSWORD)
+            self.credentials.forget_one_time_password(session, user.id)
             self._save(session, user)
 
         self._command(work)

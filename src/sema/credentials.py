@@ -136,6 +136,9 @@ class CredentialStore:
     def clear_answers(self, session: Session, subject_id: UUID) -> None:
         self._delete(session, subject_id, SECURITY_ANSWERS)
 
+    def forget_one_time_password(self, session: Session, subject_id: UUID) -> None:
+        self._delete(session, subject_id, ONE_TIME_PASSWORD)
+
     def forget(self, session: Session, subject_id: UUID) -> None:
         session.execute(delete(credentials_table).where(credentials_table.c.subject_id == str(subject_id)))
 

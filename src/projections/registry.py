@@ -1,0 +1,9 @@
+"""Every read model of the service, in one list (the composition root uses it)."""
+
+from __future__ import annotations
+
+from projections.framework import ReadModel
+
+
+def all_read_models() -> list[ReadModel]:
+    return []

@@ -1,0 +1,37 @@
+"""Time comes from a clock object: the system's in production, a settable one in tests."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class SettableClock:
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the clock's time must be timezone-aware")
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, to: datetime) -> None:
+        with self._lock:
+            self._now = to
+
+    def advance(self, by: timedelta) -> datetime:
+        with self._lock:
+            self._now += by
+            return self._now
