@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import Notification, Recording
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, select, text
 from sqlalchemy.orm import Session
 
@@ -38,10 +38,12 @@ Handler = Callable[[Any, Session, Any, int], None]
 
 @dataclass(frozen=True)
 class Position:
-    """An event with its place in the application sequence."""
+    """An event with its place in the application sequence, and the stored
+    record it was read from (topic and serialised state, as in the event table)."""
 
     notification_id: int
     event: DomainEventProtocol[Any]
+    notification: Notification
 
 
 class ReadModel:
@@ -171,7 +173,7 @@ class EventSource:
             )
             if not notifications:
                 return
-            yield [Position(n.id, to_domain_event(n)) for n in notifications]
+            yield [Position(n.id, to_domain_event(n), n) for n in notifications]
             after = notifications[-1].id
             if len(notifications) < batch_size:
                 return
@@ -205,7 +207,7 @@ class Projections:
         """Called inside the command's transaction: the command's effect is visible to the next query."""
         if not recordings:
             return
-        new = [Position(r.notification.id, r.domain_event) for r in recordings]
+        new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
         first = new[0].notification_id
         for model in self.read_models:
             tracked = model.position(session)
