@@ -207,6 +207,11 @@ class SemaApplication(Application):
         if not actor.is_service_administrator:
             raise PermissionDenied("only a service administrator may do this")
 
+    def _require_administrator(self, actor: Actor) -> None:
+        self._require_change(actor)
+        if not actor.is_administrator:
+            raise PermissionDenied("only an administrator may do this")
+
     def _require_administers(self, actor: Actor, organisation_id: UUID, not_found: NotFound) -> None:
         """Organisation administrators act on their own organisation only; anything
         else of theirs looks as if it did not exist (no existence leak)."""
@@ -219,17 +224,13 @@ class SemaApplication(Application):
             raise not_found
 
     def _administered_user(self, actor: Actor, user_id: UUID) -> User:
-        self._require_change(actor)
-        if not actor.is_administrator:
-            raise PermissionDenied("only an administrator may do this")
+        self._require_administrator(actor)
         user = self.get_user(user_id)
         self._require_administers(actor, user.organisation_id, UserNotFound(user_id))
         return user
 
     def _administered_organisation(self, actor: Actor, organisation_id: UUID) -> Organisation:
-        self._require_change(actor)
-        if not actor.is_administrator:
-            raise PermissionDenied("only an administrator may do this")
+        self._require_administrator(actor)
         self._require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
         return self.get_organisation(organisation_id)
 
@@ -533,6 +534,7 @@ class SemaApplication(Application):
         if not user_ids:
             raise InvalidValue("user_ids", "select at least one user")
         change = STATUS_ACTIONS[action]
+        self._require_administrator(actor)
 
         def work(session: Session) -> list[Outcome]:
             outcomes, changed = [], []
@@ -562,6 +564,7 @@ class SemaApplication(Application):
             raise InvalidValue("user_ids", "select at least one user")
         if not details:
             raise InvalidValue("details", "give at least one detail to set")
+        self._require_administrator(actor)
 
         def work(session: Session) -> list[Outcome]:
             outcomes, changed = [], []
@@ -947,9 +950,7 @@ class SemaApplication(Application):
         return new_style_address(local, organisation.code, self.settings.service_domain)
 
     def _administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
-        self._require_change(actor)
-        if not actor.is_administrator:
-            raise PermissionDenied("only an administrator may do this")
+        self._require_administrator(actor)
         mailbox = self.get_mailbox(mailbox_id)
         self._require_administers(actor, mailbox.organisation_id, MailboxNotFound(mailbox_id))
         return mailbox
@@ -1021,9 +1022,7 @@ class SemaApplication(Application):
             raise UserNotFound(user_id)
 
     def _administered_list(self, actor: Actor, list_id: UUID) -> DistributionList:
-        self._require_change(actor)
-        if not actor.is_administrator:
-            raise PermissionDenied("only an administrator may do this")
+        self._require_administrator(actor)
         dl = self.get_list(list_id)
         self._require_administers(actor, dl.organisation_id, DistributionListNotFound(list_id))
         return dl
