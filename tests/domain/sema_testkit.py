@@ -1,0 +1,98 @@
+"""Builders shared by the domain-core tests: real applications on real stores.
+
+Hypothesis examples and spawned processes cannot use pytest's function-scoped
+fixtures, so they build their applications with these plain functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from uuid import UUID
+
+from domain.actors import Actor, Role
+from sema.application import CreatedUser, NewUser, SemaApplication
+from sema.bootstrap import build_application
+from sema.config import Settings
+
+KEY = base64.urlsafe_b64encode(b"sema domain tests: not a real key!!!").decode()
+START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+SERVICE_ADMIN = Actor(id="service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
+AUDITOR = Actor(id="auditor-under-test", role=Role.AUDITOR)
+PASSWORD = "a long enough password 42"
+ANSWERS = {"mothers_maiden_name": "Quetzal", "first_school": "Hill Primary", "place_of_birth": "Ulaanbaatar"}
+
+
+def settings_for(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "secret_key": KEY,
+        # Cheap argon2: these tests are about the domain, not the hash's cost.
+        "argon2_time_cost": 1,
+        "argon2_memory_cost": 8,
+        "argon2_parallelism": 1,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def open_app(database_url: str, data_dir: Path, **overrides: object) -> SemaApplication:
+    return build_application(settings_for(database_url, data_dir, **overrides))
+
+
+def close_app(app: SemaApplication) -> None:
+    app.close()
+    app.engine.dispose()
+
+
+class ScratchSqlite:
+    """A fresh SQLite file in its own directory, removed afterwards: one per hypothesis example."""
+
+    def __init__(self, **overrides: object) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="sema-domain-"))
+        self.url = f"sqlite:///{self.directory / 'sema.db'}"
+        self.app = open_app(self.url, self.directory, **overrides)
+
+    def close(self) -> None:
+        close_app(self.app)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Organisation:
+    id: UUID
+    code: str
+    admin: Actor
+    admin_user: CreatedUser
+
+
+def organisation_with_admin(app: SemaApplication, at: datetime, code: str = "org", account_type: str = "mailbox", domains: tuple[str, ...] = ()) -> Organisation:
+    """A registered organisation with one appointed administrator, as that administrator acts."""
+    organisation_id = app.register_organisation(SERVICE_ADMIN, at, name=f"Organisation {code}", code=code, account_type=account_type, domains=domains)
+    first_row = NewUser("Ada", "Admin", original_address=f"ada.admin@{domains[0]}" if domains else None)
+    (admin_user,) = app.add_users(SERVICE_ADMIN, at, organisation_id, [first_row])
+    app.appoint_administrator(SERVICE_ADMIN, at, organisation_id, admin_user.user_id)
+    admin = Actor(id=str(admin_user.user_id), role=Role.ORGANISATION_ADMINISTRATOR, organisation_id=organisation_id)
+    return Organisation(organisation_id, code, admin, admin_user)
+
+
+def user_actor(created: CreatedUser, organisation_id: UUID) -> Actor:
+    return Actor(id=str(created.user_id), role=Role.USER, organisation_id=organisation_id)
+
+
+def activate(app: SemaApplication, created: CreatedUser, at: datetime, password: str = PASSWORD, answers: dict[str, str] | None = None) -> Actor:
+    """First log-in with the one-time password: own password and security answers set."""
+    assert created.one_time_password is not None
+    result = app.log_in(created.username, created.one_time_password, at)
+    actor = result.actor()
+    app.complete_first_log_in(actor, at, password, answers or ANSWERS)
+    return actor
+
+
+def event_count(app: SemaApplication) -> int:
+    return app.recorder.max_notification_id() or 0
