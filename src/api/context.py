@@ -1,0 +1,63 @@
+"""What an endpoint is given: the application, the clock, and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from starlette.requests import Request
+
+from api.letters import LetterStore
+from api.sessions import Session, SessionStore
+from domain.actors import Actor, Role
+from sema.application import SemaApplication
+from sema.clock import Clock
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    secure_cookies: bool = True
+    session_idle: timedelta = timedelta(minutes=30)
+    session_absolute: timedelta = timedelta(hours=8)
+    max_body_bytes: int = 2 * 1024 * 1024
+    cookie_name: str = "sema_session"
+
+
+@dataclass
+class ApiState:
+    app: SemaApplication
+    clock: Clock
+    settings: ApiSettings
+    sessions: SessionStore
+    letters: LetterStore
+
+
+@dataclass
+class Principal:
+    session: Session
+    role: Role
+    user_id: UUID
+    organisation_id: UUID
+
+
+@dataclass
+class Context:
+    """One request as an endpoint sees it; ``now`` is read once from the clock."""
+
+    state: ApiState
+    request: Request
+    request_id: str
+    now: datetime
+    principal: Principal | None = None
+    log: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def app(self) -> SemaApplication:
+        return self.state.app
+
+    @property
+    def actor(self) -> Actor:
+        if self.principal is None:
+            raise RuntimeError("this endpoint has no principal")
+        return Actor(id=str(self.principal.user_id), role=self.principal.role, organisation_id=self.principal.organisation_id, request_id=self.request_id)

@@ -1,0 +1,234 @@
+"""Administering users: adding (one or in bulk, with welcome letters), statuses,
+details, addresses, authenticating by security letters, password reset."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.context import Context
+from api.letters import Letter, render
+from api.operations import ADMINISTRATORS, Body, OperationTable, Upload
+from api.problems import ApiProblem, invalid_request, validation_errors
+from api.schemas import (
+    AddressOut,
+    BulkAddIn,
+    BulkAddOut,
+    BulkAddQuery,
+    ChallengeAnswer,
+    ChallengeOut,
+    ChallengePosition,
+    ChallengeResult,
+    CreatedUserOut,
+    DetailsChangeIn,
+    LastNameIn,
+    LetterBatchOut,
+    NewOneTimePassword,
+    NewUserIn,
+    OriginalAddressIn,
+    Outcomes,
+    StatusChangeIn,
+    UserResetIn,
+)
+from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
+from sema.application import MAX_BULK, CreatedUser, NewUser
+
+table = OperationTable()
+TAG = "users"
+LETTERS_KEY_HEADER = "sema-letters-key"
+CSV_COLUMNS = ("first_name", "last_name", "original_address", "old_style_address", "ex_directory", *DIRECTORY_FIELDS)
+
+
+def keep_letters(ctx: Context, organisation_id: UUID, users: list[tuple[str, str, str, str, str, datetime]]) -> LetterBatchOut:
+    """(first, last, username, address, one-time password, expiry) → an encrypted letter batch."""
+    organisation = ctx.app.get_organisation(organisation_id).name
+    letters = [Letter(f, l, organisation, u, a, otp, exp.strftime("%d %B %Y %H:%M UTC")) for f, l, u, a, otp, exp in users]
+    expires_at = max(u[5] for u in users)
+    batch_id, key = ctx.state.letters.keep(letters, str(ctx.actor.id), expires_at)
+    return LetterBatchOut(batch_id=batch_id, key=key, url=f"/letter-batches/{batch_id}/letters.pdf", expires_at=expires_at)
+
+
+def _to_new_user(row: NewUserIn) -> NewUser:
+    return NewUser(
+        first_name=row.first_name,
+        last_name=row.last_name,
+        original_address=row.original_address,
+        old_style_address=row.old_style_address,
+        directory=dict(row.directory),
+        ex_directory=row.ex_directory,
+    )
+
+
+def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bool) -> BulkAddOut:
+    created = ctx.app.add_users(ctx.actor, ctx.now, organisation_id, [_to_new_user(r) for r in rows], dry_run=dry_run)
+    letters = None
+    if not dry_run:
+        letters = keep_letters(
+            ctx,
+            organisation_id,
+            [(rows[c.row - 1].first_name, rows[c.row - 1].last_name, c.username, c.address, c.one_time_password or "", c.one_time_password_expires_at) for c in created],
+        )
+    return BulkAddOut(dry_run=dry_run, users=[_created_out(c) for c in created], letters=letters)
+
+
+def _created_out(c: CreatedUser) -> CreatedUserOut:
+    return CreatedUserOut(
+        row=c.row,
+        user_id=c.user_id,
+        username=c.username,
+        address=c.address,
+        aliases=c.aliases,
+        mailbox_id=c.mailbox_id,
+        one_time_password=c.one_time_password,
+        one_time_password_expires_at=c.one_time_password_expires_at,
+    )
+
+
+def parse_csv(content: bytes) -> list[NewUserIn]:
+    """CSV with a header row; every bad row and field is reported at once, by data row number."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = content[: error.start].count(b"\n")  # the header is line 1, so data row = newlines before
+        raise invalid_request([{"field": "file", "row": max(row, 1), "message": "is not UTF-8 text"}], "the CSV file must be UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("first_name", "last_name") if c not in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if missing or unknown:
+        errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
+        errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
+        raise invalid_request(errors, "the CSV header is not valid")
+    reader.fieldnames = header
+    rows: list[NewUserIn] = []
+    errors: list[dict[str, Any]] = []
+    try:
+        records = list(reader)
+    except csv.Error as error:
+        raise invalid_request([{"field": "file", "row": reader.line_num, "message": f"malformed CSV: {error}"}]) from None
+    if len(records) > MAX_BULK:
+        raise invalid_request([{"field": "file", "message": f"at most {MAX_BULK} users can be added at once; got {len(records)}"}])
+    for number, record in enumerate(records, start=1):
+        if None in record:
+            errors.append({"field": "file", "row": number, "message": "more values than columns"})
+            continue
+        values: dict[str, Any] = {"directory": {}}
+        for column, value in record.items():
+            value = (value or "").strip()
+            if column in DIRECTORY_FIELDS:
+                if value:
+                    values["directory"][column] = value
+            elif column == "ex_directory":
+                values[column] = value.lower() in ("1", "true", "yes", "y")
+            elif value:
+                values[column] = value
+        try:
+            rows.append(NewUserIn.model_validate(values))
+        except ValidationError as error:
+            errors += [dict(e, row=number) for e in validation_errors(error)]
+    if not records:
+        errors.append({"field": "file", "message": "the file has no data rows"})
+    if errors:
+        raise invalid_request(errors, f"{len(errors)} problem(s) in the CSV; nothing was created")
+    return rows
+
+
+@table("POST", "/organisations/{organisation_id}/users", summary="Add one user; returns the one-time password once and a welcome letter", tag=TAG, roles=ADMINISTRATORS, body=NewUserIn, response=BulkAddOut, status=201)
+def add_user(ctx: Context, organisation_id: UUID, body: NewUserIn) -> BulkAddOut:
+    return _add(ctx, organisation_id, [body], dry_run=False)
+
+
+@table(
+    "POST",
+    "/organisations/{organisation_id}/users/bulk",
+    summary="Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only",
+    tag=TAG,
+    roles=ADMINISTRATORS,
+    body=BulkAddIn,
+    body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART),
+    query=BulkAddQuery,
+    response=BulkAddOut,
+    status=201,
+)
+def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
+    if upload is not None:
+        dry_run = query.dry_run or upload.fields.get("dry_run", "").lower() in ("1", "true", "yes")
+        return _add(ctx, organisation_id, parse_csv(upload.content), dry_run)
+    assert body is not None
+    return _add(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
+
+
+@table("GET", "/letter-batches/{batch_id}/letters.pdf", summary="The welcome letters of a batch (PDF, one page per user); for its creator, with the key from the add response", tag=TAG, roles=ADMINISTRATORS, response_media_type="application/pdf")
+def letters_pdf(ctx: Context, batch_id: UUID) -> Response:
+    key = ctx.request.headers.get(LETTERS_KEY_HEADER, "")
+    letters = ctx.state.letters.open(batch_id, key, str(ctx.actor.id), ctx.now) if key else None
+    if letters is None:
+        raise ApiProblem(404, "not-found", "Not found", f"letter batch {batch_id} not found (or expired, or the key does not match)")
+    pdf = render(letters, ctx.app.settings.service_domain)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="letters-{batch_id}.pdf"', "Cache-Control": "no-store"})
+
+
+@table("POST", "/users/status-changes", summary="Multiple status change: suspend, unsuspend, delete, undelete, unlock, mark/unmark ex-directory; an outcome per user", tag=TAG, roles=ADMINISTRATORS, body=StatusChangeIn, response=Outcomes)
+def change_statuses(ctx: Context, body: StatusChangeIn) -> Outcomes:
+    outcomes = ctx.app.change_statuses(ctx.actor, ctx.now, body.user_ids, body.action)
+    return Outcomes.model_validate({"outcomes": [o.__dict__ for o in outcomes]})
+
+
+@table("POST", "/users/details-changes", summary="Multiple details change: the same directory details for every selected user", tag=TAG, roles=ADMINISTRATORS, body=DetailsChangeIn, response=Outcomes)
+def change_details(ctx: Context, body: DetailsChangeIn) -> Outcomes:
+    outcomes = ctx.app.change_details(ctx.actor, ctx.now, body.user_ids, dict(body.details))
+    return Outcomes.model_validate({"outcomes": [o.__dict__ for o in outcomes]})
+
+
+@table("PUT", "/users/{user_id}/last-name", summary="Change a user's last name (their address may change; the old one stays as an alias)", tag=TAG, roles=ADMINISTRATORS, body=LastNameIn, response=AddressOut)
+def change_last_name(ctx: Context, user_id: UUID, body: LastNameIn) -> AddressOut:
+    return AddressOut(address=ctx.app.change_last_name(ctx.actor, ctx.now, user_id, body.last_name))
+
+
+@table("PUT", "/users/{user_id}/original-address", summary="Change an smtp/gsc user's original address (and so their secure address)", tag=TAG, roles=ADMINISTRATORS, body=OriginalAddressIn, response=AddressOut)
+def change_original_address(ctx: Context, user_id: UUID, body: OriginalAddressIn) -> AddressOut:
+    return AddressOut(address=ctx.app.change_original_address(ctx.actor, ctx.now, user_id, body.original_address))
+
+
+@table("DELETE", "/users/{user_id}/aliases/{address}", summary="Remove an alias address of a user", tag=TAG, roles=ADMINISTRATORS, status=204)
+def remove_alias(ctx: Context, user_id: UUID, address: str) -> None:
+    ctx.app.remove_alias(ctx.actor, ctx.now, user_id, address)
+
+
+@table("POST", "/users/{user_id}/challenges", summary="Authenticate a user: ask for letters of their security answers", tag=TAG, roles=ADMINISTRATORS, response=ChallengeOut, status=201)
+def issue_challenge(ctx: Context, user_id: UUID) -> ChallengeOut:
+    prompt = ctx.app.issue_challenge(ctx.actor, ctx.now, user_id)
+    return ChallengeOut(
+        challenge_id=prompt.challenge_id,
+        positions=[ChallengePosition(question=q, question_text=SECURITY_QUESTIONS.get(q, q), position=p) for q, p in prompt.positions],
+        expires_at=prompt.expires_at,
+    )
+
+
+@table("POST", "/users/{user_id}/challenges/{challenge_id}/answer", summary="Give the letters the user said; pass or fail only", tag=TAG, roles=ADMINISTRATORS, body=ChallengeAnswer, response=ChallengeResult)
+def answer_challenge(ctx: Context, user_id: UUID, challenge_id: UUID, body: ChallengeAnswer) -> ChallengeResult:
+    return ChallengeResult(passed=ctx.app.answer_challenge(ctx.actor, ctx.now, user_id, challenge_id, body.letters))
+
+
+def _new_otp_out(ctx: Context, user_id: UUID, otp: str, expires_at: datetime) -> NewOneTimePassword:
+    user = ctx.app.get_user(user_id)
+    letters = keep_letters(ctx, user.organisation_id, [(user.first_name, user.last_name, user.username, user.primary_address, otp, expires_at)])
+    return NewOneTimePassword(one_time_password=otp, expires_at=expires_at, letters=letters)
+
+
+@table("POST", "/users/{user_id}/password-reset", summary="After a passed challenge: a new one-time password (the old password stops working)", tag=TAG, roles=ADMINISTRATORS, response=NewOneTimePassword, status=201)
+def reset_password(ctx: Context, user_id: UUID) -> NewOneTimePassword:
+    otp, expires_at = ctx.app.reset_password(ctx.actor, ctx.now, user_id)
+    return _new_otp_out(ctx, user_id, otp, expires_at)
+
+
+@table("POST", "/users/{user_id}/reset", summary="Reset a user under an approved exceptional-access grant: security information cleared, new one-time password", tag=TAG, roles=ADMINISTRATORS, body=UserResetIn, response=NewOneTimePassword, status=201)
+def reset_user(ctx: Context, user_id: UUID, body: UserResetIn) -> NewOneTimePassword:
+    otp, expires_at = ctx.app.reset_user(ctx.actor, ctx.now, user_id, body.grant_id)
+    return _new_otp_out(ctx, user_id, otp, expires_at)

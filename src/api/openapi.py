@@ -1,0 +1,94 @@
+"""The OpenAPI 3.1 document, generated from the operation table's pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from api.operations import Body, Operation
+from api.problems import PROBLEM_MEDIA_TYPE, Problem
+
+REF = "#/components/schemas/{model}"
+ERROR_STATUSES = {
+    "400": "Malformed request (JSON syntax, multipart)",
+    "401": "Not logged in, or the session ended",
+    "403": "The principal's role may not do this, or activation comes first",
+    "404": "Not found (also for what belongs to another organisation)",
+    "409": "Conflicting concurrent change; try again",
+    "413": "Request body too large",
+    "415": "Unsupported media type",
+    "422": "Validation failed or a rule forbids it",
+}
+
+
+def document(operations: list[Operation], *, title: str = "sema — Secure eMail Administration", version: str = "1") -> dict[str, Any]:
+    models: dict[tuple[type[BaseModel], str], None] = {(Problem, "serialization"): None}
+    for op in operations:
+        if op.body is not None:
+            models[(op.body, "validation")] = None
+        if op.response is not None:
+            models[(op.response, "serialization")] = None
+    refs, components = models_json_schema(list(models), ref_template=REF)
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": components.get("$defs", {}),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "the token from POST /session"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "sema_session"},
+            },
+        },
+    }
+
+
+def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
+    if op.roles is not None:
+        spec["security"] = [{"bearer": []}, {"cookie": []}]
+        spec["description"] = "Roles: " + ", ".join(sorted(r.value for r in op.roles)) + (" (also before activation)" if op.during_activation else "")
+    else:
+        spec["security"] = []
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": TypeAdapter(kind).json_schema()} for name, kind in op.path_params.items()
+    ]
+    if op.query is not None:
+        for name, query_field in op.query.model_fields.items():
+            schema = TypeAdapter(query_field.annotation).json_schema()
+            parameters.append({"name": name, "in": "query", "required": query_field.is_required(), "schema": schema, "description": query_field.description or ""})
+    if parameters:
+        spec["parameters"] = parameters
+    if op.body is not None:
+        content: dict[str, Any] = {}
+        for media_type in op.body_media_types:
+            if media_type is Body.JSON:
+                content[media_type.value] = {"schema": refs[(op.body, "validation")]}
+            elif media_type is Body.CSV:
+                content[media_type.value] = {"schema": {"type": "string", "description": "CSV with a header row"}}
+            else:
+                content[media_type.value] = {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "contentMediaType": "text/csv"}, "dry_run": {"type": "string", "enum": ["true", "false"]}},
+                        "required": ["file"],
+                    }
+                }
+        spec["requestBody"] = {"required": True, "content": content}
+    responses: dict[str, Any] = {}
+    if op.response_media_type == "application/pdf":
+        responses[str(op.status)] = {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    elif op.response is not None:
+        responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": refs[(op.response, "serialization")]}}}
+    else:
+        responses[str(op.status)] = {"description": "Done"}
+    problem = {"content": {PROBLEM_MEDIA_TYPE: {"schema": refs[(Problem, "serialization")]}}}
+    for status, description in ERROR_STATUSES.items():
+        responses[status] = {"description": description, **problem}
+    spec["responses"] = responses
+    return spec

@@ -1,0 +1,243 @@
+"""Request and response models of the HTTP API (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=1000)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+Question = Literal[tuple(SECURITY_QUESTIONS)]  # type: ignore[valid-type]
+DirectoryField = Literal[tuple(DIRECTORY_FIELDS)]  # type: ignore[valid-type]
+AccountTypeName = Literal["smtp", "gsc", "mailbox"]
+StatusAction = Literal["suspend", "unsuspend", "delete", "undelete", "unlock", "mark_ex_directory", "unmark_ex_directory"]
+PermissionName = Literal["read", "write", "mail"]
+EntryKind = Literal["user", "distribution_list", "group_mailbox"]
+RoleName = Literal["user", "organisation_administrator", "service_administrator", "auditor"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------ sessions, self
+
+
+class LogIn(Request):
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    password: Secret
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="the session token: send it as `Authorization: Bearer <token>` (it is also set as an HttpOnly cookie)")
+    expires_at: datetime
+    user_id: UUID
+    username: str
+    role: RoleName
+    organisation_id: UUID
+    must_activate: bool = Field(description="true after a log-in with a one-time password: only activation, /me and log-out work until it is done")
+
+
+class Me(BaseModel):
+    user_id: UUID
+    role: RoleName
+    organisation_id: UUID
+    must_activate: bool
+    session_expires_at: datetime
+
+
+class Activation(Request):
+    new_password: Secret
+    security_answers: dict[Question, Annotated[str, StringConstraints(max_length=200)]] | None = Field(
+        None, description="three answers, keyed by question; needed at the first activation and after a reset or renewal request"
+    )
+
+
+class PasswordChange(Request):
+    current_password: Secret
+    new_password: Secret
+
+
+class SecurityInformation(Request):
+    security_answers: dict[Question, Annotated[str, StringConstraints(max_length=200)]]
+
+
+class SecurityQuestionOut(BaseModel):
+    key: str
+    text: str
+
+
+class SecurityQuestions(BaseModel):
+    questions: list[SecurityQuestionOut]
+
+
+class AddressBookEntryIn(Request):
+    entry_kind: EntryKind
+    entry_id: UUID
+
+
+# ------------------------------------------------------------ organisations
+
+
+class OrganisationIn(Request):
+    name: Name
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=63)]
+    account_type: AccountTypeName
+    domains: list[Annotated[str, StringConstraints(max_length=253)]] = Field(default_factory=list, max_length=50)
+
+
+class Created(BaseModel):
+    id: UUID
+
+
+class CreatedWithAddress(BaseModel):
+    id: UUID
+    address: str
+
+
+class Suspension(Request):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(None, description="shown to senders whose mail is returned")
+
+
+# ------------------------------------------------------------------- users
+
+
+class NewUserIn(Request):
+    first_name: Name
+    last_name: Name
+    original_address: Address | None = Field(None, description="smtp/gsc organisations: the user's address on the organisation's own server")
+    old_style_address: Address | None = Field(None, description="only for users imported from before the address change")
+    directory: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=dict)
+    ex_directory: bool = False
+
+
+class BulkAddIn(Request):
+    users: list[NewUserIn] = Field(min_length=1, max_length=500)
+    dry_run: bool = False
+
+
+class BulkAddQuery(Request):
+    dry_run: bool = Field(False, description="for CSV uploads: validate and report without creating anything")
+
+
+class CreatedUserOut(BaseModel):
+    row: int
+    user_id: UUID
+    username: str
+    address: str
+    aliases: list[str]
+    mailbox_id: UUID | None
+    one_time_password: str | None = Field(description="shown once; null in a dry run")
+    one_time_password_expires_at: datetime
+
+
+class LetterBatchOut(BaseModel):
+    batch_id: UUID
+    key: str = Field(description="decrypts the letters; returned only here and kept nowhere: send it as the `Sema-Letters-Key` header")
+    url: str
+    expires_at: datetime
+
+
+class BulkAddOut(BaseModel):
+    dry_run: bool
+    users: list[CreatedUserOut]
+    letters: LetterBatchOut | None
+
+
+class StatusChangeIn(Request):
+    user_ids: list[UUID] = Field(min_length=1, max_length=1000)
+    action: StatusAction
+
+
+class DetailsChangeIn(Request):
+    user_ids: list[UUID] = Field(min_length=1, max_length=1000)
+    details: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(min_length=1)
+
+
+class OutcomeOut(BaseModel):
+    user_id: UUID
+    result: Literal["changed", "already_so", "refused"]
+    reason: str | None
+
+
+class Outcomes(BaseModel):
+    outcomes: list[OutcomeOut]
+
+
+class LastNameIn(Request):
+    last_name: Name
+
+
+class OriginalAddressIn(Request):
+    original_address: Address
+
+
+class AddressOut(BaseModel):
+    address: str
+
+
+class ChallengePosition(BaseModel):
+    question: str
+    question_text: str
+    position: int = Field(description="1-based letter position in the normalised answer (letters and digits only)")
+
+
+class ChallengeOut(BaseModel):
+    challenge_id: UUID
+    positions: list[ChallengePosition]
+    expires_at: datetime
+
+
+class ChallengeAnswer(Request):
+    letters: list[Annotated[str, StringConstraints(min_length=1, max_length=1)]] = Field(min_length=1, max_length=20)
+
+
+class ChallengeResult(BaseModel):
+    passed: bool
+
+
+class NewOneTimePassword(BaseModel):
+    one_time_password: str
+    expires_at: datetime
+    letters: LetterBatchOut
+
+
+class UserResetIn(Request):
+    grant_id: UUID
+
+
+# -------------------------------------------------------- mailboxes, lists
+
+
+class GroupMailboxIn(Request):
+    name: Name
+    local_part: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class DistributionListIn(Request):
+    name: Name
+    local_part: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    member_ids: list[UUID] = Field(default_factory=list, max_length=5000)
+
+
+class RenameIn(Request):
+    name: Name
+
+
+# ----------------------------------------------------- exceptional access
+
+
+class AccessRequestIn(Request):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class DecisionIn(Request):
+    approve: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""

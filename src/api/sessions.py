@@ -1,0 +1,108 @@
+"""Log-in sessions: not domain events, so they live in their own table.
+
+Only a SHA-256 hash of each token is stored; the token itself exists in the
+client's cookie or header and nowhere on the server. A session ends at the
+first of: log-out, ``idle`` without use, ``absolute`` after log-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+from sqlalchemy import Boolean, Column, DateTime, Engine, Index, MetaData, String, Table, delete, select, update
+
+metadata = MetaData()
+
+sessions_table = Table(
+    "sema_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(36), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("organisation_id", String(36), nullable=False),
+    Column("must_activate", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sema_sessions_user", "user_id"),
+)
+
+TOKEN_BYTES = 32  # 256 bits
+# Idle time is counted to within this much, so most requests only read the session.
+TOUCH_EVERY = timedelta(seconds=30)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Session:
+    token_hash: str
+    user_id: UUID
+    role: str
+    organisation_id: UUID
+    must_activate: bool
+    expires_at: datetime
+
+
+def _aware(at: datetime) -> datetime:
+    # SQLite returns naive datetimes; every time we store is UTC.
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+
+
+class SessionStore:
+    def __init__(self, engine: Engine, idle: timedelta, absolute: timedelta) -> None:
+        self.engine = engine
+        self.idle = idle
+        self.absolute = absolute
+        metadata.create_all(engine)
+
+    def open(self, user_id: UUID, role: str, organisation_id: UUID, must_activate: bool, at: datetime) -> tuple[str, Session]:
+        """A new session; returns the token (shown to the client once) and the session."""
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        session = Session(hash_token(token), user_id, role, organisation_id, must_activate, at + self.absolute)
+        with self.engine.begin() as conn:
+            conn.execute(
+                sessions_table.insert().values(
+                    token_hash=session.token_hash,
+                    user_id=str(user_id),
+                    role=role,
+                    organisation_id=str(organisation_id),
+                    must_activate=must_activate,
+                    created_at=at,
+                    last_used_at=at,
+                    expires_at=session.expires_at,
+                )
+            )
+        return token, session
+
+    def find(self, token: str, at: datetime) -> Session | None:
+        """The live session for ``token``, touched; ``None`` if unknown, idle too long or expired."""
+        token_hash = hash_token(token)
+        with self.engine.begin() as conn:
+            row = conn.execute(select(sessions_table).where(sessions_table.c.token_hash == token_hash)).mappings().first()
+            if row is None:
+                return None
+            if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
+                conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash))
+                return None
+            if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
+                conn.execute(update(sessions_table).where(sessions_table.c.token_hash == token_hash).values(last_used_at=at))
+        return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"]))
+
+    def activated(self, token_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(sessions_table).where(sessions_table.c.token_hash == token_hash).values(must_activate=False))
+
+    def close(self, token_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash))
+
+    def close_all_for(self, user_id: UUID) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))

@@ -1,0 +1,36 @@
+"""Fixtures for the HTTP API: the ASGI app over a real store, driven through Starlette's TestClient."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from api_testkit import Person, activate
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.context import ApiSettings
+from sema.application import SemaApplication
+from sema.clock import SettableClock
+
+
+@pytest.fixture
+def log_stream() -> io.StringIO:
+    return io.StringIO()
+
+
+@pytest.fixture
+def client(app: SemaApplication, clock: SettableClock, log_stream: io.StringIO) -> Iterator[TestClient]:
+    asgi = create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False), log_stream=log_stream)
+    with TestClient(asgi, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def service(app: SemaApplication, client: TestClient, clock: SettableClock) -> Person:
+    """The bootstrapped service administrator, activated and logged in."""
+    credentials = app.bootstrap(clock.now())
+    assert credentials is not None
+    username, one_time_password = credentials
+    return activate(client, username, one_time_password)
