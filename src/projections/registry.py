@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from projections.framework import ReadModel
+from projections.ledger import Ledger
 
 
 def all_read_models() -> list[ReadModel]:
-    return []
+    return [Ledger()]

@@ -1,0 +1,86 @@
+"""One audit record per stored event: stable field names a person can read."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+
+# The envelope every event carries; everything else is the event's data.
+ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp", "actor_id", "actor_role", "request_id"})
+
+# The export's columns, in order (CSV header, JSON key order).
+FIELDS = ("position", "time", "aggregate_type", "aggregate_id", "aggregate_version", "event_type", "actor_id", "actor_role", "request_id", "data")
+
+
+def to_jsonable(value: Any) -> Any:
+    """UUIDs as strings, times as ISO 8601, sets sorted: JSON that reads the same every time."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return to_jsonable(value.value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((to_jsonable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def iso(moment: datetime) -> str:
+    """UTC, ISO 8601, microseconds only when there are some."""
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def split_topic(event: DomainEventProtocol[Any]) -> tuple[str, str]:
+    """``User.Suspended`` → (``User``, ``Suspended``)."""
+    aggregate_type, _, event_type = type(event).__qualname__.partition(".")
+    return aggregate_type, event_type or aggregate_type
+
+
+def event_data(event: DomainEventProtocol[Any]) -> dict[str, Any]:
+    return {k: to_jsonable(v) for k, v in sorted(vars(event).items()) if k not in ENVELOPE}
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    position: int
+    time: str
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    event_type: str
+    actor_id: str | None
+    actor_role: str | None
+    request_id: str | None
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, position: int, event: DomainEventProtocol[Any]) -> AuditRecord:
+        aggregate_type, event_type = split_topic(event)
+        return cls(
+            position=position,
+            time=iso(event.timestamp),
+            aggregate_type=aggregate_type,
+            aggregate_id=str(event.originator_id),
+            aggregate_version=event.originator_version,
+            event_type=event_type,
+            actor_id=getattr(event, "actor_id", None),
+            actor_role=getattr(event, "actor_role", None),
+            request_id=getattr(event, "request_id", None),
+            data=event_data(event),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
