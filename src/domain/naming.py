@@ -18,6 +18,8 @@ from domain.errors import InvalidValue
 ORGANISATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u02bc]")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
+MAX_LOCAL_PART = 64
+MAX_LOCAL_PART_BASE = MAX_LOCAL_PART - 4  # room for a clash number up to 9999
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -42,7 +44,8 @@ def normalise_address(address: str) -> str:
 def check_email(field: str, address: str) -> str:
     """A syntactically valid address, normalised; deliverability is not checked."""
     try:
-        validated = validate_email(address.strip(), check_deliverability=False)
+        # strict: also the 64-character limit before the @ that mail servers enforce.
+        validated = validate_email(address.strip(), check_deliverability=False, strict=True)
     except EmailNotValidError as error:
         raise InvalidValue(field, str(error)) from None
     return normalise_address(validated.normalized)
@@ -79,7 +82,10 @@ def numbered(base: str) -> Iterator[str]:
 
 
 def new_style_local_part(first_name: str, last_name: str) -> str:
-    return f"{folded_name_part('first_name', first_name)}.{folded_name_part('last_name', last_name)}"
+    """``first.last``, cut short for very long names so that the address, with room
+    for a clash number, stays within the 64 characters allowed before the ``@``."""
+    local = f"{folded_name_part('first_name', first_name)}.{folded_name_part('last_name', last_name)}"
+    return local[:MAX_LOCAL_PART_BASE].rstrip(".-")
 
 
 def new_style_address(local_part: str, organisation_code: str, service_domain: str) -> str:
@@ -88,7 +94,12 @@ def new_style_address(local_part: str, organisation_code: str, service_domain: s
 
 def relay_address(original_address: str, service_domain: str) -> str:
     """smtp/gsc users: ``jane.doe@police.gov.uk`` → ``jane.doe@police.gov.uk.cjsm.net``."""
-    return f"{normalise_address(original_address)}.{service_domain}"
+    address = f"{normalise_address(original_address)}.{service_domain}"
+    try:
+        validate_email(address, check_deliverability=False, strict=True)
+    except EmailNotValidError as error:
+        raise InvalidValue("original_address", f"cannot be relayed: {address} would not be a valid address ({error})") from None
+    return address
 
 
 def old_style_address(first_name: str, last_name: str, organisation_code: str, service_domain: str) -> str:

@@ -487,7 +487,11 @@ class SemaApplication(Application):
                     problem(index, "original_address", f"must be in one of the organisation's domains: {', '.join(organisation.domains)}")
                     continue
                 plan["original_address"] = original
-                plan["address"] = relay_address(original, domain)
+                try:
+                    plan["address"] = relay_address(original, domain)
+                except InvalidValue as error:
+                    problem(index, "original_address", error.message.split(": ", 1)[1])
+                    continue
                 fixed.append(plan["address"])
             elif row.original_address:
                 problem(index, "original_address", "only smtp and gsc organisations relay to an original address")
@@ -495,6 +499,11 @@ class SemaApplication(Application):
                 old = row.old_style_address.strip().lower()
                 if organisation.account_type != AccountType.MAILBOX or not is_old_style_address(old, organisation.code, domain):
                     problem(index, "old_style_address", f"must look like firstlast-{organisation.code}@{domain} (mailbox organisations only)")
+                    continue
+                try:
+                    old = check_email("old_style_address", old)
+                except InvalidValue as error:
+                    problem(index, "old_style_address", error.message.split(": ", 1)[1])
                     continue
                 plan["old_style_address"] = old
                 fixed.append(old)
@@ -599,7 +608,9 @@ class SemaApplication(Application):
             if organisation.hosts_mailboxes:
                 local = new_style_local_part(user.first_name, user.last_name)
                 current_local = user.primary_address.split("@", 1)[0]
-                if fold(current_local.rstrip("0123456789")) != local:
+                # The address changes only if it is no longer a (numbered) rendering of the name.
+                suffix = current_local[len(local) :] if current_local.startswith(local) else "?"
+                if suffix and not suffix.isdigit():
                     (address,) = self._lowest_free(
                         AddressClaim, [local], lambda lp: new_style_address(lp, organisation.code, self.settings.service_domain), set()
                     )
