@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
 
 import pytest
-from api_testkit import Person, activate
-from starlette.testclient import TestClient
 
-from api.app import create_app
+# Starlette 1.x prefers httpx2 for its TestClient; httpx still works.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from api_testkit import Person, activate  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from api.app import create_app  # noqa: E402
 from api.context import ApiSettings
 from sema.application import SemaApplication
 from sema.clock import SettableClock

@@ -1,0 +1,78 @@
+"""Bad input gets a problem document naming the field, never a 500."""
+
+from __future__ import annotations
+
+import uuid
+
+from api_testkit import register_organisation
+
+PROBLEM = "application/problem+json"
+
+
+def test_malformed_json_is_a_400_problem(client, service):
+    response = service.post("/organisations", content=b'{"name": ', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/malformed-json")
+
+
+def test_wrong_types_are_named_field_by_field(client, service):
+    response = service.post("/organisations", json={"name": 7, "code": "x", "account_type": "carrier-pigeon", "domains": "nope"})
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"name", "account_type", "domains"} <= fields
+
+
+def test_unknown_fields_are_refused_by_name(client, service):
+    response = service.post("/organisations", json={"name": "A", "code": "a", "account_type": "mailbox", "colour": "red"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "colour"
+
+
+def test_a_malformed_uuid_in_the_path_names_the_path_parameter(client, service):
+    response = service.put("/users/not-a-uuid/last-name", json={"last_name": "Hook"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "path.user_id", "message": "must be a UUID"}]
+
+
+def test_a_huge_body_is_refused_before_it_is_read(client, service):
+    response = service.post("/organisations", content=b"[" + b"1," * 2_000_000 + b"1]", headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("/body-too-large")
+
+
+def test_an_unsupported_media_type_is_a_415(client, service):
+    response = service.post("/organisations", content=b"name=x", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 415
+
+
+def test_an_unknown_path_is_a_404_problem(client):
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+
+
+def test_a_wrong_method_is_a_405_problem(client):
+    response = client.put("/security-questions")
+    assert response.status_code == 405 and response.headers["content-type"] == PROBLEM
+
+
+def test_no_token_is_a_401_with_a_bearer_challenge(client):
+    response = client.get("/me")
+    assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_domain_rule_violation_is_a_422_with_its_stable_type(client, service):
+    register_organisation(service, "westmids")
+    response = service.post("/organisations", json={"name": "Again", "code": "westmids", "account_type": "mailbox"})
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/organisation-code-taken")
+
+
+def test_an_unknown_user_is_a_404(client, service):
+    response = service.put(f"/users/{uuid.uuid4()}/last-name", json={"last_name": "Hook"})
+    assert response.status_code == 404 and response.json()["type"].endswith("/not-found")
+
+
+def test_every_response_carries_the_request_id(client):
+    response = client.get("/security-questions", headers={"X-Request-Id": "req-12345678"})
+    assert response.headers["x-request-id"] == "req-12345678"

@@ -1,0 +1,179 @@
+"""Administrators adding and looking after users through HTTP."""
+
+from __future__ import annotations
+
+import io
+
+from api_testkit import NORMALISED, activate, add_users, organisation_administrator, register_organisation
+from pypdf import PdfReader
+
+
+def csv_of(rows: list[tuple[str, ...]], header: str = "first_name,last_name,department") -> bytes:
+    return ("\n".join([header, *(",".join(r) for r in rows)]) + "\n").encode()
+
+
+def five_hundred() -> bytes:
+    return csv_of([(f"Given{i}", f"Family{i}", "Custody") for i in range(500)])
+
+
+def test_an_administrator_bulk_adds_500_users_from_a_csv_upload(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    response = admin.post(f"/organisations/{org}/users/bulk", files={"file": ("users.csv", five_hundred(), "text/csv")})
+    assert response.status_code == 201, response.text
+    users = response.json()["users"]
+    assert len(users) == 500 and len({u["address"] for u in users}) == 500
+    assert users[0]["address"] == "given0.family0@westmids.cjsm.net" and users[0]["row"] == 1
+
+
+def test_the_welcome_letters_of_a_bulk_add_are_a_pdf_with_one_page_per_user(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    added = admin.post(f"/organisations/{org}/users/bulk", content=five_hundred(), headers={"content-type": "text/csv"}).json()
+    letters = added["letters"]
+    response = admin.get(letters["url"], headers={"Sema-Letters-Key": letters["key"]})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.content))
+    assert len(pdf.pages) == 500
+    last = pdf.pages[499].extract_text()
+    assert added["users"][499]["username"] in last and added["users"][499]["one_time_password"] in last
+
+
+def test_letters_are_not_given_to_another_administrator_even_with_the_key(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    letters = admin.post(f"/organisations/{org}/users/bulk", json={"users": [{"first_name": "Peter", "last_name": "Pan"}]}).json()["letters"]
+    assert service.get(letters["url"], headers={"Sema-Letters-Key": letters["key"]}).status_code == 404
+
+
+def test_letters_need_the_key_from_the_add_response(client, service):
+    org = register_organisation(service, "westmids")
+    letters = service.post(f"/organisations/{org}/users/bulk", json={"users": [{"first_name": "Peter", "last_name": "Pan"}]}).json()["letters"]
+    assert service.get(letters["url"]).status_code == 404
+    assert service.get(letters["url"], headers={"Sema-Letters-Key": "A" * 43}).status_code == 404
+
+
+def test_a_dry_run_reports_the_users_without_creating_them(client, service):
+    org = register_organisation(service, "westmids")
+    dry = service.post(f"/organisations/{org}/users/bulk?dry_run=true", content=csv_of([("Peter", "Pan", "")]), headers={"content-type": "text/csv"})
+    assert dry.status_code == 201
+    body = dry.json()
+    assert body["dry_run"] is True and body["letters"] is None and body["users"][0]["one_time_password"] is None
+    real = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    assert real[0]["address"] == body["users"][0]["address"]  # nothing was taken by the dry run
+
+
+def test_an_invalid_csv_row_names_its_row_and_field_and_nothing_is_created(client, service):
+    org = register_organisation(service, "westmids")
+    bad = csv_of([("Peter", "Pan", ""), ("Wendy", "", ""), ("John", "Darling", "")])
+    response = service.post(f"/organisations/{org}/users/bulk", content=bad, headers={"content-type": "text/csv"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["row"] == 2 and response.json()["errors"][0]["field"] == "last_name"
+    again = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    assert again[0]["address"] == "peter.pan@westmids.cjsm.net"
+
+
+def test_a_domain_rule_broken_in_one_row_is_reported_by_row_and_field(client, service):
+    org = register_organisation(service, "met", account_type="smtp", domains=["met.police.uk"])
+    rows = [{"first_name": "A", "last_name": "B", "original_address": "a.b@met.police.uk"}, {"first_name": "C", "last_name": "D", "original_address": "c.d@elsewhere.org"}]
+    response = service.post(f"/organisations/{org}/users/bulk", json={"users": rows})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "original_address", "row": 2, "message": "must be in one of the organisation's domains: met.police.uk"}]
+
+
+def test_a_csv_that_is_not_utf8_names_the_row(client, service):
+    org = register_organisation(service, "westmids")
+    content = "first_name,last_name\nPeter,Pan\nZoë,Smith\n".encode("latin-1")
+    response = service.post(f"/organisations/{org}/users/bulk", content=content, headers={"content-type": "text/csv"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "row": 2, "message": "is not UTF-8 text"}]
+
+
+def test_a_csv_with_an_unknown_column_is_refused_naming_it(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users/bulk", content=b"first_name,last_name,shoe_size\nA,B,9\n", headers={"content-type": "text/csv"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "header.shoe_size"
+
+
+def test_more_than_500_users_are_refused(client, service):
+    org = register_organisation(service, "westmids")
+    rows = [(f"G{i}", f"F{i}", "") for i in range(501)]
+    response = service.post(f"/organisations/{org}/users/bulk", content=csv_of(rows), headers={"content-type": "text/csv"})
+    assert response.status_code == 422
+
+
+def test_an_administrator_authenticates_a_user_by_letters_and_resets_their_password(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (user,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    activate(client, user["username"], user["one_time_password"], password="Forgotten pass 123")
+    challenge = admin.post(f"/users/{user['user_id']}/challenges").json()
+    letters = [NORMALISED[p["question"]][p["position"] - 1] for p in challenge["positions"]]
+    assert len({p["question"] for p in challenge["positions"]}) >= 2
+    answer = admin.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": letters})
+    assert answer.json() == {"passed": True}
+    reset = admin.post(f"/users/{user['user_id']}/password-reset")
+    assert reset.status_code == 201
+    assert client.post("/session", json={"username": user["username"], "password": "Forgotten pass 123"}).status_code == 401
+    assert client.post("/session", json={"username": user["username"], "password": reset.json()["one_time_password"]}).status_code == 201
+
+
+def test_wrong_letters_fail_the_challenge_and_no_reset_follows(client, service):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    activate(client, user["username"], user["one_time_password"])
+    challenge = service.post(f"/users/{user['user_id']}/challenges").json()
+    answer = service.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": ["#"] * len(challenge["positions"])})
+    assert answer.json() == {"passed": False}
+    assert service.post(f"/users/{user['user_id']}/password-reset").status_code == 422
+
+
+def test_a_multiple_status_change_reports_an_outcome_per_user(client, service):
+    org = register_organisation(service, "westmids")
+    users = add_users(service, org, [{"first_name": f"G{i}", "last_name": "F"} for i in range(3)])
+    ids = [u["user_id"] for u in users]
+    service.post("/users/status-changes", json={"user_ids": ids[:1], "action": "suspend"})
+    response = service.post("/users/status-changes", json={"user_ids": ids, "action": "suspend"})
+    assert [o["result"] for o in response.json()["outcomes"]] == ["already_so", "changed", "changed"]
+
+
+def test_a_multiple_details_change_sets_directory_details_for_each_user(client, service):
+    org = register_organisation(service, "westmids")
+    users = add_users(service, org, [{"first_name": f"G{i}", "last_name": "F"} for i in range(3)])
+    response = service.post("/users/details-changes", json={"user_ids": [u["user_id"] for u in users], "details": {"department": "Custody", "telephone": "0121 496 0000"}})
+    assert [o["result"] for o in response.json()["outcomes"]] == ["changed"] * 3
+
+
+def test_an_unknown_directory_field_is_refused_by_name(client, service):
+    org = register_organisation(service, "westmids")
+    users = add_users(service, org, [{"first_name": "G", "last_name": "F"}])
+    response = service.post("/users/details-changes", json={"user_ids": [users[0]["user_id"]], "details": {"shoe_size": "9"}})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"].startswith("details.shoe_size")
+
+
+def test_a_new_last_name_gives_a_new_address_and_the_old_one_stays_as_an_alias_until_removed(client, service):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Wendy", "last_name": "Darling"}])
+    changed = service.put(f"/users/{user['user_id']}/last-name", json={"last_name": "Pan"})
+    assert changed.json() == {"address": "wendy.pan@westmids.cjsm.net"}
+    assert service.delete(f"/users/{user['user_id']}/aliases/wendy.darling@westmids.cjsm.net").status_code == 204
+    again = service.delete(f"/users/{user['user_id']}/aliases/wendy.darling@westmids.cjsm.net")
+    assert again.status_code == 422
+
+
+def test_an_smtp_users_new_original_address_gives_a_new_secure_address(client, service):
+    org = register_organisation(service, "met", account_type="smtp", domains=["met.police.uk"])
+    (user,) = add_users(service, org, [{"first_name": "Jane", "last_name": "Doe", "original_address": "jane.doe@met.police.uk"}])
+    assert user["address"] == "jane.doe@met.police.uk.cjsm.net"
+    changed = service.put(f"/users/{user['user_id']}/original-address", json={"original_address": "jane.smith@met.police.uk"})
+    assert changed.json() == {"address": "jane.smith@met.police.uk.cjsm.net"}
+
+
+def test_adding_one_user_returns_the_one_time_password_and_a_letter(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users", json={"first_name": "Zoë", "last_name": "O'Brien"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["users"][0]["address"] == "zoe.obrien@westmids.cjsm.net" and body["users"][0]["one_time_password"]
+    pdf = service.get(body["letters"]["url"], headers={"Sema-Letters-Key": body["letters"]["key"]})
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
