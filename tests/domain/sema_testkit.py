@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
 
+from sqlalchemy import func, select
+
 from domain.actors import Actor, Role
 from sema.application import CreatedUser, NewUser, SemaApplication
 from sema.bootstrap import build_application
@@ -95,4 +97,10 @@ def activate(app: SemaApplication, created: CreatedUser, at: datetime, password:
 
 
 def event_count(app: SemaApplication) -> int:
+    """Stored events, counted (notification ids may have gaps on PostgreSQL)."""
+    with app.transaction(commit=False) as session:
+        return session.execute(select(func.count()).select_from(app.recorder.events_record_cls)).scalar_one()
+
+
+def last_notification_id(app: SemaApplication) -> int:
     return app.recorder.max_notification_id() or 0
