@@ -238,6 +238,10 @@ class SemaApplication(Application):
         self._require_change(actor)
         return self.get_user(UUID(actor.id))
 
+    def _own_credentials(self, actor: Actor) -> User:
+        """Anyone, auditors included, looks after their own password and security information."""
+        return self.get_user(UUID(actor.id))
+
     # -------------------------------------------------------------- claims
 
     def _existing_claims(self, claim_cls: ClaimKind, values: Iterable[str]) -> dict[str, Claim]:
@@ -734,14 +738,14 @@ class SemaApplication(Application):
 
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""
-        user = self._own_user(actor)
+        user = self._own_credentials(actor)
         check_new_password("new_password", new_password, user.username)
         if user.must_set_security_information and not security_answers:
             raise InvalidValue("security_answers", "answer three security questions")
         answers = check_answers(security_answers) if security_answers else None
 
         def work(session: Session) -> None:
-            user = self._own_user(actor)
+            user = self._own_credentials(actor)
             if not user.must_change_password and not user.must_set_security_information:
                 raise AlreadySo("the account is already activated")
             if not user.security_questions and answers:
@@ -759,14 +763,14 @@ class SemaApplication(Application):
         self._command(work)
 
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
-        user = self._own_user(actor)
+        user = self._own_credentials(actor)
         check_new_password("new_password", new_password, user.username)
         with self.recorder.transaction(commit=False) as session:
             if self.credentials.verify_password(session, user.id, current_password) is None:
                 raise InvalidValue("current_password", "is not correct")
 
         def work(session: Session) -> None:
-            user = self._own_user(actor)
+            user = self._own_credentials(actor)
             user.change_password(actor, at)
             self.credentials.set_password(session, user.id, new_password, at)
             self._save(session, user)
@@ -777,7 +781,7 @@ class SemaApplication(Application):
         answers = check_answers(security_answers)
 
         def work(session: Session) -> None:
-            user = self._own_user(actor)
+            user = self._own_credentials(actor)
             user.set_security_information(list(answers), actor, at)
             self.credentials.set_answers(session, user.id, answers, at)
             self._save(session, user)
