@@ -1,0 +1,169 @@
+"""Logging in (lockout after repeated failures, one-time-password expiry) and
+authenticating a user by letters of their security answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from domain.errors import AccountLocked, AccountUnavailable, InvalidCredentials, RuleViolated
+from domain.user import Status
+from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
+from sema.clock import SettableClock
+from sema.credentials import normalise_answer
+from sema_testkit import ANSWERS, PASSWORD, Organisation, activate
+
+NORMALISED = {q: normalise_answer(a) for q, a in ANSWERS.items()}
+
+
+@pytest.fixture
+def jane(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> CreatedUser:
+    """An activated user of ``organisation`` whose security answers are ``ANSWERS``."""
+    (created,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
+    activate(app, created, clock.now())
+    return created
+
+
+def right_letters(prompt: ChallengePrompt) -> list[str]:
+    return [NORMALISED[question][position - 1] for question, position in prompt.positions]
+
+
+def wrong_letters(prompt: ChallengePrompt) -> list[str]:
+    letters = right_letters(prompt)
+    return ["Z" if letters[0] != "Z" else "Y", *letters[1:]]
+
+
+def fail_log_ins(app: SemaApplication, username: str, at, times: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(times):
+        with pytest.raises(InvalidCredentials):
+            app.log_in(username, "not the password at all", at)
+
+
+# --------------------------------------------------------------- log-in
+
+
+def test_five_failed_log_ins_in_a_row_lock_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    fail_log_ins(app, jane.username, clock.now(), 5)
+    assert app.get_user(jane.user_id).status == Status.LOCKED
+    with pytest.raises(AccountLocked):
+        app.log_in(jane.username, PASSWORD, clock.now())
+
+
+def test_four_failed_log_ins_do_not_lock_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    fail_log_ins(app, jane.username, clock.now(), 4)
+    assert app.log_in(jane.username, PASSWORD, clock.now()).user_id == jane.user_id
+
+
+def test_a_successful_log_in_starts_the_count_of_failures_again(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    fail_log_ins(app, jane.username, clock.now(), 4)
+    app.log_in(jane.username, PASSWORD, clock.now())
+    fail_log_ins(app, jane.username, clock.now(), 4)
+    assert app.get_user(jane.user_id).status == Status.ACTIVE
+
+
+def test_an_administrator_unlocks_a_locked_account(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    fail_log_ins(app, jane.username, clock.now(), 5)
+    (outcome,) = app.change_statuses(organisation.admin, clock.now(), [jane.user_id], "unlock")
+    assert outcome.result == "changed"
+    assert app.log_in(jane.username, PASSWORD, clock.now()).user_id == jane.user_id
+
+
+def test_an_unknown_username_and_a_wrong_password_fail_alike(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    with pytest.raises(InvalidCredentials) as unknown:
+        app.log_in("no.such.user", PASSWORD, clock.now())
+    with pytest.raises(InvalidCredentials) as wrong:
+        app.log_in(jane.username, "not the password at all", clock.now())
+    assert unknown.value.message == wrong.value.message
+
+
+def test_a_one_time_password_stops_working_after_14_days(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+    (john,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("John", "Doe")])
+    assert john.one_time_password is not None
+    clock.advance(timedelta(days=14))
+    with pytest.raises(AccountUnavailable):
+        app.log_in(john.username, john.one_time_password, clock.now())
+
+
+def test_a_one_time_password_works_without_its_dashes_and_in_lower_case(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+    (john,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("John", "Doe")])
+    assert john.one_time_password is not None
+    result = app.log_in(john.username, john.one_time_password.replace("-", "").lower(), clock.now())
+    assert result.must_change_password and result.must_set_security_information
+
+
+# ----------------------------------------------------- authentication challenge
+
+
+def test_a_challenge_asks_for_letters_from_at_least_two_different_answers(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    assert len({question for question, _ in prompt.positions}) >= 2
+    assert all(1 <= position <= len(NORMALISED[question]) for question, position in prompt.positions)
+
+
+def test_the_right_letters_pass_the_challenge_in_any_case(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    assert app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, [c.lower() for c in right_letters(prompt)])
+
+
+def test_one_wrong_letter_fails_the_whole_challenge(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    assert not app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, wrong_letters(prompt))
+
+
+def test_a_challenge_can_be_answered_once_only(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+    with pytest.raises(RuleViolated):
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+
+
+def test_a_challenge_expires_after_its_minutes(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    clock.set(prompt.expires_at)
+    with pytest.raises(RuleViolated) as refused:
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+    assert "expired" in refused.value.message
+
+
+def test_three_failed_challenges_in_a_row_lock_the_account(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    for _ in range(3):
+        prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, wrong_letters(prompt))
+    assert app.get_user(jane.user_id).status == Status.LOCKED
+    with pytest.raises(AccountLocked):
+        app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+
+
+def test_revealed_letter_positions_are_not_asked_again(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    asked: list[tuple[str, int]] = []
+    for _ in range(6):
+        try:
+            prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        except RuleViolated:
+            break  # too much revealed: the user must set new security information
+        asked += prompt.positions
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+    assert len(asked) >= 6
+    assert len(set(asked)) == len(asked)
+
+
+def test_new_security_information_is_required_once_about_half_an_answer_is_revealed(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    revealed: dict[str, set[int]] = {q: set() for q in NORMALISED}
+    while not any(2 * len(revealed[q]) >= len(NORMALISED[q]) for q in NORMALISED):
+        assert not app.log_in(jane.username, PASSWORD, clock.now()).must_set_security_information
+        prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+        for question, position in prompt.positions:
+            revealed[question].add(position)
+    result = app.log_in(jane.username, PASSWORD, clock.now())
+    assert result.must_set_security_information
+
+
+def test_new_security_information_forgets_what_was_revealed(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+    actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()
+    app.set_security_information(actor, clock.now(), {"first_pet": "Rover the dog", "first_school": "St Mary's", "place_of_birth": "Leeds"})
+    user = app.get_user(jane.user_id)
+    assert (user.revealed, user.security_renewal_required, user.security_questions) == ({}, False, ["first_pet", "first_school", "place_of_birth"])
