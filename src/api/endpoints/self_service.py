@@ -65,19 +65,19 @@ def security_questions(ctx: Context) -> SecurityQuestions:
     return SecurityQuestions(questions=[SecurityQuestionOut(key=k, text=t) for k, t in SECURITY_QUESTIONS.items()])
 
 
-@table("POST", "/me/activation", summary="First log-in: replace the one-time password and set three security answers", tag=TAG, roles=PEOPLE, during_activation=True, body=Activation, status=204)
+@table("POST", "/me/activation", summary="First log-in: replace the one-time password and set three security answers", tag=TAG, roles=EVERYONE, during_activation=True, body=Activation, status=204)
 def activate(ctx: Context, body: Activation) -> None:
     assert ctx.principal is not None
     ctx.app.complete_first_log_in(ctx.actor, ctx.now, body.new_password, dict(body.security_answers) if body.security_answers else None)
     ctx.state.sessions.activated(ctx.principal.session.token_hash)
 
 
-@table("POST", "/me/password", summary="Change own password", tag=TAG, roles=PEOPLE, body=PasswordChange, status=204)
+@table("POST", "/me/password", summary="Change own password", tag=TAG, roles=EVERYONE, body=PasswordChange, status=204)
 def change_password(ctx: Context, body: PasswordChange) -> None:
     ctx.app.change_password(ctx.actor, ctx.now, body.current_password, body.new_password)
 
 
-@table("PUT", "/me/security-information", summary="Set own security information (three answers)", tag=TAG, roles=PEOPLE, body=SecurityInformation, status=204)
+@table("PUT", "/me/security-information", summary="Set own security information (three answers)", tag=TAG, roles=EVERYONE, body=SecurityInformation, status=204)
 def set_security_information(ctx: Context, body: SecurityInformation) -> None:
     ctx.app.set_security_information(ctx.actor, ctx.now, dict(body.security_answers))
 
