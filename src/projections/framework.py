@@ -33,7 +33,7 @@ tracking_table = Table(
 )
 
 REBUILD_SUFFIX = "__rebuild"
-Handler = Callable[[Any, Session, Any, int], None]
+Handler = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class ReadModel:
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
         self.metadata = MetaData()
+        # The database's dialect ("sqlite", "postgresql"), known once created or dropped.
+        self.dialect = ""
         self.define_tables()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -95,12 +97,14 @@ class ReadModel:
         return f"{self.name}{self.suffix}"
 
     def create(self, engine: Engine) -> None:
+        self.dialect = engine.dialect.name
         tracking_metadata.create_all(engine)
         self.metadata.create_all(engine)
         with Session(engine) as session, session.begin():
             self.create_extras(session)
 
     def drop(self, engine: Engine) -> None:
+        self.dialect = engine.dialect.name
         with Session(engine) as session, session.begin():
             for name in self.extra_table_names():
                 session.execute(text(f"DROP TABLE IF EXISTS {name}"))
@@ -117,18 +121,65 @@ class ReadModel:
         return value or 0
 
     def process(self, session: Session, positions: Iterable[Position]) -> int:
-        """Applies the events after the tracked position, then records the new position."""
+        """Applies the events after the tracked position, then records the new position.
+
+        Consecutive events taken by the same ``many`` handler are passed to it
+        together (one ``executemany`` instead of one statement per event), and
+        rows given to :meth:`insert_later` are written in bulk before any other
+        handler runs, so handlers still see the events' effects in order."""
         tracked = start = self.position(session)
+        run: list[tuple[Any, int]] = []
+        run_handler: Handler | None = None
         for position in positions:
             if position.notification_id <= tracked:
                 continue
             handler = self.handlers.get(type(position.event))
-            if handler is not None:
-                handler(self, session, position.event, position.notification_id)
             tracked = position.notification_id
+            if handler is None:
+                continue
+            if run and handler is not run_handler:
+                self._apply_run(session, run_handler, run)
+                run = []
+            if getattr(handler, "_many", False):
+                run_handler = handler
+                run.append((position.event, position.notification_id))
+                continue
+            if not getattr(handler, "_appends_only", False):
+                self.flush(session)
+            handler(self, session, position.event, position.notification_id)
+        if run:
+            self._apply_run(session, run_handler, run)
+        self.flush(session)
         if tracked != start:
             self._set_position(session, tracked, insert=start == 0 and not self._has_row(session))
         return tracked
+
+    def _apply_run(self, session: Session, handler: Handler | None, run: list[tuple[Any, int]]) -> None:
+        assert handler is not None  # a run always has the handler that started it
+        self.flush(session)
+        handler(self, session, run)
+
+    def insert_later(self, session: Session, table: Table, row: dict[str, Any]) -> None:
+        """Queues a row; queued rows are inserted together before the next handler
+        that may read or change rows, and at the end of the batch. The queue
+        lives on the session, so concurrent commands never share one."""
+        pending = session.info.setdefault(("sema_pending", id(self)), {})
+        pending.setdefault(table, []).append(row)
+
+    def pending_rows(self, session: Session, table: Table) -> list[dict[str, Any]]:
+        """Rows queued for ``table`` and not yet written (an ``appends_only`` handler may amend them)."""
+        return session.info.get(("sema_pending", id(self)), {}).get(table, [])
+
+    def flush(self, session: Session) -> None:
+        pending = session.info.pop(("sema_pending", id(self)), None)
+        if not pending:
+            return
+        for table, rows in pending.items():
+            session.execute(table.insert(), rows)
+        self.after_flush(session, pending)
+
+    def after_flush(self, session: Session, inserted: dict[Table, list[dict[str, Any]]]) -> None:
+        """Override to write what depends on freshly inserted rows (search indexes)."""
 
     def _has_row(self, session: Session) -> bool:
         return session.execute(
@@ -146,11 +197,20 @@ class ReadModel:
             )
 
 
-def handles(*event_classes: type) -> Callable[[Handler], Handler]:
-    """Marks a read-model method as the handler of these event classes."""
+def handles(*event_classes: type, many: bool = False, appends_only: bool = False) -> Callable[[Handler], Handler]:
+    """Marks a read-model method as the handler of these event classes.
+
+    A plain handler is called as ``(self, session, event, notification_id)``.
+    ``many=True``: called as ``(self, session, [(event, notification_id), …])``
+    with every consecutive event it handles (a bulk status change, a rebuild).
+    ``appends_only=True``: the handler only queues rows with
+    :meth:`ReadModel.insert_later` and reads nothing, so queued rows need not
+    be written before it runs."""
 
     def decorate(method: Handler) -> Handler:
         method._handles = event_classes  # type: ignore[attr-defined]
+        method._many = many  # type: ignore[attr-defined]
+        method._appends_only = appends_only  # type: ignore[attr-defined]
         return method
 
     return decorate

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from projections.address_book import AddressBook
+from projections.admin_search import AdminSearch
+from projections.directory import Directory
 from projections.framework import ReadModel
+from projections.grants import Grants
 from projections.ledger import Ledger
+from projections.routing import Routing
 
 
 def all_read_models() -> list[ReadModel]:
-    return [Ledger()]
+    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger()]
