@@ -20,8 +20,8 @@ def database_contents(database_url: str) -> bytes:
     with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
         tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
         for table in tables:
-            for (row,) in conn.execute(f'SELECT t::text FROM "{table}" t'):
-                chunks.append(row.encode())
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                chunks += [bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode() for v in row]
     return b"\n".join(chunks)
 
 
