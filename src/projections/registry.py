@@ -5,11 +5,13 @@ from __future__ import annotations
 from projections.address_book import AddressBook
 from projections.admin_search import AdminSearch
 from projections.directory import Directory
+from projections.due import Due
 from projections.framework import ReadModel
 from projections.grants import Grants
 from projections.ledger import Ledger
+from projections.outbox import Outbox
 from projections.routing import Routing
 
 
 def all_read_models() -> list[ReadModel]:
-    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger()]
+    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger(), Due(), Outbox()]

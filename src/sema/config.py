@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     exceptional_access_days: int = 30
     sqlite_lock_timeout_s: float = 30.0
 
+    # Time-based policies and outbound mail (policies.runner, policies.mailer).
+    smtp_url: str | None = Field(None, description="smtp://[user:password@]host[:port], smtp+starttls://… or smtps://…; unset: mail waits in the outbox")
+    mail_from: str = Field("no-reply@cjsm.net", description="the From address of the service's notices")
+    smtp_timeout_s: float = 10.0
+    mail_retry_initial_s: float = 30.0
+    mail_retry_max_s: float = 3600.0
+    mail_lease_s: float = 300.0
+    policy_interval_s: float = 60.0
+    policies_in_server: bool = True
+
     @property
     def argon2(self) -> Argon2Parameters:
         return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism)

@@ -1,0 +1,1 @@
+"""Rules that act because time passed or something happened elsewhere: the policy runner, outbound mail."""

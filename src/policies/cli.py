@@ -1,0 +1,92 @@
+"""``sema policies run [--interval S]`` and ``sema policies tick [--now ISO]``.
+
+``run`` loops: every interval, one pass of the time-based policies at the
+system clock's time, then one mail delivery pass. ``tick`` makes one pass and
+exits; with ``--now`` it acts as if it were that moment (a fixed clock), which
+is how an operator catches up by hand or a test drives time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+
+from domain.errors import InvalidValue
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    run = actions.add_parser("run", help="run the policies and deliver mail every interval (Ctrl-C stops)")
+    run.add_argument("--interval", type=float, help="seconds between passes (SEMA_POLICY_INTERVAL_S, default 60)")
+    tick = actions.add_parser("tick", help="one pass of the policies, then one mail delivery pass")
+    tick.add_argument("--now", help="act as at this ISO 8601 time with a UTC offset, e.g. 2026-03-01T09:00:00+00:00")
+    tick.add_argument("--no-mail", action="store_true", help="leave the outbox alone")
+
+
+class FixedClock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def parse_now(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidValue("--now", f"not an ISO 8601 time: {value!r}") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue("--now", "give a UTC offset, e.g. 2026-03-01T09:00:00+00:00")
+    return moment
+
+
+def run(args: argparse.Namespace) -> int:
+    from policies.mailer import Mailer
+    from policies.runner import PolicyLoop, PolicyRunner
+    from sema.bootstrap import build_application
+    from sema.clock import SystemClock
+    from sema.config import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        clock = FixedClock(parse_now(args.now)) if getattr(args, "now", None) else SystemClock()
+        settings = Settings()
+        interval = getattr(args, "interval", None)
+        if interval is not None and interval <= 0:
+            raise InvalidValue("--interval", "must be a positive number of seconds")
+        app = build_application(settings)
+    except InvalidValue as error:
+        print(f"sema policies: {error.message}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            mailer = Mailer(app, clock)
+        except InvalidValue as error:
+            print(f"sema policies: SEMA_SMTP_URL: {error.message}", file=sys.stderr)
+            return 2
+        if args.action == "tick":
+            report = PolicyRunner(app).tick(clock.now())
+            print(f"policies: {report.summary()}")
+            if not args.no_mail:
+                if mailer.configured:
+                    print(f"mail: {mailer.deliver().summary()}")
+                else:
+                    print(f"mail: SEMA_SMTP_URL is not set; {len(mailer.pending(clock.now()))} notice(s) wait in the outbox")
+            return 1 if report.failed else 0
+        loop = PolicyLoop(app, clock, interval=interval, mailer=mailer)
+        print(f"sema policies: running every {loop.interval:g} s (Ctrl-C stops)", file=sys.stderr)
+        loop.start()
+        try:
+            while loop.running:
+                loop.join(1.0)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            loop.stop()
+        return 0
+    finally:
+        app.close()
+        app.engine.dispose()
