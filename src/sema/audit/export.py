@@ -60,3 +60,16 @@ def write_records(records: Iterator[AuditRecord], out: TextIO, format: str) -> i
             writer.writerow(["" if row[name] is None else row[name] for name in FIELDS])
             count += 1
     return count
+
+
+def page(app: Any, *, after: int, limit: int, since: datetime | None = None, until: datetime | None = None) -> tuple[list[AuditRecord], int | None]:
+    """One page for the HTTP API: the records among the next ``limit`` stored
+    events after ``after``, and the position to continue from (``None`` at the end).
+    With a time window a page may hold fewer records than it scanned, even none."""
+    notifications = app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    records = []
+    for notification in notifications:
+        event = app.mapper.to_domain_event(notification)
+        if (since is None or event.timestamp >= since) and (until is None or event.timestamp <= until):
+            records.append(AuditRecord.of(notification.id, event))
+    return records, (notifications[-1].id if len(notifications) == limit else None)

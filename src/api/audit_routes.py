@@ -1,0 +1,146 @@
+"""The auditors' read-only endpoints: the event history page by page, an
+aggregate's state as at a moment, its history in sentences, the ledger's head.
+
+Auditors and service administrators only; everyone else gets 403. Operations
+go in ``table`` (the HTTP API turns it into routes and the OpenAPI document);
+``routes`` holds nothing extra."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field, field_validator
+from starlette.routing import BaseRoute
+
+from api.context import Context
+from api.operations import OperationTable
+from api.problems import ApiProblem
+from domain.actors import Role
+from sema.audit import export
+from sema.audit.replay import AuditLookupError, history, state_as_of
+from sema.audit.verify import Verifier
+
+AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
+TAG = "audit"
+MAX_PAGE = 1000
+
+table = OperationTable()
+routes: list[BaseRoute] = []
+
+
+class AuditKind(StrEnum):
+    USER = "user"
+    ORGANISATION = "organisation"
+    MAILBOX = "mailbox"
+    LIST = "list"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time without a zone is UTC."""
+    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+class EventsQuery(BaseModel):
+    after: int = Field(0, ge=0, description="continue after this position (0: from the start)")
+    limit: int = Field(500, ge=1, le=MAX_PAGE, description="stored events scanned for this page")
+    since: datetime | None = Field(None, description="only events at or after this time (ISO 8601; no zone means UTC)")
+    until: datetime | None = Field(None, description="only events at or before this time")
+
+    @field_validator("since", "until")
+    @classmethod
+    def _zone(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)
+
+
+class StateQuery(BaseModel):
+    as_of: datetime = Field(description="the moment (ISO 8601; no zone means UTC)")
+
+    @field_validator("as_of")
+    @classmethod
+    def _zone(cls, value: datetime) -> datetime:
+        return _utc(value) or value
+
+
+class AuditRecordOut(BaseModel):
+    position: int = Field(description="the event's place in the whole history (notification id)")
+    time: str
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    event_type: str
+    actor_id: str | None
+    actor_role: str | None
+    request_id: str | None
+    data: dict[str, Any] = Field(description="the event's own fields, without the envelope above")
+
+
+class EventsPage(BaseModel):
+    events: list[AuditRecordOut]
+    next_after: int | None = Field(description="pass as ``after`` for the next page; null at the end of the history")
+
+
+class StateOut(BaseModel):
+    kind: AuditKind
+    id: UUID
+    as_of: str
+    version: int
+    state: dict[str, Any]
+
+
+class HistoryLineOut(BaseModel):
+    version: int
+    time: str
+    actor_id: str | None
+    actor: str
+    event_type: str
+    sentence: str
+
+
+class HistoryOut(BaseModel):
+    kind: AuditKind
+    id: UUID
+    lines: list[HistoryLineOut]
+
+
+class DigestOut(BaseModel):
+    position: int
+    link: str = Field(description="SHA-256 of the chain up to position, hex")
+    digest: str = Field(description="POSITION:LINK, as `sema audit verify --digest` takes it")
+
+
+@table("GET", "/audit/events", summary="The event history page by page, in order, one record per event", tag=TAG, roles=AUDITORS, query=EventsQuery, response=EventsPage)
+def audit_events(ctx: Context, query: EventsQuery) -> EventsPage:
+    records, next_after = export.page(ctx.app, after=query.after, limit=query.limit, since=query.since, until=query.until)
+    return EventsPage(events=[AuditRecordOut(**r.as_dict()) for r in records], next_after=next_after)
+
+
+@table("GET", "/audit/{kind}/{aggregate_id}/state", summary="An aggregate's state as it was at a moment, rebuilt from its events", tag=TAG, roles=AUDITORS, query=StateQuery, response=StateOut)
+def audit_state(ctx: Context, kind: AuditKind, aggregate_id: UUID, query: StateQuery) -> StateOut:
+    try:
+        return StateOut(**state_as_of(ctx.app, kind.value, aggregate_id, query.as_of))
+    except AuditLookupError as error:
+        raise _not_found(error) from None
+
+
+@table("GET", "/audit/{kind}/{aggregate_id}/history", summary="An aggregate's events, oldest first, as sentences naming who acted", tag=TAG, roles=AUDITORS, response=HistoryOut)
+def audit_history(ctx: Context, kind: AuditKind, aggregate_id: UUID) -> HistoryOut:
+    try:
+        lines = history(ctx.app, kind.value, aggregate_id)
+    except AuditLookupError as error:
+        raise _not_found(error) from None
+    return HistoryOut(kind=kind, id=aggregate_id, lines=[HistoryLineOut(**vars(line)) for line in lines])
+
+
+@table("GET", "/audit/digest", summary="The ledger's head: keep it to prove later that nothing before it changed", tag=TAG, roles=AUDITORS, response=DigestOut)
+def audit_digest(ctx: Context) -> DigestOut:
+    digest = Verifier(ctx.app).digest()
+    return DigestOut(position=digest.position, link=digest.link, digest=str(digest))
+
+
+def _not_found(error: AuditLookupError) -> ApiProblem:
+    message = str(error)
+    field, _, detail = message.partition(": ")
+    return ApiProblem(404, "not-found", "Not found", message, errors=[{"field": f"query.{field}" if field == "as_of" else "path.aggregate_id", "message": detail}])
