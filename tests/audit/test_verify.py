@@ -106,3 +106,11 @@ def test_digest_from_the_command_line_is_position_and_hash(scripted: Scripted, s
 def test_a_malformed_digest_is_refused_naming_the_field() -> None:
     with pytest.raises(ValueError, match=r"^digest: expected POSITION:SHA256-HEX"):
         Digest.parse("18:not-a-hash")
+
+
+def test_a_tampered_history_is_reported_intact_up_to_the_position_before(scripted: Scripted) -> None:
+    execute(scripted, "DELETE FROM {events} WHERE id = 11")
+    result = Verifier(scripted.app).verify()
+    with scripted.app.engine.connect() as connection:
+        link_at_10 = connection.execute(text("SELECT link FROM sema_ledger WHERE notification_id = 10")).scalar_one()
+    assert (result.checked, result.head) == (10, Digest(10, link_at_10))

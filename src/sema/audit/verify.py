@@ -87,11 +87,10 @@ class Verifier:
         while True:
             with Session(self.app.engine) as session:
                 tracked = self.ledger.position(session)
-            result = self._verify_range(previous, after, tracked, digest, progress)
-            if isinstance(result, Discrepancy):
-                return Verification(checked + 0, Digest(after, previous.hex()), result)
-            previous, after, count = result
+            discrepancy, previous, after, count = self._verify_range(previous, after, tracked, digest, progress)
             checked += count
+            if discrepancy is not None:
+                return Verification(checked, Digest(after, previous.hex()), discrepancy)
             beyond = self.app.recorder.select_notifications(start=after, limit=1, inclusive_of_start=False)
             if not beyond:
                 break
@@ -117,32 +116,34 @@ class Verifier:
 
     def _verify_range(
         self, previous: bytes, after: int, stop: int, digest: Digest | None, progress: Callable[[int], None] | None
-    ) -> tuple[bytes, int, int] | Discrepancy:
+    ) -> tuple[Discrepancy | None, bytes, int, int]:
+        """Merges the event table and the ledger over (after, stop]; stops at the first disagreement.
+        Returns it (or None) with the link and position verified up to, and how many were checked."""
         events = self._events(after, stop)
         links = self._links(after, stop)
         event, link = next(events, None), next(links, None)
         checked = 0
         while event is not None or link is not None:
-            if link is None or (event is not None and event.id < link.notification_id):
-                assert event is not None
-                return Discrepancy(event.id, "inserted", f"the event at position {event.id} ({_describe(event.originator_id, event.originator_version)}) was never chained in the ledger: it was inserted outside the application")
-            if event is None or link.notification_id < event.id:
-                return Discrepancy(link.notification_id, "removed", f"the event at position {link.notification_id} ({_describe(link.originator_id, link.originator_version)}) is chained in the ledger but missing from the event table: it was removed")
+            if event is not None and (link is None or event.id < link.notification_id):
+                return Discrepancy(event.id, "inserted", f"the event at position {event.id} ({_describe(event.originator_id, event.originator_version)}) was never chained in the ledger: it was inserted outside the application"), previous, after, checked
+            if event is None or (link is not None and link.notification_id < event.id):
+                assert link is not None  # the loop runs while either is left
+                return Discrepancy(link.notification_id, "removed", f"the event at position {link.notification_id} ({_describe(link.originator_id, link.originator_version)}) is chained in the ledger but missing from the event table: it was removed"), previous, after, checked
             if digest is not None and after < digest.position < event.id:
-                return self._digest_mismatch(digest)
-            previous = next_link(previous, event)
-            if previous.hex() != link.link:
-                return Discrepancy(event.id, "altered", f"the event at position {event.id} ({_describe(event.originator_id, event.originator_version)}) is not the event the ledger chained: it was altered")
-            if digest is not None and event.id == digest.position and previous.hex() != digest.link:
-                return self._digest_mismatch(digest)
-            after = event.id
+                return self._digest_mismatch(digest), previous, after, checked
+            chained = next_link(previous, event)
+            if chained.hex() != link.link:
+                return Discrepancy(event.id, "altered", f"the event at position {event.id} ({_describe(event.originator_id, event.originator_version)}) is not the event the ledger chained: it was altered"), previous, after, checked
+            if digest is not None and event.id == digest.position and chained.hex() != digest.link:
+                return self._digest_mismatch(digest), previous, after, checked
+            previous, after = chained, event.id
             checked += 1
             if progress and checked % self.batch_size == 0:
                 progress(self.batch_size)
             event, link = next(events, None), next(links, None)
         if progress and checked % self.batch_size:
             progress(checked % self.batch_size)
-        return previous, after, checked
+        return None, previous, after, checked
 
     @staticmethod
     def _digest_mismatch(digest: Digest) -> Discrepancy:
