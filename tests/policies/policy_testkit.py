@@ -152,3 +152,16 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+def letters_for(positions: list[tuple[str, int]]) -> list[str]:
+    """The letters the user would spell out for a challenge, from ``ANSWERS``."""
+    from sema.credentials import normalise_answer
+
+    return [normalise_answer(ANSWERS[q])[p - 1] for q, p in positions]
+
+
+def pass_challenge(app: SemaApplication, admin: Actor, user_id: UUID, at: datetime) -> Any:
+    prompt = app.issue_challenge(admin, at, user_id)
+    assert app.answer_challenge(admin, at, user_id, prompt.challenge_id, letters_for(prompt.positions))
+    return prompt
