@@ -1,0 +1,52 @@
+"""The ledger is a read model like the others: kept in the command's transaction,
+or by a follower catching up; either way one link per event, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from audit_testkit import ADDED, REGISTERED, SCRIPT, Scripted
+from sqlalchemy.orm import Session
+
+from projections.ledger import Ledger
+from sema.application import NewUser, SemaApplication
+from sema.audit.verify import Verifier
+from sema.bootstrap import build_application
+from sema.config import Settings
+
+
+@pytest.fixture
+def follower_app(settings: Settings) -> Iterator[SemaApplication]:
+    """Read models kept by a follower (``sema projections run``), not inline."""
+    application = build_application(settings, inline_projections=False)
+    try:
+        yield application
+    finally:
+        application.close()
+        application.engine.dispose()
+
+
+def ledger_rows(app: SemaApplication) -> tuple[int, int]:
+    ledger = Ledger()
+    with Session(app.engine) as session:
+        return ledger.count(session), ledger.position(session)
+
+
+def test_each_command_chains_its_events_before_it_returns(scripted: Scripted) -> None:
+    assert ledger_rows(scripted.app) == (18, scripted.app.recorder.max_notification_id())
+
+
+def test_events_a_follower_has_not_chained_yet_fail_verification_at_the_first_of_them(follower_app: SemaApplication) -> None:
+    follower_app.register_organisation(SCRIPT, REGISTERED, name="Acme Legal", code="acme", account_type="mailbox")
+    discrepancy = Verifier(follower_app).verify().discrepancy
+    assert discrepancy is not None and (discrepancy.position, discrepancy.kind) == (1, "inserted")
+    assert "sema projections run" in discrepancy.detail
+
+
+def test_a_follower_catching_up_chains_every_event_it_had_not(follower_app: SemaApplication) -> None:
+    organisation_id = follower_app.register_organisation(SCRIPT, REGISTERED, name="Acme Legal", code="acme", account_type="mailbox")
+    follower_app.add_users(SCRIPT, ADDED, organisation_id, [NewUser("Jane", "Admin")])
+    follower_app.projections.catch_up([Ledger.name])
+    result = Verifier(follower_app).verify()
+    assert (result.ok, result.checked) == (True, follower_app.recorder.max_notification_id())
