@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted, at
 
+from domain.actors import Actor, Role
+from sema.application import NewUser
 from sema.audit.replay import AuditLookupError, history, state_as_of
+from sema.audit.cli import parse_time
 from sema.cli import main
 from sema.config import Settings
 
@@ -86,6 +89,17 @@ def test_state_with_a_malformed_time_is_refused_naming_as_of(scripted: Scripted,
 
 
 def test_a_time_without_a_zone_is_read_as_utc() -> None:
-    from sema.audit.cli import parse_time
-
     assert parse_time("2026-03-01T10:02", "as_of") == at("10:02")
+
+
+def test_history_tells_an_authentication_challenge_by_the_letters_asked(scripted: Scripted) -> None:
+    app = scripted.app
+    admin = Actor(str(scripted.jane_id), Role.ORGANISATION_ADMINISTRATOR, scripted.organisation_id)
+    (created,) = app.add_users(admin, UNSUSPENDED, scripted.organisation_id, [NewUser("Wendy", "Darling")])
+    assert created.one_time_password
+    wendy = app.log_in(created.username, created.one_time_password, UNSUSPENDED).actor()
+    app.complete_first_log_in(wendy, UNSUSPENDED, "Correct horse 9 battery staple", {"mothers_maiden_name": "Smithson", "first_school": "Hillside", "place_of_birth": "Leeds"})
+    prompt = app.issue_challenge(admin, UNSUSPENDED + MINUTE, created.user_id)
+    asked = ", ".join(f"letter {n} of {q.replace('_', ' ')}" for q, n in prompt.positions)
+    last = history(app, "user", created.user_id)[-1].sentence
+    assert last == f"2026-03-01 12:01 jane.admin (organisation administrator) issued an authentication challenge ({asked})"

@@ -103,13 +103,16 @@ _PHRASES: dict[str, str] = {
     "User.LastNameChanged": "changed the last name to {last_name}",
     "User.SecureAddressChanged": "changed the secure address from {old_address} to {new_address}",
     "User.AliasRemoved": "removed the alias {address}",
-    "User.ChallengeIssued": "issued an authentication challenge",
+    "User.ChallengeIssued": "issued an authentication challenge ({positions})",
     "User.ChallengePassed": "passed the authentication challenge",
     "User.ChallengeFailed": "failed the authentication challenge ({consecutive_failures} in a row)",
     "User.ChallengeExpired": "let the authentication challenge expire",
     "User.PasswordReset": "reset the password",
     "User.UserReset": "reset the user under exceptional access",
+    "User.AddressBookEntrySaved": "saved a {entry_kind} to the address book",
+    "User.AddressBookEntryRemoved": "removed an entry from the address book",
     "Mailbox.Created": "created the personal mailbox of {owner}",
+    "Mailbox.InactivityAlertSent": "alerted the administrators that the mailbox has been unused since {quiet_since}",
     "Mailbox.GroupMailboxCreated": "created the group mailbox {name} <{address}>",
     "Mailbox.Used": "used the mailbox",
     "Mailbox.PermissionGranted": "granted {user} the {permission} permission",
@@ -121,6 +124,17 @@ _PHRASES: dict[str, str] = {
     "DistributionList.MemberRemoved": "removed {user} from the list",
     "DistributionList.Deleted": "deleted the list, releasing {released_address}",
 }
+# Exceptional access reads the same on users and mailboxes.
+for _aggregate in ("User", "Mailbox"):
+    _PHRASES.update(
+        {
+            f"{_aggregate}.ExceptionalAccessRequested": "requested exceptional access ({kind}): {reason}",
+            f"{_aggregate}.ExceptionalAccessGranted": "granted exceptional access until {expires_at}",
+            f"{_aggregate}.ExceptionalAccessRefused": "refused exceptional access: {reason}",
+            f"{_aggregate}.ExceptionalAccessRevoked": "revoked exceptional access",
+            f"{_aggregate}.ExceptionalAccessExpired": "ended the exceptional access, expired",
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,8 @@ def _sentence(event: DomainEventProtocol[Any], names: Names) -> str:
     for field in ("user_id", "owner_id"):
         if getattr(event, field, None) is not None:
             data[field.removesuffix("_id")] = names.username(getattr(event, field))
+    if event_type == "ChallengeIssued":
+        data["positions"] = ", ".join(f"letter {n} of {_words(str(q).replace('_', ' '))}" for q, n in getattr(event, "positions", []))
     if template is None:
         return _words(event_type)
     try:
