@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
         message = error.args[0] if error.args else str(error)
         print(f"sema audit {args.audit_command}: {message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (``sema audit export | head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 @contextmanager
