@@ -34,8 +34,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, and_, inspect, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidValue
@@ -131,7 +131,7 @@ class Mailer:
         self.batch_size = batch_size
         self.outbox: Outbox = app.projections.by_name(["outbox"])[0]
         self.target = SmtpTarget.parse(self.settings.smtp_url) if self.settings.smtp_url else None
-        delivery_metadata.create_all(app.engine)
+        create_delivery_table(app.engine)
 
     @property
     def configured(self) -> bool:
@@ -276,6 +276,15 @@ class Mailer:
         wait = min(self.settings.mail_retry_initial_s * 2 ** (attempts - 1), self.settings.mail_retry_max_s)
         log.info("mail %s deferred (attempt %d, next in %.0f s): %s", row["message_key"], attempts, wait, error)
         self._finish(row["message_key"], token, state=RETRY, next_attempt_at=stored(now + timedelta(seconds=wait)), last_error=error)
+
+
+def create_delivery_table(engine: Engine) -> None:
+    """Creates ``sema_mail_deliveries`` if missing; two mailers starting together may both try."""
+    try:
+        delivery_metadata.create_all(engine)
+    except DBAPIError:
+        if not inspect(engine).has_table(deliveries.name):
+            raise
 
 
 def _quit(smtp: smtplib.SMTP | None) -> None:
