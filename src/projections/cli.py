@@ -82,13 +82,13 @@ def _follow(projections: Any, names: list[str], interval: float, once: bool) -> 
 
 def _rebuild(projections: Any, names: list[str], batch_size: int) -> int:
     total = projections.source.max_id()
-    for model in projections.by_name(names):
-        bar = _progress_bar(f"rebuild {model.name}", total)
-        started = time.perf_counter()
-        projections.rebuild([model.name], batch_size=batch_size, progress=bar.update if bar else None)
-        if bar:
-            bar.close()
-        print(f"{model.name}: rebuilt from {total} event(s) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    models = [m.name for m in projections.by_name(names)]
+    bar = _progress_bar(f"rebuild {', '.join(models)}", total)
+    started = time.perf_counter()
+    projections.rebuild(models, batch_size=batch_size, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    print(f"rebuilt {', '.join(models)} from {total} event(s) in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 
 

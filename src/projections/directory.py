@@ -179,7 +179,8 @@ class Directory(ReadModel):
 
     # -------------------------------------------------------------------- users
 
-    @handles(User.Registered)
+    # Appends only: the organisation rows it reads are written directly, never queued.
+    @handles(User.Registered, appends_only=True)
     def _user_registered(self, session: Session, event: User.Registered, notification_id: int) -> None:
         organisation_name = self._organisation_name(session, event.organisation_id)
         person = event.kind == UserKind.PERSON
@@ -311,11 +312,11 @@ class Directory(ReadModel):
             },
         )
 
-    @handles(DistributionList.Created)
+    @handles(DistributionList.Created, appends_only=True)
     def _list_created(self, session: Session, event: DistributionList.Created, notification_id: int) -> None:
         self._add_addressable(session, KIND_LIST, event, notification_id)
 
-    @handles(Mailbox.GroupMailboxCreated)
+    @handles(Mailbox.GroupMailboxCreated, appends_only=True)
     def _group_mailbox_created(self, session: Session, event: Mailbox.GroupMailboxCreated, notification_id: int) -> None:
         self._add_addressable(session, KIND_GROUP_MAILBOX, event, notification_id)
 

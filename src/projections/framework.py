@@ -204,8 +204,8 @@ def handles(*event_classes: type, many: bool = False, appends_only: bool = False
     ``many=True``: called as ``(self, session, [(event, notification_id), …])``
     with every consecutive event it handles (a bulk status change, a rebuild).
     ``appends_only=True``: the handler only queues rows with
-    :meth:`ReadModel.insert_later` and reads nothing, so queued rows need not
-    be written before it runs."""
+    :meth:`ReadModel.insert_later` and reads nothing its model queues, so
+    queued rows need not be written before it runs."""
 
     def decorate(method: Handler) -> Handler:
         method._handles = event_classes  # type: ignore[attr-defined]
@@ -278,33 +278,37 @@ class Projections:
             model.process(session, new)
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
-        """Applies every event not yet applied; one transaction per batch. Returns events seen."""
+        """Applies every event not yet applied, reading the store once for all the
+        named read models; one transaction per batch. Returns events read."""
+        models = self.by_name(names)
+        with Session(self.engine) as session:
+            start = min((m.position(session) for m in models), default=0)
         seen = 0
-        for model in self.by_name(names):
-            with Session(self.engine) as session:
-                tracked = model.position(session)
-            for batch in self.source.batches(tracked, batch_size):
-                with Session(self.engine) as session, session.begin():
+        for batch in self.source.batches(start, batch_size):
+            with Session(self.engine) as session, session.begin():
+                for model in models:
                     model.process(session, batch)
-                seen += len(batch)
-                if progress:
-                    progress(len(batch))
+            seen += len(batch)
+            if progress:
+                progress(len(batch))
         return seen
 
     def rebuild(self, names: Iterable[str] = (), batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> None:
         """Fills shadow tables from the whole history while the live ones keep
-        serving, then swaps them in one transaction (catching up on events that
-        arrived meanwhile)."""
-        for model in self.by_name(names):
-            shadow = type(model)(suffix=REBUILD_SUFFIX)
+        serving, then swaps each in one short transaction (catching up on events
+        that arrived meanwhile). The history is read once for all the named models."""
+        pairs = [(model, type(model)(suffix=REBUILD_SUFFIX)) for model in self.by_name(names)]
+        for _, shadow in pairs:
             shadow.drop(self.engine)
             shadow.create(self.engine)
-            for batch in self.source.batches(0, batch_size):
-                with Session(self.engine) as session, session.begin():
+        for batch in self.source.batches(0, batch_size):
+            with Session(self.engine) as session, session.begin():
+                for _, shadow in pairs:
                     shadow.process(session, batch)
-                if progress:
-                    progress(len(batch))
-            self._swap(model, shadow, batch_size)
+            if progress:
+                progress(len(batch))
+        for live, shadow in pairs:
+            self._swap(live, shadow, batch_size)
 
     def _swap(self, live: ReadModel, shadow: ReadModel, batch_size: int) -> None:
         with Session(self.engine) as session, session.begin():

@@ -1,0 +1,168 @@
+"""Read side: rebuilding every read model, against reading the same events bare; directory search at 100,000 users.
+
+One history serves every figure of a run: 100,000 users added in bulk (500 a
+request) across four organisations, with directory details, then multiple
+status changes (suspend, unsuspend, mark ex-directory, delete) — well over
+200,000 events on a SQLite file, generated once into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from common import fresh_sqlite_settings
+from domain.actors import system_actor
+from projections import queries
+from sema.application import NewUser
+from sema.bootstrap import build_application
+
+USERS = int(os.environ.get("SEMA_BENCH_READ_SIDE_USERS", "100000"))
+BULK = 500
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+FIRST = """Aaron Abigail Adam Aisha Alan Alice Amir Amy Andrew Angela Anna Anthony Arthur Ava Barbara Ben Beth Bilal Brian Carl
+Caroline Catherine Charles Charlotte Chloe Chris Claire Colin Daniel David Deborah Dennis Diane Dylan Edward Eleanor Elizabeth Ella
+Emily Emma Eric Ethan Fatima Fiona Frank Gareth George Grace Graham Hannah Harry Helen Henry Holly Ian Imran Isabel Jack Jacob James
+Jane Jasmine Jason Jennifer Jessica Joan John Jonathan Joseph Joshua Julie Karen Kate Kevin Laura Leah Liam Lily Linda Lucy Mark Martin
+Mary Matthew Megan Michael Mohammed Natalie Neil Nicola Oliver Olivia Paul Peter Priya Rachel Raj Rebecca Richard Robert Ruth Ryan
+Sam Sarah Scott Sean Sophie Stephen Susan Thomas Tom Victoria William Zoë Zara""".split()
+LAST = """Adams Ahmed Ali Allen Anderson Bailey Baker Barker Bell Bennett Brown Butler Campbell Carter Chapman Clark Clarke Collins Cook
+Cooper Cox Davies Davis Dixon Edwards Ellis Evans Fisher Foster Fox Gibson Graham Gray Green Griffiths Hall Harris Harrison Hill
+Holmes Hughes Hunt Hussain Jackson James Johnson Jones Kelly Khan King Knight Lee Lewis Lloyd Marshall Martin Mason Matthews Miller
+Mills Mitchell Moore Morgan Morris Murphy Murray O'Brien O'Connor Owen Palmer Parker Patel Phillips Powell Price Reid Richards
+Richardson Roberts Robinson Rogers Rose Russell Scott Shaw Simpson Smith Stevens Stewart Taylor Thomas Thompson Turner Walker Ward
+Watson White Wilkinson Williams Wilson Wood Wright Young""".split()
+JOBS = [
+    "Custody Sergeant", "Police Constable", "Detective Inspector", "Probation Officer", "Court Clerk", "Legal Adviser",
+    "Crown Prosecutor", "Case Worker", "Solicitor", "Barrister's Clerk", "Youth Offending Officer", "Prison Officer",
+    "Victim Liaison Officer", "Witness Care Officer", "Listing Officer", "Usher", "Magistrate's Clerk", "Analyst",
+]
+DEPARTMENTS = ["Custody", "CID", "Prosecutions", "Listings", "Probation", "Youth Justice", "Witness Care", "Finance"]
+ORGANISATIONS = [
+    ("West Midlands Police", "westmids-police", "smtp", ["police.gov.uk"]),
+    ("Crown Prosecution Service", "cps", "gsc", ["cps.gov.uk"]),
+    ("Hollowfield Solicitors", "hollowfield", "mailbox", []),
+    ("Northshire Probation", "northshire-probation", "mailbox", []),
+]
+
+
+@cache
+def history() -> tuple[Path, int, list[str]]:
+    """A SQLite store with the history; its data directory, event count, and some users' texts for queries."""
+    directory = Path(tempfile.mkdtemp(prefix="sema-bench-read-side-"))
+    settings = fresh_sqlite_settings(str(directory), argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+    app = build_application(settings, inline_projections=False)
+    rng = random.Random(20261126)
+    actor = system_actor("benchmark")
+    samples: list[str] = []
+    try:
+        organisation_ids = [
+            app.register_organisation(actor, AT, name=name, code=code, account_type=kind, domains=domains)
+            for name, code, kind, domains in ORGANISATIONS
+        ]
+        for start in range(0, USERS, BULK):
+            org_index = (start // BULK) % len(ORGANISATIONS)
+            _, code, kind, domains = ORGANISATIONS[org_index]
+            rows = []
+            for i in range(start, start + BULK):
+                first, last = rng.choice(FIRST), rng.choice(LAST)
+                original = f"{first.lower()}.{last.lower().replace(chr(39), '')}.{i}@{domains[0]}" if domains else None
+                details = {
+                    "job_title": rng.choice(JOBS),
+                    "department": rng.choice(DEPARTMENTS),
+                    "telephone": f"0{rng.randint(1000, 9999)} {rng.randint(100000, 999999)}",
+                }
+                rows.append(NewUser(first, last, original_address=original, directory=details, ex_directory=rng.random() < 0.05))
+            created = app.add_users(actor, AT, organisation_ids[org_index], rows)
+            samples.extend(f"{r.first_name} {r.last_name}" for r in rows[:3])
+            samples.extend(c.address for c in created[:2])
+            ids = [c.user_id for c in created]
+            for action, share in (("suspend", 0.5), ("unsuspend", 0.25), ("mark_ex_directory", 0.2), ("delete", 0.05)):
+                chosen = ids[: int(len(ids) * share)]
+                if chosen:
+                    app.change_statuses(actor, AT, chosen, action)
+        events = app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+        app.engine.dispose()
+    return directory, events, samples
+
+
+def _app() -> Any:
+    directory, _, _ = history()
+    settings = fresh_sqlite_settings(str(directory), argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+    return build_application(settings, inline_projections=False)
+
+
+def rebuild_and_raw_read() -> dict[str, float]:
+    _, events, _ = history()
+    app = _app()
+    try:
+        started = time.perf_counter()
+        app.projections.rebuild()
+        rebuild_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        seen, after = 0, 0
+        while True:
+            notifications = app.recorder.select_notifications(start=after, limit=5000, inclusive_of_start=False)
+            if not notifications:
+                break
+            for n in notifications:
+                app.mapper.to_domain_event(n)
+            seen += len(notifications)
+            after = notifications[-1].id
+        raw_s = time.perf_counter() - started
+    finally:
+        app.close()
+        app.engine.dispose()
+    assert seen == events
+    return {"rebuild_events": float(events), "rebuild_events_per_s": events / rebuild_s, "raw_read_events_per_s": events / raw_s}
+
+
+def directory_search() -> dict[str, float]:
+    _, _, samples = history()
+    app = _app()
+    rng = random.Random(7)
+    queries_to_run: list[str] = []
+    for _ in range(400):
+        pick = rng.random()
+        if pick < 0.3:
+            name = rng.choice(FIRST + LAST)
+            queries_to_run.append(name[: rng.randint(2, len(name))])  # a prefix of a name
+        elif pick < 0.6:
+            queries_to_run.append(rng.choice([s for s in samples if "@" not in s]))  # a full name
+        elif pick < 0.8:
+            queries_to_run.append(rng.choice([s for s in samples if "@" in s]))  # an address
+        else:
+            queries_to_run.append(rng.choice(JOBS))  # a job title
+    try:
+        with Session(app.engine) as session:
+            # Every query must be answerable: the read models were rebuilt by the first benchmark, or catch up now.
+            app.projections.catch_up()
+            times = []
+            for text in queries_to_run:
+                started = time.perf_counter()
+                queries.search_directory(session, text, limit=50)
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        app.close()
+        app.engine.dispose()
+    return {
+        "directory_search_users": float(USERS),
+        "directory_search_p50_ms": statistics.median(times),
+        "directory_search_p95_ms": statistics.quantiles(times, n=20)[18],
+    }
+
+
+BENCHMARKS = {"read_side_rebuild": rebuild_and_raw_read, "read_side_search": directory_search}
