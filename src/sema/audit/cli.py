@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,7 +108,8 @@ def _progress(total: int, unit: str) -> Iterator[Callable[[int], None] | None]:
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr) as bar:
+    # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
+    with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, ncols=shutil.get_terminal_size().columns) as bar:
         yield bar.update
 
 
