@@ -11,8 +11,10 @@ one wins. After the SMTP server accepted it the row becomes ``sent`` and is
 never picked again. A temporary failure (server down, 4xx) sets ``retry``
 with a backoff doubling from ``mail_retry_initial_s`` up to
 ``mail_retry_max_s``, for ever: a notice waits while the server is down and
-goes once it is up. A permanent refusal (5xx) sets ``failed`` with the
-server's answer, for a person to look at.
+goes once it is up; so does a refused log-in or sender (a configuration
+problem, not the notice's). A permanent refusal of the notice itself (5xx to
+its recipient or its content) sets ``failed`` with the server's answer, for
+a person to look at.
 
 The one window for a duplicate: the process dies after the server accepted
 the message and before the ``sent`` mark commits. The lease then runs out
@@ -192,11 +194,18 @@ class Mailer:
                         if smtp is None:
                             smtp = self.target.connect(self.settings.smtp_timeout_s)
                         smtp.send_message(self.message(row))
-                    except smtplib.SMTPResponseException as error:
-                        if smtp is not None and error.smtp_code >= 500:
+                    except smtplib.SMTPDataError as error:
+                        # The server refused this message's content: for good (5xx) or for now.
+                        if error.smtp_code >= 500:
                             self._fail(row["message_key"], token, f"{error.smtp_code} {error.smtp_error!r}")
                             report.failed += 1
-                            continue
+                        else:
+                            self._defer(row, token, now, f"{error.smtp_code} {error.smtp_error!r}")
+                            report.deferred += 1
+                        continue
+                    except smtplib.SMTPResponseException as error:
+                        # Greeting, log-in or sender refused: the configuration or the
+                        # server, not this message; every notice waits.
                         self._defer(row, token, now, f"{error.smtp_code} {error.smtp_error!r}")
                         report.deferred += 1
                         smtp = _quit(smtp)

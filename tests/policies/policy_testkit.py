@@ -119,6 +119,7 @@ class Inbox:
 
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    refuse_content: str | None = None  # an answer to DATA, e.g. "554 5.6.0 content rejected"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
@@ -128,6 +129,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_content is not None:
+            return self.refuse_content
         raw = envelope.original_content or envelope.content
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(raw), raw))

@@ -102,6 +102,23 @@ def test_a_recipient_refused_for_good_is_marked_failed_and_not_retried(app: Sema
     assert all("550" in (r["last_error"] or "") for r in _deliveries(app))
 
 
+def test_content_refused_for_good_is_marked_failed(app: SemaApplication, alerted: SettableClock, smtp_server: SmtpServer) -> None:
+    smtp_server.inbox.refuse_content = "554 5.6.0 content rejected"
+    mailer = Mailer(app, alerted)
+    assert mailer.deliver().failed == 2
+    assert set(mailer.states().values()) == {"failed"}
+
+
+def test_content_deferred_by_the_server_is_retried_later(app: SemaApplication, alerted: SettableClock, smtp_server: SmtpServer) -> None:
+    smtp_server.inbox.refuse_content = "451 4.3.0 try again later"
+    mailer = Mailer(app, alerted)
+    assert mailer.deliver().deferred == 2
+    smtp_server.inbox.refuse_content = None
+    alerted.advance(timedelta(seconds=app.settings.mail_retry_initial_s))
+    assert mailer.deliver().sent == 2
+    assert len(smtp_server.inbox.received()) == 2
+
+
 def test_rebuilding_the_outbox_sends_nothing_again(app: SemaApplication, alerted: SettableClock, smtp_server: SmtpServer) -> None:
     mailer = Mailer(app, alerted)
     mailer.deliver()
