@@ -7,20 +7,28 @@ not use an endpoint at all gets 403; no session gets 401.
 
 from __future__ import annotations
 
+import base64
+import io
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from api_testkit import NORMALISED
+from starlette.testclient import TestClient
 
-from api.app import operations
+from api.app import create_app, operations
+from api.context import ApiSettings
 from api.operations import Operation
 from domain.actors import Actor, Role, system_actor
 from domain.user import UserKind
 from sema.application import NewUser, SemaApplication
+from sema.bootstrap import build_application
+from sema.clock import SettableClock
+from sema.config import Settings
 
 ANSWERS = {"mothers_maiden_name": "Smithson", "first_school": "Hillside Primary", "place_of_birth": "Birmingham"}
 ROLES = ["anonymous", "user", "organisation_administrator", "service_administrator", "auditor"]
@@ -199,6 +207,21 @@ BUILDERS: dict[str, Build] = {
     "decide_user_reset": lambda w, p, org: Call(f"/users/{(u := w.user(org).user_id)}/exceptional-access/{_grant(w, 'user_reset', u)}/decision", {"approve": False, "reason": "no"}),
     "revoke_mailbox_access": lambda w, p, org: Call(f"/mailboxes/{(m := w.user(org).mailbox_id)}/exceptional-access/{_grant(w, 'mailbox_access', m, approve=True)}"),
     "revoke_user_reset": lambda w, p, org: Call(f"/users/{(u := w.user(org).user_id)}/exceptional-access/{_grant(w, 'user_reset', u, approve=True)}"),
+    "search_directory": lambda w, p, org: Call("/directory?q=given"),
+    "search_users": lambda w, p, org: Call(f"/users?organisation_id={org}&status=pending_activation"),
+    "get_user": lambda w, p, org: Call(f"/users/{w.user(org).user_id}"),
+    "get_address_book": lambda w, p, org: Call("/me/address-book"),
+    "my_grants": lambda w, p, org: Call("/me/exceptional-access"),
+    "my_group_mailboxes": lambda w, p, org: Call("/me/group-mailboxes"),
+    "list_grants": lambda w, p, org: Call("/exceptional-access"),
+    "get_grant": lambda w, p, org: Call(f"/exceptional-access/{_grant(w, 'mailbox_access', w.user(org).mailbox_id)}"),
+    "list_organisations": lambda w, p, org: Call("/organisations"),
+    "get_organisation": lambda w, p, org: Call(f"/organisations/{org}"),
+    "list_distribution_lists": lambda w, p, org: Call(f"/organisations/{org}/distribution-lists"),
+    "get_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}"),
+    "list_group_mailboxes": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes"),
+    "get_group_mailbox": lambda w, p, org: Call(f"/group-mailboxes/{_group(w, org)}"),
+    "route": lambda w, p, org: Call(f"/routing/{w.user(org).address}"),
 }
 
 # Where an allowed caller still gets a rule's 422 on the world's principals and organisations.
@@ -210,6 +233,7 @@ ALLOWED_BUT_RULED = {
 NOT_ORGANISATION_SCOPED = {
     "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
     "save_address_book_entry", "remove_address_book_entry", "register_organisation",
+    "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route",
 }
 # Multiple changes answer 200 with a per-user outcome; a foreign user is "refused" like an unknown one.
 OUTCOME_LISTS = {"change_statuses", "change_details"}
@@ -232,8 +256,28 @@ def expected(op: Operation, role: str, scope: str) -> int:
     return ALLOWED_BUT_RULED.get(op.name, op.status)
 
 
-@pytest.fixture
-def world(app: SemaApplication, client: Any, clock: Any) -> World:
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One store for the whole matrix (SQLite only: it is the expensive test, and the
+    rules it checks live above the store); every case makes its own fresh targets."""
+    data_dir = tmp_path_factory.mktemp("matrix")
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'sema.db'}",
+        secret_key=base64.urlsafe_b64encode(b"matrix key, not for production!!").decode(),
+        argon2_time_cost=1,
+        argon2_memory_cost=8,
+        argon2_parallelism=1,
+    )
+    app = build_application(settings)
+    clock = SettableClock(datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+    with TestClient(create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False), log_stream=io.StringIO())) as client:
+        yield _populate(app, client, clock)
+    app.close()
+    app.engine.dispose()
+
+
+def _populate(app: SemaApplication, client: Any, clock: SettableClock) -> World:
     now = clock.now()
     username, otp = app.bootstrap(now) or ("", "")
     sa = system_actor("matrix")
@@ -275,6 +319,7 @@ def test_each_role_gets_the_expected_status_on_own_and_foreign_organisations(wor
         headers = dict(call.headers)
         if role != "anonymous":
             headers["Authorization"] = f"Bearer {world.token(p)}"
+        world.client.cookies.clear()  # a log-in case leaves its cookie behind; only the header counts here
         response = world.client.request(op.method, call.path, json=call.json, headers=headers)
         want = expected(op, role, scope)
         if response.status_code != want:
