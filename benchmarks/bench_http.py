@@ -1,0 +1,142 @@
+"""HTTP figures against real uvicorn servers on loopback ports.
+
+``http_bulk_add_500_s``: one bulk-add request of 500 users to ``sema serve``.
+``http_command_p50_ms``: a simple administrator command (a details change of one user).
+``bare_starlette_p50_ms``: a bare Starlette sync endpoint under uvicorn — the
+floor, measured with the same keep-alive httpx client in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+REQUESTS = 300  # fewer than the 500 users of a bulk add, so each command touches a fresh user
+RUNS = 3
+
+BARE_APP = textwrap.dedent(
+    """
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    def ping(request):
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/ping", ping, methods=["POST"])])
+    """
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(base: str) -> None:
+    for _ in range(300):
+        try:
+            httpx.get(base + "/", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{base} did not come up")
+
+
+@contextmanager
+def sema_server(directory: str) -> Iterator[tuple[str, str, str]]:
+    port = free_port()
+    env = {**os.environ, "SEMA_DATA_DIR": directory, "SEMA_POLICIES_IN_SERVER": "false"}
+    env.pop("SEMA_DATABASE_URL", None)
+    log_path = Path(directory) / "server.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([str(BIN / "sema"), "serve", "--port", str(port), "--insecure-cookies"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_up(base)
+            text = log_path.read_text()
+            username = re.search(r"username:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+            password = re.search(r"one-time password:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+            yield base, username, password
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@contextmanager
+def bare_server(directory: str) -> Iterator[str]:
+    port = free_port()
+    (Path(directory) / "bare_app.py").write_text(BARE_APP)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def p50_ms(call: Callable[[int], httpx.Response]) -> float:
+    for i in range(REQUESTS, REQUESTS + 20):  # warm up
+        call(i).raise_for_status()
+    times = []
+    for i in range(REQUESTS):
+        started = time.perf_counter()
+        response = call(i)
+        times.append(time.perf_counter() - started)
+        response.raise_for_status()
+    return statistics.median(times) * 1000
+
+
+def administrator(client: httpx.Client, username: str, one_time_password: str) -> dict[str, str]:
+    token = client.post("/session", json={"username": username, "password": one_time_password}).json()["token"]
+    answers = {"mothers_maiden_name": "Benchmark", "first_school": "Timing Primary", "place_of_birth": "Loopback"}
+    client.post("/me/activation", json={"new_password": "Benchmark password 1", "security_answers": answers}, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    session = client.post("/session", json={"username": username, "password": "Benchmark password 1"}).json()
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {session['token']}"}
+
+
+def http() -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="sema-bench-http-") as directory:
+        with sema_server(directory) as (base, username, otp), bare_server(directory) as bare, httpx.Client(timeout=120) as client:
+            client.base_url = httpx.URL(base)
+            headers = administrator(client, username, otp)
+            bulk_times = []
+            for run in range(RUNS):
+                org = client.post("/organisations", json={"name": f"Bench {run}", "code": f"bench-{run}", "account_type": "mailbox"}, headers=headers).json()["id"]
+                users = [{"first_name": f"Given{i}", "last_name": f"Family{i}"} for i in range(500)]
+                started = time.perf_counter()
+                response = client.post(f"/organisations/{org}/users/bulk", json={"users": users}, headers=headers)
+                bulk_times.append(time.perf_counter() - started)
+                response.raise_for_status()
+            # A different user each time: one user's ever-growing history would measure replay, not the API.
+            user_ids = [u["user_id"] for u in response.json()["users"]]
+            command = p50_ms(
+                lambda i: client.post("/users/details-changes", json={"user_ids": [user_ids[i % len(user_ids)]], "details": {"department": f"Team {i}"}}, headers=headers)
+            )
+            floor = p50_ms(lambda i: client.post(f"{bare}/ping", json={"i": i}, headers=headers))
+    return {"http_bulk_add_500_s": statistics.median(bulk_times), "http_command_p50_ms": command, "bare_starlette_p50_ms": floor}
+
+
+BENCHMARKS = {"http": http}
