@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from domain.user import Status, User
 from projections.directory import sort_key
-from projections.framework import ReadModel, handles
+from projections.framework import ReadModel, handles, utc
 from projections.search_text import search_text
 
 
@@ -125,7 +125,7 @@ class AdminSearch(ReadModel):
 
     @handles(User.Deleted, many=True)
     def _deleted(self, session: Session, items: list[tuple[Any, int]]) -> None:
-        self._set(session, items, per_event=lambda e: {"deleted": True, "deleted_at": e.timestamp, "undeletable_until": e.undeletable_until})
+        self._set(session, items, per_event=lambda e: {"deleted": True, "deleted_at": utc(e.timestamp), "undeletable_until": utc(e.undeletable_until)})
 
     @handles(User.Undeleted, many=True)
     def _undeleted(self, session: Session, items: list[tuple[Any, int]]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEventProtocol
@@ -195,6 +196,11 @@ class ReadModel:
                 .where(tracking_table.c.projection == self.tracking_name)
                 .values(notification_id=notification_id)
             )
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Times as stored in read models: UTC (SQLite keeps no offset, so convert first)."""
+    return value.astimezone(timezone.utc) if value is not None else None
 
 
 def handles(*event_classes: type, many: bool = False, appends_only: bool = False) -> Callable[[Handler], Handler]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from domain.grants import GrantingAggregate, GrantState
 from domain.mailbox import Mailbox
 from domain.user import User
-from projections.framework import ReadModel, handles
+from projections.framework import ReadModel, handles, utc
 
 
 class Grants(ReadModel):
@@ -82,7 +82,7 @@ class Grants(ReadModel):
                 reason=event.reason,
                 state=GrantState.REQUESTED,
                 requested_by=event.actor_id,
-                requested_at=event.timestamp,
+                requested_at=utc(event.timestamp),
             )
         )
 
@@ -92,23 +92,23 @@ class Grants(ReadModel):
     @handles(Mailbox.ExceptionalAccessGranted, User.ExceptionalAccessGranted)
     def _granted(self, session: Session, event: GrantingAggregate.ExceptionalAccessGranted, notification_id: int) -> None:
         session.execute(
-            self._update(event, state=GrantState.GRANTED, decided_by=event.actor_id, decided_at=event.timestamp, expires_at=event.expires_at)
+            self._update(event, state=GrantState.GRANTED, decided_by=event.actor_id, decided_at=utc(event.timestamp), expires_at=utc(event.expires_at))
         )
 
     @handles(Mailbox.ExceptionalAccessRefused, User.ExceptionalAccessRefused)
     def _refused(self, session: Session, event: GrantingAggregate.ExceptionalAccessRefused, notification_id: int) -> None:
         session.execute(
-            self._update(event, state=GrantState.REFUSED, decided_by=event.actor_id, decided_at=event.timestamp, refusal_reason=event.reason)
+            self._update(event, state=GrantState.REFUSED, decided_by=event.actor_id, decided_at=utc(event.timestamp), refusal_reason=event.reason)
         )
 
     @handles(Mailbox.ExceptionalAccessRevoked, User.ExceptionalAccessRevoked)
     def _revoked(self, session: Session, event: GrantingAggregate.ExceptionalAccessRevoked, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.REVOKED, ended_at=event.timestamp))
+        session.execute(self._update(event, state=GrantState.REVOKED, ended_at=utc(event.timestamp)))
 
     @handles(Mailbox.ExceptionalAccessExpired, User.ExceptionalAccessExpired)
     def _expired(self, session: Session, event: GrantingAggregate.ExceptionalAccessExpired, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.EXPIRED, ended_at=event.timestamp))
+        session.execute(self._update(event, state=GrantState.EXPIRED, ended_at=utc(event.timestamp)))
 
     @handles(User.UserReset)
     def _used(self, session: Session, event: User.UserReset, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.USED, ended_at=event.timestamp))
+        session.execute(self._update(event, state=GrantState.USED, ended_at=utc(event.timestamp)))

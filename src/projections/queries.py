@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, literal, or_, select, text
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -71,9 +72,9 @@ class DirectoryEntry:
 
 
 def search_directory(
-    session: Reader, text_query: str = "", *, kinds: Sequence[str] = (), limit: int = 50, offset: int = 0
+    session: Reader, text: str = "", *, kinds: Sequence[str] = (), limit: int = 50, offset: int = 0
 ) -> list[DirectoryEntry]:
-    """What an ordinary user finds: every word of ``text_query`` starts a word of
+    """What an ordinary user finds: every word of ``text`` starts a word of
     the entry's name, organisation, address, job title, telephone or department.
     Ex-directory, deleted and purged users are never included."""
     _check_paging(limit, offset)
@@ -84,7 +85,7 @@ def search_directory(
     query = select(_directory.entries).where(e.listed)
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
-    words = query_words(text_query)
+    words = query_words(text)
     if words:
         query = _text_filter(session, query, words)
     rows = session.execute(query.order_by(e.sort_name, e.id).limit(limit).offset(offset)).mappings()
@@ -97,7 +98,7 @@ def _text_filter(session: Reader, query: Select[Any], words: list[str]) -> Selec
         match = " ".join(f'"{w}"*' for w in words)
         fts = _directory.fts_name
         return query.where(
-            text(f"{_directory.entries.name}.seq IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :match)").bindparams(match=match)
+            sql_text(f"{_directory.entries.name}.seq IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :match)").bindparams(match=match)
         )
     return query.where(and_(*[e.search_text.like(f"% {w}%") for w in words]))
 
