@@ -29,7 +29,7 @@ ORGANISATIONS = [
     ("westmids-police", "West Midlands Police", "smtp", ["westmidlands.police.uk"], 300),
     ("cps-west", "Crown Prosecution Service West", "gsc", ["cps.gsi.gov.uk"], 250),
     ("northshire-yos", "Northshire Youth Offending Service", "mailbox", [], 250),
-    ("riverside-law", "Riverside Defence Solicitors", "mailbox", [], 196),
+    ("riverside-law", "Riverside Defence Solicitors", "mailbox", [], 200),
 ]
 
 

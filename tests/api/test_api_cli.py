@@ -1,0 +1,95 @@
+"""``sema demo`` and ``sema serve`` as an operator runs them."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.actors import system_actor
+from projections import queries
+from sema.bootstrap import build_application
+from sema.cli import main
+from sema.config import Settings
+
+CHEAP_ARGON2 = {"SEMA_ARGON2_TIME_COST": "1", "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_PARALLELISM": "1"}
+
+
+def test_the_demo_loads_1000_users_in_four_organisations_with_a_mix_of_statuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in {**CHEAP_ARGON2, "SEMA_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert len(re.findall(r"username \S+ +one-time password [2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", printed)) == 5  # four demo administrators and the service's
+    app = build_application(Settings())
+    try:
+        with app.engine.connect() as connection:
+            organisations = queries.organisations(connection)
+            people = [u for o in organisations if o.code != "service" for u in queries.search_users(connection, o.id, limit=500).items]
+            pending = queries.pending_exceptional_access(connection)
+            lists = queries.distribution_lists(connection)
+            groups = queries.group_mailboxes(connection)
+    finally:
+        app.close()
+    assert {o.account_type for o in organisations} == {"smtp", "gsc", "mailbox"} and len(organisations) == 5
+    statuses = Counter(u.status for u in people)
+    assert len(people) == 1000 and {"active", "pending_activation", "locked", "suspended", "deleted"} <= set(statuses)
+    assert any(u.ex_directory for u in people)
+    assert len(lists) == 8 and len(groups) == 2 and len(pending) == 2
+
+
+def test_the_demo_refuses_to_load_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**CHEAP_ARGON2, "SEMA_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    app = build_application(Settings())
+    try:
+        app.register_organisation(system_actor("test"), datetime.now(timezone.utc), name="Already here", code="westmids-police", account_type="smtp", domains=["westmidlands.police.uk"])
+    finally:
+        app.close()
+    assert main(["demo"]) == 1
+
+
+def test_serve_prints_the_service_administrators_credentials_once_and_they_log_in(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **CHEAP_ARGON2, "SEMA_POLICIES_IN_SERVER": "false"}
+    env.pop("SEMA_DATABASE_URL", None)
+    command = [str(Path(sys.executable).parent / "sema"), "serve", "--data-dir", str(tmp_path), "--port", str(port), "--insecure-cookies"]
+
+    def serve_once() -> str:
+        log = tmp_path / "out.log"
+        with open(log, "w") as out:
+            server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            try:
+                for _ in range(200):
+                    try:
+                        httpx.get(f"http://127.0.0.1:{port}/security-questions", timeout=1)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                text = log.read_text()
+                if "one-time password" in text:
+                    username = re.search(r"username:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+                    otp = re.search(r"one-time password:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
+                    session = httpx.post(f"http://127.0.0.1:{port}/session", json={"username": username, "password": otp})
+                    assert session.status_code == 201 and session.json()["role"] == "service_administrator"
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        return log.read_text()
+
+    first = serve_once()
+    assert "one-time password" in first and (tmp_path / "sema.db").exists()
+    assert "one-time password" not in serve_once()
