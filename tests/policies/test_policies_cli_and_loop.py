@@ -10,16 +10,15 @@ import pytest
 
 from domain.user import Status
 from policies.runner import PolicyLoop
-from policy_testkit import KEY, START, SmtpServer, add_user, organisation
+from policy_testkit import KEY, START, SmtpServer, add_user, organisation, settings_for
 from sema import cli
 from sema.application import SemaApplication
 from sema.clock import SettableClock
 from sema.config import Settings
 
 
-@pytest.fixture
-def environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    """The CLI reads SEMA_* variables; these are restored after the test."""
+def set_environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """The CLI reads SEMA_* variables; monkeypatch restores them after the test."""
     for name, value in {
         "SEMA_DATABASE_URL": settings.database_url,
         "SEMA_DATA_DIR": str(settings.data_dir),
@@ -31,6 +30,17 @@ def environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
         "SEMA_MAIL_FROM": settings.mail_from,
     }.items():
         monkeypatch.setenv(name, str(value))
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    set_environment(monkeypatch, settings)
+
+
+@pytest.fixture
+def sqlite_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """For refusals of bad arguments: they do not depend on the store."""
+    set_environment(monkeypatch, settings_for(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path, smtp_url="smtp://127.0.0.1:1", mail_from="notices@cjsm.net"))
 
 
 def test_tick_with_now_purges_as_at_that_moment_and_sends_the_notices(
@@ -59,12 +69,12 @@ def test_tick_twice_at_the_same_moment_does_nothing_the_second_time(
 
 
 @pytest.mark.parametrize(("now", "message"), [("yesterday", "--now: not an ISO 8601 time: 'yesterday'"), ("2026-08-01T00:00:00", "--now: give a UTC offset")])
-def test_tick_refuses_a_bad_now_naming_the_flag(environment: None, now: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tick_refuses_a_bad_now_naming_the_flag(sqlite_environment: None, now: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["policies", "tick", "--now", now]) == 2
     assert message in capsys.readouterr().err
 
 
-def test_a_bad_smtp_url_is_refused_naming_the_setting(environment: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_smtp_url_is_refused_naming_the_setting(sqlite_environment: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SEMA_SMTP_URL", "http://mail.example.org")
     assert cli.main(["policies", "tick"]) == 2
     assert "SEMA_SMTP_URL: smtp_url: the scheme must be one of smtp://, smtp+starttls://, smtps://; got http" in capsys.readouterr().err
@@ -80,7 +90,7 @@ def test_without_an_smtp_url_notices_wait_in_the_outbox(
     assert "mail: SEMA_SMTP_URL is not set; 2 notice(s) wait in the outbox" in capsys.readouterr().out
 
 
-def test_run_refuses_a_non_positive_interval(environment: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuses_a_non_positive_interval(sqlite_environment: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["policies", "run", "--interval", "0"]) == 2
     assert "--interval: must be a positive number of seconds" in capsys.readouterr().err
 
