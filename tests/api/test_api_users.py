@@ -177,3 +177,14 @@ def test_adding_one_user_returns_the_one_time_password_and_a_letter(client, serv
     assert body["users"][0]["address"] == "zoe.obrien@westmids.cjsm.net" and body["users"][0]["one_time_password"]
     pdf = service.get(body["letters"]["url"], headers={"Sema-Letters-Key": body["letters"]["key"]})
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) == 1
+
+
+def test_a_password_reset_ends_the_users_open_sessions(client, service):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    person = activate(client, user["username"], user["one_time_password"])
+    challenge = service.post(f"/users/{user['user_id']}/challenges").json()
+    letters = [NORMALISED[p["question"]][p["position"] - 1] for p in challenge["positions"]]
+    service.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": letters})
+    assert service.post(f"/users/{user['user_id']}/password-reset").status_code == 201
+    assert person.get("/me").status_code == 401

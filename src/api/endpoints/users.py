@@ -225,10 +225,12 @@ def _new_otp_out(ctx: Context, user_id: UUID, otp: str, expires_at: datetime) ->
 @table("POST", "/users/{user_id}/password-reset", summary="After a passed challenge: a new one-time password (the old password stops working)", tag=TAG, roles=ADMINISTRATORS, response=NewOneTimePassword, status=201)
 def reset_password(ctx: Context, user_id: UUID) -> NewOneTimePassword:
     otp, expires_at = ctx.app.reset_password(ctx.actor, ctx.now, user_id)
+    ctx.state.sessions.close_all_for(user_id)  # the old password's sessions end with it
     return _new_otp_out(ctx, user_id, otp, expires_at)
 
 
 @table("POST", "/users/{user_id}/reset", summary="Reset a user under an approved exceptional-access grant: security information cleared, new one-time password", tag=TAG, roles=ADMINISTRATORS, body=UserResetIn, response=NewOneTimePassword, status=201)
 def reset_user(ctx: Context, user_id: UUID, body: UserResetIn) -> NewOneTimePassword:
     otp, expires_at = ctx.app.reset_user(ctx.actor, ctx.now, user_id, body.grant_id)
+    ctx.state.sessions.close_all_for(user_id)  # back to pending activation: no session may skip it
     return _new_otp_out(ctx, user_id, otp, expires_at)
