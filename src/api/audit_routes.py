@@ -44,7 +44,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class EventsQuery(BaseModel):
-    after: int = Field(0, ge=0, description="continue after this position (0: from the start)")
+    after: int = Field(0, ge=0, le=2**63 - 1, description="continue after this position (0: from the start)")
     limit: int = Field(500, ge=1, le=MAX_PAGE, description="stored events scanned for this page")
     since: datetime | None = Field(None, description="only events at or after this time (ISO 8601; no zone means UTC)")
     until: datetime | None = Field(None, description="only events at or before this time")

@@ -133,3 +133,8 @@ def test_an_unknown_kind_is_refused_naming_it(scripted: Scripted, client: TestCl
 def test_a_page_larger_than_the_maximum_is_refused_naming_limit(client: TestClient, auditor: dict[str, str]) -> None:
     response = client.get("/audit/events", params={"limit": 5000}, headers=auditor)
     assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "query.limit")
+
+
+def test_a_position_beyond_any_stored_id_is_refused_naming_after(client: TestClient, auditor: dict[str, str]) -> None:
+    response = client.get("/audit/events", params={"after": 2**63}, headers=auditor)
+    assert (response.status_code, response.json()["errors"][0]["field"]) == (422, "query.after")
