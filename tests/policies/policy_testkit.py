@@ -168,3 +168,34 @@ def pass_challenge(app: SemaApplication, admin: Actor, user_id: UUID, at: dateti
     prompt = app.issue_challenge(admin, at, user_id)
     assert app.answer_challenge(admin, at, user_id, prompt.challenge_id, letters_for(prompt.positions))
     return prompt
+
+
+# ------------------------------------------------------------------ racers
+# Run in spawned processes: plain functions of picklable arguments, each
+# opening its own application on the shared database.
+
+
+def tick_in_process(settings: Settings, now: datetime, barrier: Any) -> dict[str, dict[str, int]]:
+    from policies.runner import PolicyRunner
+
+    app = open_app(settings)
+    try:
+        runner = PolicyRunner(app)
+        barrier.wait(timeout=120)
+        report = runner.tick(now)
+        return {"done": dict(report.done), "skipped": dict(report.skipped), "failed": dict(report.failed)}
+    finally:
+        close_app(app)
+
+
+def deliver_in_process(settings: Settings, now: datetime, barrier: Any) -> int:
+    from policies.mailer import Mailer
+    from sema.clock import SettableClock
+
+    app = open_app(settings)
+    try:
+        mailer = Mailer(app, SettableClock(now), batch_size=2)
+        barrier.wait(timeout=120)
+        return mailer.deliver().sent
+    finally:
+        close_app(app)

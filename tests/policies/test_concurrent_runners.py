@@ -3,6 +3,8 @@ same store: each purge, expiry and alert happens once, each notice is sent once.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 
 from policies.mailer import Mailer
 from policies.runner import PolicyRunner
-from policy_testkit import START, SmtpServer, close_app, event_names, open_app, organisation, outbox_rows
+from policy_testkit import START, SmtpServer, close_app, deliver_in_process, event_names, open_app, organisation, outbox_rows, tick_in_process
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.config import Settings
@@ -79,3 +81,25 @@ def test_racing_mailers_send_each_notice_once(app: SemaApplication, settings: Se
     received = [m.message["Message-ID"] for m in smtp_server.inbox.received()]
     assert sorted(received) == sorted(expected)
     assert sum(r.sent for r in reports) == 13
+
+
+def test_runner_and_mailer_processes_racing_do_everything_once(app: SemaApplication, settings: Settings, smtp_server: SmtpServer) -> None:
+    """As two `sema policies run` processes would: separate interpreters, one store."""
+    org = organisation(app, START, "org")
+    users = app.add_users(org.admin, START, org.id, [NewUser("Jane", f"Doe{i}") for i in range(6)])
+    app.change_statuses(org.admin, START, [u.user_id for u in users[:3]], "delete")
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, concurrent.futures.ProcessPoolExecutor(RACERS, mp_context=context) as pool:
+        barrier = manager.Barrier(RACERS)
+        reports = list(pool.map(tick_in_process, [settings] * RACERS, [NOW] * RACERS, [barrier] * RACERS))
+        barrier = manager.Barrier(RACERS)
+        sent = list(pool.map(deliver_in_process, [settings] * RACERS, [NOW] * RACERS, [barrier] * RACERS))
+    for user in users[:3]:
+        assert event_names(app, user.user_id).count("User.Purged") == 1
+    for user in users[3:]:
+        assert user.mailbox_id is not None and event_names(app, user.mailbox_id).count("Mailbox.InactivityAlertSent") == 1
+    assert sum(r["done"].get("purge_user", 0) for r in reports) == 3
+    assert sum(r["done"].get("send_inactivity_alert", 0) for r in reports) == 4
+    assert sum(sent) == 4
+    received = sorted(m.message["Message-ID"] for m in smtp_server.inbox.received())
+    assert received == sorted(f"<{r['message_key']}@cjsm.net>" for r in outbox_rows(app))
