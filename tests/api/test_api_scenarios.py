@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from api_testkit import NORMALISED, activate, add_users, organisation_administrator, register_organisation
 from pypdf import PdfReader
+
+pytestmark = pytest.mark.both_stores
 
 
 def test_an_administrator_onboards_500_users_and_looks_after_them(client, service):

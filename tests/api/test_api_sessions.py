@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from api_testkit import ANSWERS, activate, add_users, log_in, register_organisation
+
+pytestmark = pytest.mark.both_stores
 
 
 def new_user(service, code="westmids"):
