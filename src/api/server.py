@@ -10,6 +10,7 @@ import argparse
 import importlib
 import os
 import sys
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -54,7 +55,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  one-time password: {one_time_password}", flush=True)
         print("Log in with these now (POST /session); the password is not shown again.", flush=True)
     loop = _policy_loop(app, clock)
-    asgi = create_app(app, clock=clock, settings=ApiSettings(secure_cookies=not args.insecure_cookies), log_stream=sys.stdout)
+    api_settings = ApiSettings(
+        secure_cookies=not args.insecure_cookies,
+        session_idle=timedelta(minutes=float(os.environ.get("SEMA_SESSION_IDLE_MINUTES", "30"))),
+        session_absolute=timedelta(hours=float(os.environ.get("SEMA_SESSION_ABSOLUTE_HOURS", "8"))),
+    )
+    asgi = create_app(app, clock=clock, settings=api_settings, log_stream=sys.stdout)
     try:
         uvicorn.run(asgi, host=args.host, port=args.port, access_log=False, log_level="warning")
     finally:

@@ -103,6 +103,11 @@ class SessionStore:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash))
 
+    def purge_expired(self, at: datetime) -> None:
+        """Forgets sessions past their absolute or idle end (they no longer work anyway)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions_table).where((sessions_table.c.expires_at <= at) | (sessions_table.c.last_used_at <= at - self.idle)))
+
     def close_all_for(self, user_id: UUID) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))

@@ -133,3 +133,19 @@ def test_a_user_sets_new_security_information(client, service):
 def test_security_questions_are_listed_without_logging_in(client):
     questions = client.get("/security-questions").json()["questions"]
     assert {"key": "mothers_maiden_name", "text": "Mother's maiden name"} in questions
+
+
+def test_a_log_in_forgets_sessions_that_have_ended(client, service, clock, app):
+    from sqlalchemy import func, select
+
+    from api.sessions import sessions_table
+
+    user = new_user(service)
+    activate(client, user["username"], user["one_time_password"])
+    clock.advance(timedelta(hours=9))
+    with app.engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(sessions_table)).scalar_one()
+    log_in(client, user["username"], "Correct horse 9 battery")
+    with app.engine.connect() as connection:
+        after = connection.execute(select(func.count()).select_from(sessions_table)).scalar_one()
+    assert before == 2 and after == 1  # the service administrator's and the user's first sessions went
