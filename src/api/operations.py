@@ -16,6 +16,7 @@ import functools
 import inspect
 import json
 import re
+import typing
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -143,6 +144,9 @@ def parse_path(op: Operation, request: Request) -> dict[str, Any]:
     values: dict[str, Any] = {}
     errors = []
     for name, kind in op.path_params.items():
+        if _unstorable_text(request.path_params[name]) is not None:
+            errors.append({"field": f"path.{name}", "message": "must not contain NUL characters"})
+            continue
         try:
             values[name] = _adapter(kind).validate_python(request.path_params[name])
         except ValidationError as error:
@@ -162,6 +166,9 @@ def parse_query(op: Operation, request: Request) -> BaseModel | None:
     if op.query is None:
         return None
     raw: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        if _unstorable_text(value) is not None:
+            raise invalid_request([{"field": f"query.{key}", "message": "must not contain NUL characters"}])
     for key in request.query_params:
         if key in op.query.model_fields and _is_list(op.query.model_fields[key].annotation):
             raw[key] = request.query_params.getlist(key)
@@ -174,7 +181,7 @@ def parse_query(op: Operation, request: Request) -> BaseModel | None:
 
 
 def _is_list(annotation: Any) -> bool:
-    return "list[" in str(annotation)
+    return typing.get_origin(annotation) is list or any(typing.get_origin(a) is list for a in typing.get_args(annotation))
 
 
 def parse_json_body(op: Operation, raw: bytes) -> BaseModel:
@@ -183,10 +190,41 @@ def parse_json_body(op: Operation, raw: bytes) -> BaseModel:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is nested too deeply") from None
+    unstorable = _unstorable_text(data)
+    if unstorable is not None:
+        raise invalid_request([{"field": unstorable or "body", "message": "must not contain NUL characters or unpaired surrogates"}])
     try:
         return op.body.model_validate(data)
     except ValidationError as error:
         raise invalid_request(validation_errors(error)) from None
+
+
+def _unstorable_text(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string no database can store as text, if any."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and _unstorable_text(key) is not None:
+            return where
+        found = _unstorable_text(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -76,3 +76,26 @@ def test_an_unknown_user_is_a_404(client, service):
 def test_every_response_carries_the_request_id(client):
     response = client.get("/security-questions", headers={"X-Request-Id": "req-12345678"})
     assert response.headers["x-request-id"] == "req-12345678"
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_crash(client, service):
+    response = service.post("/organisations", content=b"[" * 100_000 + b"]" * 100_000, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+
+
+def test_text_a_database_cannot_store_is_refused_naming_the_field(client, service):
+    org = register_organisation(service, "westmids")
+    for bad in ('"Pe\\u0000ter"', '"Pe\\ud800ter"'):
+        body = ('{"users": [{"first_name": ' + bad + ', "last_name": "Pan"}]}').encode()
+        response = service.post(f"/organisations/{org}/users/bulk", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "users.0.first_name"
+
+
+def test_a_bad_query_parameter_is_named(client, service):
+    response = service.get("/users", params={"status": "sleeping"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"].startswith("query.status")
+
+
+def test_a_nul_character_in_a_query_or_path_parameter_is_refused_by_name(client, service):
+    assert service.get("/directory?q=pe%00ter").json()["errors"][0]["field"] == "query.q"
+    assert service.get("/routing/pe%00ter@x.cjsm.net").json()["errors"][0]["field"] == "path.address"
