@@ -93,3 +93,17 @@ def test_serve_prints_the_service_administrators_credentials_once_and_they_log_i
     first = serve_once()
     assert "one-time password" in first and (tmp_path / "sema.db").exists()
     assert "one-time password" not in serve_once()
+
+
+def test_serve_runs_the_policy_loop_unless_told_not_to(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.server import _policy_loop
+    from sema.clock import SystemClock
+
+    monkeypatch.setenv("SEMA_POLICIES_IN_SERVER", "false")
+    assert _policy_loop(app, SystemClock()) is None
+    monkeypatch.setenv("SEMA_POLICIES_IN_SERVER", "true")
+    loop = _policy_loop(app, SystemClock())
+    try:
+        assert loop is not None and loop._thread is not None and loop._thread.is_alive()
+    finally:
+        loop.stop()

@@ -149,3 +149,10 @@ def test_a_log_in_forgets_sessions_that_have_ended(client, service, clock, app):
     with app.engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(sessions_table)).scalar_one()
     assert before == 2 and after == 1  # the service administrator's and the user's first sessions went
+
+
+def test_an_expired_one_time_password_no_longer_logs_in(client, service, clock):
+    user = new_user(service)
+    clock.advance(timedelta(days=15))
+    response = client.post("/session", json={"username": user["username"], "password": user["one_time_password"]})
+    assert response.status_code == 401 and response.json()["type"].endswith("/account-unavailable")

@@ -188,3 +188,13 @@ def test_a_password_reset_ends_the_users_open_sessions(client, service):
     service.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": letters})
     assert service.post(f"/users/{user['user_id']}/password-reset").status_code == 201
     assert person.get("/me").status_code == 401
+
+
+def test_a_deleted_user_is_undeleted_within_the_period(client, service):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    service.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "delete"})
+    assert service.get(f"/users/{user['user_id']}").json()["status"] == "deleted"
+    outcome = service.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "undelete"}).json()["outcomes"][0]
+    assert outcome["result"] == "changed"
+    assert service.get(f"/users/{user['user_id']}").json()["status"] == "pending_activation"
