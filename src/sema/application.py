@@ -8,6 +8,8 @@ there first (the event store's optimistic concurrency is the only lock).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,7 +61,9 @@ from sema.config import Settings
 from sema.credentials import ONE_TIME_PASSWORD, CredentialStore, SecretSource, check_answers, check_new_password, metadata
 
 MAX_BULK = 500
-COMMAND_ATTEMPTS = 5
+COMMAND_RETRY_BUDGET_S = 5.0  # how long a command keeps re-running after lost races
+RETRY_PAUSE_S = 0.002  # doubled after each lost race, up to RETRY_PAUSE_MAX_S
+RETRY_PAUSE_MAX_S = 0.05
 SERVICE_ORGANISATION_CODE = "service"
 
 R = TypeVar("R")
@@ -160,13 +164,21 @@ class SemaApplication(Application):
 
     def _command(self, work: Callable[[Session], R]) -> R:
         """Runs ``work`` in one transaction; a lost race re-runs it on fresh state."""
-        for _ in range(COMMAND_ATTEMPTS):
+        give_up_at = time.monotonic() + COMMAND_RETRY_BUDGET_S
+        attempt = 0
+        while True:
             try:
                 with self.recorder.transaction(commit=True) as session:
                     return work(session)
             except IntegrityError:
-                continue
-        raise ConcurrencyConflict()
+                # A writer busy with one aggregate can win race after race against a
+                # loser that re-runs at once; a random, growing pause, for a while
+                # rather than a number of times, lets the loser through.
+                pause = random.uniform(0, min(RETRY_PAUSE_MAX_S, RETRY_PAUSE_S * 2**attempt))
+                if time.monotonic() + pause > give_up_at:
+                    raise ConcurrencyConflict() from None
+                time.sleep(pause)
+                attempt += 1
 
     def _save(self, session: Session, *aggregates: SemaAggregate | None) -> list[Recording]:
         recordings = self.save(*[a for a in aggregates if a is not None])

@@ -177,5 +177,5 @@ class MailboxLifecycle(RuleBasedStateMachine):
 def test_mailbox_lifecycle_follows_the_reference_model() -> None:
     run_state_machine_as_test(
         MailboxLifecycle,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(max_examples=30, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
     )

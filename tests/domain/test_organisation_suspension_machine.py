@@ -98,5 +98,5 @@ class OrganisationSuspension(RuleBasedStateMachine):
 def test_organisation_suspension_follows_the_reference_model() -> None:
     run_state_machine_as_test(
         OrganisationSuspension,
-        settings=settings(max_examples=40, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(max_examples=30, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
     )

@@ -227,5 +227,5 @@ class UserLifecycle(RuleBasedStateMachine):
 def test_user_lifecycle_follows_the_reference_model() -> None:
     run_state_machine_as_test(
         UserLifecycle,
-        settings=settings(max_examples=50, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(max_examples=35, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]),
     )
