@@ -1,0 +1,97 @@
+"""Write side: adding 500 users in one request, against saving the same number
+of events with the bare library.
+
+``bulk_add_500_s`` times ``SemaApplication.add_users`` of 500 users (names with
+clashes, so numbering is exercised) into a mailbox organisation, on a fresh
+SQLite file each run, with the read models kept inline as in production.
+``bulk_add_500_without_inline_read_models_s`` is the same add with the read
+models left to a follower. ``raw_batched_save_500_s`` saves as many events as that bulk add recorded, one
+``save(*aggregates)`` by the bare ``eventsourcing`` application on the same
+persistence (eventsourcing-sqlalchemy, SQLite file), in the same run.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from sqlalchemy import func, select
+
+from common import fresh_sqlite_settings, timed
+from domain.actors import system_actor
+from sema.application import NewUser, SemaApplication
+from sema.bootstrap import build_application
+
+RUNS = 5
+USERS = 500
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+FIRST = "Aisha Alan Alice Amir Ben Beth Chloe Dylan Emma Fatima George Grace Imran Jane Liam Mary Peter Priya Zoë".split()
+LAST = "Ahmed Brown Clarke Davies Evans Green Hussain Jones Khan O'Brien Patel Smith Taylor Williams".split()
+
+
+def stored_events(app: Application) -> int:
+    with app.recorder.transaction(commit=False) as session:
+        return session.execute(select(func.count()).select_from(app.recorder.events_record_cls)).scalar_one()
+
+
+def rows(seed: int) -> list[NewUser]:
+    rng = random.Random(seed)
+    return [NewUser(rng.choice(FIRST), rng.choice(LAST), directory={"job_title": "Clerk"}) for _ in range(USERS)]
+
+
+def bulk_add_once(seed: int, inline_projections: bool = True) -> tuple[float, int]:
+    """Seconds for one 500-user add on a fresh store, and how many events it recorded."""
+    directory = tempfile.mkdtemp(prefix="sema-bench-domain-")
+    app: SemaApplication = build_application(fresh_sqlite_settings(directory), inline_projections=inline_projections)
+    try:
+        actor = system_actor("benchmark")
+        organisation_id = app.register_organisation(actor, AT, name="Hollowfield Solicitors", code="hollowfield", account_type="mailbox")
+        new_users = rows(seed)
+        before = stored_events(app)
+        seconds = timed(lambda: app.add_users(actor, AT, organisation_id, new_users))
+        return seconds, stored_events(app) - before
+    finally:
+        app.close()
+        app.engine.dispose()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+class Thing(Aggregate):
+    def __init__(self, name: str, number: int) -> None:
+        self.name = name
+        self.number = number
+
+
+def raw_save_once(events: int) -> float:
+    """Seconds for one ``save()`` of ``events`` new aggregates (one event each) by the bare library."""
+    directory = Path(tempfile.mkdtemp(prefix="sema-bench-raw-"))
+    app = Application(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{directory / 'raw.db'}"})
+    try:
+        things = [Thing(name=f"thing {i}", number=i) for i in range(events)]
+        return timed(lambda: app.save(*things))
+    finally:
+        app.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def bulk_add_500() -> dict[str, float]:
+    adds = [bulk_add_once(seed) for seed in range(RUNS)]
+    write_side_only = [bulk_add_once(seed, inline_projections=False) for seed in range(RUNS)]
+    events = adds[0][1]
+    raws = [raw_save_once(events) for _ in range(RUNS)]
+    return {
+        "bulk_add_500_s": statistics.median(seconds for seconds, _ in adds),
+        "raw_batched_save_500_s": statistics.median(raws),
+        # The same add with the read models left to a follower: what the write side itself costs.
+        "bulk_add_500_without_inline_read_models_s": statistics.median(seconds for seconds, _ in write_side_only),
+        "bulk_add_500_events": events,
+    }
+
+
+BENCHMARKS = {"bulk_add_500": bulk_add_500}
