@@ -198,3 +198,16 @@ def test_a_deleted_user_is_undeleted_within_the_period(client, service):
     outcome = service.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "undelete"}).json()["outcomes"][0]
     assert outcome["result"] == "changed"
     assert service.get(f"/users/{user['user_id']}").json()["status"] == "pending_activation"
+
+
+def test_a_csv_upload_can_be_a_dry_run_by_form_field(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users/bulk", files={"file": ("u.csv", csv_of([("Peter", "Pan", "")]), "text/csv")}, data={"dry_run": "true"})
+    assert response.status_code == 201 and response.json()["dry_run"] is True
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_multipart_form_without_a_file_names_the_missing_field(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users/bulk", files={"note": (None, "hello")})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
