@@ -109,7 +109,8 @@ def main() -> int:
                 "none",
                 "--no-color",
             ]
-            return subprocess.call(command)
+            # Run inside the temporary directory so schemathesis' own files go with it.
+            return subprocess.call(command, cwd=data_dir)
         finally:
             server.terminate()
             server.wait(timeout=30)
