@@ -14,8 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, literal, or_, select
-from sqlalchemy import text as sql_text
+from sqlalchemy import and_, column, func, literal, or_, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -82,25 +81,24 @@ def search_directory(
     if unknown:
         raise QueryError("kinds", f"{unknown[0]!r} is not one of {KIND_USER}, {KIND_LIST}, {KIND_GROUP_MAILBOX}")
     e = _directory.entries.c
-    query = select(_directory.entries).where(e.listed)
+    words = query_words(text)
+    if not words:
+        query = select(_directory.entries).where(e.listed)
+    elif _dialect(session) == "sqlite":
+        # The FTS table holds listed entries only; let it drive, so the text narrows first.
+        fts = table(_directory.fts_name, column("rowid"), column(_directory.fts_name))
+        match = " ".join(f'"{w}"*' for w in words)
+        query = (
+            select(_directory.entries)
+            .select_from(fts.join(_directory.entries, e.seq == fts.c.rowid))
+            .where(fts.c[_directory.fts_name].op("MATCH")(match))
+        )
+    else:
+        query = select(_directory.entries).where(e.listed, *[e.search_text.like(f"% {w}%") for w in words])
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
-    words = query_words(text)
-    if words:
-        query = _text_filter(session, query, words)
     rows = session.execute(query.order_by(e.sort_name, e.id).limit(limit).offset(offset)).mappings()
     return [_directory_entry(r) for r in rows]
-
-
-def _text_filter(session: Reader, query: Select[Any], words: list[str]) -> Select[Any]:
-    e = _directory.entries.c
-    if _dialect(session) == "sqlite":
-        match = " ".join(f'"{w}"*' for w in words)
-        fts = _directory.fts_name
-        return query.where(
-            sql_text(f"{_directory.entries.name}.seq IN (SELECT rowid FROM {fts} WHERE {fts} MATCH :match)").bindparams(match=match)
-        )
-    return query.where(and_(*[e.search_text.like(f"% {w}%") for w in words]))
 
 
 def _directory_entry(row: Any) -> DirectoryEntry:
