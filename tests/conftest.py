@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -23,6 +24,17 @@ from sema.config import Settings
 POSTGRES_ENV = "SEMA_TEST_POSTGRES_URL"
 TEST_SECRET_KEY = base64.urlsafe_b64encode(b"sema test key, not for production!!")[:44].decode()
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+_THIS_MODULE = sys.modules[__name__]  # while this file is imported, the name is still its own
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> None:
+    """Test modules share helpers with ``from conftest import …``, meaning this file.
+    pytest leaves ``sys.modules["conftest"]`` at whichever sub-directory's conftest
+    it loaded last, so point the name back here before each test module is imported."""
+    sys.modules["conftest"] = _THIS_MODULE
 
 
 def postgres_admin_url() -> str | None:
