@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from typing import Any
 
@@ -69,15 +70,54 @@ def _status(projections: Any, names: list[str]) -> int:
 
 def _follow(projections: Any, names: list[str], interval: float, once: bool) -> int:
     try:
+        follow(projections, names, interval, stop=threading.Event() if not once else _stopped())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _stopped() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
+def follow(projections: Any, names: list[str], interval: float, stop: threading.Event) -> None:
+    """Catches up, then again whenever the store has news, until ``stop`` is set.
+
+    PostgreSQL: woken by the library's LISTEN/NOTIFY subscription, with
+    ``interval`` as a fallback poll; SQLite (no subscriptions): polls every
+    ``interval`` seconds."""
+    news = threading.Event()
+    subscription, listener = None, None
+    if projections.engine.dialect.name == "postgresql":
+        subscription = projections.app.recorder.subscribe(gt=projections.source.max_id())
+        listener = threading.Thread(target=_listen, args=(subscription, news), daemon=True)
+        listener.start()
+    try:
         while True:
+            news.clear()
             seen = projections.catch_up(names)
             if seen:
                 print(f"applied {seen} event(s)", file=sys.stderr, flush=True)
-            if once:
-                return 0
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        return 0
+            if stop.is_set():
+                return
+            deadline = time.monotonic() + interval
+            while not (news.is_set() or stop.is_set()) and time.monotonic() < deadline:
+                news.wait(0.05)
+    finally:
+        if subscription is not None:
+            subscription.stop()
+        if listener is not None:
+            listener.join(5)
+
+
+def _listen(subscription: Any, news: threading.Event) -> None:
+    try:
+        for _ in subscription:
+            news.set()
+    except Exception:  # a lost connection: the interval poll carries on
+        pass
 
 
 def _rebuild(projections: Any, names: list[str], batch_size: int) -> int:

@@ -63,3 +63,34 @@ def test_an_unknown_read_model_is_refused_with_the_known_names(followed_store, c
     assert main(["projections", "rebuild", "nonsense"]) == 2
     error = capsys.readouterr().err
     assert "nonsense" in error and "directory" in error
+
+
+def test_a_follower_applies_new_events_soon_after_they_are_recorded(followed_store, clock):
+    """SQLite polls (every 0.2 s here); PostgreSQL is woken by LISTEN/NOTIFY, so its poll is set too long to matter."""
+    import threading
+    import time
+
+    from projections.cli import follow
+
+    interval = 60.0 if followed_store.engine.dialect.name == "postgresql" else 0.2
+    stop = threading.Event()
+    follower = threading.Thread(target=follow, args=(followed_store.projections, [], interval, stop))
+    follower.start()
+    try:
+        time.sleep(0.5)  # the follower has caught up and is waiting
+        org = followed_store.register_organisation(_system(), clock.now(), name="Late Org", code="late", account_type="mailbox")
+        followed_store.add_users(_system(), clock.now(), org, [NewUser("Late", "Comer")])
+        deadline = time.monotonic() + 10
+        while not read(followed_store, queries.search_directory, "late comer") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [e.name for e in read(followed_store, queries.search_directory, "late comer")] == ["Late Comer"]
+    finally:
+        stop.set()
+        follower.join(10)
+    assert not follower.is_alive()
+
+
+def _system():
+    from domain.actors import system_actor
+
+    return system_actor("test")
