@@ -161,11 +161,17 @@ class PolicyLoop:
         self._thread = threading.Thread(target=self._run, name="sema-policies", daemon=True)
         self._thread.start()
 
+    def request_stop(self) -> None:
+        """Asks the loop to end after its current pass, without waiting (safe in a signal handler)."""
+        self._stop.set()
+
     def stop(self, timeout: float | None = 30.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            if not thread.is_alive():
+                self._thread = None
 
     @property
     def running(self) -> bool:

@@ -128,3 +128,23 @@ def _wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-unty
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the policy loop")
         time.sleep(0.02)
+
+
+def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SEMA_DATA_DIR": str(tmp_path), "SEMA_SECRET_KEY": KEY, "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_TIME_COST": "1"}
+    env.pop("SEMA_DATABASE_URL", None)
+    env.pop("SEMA_SMTP_URL", None)
+    process = subprocess.Popen([sys.executable, "-m", "sema.cli", "policies", "run", "--interval", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        assert "running every 0.2 s" in process.stderr.readline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
