@@ -78,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
                     print(f"mail: SEMA_SMTP_URL is not set; {len(mailer.pending(clock.now()))} notice(s) wait in the outbox")
             return 1 if report.failed else 0
         loop = PolicyLoop(app, clock, interval=interval, mailer=mailer)
-        print(f"sema policies: running every {loop.interval:g} s (Ctrl-C or SIGTERM stops)", file=sys.stderr)
         # A service manager stops us with SIGTERM: finish the current pass, then exit.
         signal.signal(signal.SIGTERM, lambda signum, frame: loop.request_stop())
+        print(f"sema policies: running every {loop.interval:g} s (Ctrl-C or SIGTERM stops)", file=sys.stderr, flush=True)
         loop.start()
         try:
             while loop.running:
