@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from domain.errors import AlreadySo, InvalidValue, OrganisationNotFound, PermissionDenied
+from projections import queries
 from sema_testkit import AUDITOR, SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
 
 MAX_MESSAGE = 1000
@@ -93,6 +94,13 @@ class OrganisationSuspension(RuleBasedStateMachine):
         assert organisation.suspended == self.model["suspended"]
         assert organisation.suspension_message == self.model["message"]
         assert organisation.version == self.model["version"]
+
+    @invariant()
+    def read_model_agrees_with_the_model(self) -> None:
+        with self.app.transaction(commit=False) as session:
+            view = queries.organisation(session, self.organisation_id)
+        assert view is not None
+        assert (view.suspended, view.suspension_message) == (self.model["suspended"], self.model["message"])
 
 
 def test_organisation_suspension_follows_the_reference_model() -> None:

@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from domain.claims import AddressClaim, UsernameClaim
 from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidCredentials, RuleViolated
 from domain.user import Status
+from projections import queries
 from sema.application import NewUser
 from sema_testkit import PASSWORD, SERVICE_ADMIN, START, ScratchSqlite, activate, organisation_with_admin
 
@@ -211,6 +212,29 @@ class UserLifecycle(RuleBasedStateMachine):
         if not m["purged"]:
             assert user.deleted_at == m["deleted_at"]
             assert user.undeletable_until == m["undeletable_until"]
+
+    @invariant()
+    def read_models_agree_with_the_model(self) -> None:
+        """Administrators' search shows the status; mail to the address is delivered or returned with the reason."""
+        m = self.model
+        with self.app.transaction(commit=False) as session:
+            summary = queries.get_user_summary(session, self.user.user_id)
+            route = queries.route(session, self.user.address)
+        if m["purged"]:
+            assert summary is None
+            assert (route.action, route.reason) == (queries.RETURN, queries.REASON_UNKNOWN)
+            return
+        assert summary is not None
+        assert (summary.status, summary.suspended, summary.locked, summary.ex_directory, summary.deleted) == (
+            self.expected_status(), m["suspended"], m["locked"], m["ex_directory"], self.deleted
+        )
+        assert summary.undeletable_until == m["undeletable_until"]
+        if self.deleted:
+            assert (route.action, route.reason) == (queries.RETURN, queries.REASON_DELETED)
+        elif m["suspended"]:
+            assert (route.action, route.reason) == (queries.RETURN, queries.REASON_SUSPENDED)
+        else:
+            assert (route.action, route.mailbox_id) == (queries.DELIVER, self.user.mailbox_id)
 
     @invariant()
     def addresses_and_username_are_held_until_purged(self) -> None:
