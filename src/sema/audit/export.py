@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from projections.framework import EventSource
 from sema.audit.records import FIELDS, AuditRecord
+from sema.audit.stream import stored_events
 
 FORMATS = ("jsonl", "csv")
 BATCH_SIZE = 2000
@@ -29,14 +29,15 @@ def audit_records(
 
     Times filter each event, not the scan: a command's time comes from its
     caller, so the history is in position order, not necessarily time order."""
-    for batch in EventSource(app).batches(after, batch_size):
-        for position in batch:
-            moment = position.event.timestamp
-            if since is not None and moment < since:
+    to_domain_event = app.mapper.to_domain_event
+    for batch in stored_events(app, after, batch_size=batch_size):
+        for notification in batch:
+            event = to_domain_event(notification)
+            if since is not None and event.timestamp < since:
                 continue
-            if until is not None and moment > until:
+            if until is not None and event.timestamp > until:
                 continue
-            yield AuditRecord.of(position.notification_id, position.event)
+            yield AuditRecord.of(notification.id, event)
         if progress:
             progress(len(batch))
 
@@ -66,7 +67,7 @@ def page(app: Any, *, after: int, limit: int, since: datetime | None = None, unt
     """One page for the HTTP API: the records among the next ``limit`` stored
     events after ``after``, and the position to continue from (``None`` at the end).
     With a time window a page may hold fewer records than it scanned, even none."""
-    notifications = app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    notifications = next(stored_events(app, after, batch_size=limit), [])
     records = []
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)

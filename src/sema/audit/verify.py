@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from projections.ledger import GENESIS, Ledger, next_link
+from sema.audit.stream import stored_events
 
 BATCH_SIZE = 5000
 
@@ -91,7 +92,7 @@ class Verifier:
             checked += count
             if discrepancy is not None:
                 return Verification(checked, Digest(after, previous.hex()), discrepancy)
-            beyond = self.app.recorder.select_notifications(start=after, limit=1, inclusive_of_start=False)
+            beyond = next(stored_events(self.app, after, batch_size=1), [])
             if not beyond:
                 break
             with Session(self.app.engine) as session:
@@ -150,12 +151,9 @@ class Verifier:
         return Discrepancy(digest.position, "digest", f"the history up to position {digest.position} no longer hashes to the digest you kept: something at or before it changed (events and ledger rewritten together)")
 
     def _events(self, after: int, stop: int) -> Iterator[Notification]:
-        while after < stop:
-            batch = self.app.recorder.select_notifications(start=after, limit=self.batch_size, stop=stop, inclusive_of_start=False)
-            yield from batch
-            if len(batch) < self.batch_size:
-                return
-            after = batch[-1].id
+        if after < stop:
+            for batch in stored_events(self.app, after, stop, self.batch_size):
+                yield from batch
 
     def _links(self, after: int, stop: int) -> Iterator[_Link]:
         table = self.ledger.links
