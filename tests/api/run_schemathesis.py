@@ -75,6 +75,20 @@ def administrator_token(base: str, username: str, one_time_password: str) -> str
         return str(session.json()["token"])
 
 
+def seed_targets(base: str, token: str, data_dir: str) -> None:
+    """Real ids for the path parameters, so generated requests reach the commands
+    instead of stopping at 404 (schemathesis reads schemathesis.toml from its cwd)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
+        org = client.post("/organisations", json={"name": "Fuzz", "code": "fuzz", "account_type": "mailbox"}).json()["id"]
+        user = client.post(f"/organisations/{org}/users", json={"first_name": "Fuzzy", "last_name": "Target"}).json()["users"][0]
+        group = client.post(f"/organisations/{org}/group-mailboxes", json={"name": "Fuzz group", "local_part": "fuzz-group"}).json()["id"]
+        dl = client.post(f"/organisations/{org}/distribution-lists", json={"name": "Fuzz list", "local_part": "fuzz-list"}).json()["id"]
+    values = {"path.organisation_id": org, "path.user_id": user["user_id"], "path.mailbox_id": group, "path.list_id": dl}
+    lines = ["[parameters]", *(f'"{k}" = "{v}"' for k, v in values.items())]
+    (Path(data_dir) / "schemathesis.toml").write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, default=10)
@@ -86,6 +100,7 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             token = administrator_token(base, username, one_time_password)
+            seed_targets(base, token, data_dir)
             command = [
                 str(BIN / "schemathesis"),
                 "run",
