@@ -280,6 +280,9 @@ class SemaApplication(Application):
         claim = existing.get(value)
         if claim is None:
             return claim_cls.claim_new(value, owner_kind, owner_id, by, at)
+        if claim.is_held:
+            # Free when planned, taken by a concurrent command since: re-plan on fresh state.
+            raise IntegrityError(f"{value} was claimed concurrently")
         claim.reclaim(owner_kind, owner_id, by, at)
         return claim
 
