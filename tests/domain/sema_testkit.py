@@ -164,3 +164,21 @@ def save_address_book_entries(database_url: str, data_dir: str, owner: Actor, en
     finally:
         close_app(app)
     return problems
+
+
+def add_clashing_users(database_url: str, data_dir: str, admin: Actor, organisation_id: UUID, rounds: int, barrier: Any) -> list[str]:
+    """Adds three Peter Pans per round, racing the other racers; returns their addresses, or what went wrong."""
+    app = open_app(database_url, Path(data_dir))
+    addresses = []
+    try:
+        barrier.wait(timeout=120)
+        for _ in range(rounds):
+            try:
+                created = app.add_users(admin, START, organisation_id, [NewUser("Peter", "Pan")] * 3)
+            except Exception as error:
+                addresses.append(f"failed: {error!r}")
+            else:
+                addresses += [c.address for c in created]
+    finally:
+        close_app(app)
+    return addresses

@@ -18,6 +18,7 @@ from domain.user import DIRECTORY_FIELDS, User
 from sema.application import NewUser, SemaApplication
 from sema_testkit import (
     START,
+    add_clashing_users,
     open_app,
     close_app,
     organisation_with_admin,
@@ -86,6 +87,18 @@ def test_threads_racing_for_one_original_address_leave_exactly_one_user(sqlite_a
     assert all(isinstance(r, BulkValidationFailed) and "already in use" in r.errors[0]["message"] for r in losers), results
 
 
+def test_threads_adding_clashing_names_all_get_distinct_addresses_with_the_lowest_numbers(sqlite_app: SemaApplication) -> None:
+    organisation = organisation_with_admin(sqlite_app, START)
+    results = run_together(THREADS, lambda i: sqlite_app.add_users(organisation.admin, START, organisation.id, [NewUser("Peter", "Pan")] * 3))
+    assert all(isinstance(r, list) for r in results), results
+    addresses = [c.address for r in results for c in r]  # type: ignore[union-attr]
+    assert sorted(addresses) == sorted(peter_pans(THREADS * 3))
+
+
+def peter_pans(count: int) -> list[str]:
+    return [f"peter.pan{n if n > 1 else ''}@org.cjsm.net" for n in range(1, count + 1)]
+
+
 def test_threads_changing_one_user_lose_no_update(sqlite_app: SemaApplication) -> None:
     organisation = organisation_with_admin(sqlite_app, START)
     jane, *others = sqlite_app.add_users(
@@ -134,6 +147,22 @@ def test_two_processes_racing_for_the_same_addresses_leave_exactly_one_winner_ea
         won = pool.starmap(race_for_addresses, [args] * PROCESSES, chunksize=1)
     assert sorted(won[0] + won[1]) == sorted(local_parts)
     assert not set(won[0]) & set(won[1])
+
+
+@pytest.mark.postgres
+def test_two_processes_adding_clashing_names_all_get_distinct_addresses_with_the_lowest_numbers(postgres_url: str, tmp_path: Path) -> None:
+    app = open_app(postgres_url, tmp_path)
+    try:
+        organisation = organisation_with_admin(app, START)
+    finally:
+        close_app(app)
+    rounds = 5
+    context = spawn_pool()
+    with context.Manager() as manager, context.Pool(PROCESSES) as pool:
+        barrier = manager.Barrier(PROCESSES)
+        args = (postgres_url, str(tmp_path), organisation.admin, organisation.id, rounds, barrier)
+        added = pool.starmap(add_clashing_users, [args] * PROCESSES, chunksize=1)
+    assert sorted(added[0] + added[1]) == sorted(peter_pans(PROCESSES * rounds * 3))
 
 
 @pytest.mark.postgres
