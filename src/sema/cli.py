@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 # (command, module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
 COMMANDS: list[tuple[str, str, str]] = [
     ("serve", "api.server", "run the HTTP API (and the policy loop) on the configured store"),
@@ -53,7 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sema {args.command}: not available in this build", file=sys.stderr)
         return 2
     module = importlib.import_module(args.module)
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        # Settings() read a bad SEMA_* variable: name it rather than print a traceback.
+        for problem in error.errors():
+            variable = "SEMA_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"sema {args.command}: configuration: {variable}: {problem['msg']}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

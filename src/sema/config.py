@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     exceptional_access_days: int = 30
     sqlite_lock_timeout_s: float = 30.0
 
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    session_idle_minutes: float = Field(30.0, gt=0)
+    session_absolute_hours: float = Field(8.0, gt=0)
+
     # Time-based policies and outbound mail (policies.runner, policies.mailer).
     smtp_url: str | None = Field(None, description="smtp://[user:password@]host[:port], smtp+starttls://… or smtps://…; unset: mail waits in the outbox")
     mail_from: str = Field("no-reply@cjsm.net", description="the From address of the service's notices")

@@ -98,12 +98,24 @@ def test_serve_prints_the_service_administrators_credentials_once_and_they_log_i
 def test_serve_runs_the_policy_loop_unless_told_not_to(app, monkeypatch: pytest.MonkeyPatch) -> None:
     from api.server import _policy_loop
     from sema.clock import SystemClock
+    from sema.config import Settings
 
     monkeypatch.setenv("SEMA_POLICIES_IN_SERVER", "false")
-    assert _policy_loop(app, SystemClock()) is None
+    assert _policy_loop(app, SystemClock(), Settings()) is None
     monkeypatch.setenv("SEMA_POLICIES_IN_SERVER", "true")
-    loop = _policy_loop(app, SystemClock())
+    loop = _policy_loop(app, SystemClock(), Settings())
     try:
         assert loop is not None and loop._thread is not None and loop._thread.is_alive()
     finally:
         loop.stop()
+
+
+def test_a_bad_configuration_variable_is_named_and_nothing_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SEMA_PORT", "eighty")
+    monkeypatch.setenv("SEMA_SESSION_IDLE_MINUTES", "-5")
+
+    assert main(["serve", "--data-dir", str(tmp_path)]) == 2
+
+    errors = capsys.readouterr().err
+    assert "SEMA_PORT" in errors and "SEMA_SESSION_IDLE_MINUTES" in errors
+    assert not (tmp_path / "sema.db").exists()
