@@ -15,6 +15,7 @@ from domain.errors import (
     DomainError,
     InvalidCredentials,
     InvalidValue,
+    InvalidValues,
     NotFound,
     PermissionDenied,
 )
@@ -80,6 +81,8 @@ def from_domain_error(error: DomainError) -> JSONResponse:
     errors: list[dict[str, Any]] | None = None
     if isinstance(error, BulkValidationFailed):
         errors = [{"field": e["field"], "message": e["message"], "row": e["row"]} for e in error.errors]
+    elif isinstance(error, InvalidValues):
+        errors = [{"field": p.field, "message": p.message.split(": ", 1)[-1]} for p in error.problems]
     elif isinstance(error, InvalidValue):
         errors = [{"field": error.field, "message": error.message.split(": ", 1)[-1]}]
     return problem_response(status_of(error), error.code, error.message, errors=errors)

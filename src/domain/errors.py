@@ -6,6 +6,7 @@ meant for a person.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,30 @@ class InvalidValue(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}", field=field)
         self.field = field
+
+
+class InvalidValues(DomainError):
+    """Several fields of one request are malformed; names each."""
+
+    code = "invalid-value"
+
+    def __init__(self, problems: list[InvalidValue]) -> None:
+        super().__init__("; ".join(p.message for p in problems), fields=[p.field for p in problems])
+        self.problems = problems
+
+    @classmethod
+    def check(cls, *checks: Callable[[], object]) -> None:
+        """Runs every check; raises one error naming every field that failed."""
+        problems = []
+        for check in checks:
+            try:
+                check()
+            except InvalidValue as problem:
+                problems.append(problem)
+        if len(problems) == 1:
+            raise problems[0]
+        if problems:
+            raise cls(problems)
 
 
 class BulkValidationFailed(DomainError):

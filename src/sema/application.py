@@ -34,6 +34,7 @@ from domain.errors import (
     DomainError,
     InvalidCredentials,
     InvalidValue,
+    InvalidValues,
     MailboxNotFound,
     NotFound,
     OrganisationCodeTaken,
@@ -56,7 +57,7 @@ from domain.naming import (
     relay_address,
 )
 from domain.organisation import AccountType, Organisation
-from domain.user import DIRECTORY_FIELDS, User, UserKind
+from domain.user import DIRECTORY_FIELDS, User, UserKind, check_questions
 from sema.config import Settings
 from sema.credentials import ONE_TIME_PASSWORD, CredentialStore, SecretSource, check_answers, check_new_password, metadata
 
@@ -754,9 +755,15 @@ class SemaApplication(Application):
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""
         user = self._own_credentials(actor)
-        check_new_password("new_password", new_password, user.username)
-        if user.must_set_security_information and not security_answers:
-            raise InvalidValue("security_answers", "answer three security questions")
+
+        def answers_given() -> None:
+            if user.must_set_security_information and not security_answers:
+                raise InvalidValue("security_answers", "answer three security questions")
+            if security_answers:
+                check_questions(list(security_answers))
+                check_answers(security_answers)
+
+        InvalidValues.check(lambda: check_new_password("new_password", new_password, user.username), answers_given)
         answers = check_answers(security_answers) if security_answers else None
 
         def work(session: Session) -> None:

@@ -73,6 +73,17 @@ def test_activation_without_security_answers_names_the_field(client, service):
     assert response.json()["errors"][0]["field"] == "security_answers"
 
 
+def test_activation_names_every_bad_field_at_once_and_changes_nothing(client, service):
+    user = new_user(service)
+    session = log_in(client, user["username"], user["one_time_password"])
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    response = client.post("/me/activation", json={"new_password": "short", "security_answers": {"first_school": "Hill"}}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/invalid-value")
+    assert {e["field"] for e in response.json()["errors"]} == {"new_password", "security_answers"}
+    assert client.get("/me", headers=headers).json()["must_activate"] is True
+
+
 def test_the_one_time_password_stops_working_after_activation(client, service):
     user = new_user(service)
     activate(client, user["username"], user["one_time_password"])
