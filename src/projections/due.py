@@ -112,13 +112,13 @@ class Due(ReadModel):
 
     # ------------------------------------------------------ one-time passwords
 
-    @handles(User.OneTimePasswordIssued)
+    @handles(User.OneTimePasswordIssued, appends_only=True)
     def _otp_issued(self, session: Session, event: User.OneTimePasswordIssued, notification_id: int) -> None:
-        self._replace(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.expires_at))
+        self._replace_later(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.expires_at))
 
-    @handles(User.PasswordReset)
+    @handles(User.PasswordReset, appends_only=True)
     def _password_reset(self, session: Session, event: User.PasswordReset, notification_id: int) -> None:
-        self._replace(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.one_time_password_expires_at))
+        self._replace_later(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.one_time_password_expires_at))
 
     @handles(User.OneTimePasswordExpired, User.Activated, User.PasswordChanged)
     def _otp_gone(self, session: Session, event: Any, notification_id: int) -> None:
@@ -126,9 +126,9 @@ class Due(ReadModel):
 
     # -------------------------------------------------------------- challenges
 
-    @handles(User.ChallengeIssued)
+    @handles(User.ChallengeIssued, appends_only=True)
     def _challenge_issued(self, session: Session, event: User.ChallengeIssued, notification_id: int) -> None:
-        self._replace(
+        self._replace_later(
             session, self.challenges, "user_id", str(event.originator_id), challenge_id=str(event.challenge_id), due_at=stored(event.expires_at)
         )
 
@@ -197,6 +197,20 @@ class Due(ReadModel):
         """Insert or overwrite, the same on both stores."""
         session.execute(delete(table).where(table.c[key] == value))
         session.execute(table.insert().values({key: value, **values}))
+
+    def _replace_later(self, session: Session, table: Table, key: str, value: str, **values: Any) -> None:
+        """Like :meth:`_replace`, queued: a bulk add's 500 one-time passwords become
+        one DELETE … IN and one multi-row INSERT. The framework flushes the queue
+        before any handler that may read or change rows, so order is kept."""
+        queued = session.info.setdefault(("sema_due_replace", id(self)), {})
+        queued.setdefault((table, key), {})[value] = {key: value, **values}
+
+    def flush(self, session: Session) -> None:
+        queued = session.info.pop(("sema_due_replace", id(self)), None)
+        for (table, key), rows in (queued or {}).items():
+            session.execute(delete(table).where(table.c[key].in_(list(rows))))
+            session.execute(table.insert(), list(rows.values()))
+        super().flush(session)
 
     # --------------------------------------------------------------- queries
 
