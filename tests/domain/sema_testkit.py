@@ -7,7 +7,6 @@ fixtures, so they build their applications with these plain functions.
 from __future__ import annotations
 
 import atexit
-import base64
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from domain.errors import AddressTaken
 from sema.application import CreatedUser, NewUser, SemaApplication
 from sema.bootstrap import build_application
 from sema.config import Settings
+from testkit import TEST_SECRET_KEY, make_settings
 
-KEY = base64.urlsafe_b64encode(b"sema domain tests: not a real key!!!").decode()
+KEY = TEST_SECRET_KEY
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 SERVICE_ADMIN = Actor(id="service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
 AUDITOR = Actor(id="auditor-under-test", role=Role.AUDITOR)
@@ -33,17 +33,7 @@ ANSWERS = {"mothers_maiden_name": "Quetzal", "first_school": "Hill Primary", "pl
 
 
 def settings_for(database_url: str, data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "data_dir": data_dir,
-        "database_url": database_url,
-        "secret_key": KEY,
-        # Cheap argon2: these tests are about the domain, not the hash's cost.
-        "argon2_time_cost": 1,
-        "argon2_memory_cost": 8,
-        "argon2_parallelism": 1,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return make_settings(database_url, data_dir, **overrides)
 
 
 def open_app(database_url: str, data_dir: Path, **overrides: object) -> SemaApplication:

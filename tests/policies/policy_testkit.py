@@ -6,7 +6,6 @@ so these are plain functions over a real application.
 
 from __future__ import annotations
 
-import base64
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -25,8 +24,9 @@ from domain.actors import Actor, Role
 from sema.application import CreatedUser, NewUser, SemaApplication
 from sema.bootstrap import build_application
 from sema.config import Settings
+from testkit import TEST_SECRET_KEY, make_settings
 
-KEY = base64.urlsafe_b64encode(b"sema policy tests: not a real key!!!").decode()
+KEY = TEST_SECRET_KEY
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 SERVICE_ADMIN = Actor(id="service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
 PASSWORD = "a long enough password 42"
@@ -34,16 +34,7 @@ ANSWERS = {"mothers_maiden_name": "Quetzalcoatl", "first_school": "Hillcrest Pri
 
 
 def settings_for(database_url: str, data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "data_dir": data_dir,
-        "database_url": database_url,
-        "secret_key": KEY,
-        "argon2_time_cost": 1,
-        "argon2_memory_cost": 8,
-        "argon2_parallelism": 1,
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return make_settings(database_url, data_dir, **overrides)
 
 
 def open_app(settings: Settings) -> SemaApplication:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_SECRET_KEY, make_settings
+from testkit import TEST_SECRET_KEY, make_settings
 from projections import queries
 from sema.application import NewUser
 from sema.bootstrap import build_application

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from conftest import make_settings
+from testkit import make_settings
 from domain.actors import Actor
 from projections import queries
 from sema.application import NewUser, SemaApplication

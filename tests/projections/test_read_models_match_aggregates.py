@@ -15,7 +15,7 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import START, create_postgres_database, drop_postgres_database, make_settings
+from testkit import START, create_postgres_database, drop_postgres_database, make_settings
 from domain.actors import Actor, Role
 from domain.errors import DomainError
 from domain.mailbox import MailboxKind
