@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from domain.user import Status, User
 from projections.directory import sort_key
 from projections.framework import ReadModel, handles, utc
+from projections.user_rows import apply_address_change, apply_details
 from projections.search_text import search_text
 
 
@@ -185,14 +186,7 @@ class AdminSearch(ReadModel):
 
     @handles(User.DirectoryDetailsChanged)
     def _details_changed(self, session: Session, event: User.DirectoryDetailsChanged, notification_id: int) -> None:
-        def change(values: dict[str, Any]) -> None:
-            for field, value in event.details.items():
-                if value:
-                    values["details"][field] = value
-                else:
-                    values["details"].pop(field, None)
-
-        self._rewrite(session, str(event.originator_id), change)
+        self._rewrite(session, str(event.originator_id), lambda values: apply_details(values, event))
 
     @handles(User.LastNameChanged)
     def _last_name_changed(self, session: Session, event: User.LastNameChanged, notification_id: int) -> None:
@@ -200,14 +194,7 @@ class AdminSearch(ReadModel):
 
     @handles(User.SecureAddressChanged)
     def _secure_address_changed(self, session: Session, event: User.SecureAddressChanged, notification_id: int) -> None:
-        def change(values: dict[str, Any]) -> None:
-            values["aliases"].append(event.old_address)
-            if event.new_address in values["aliases"]:
-                values["aliases"].remove(event.new_address)
-            values["address"] = event.new_address
-            values["original_address"] = event.original_address
-
-        self._rewrite(session, str(event.originator_id), change)
+        self._rewrite(session, str(event.originator_id), lambda values: apply_address_change(values, event))
 
     @handles(User.AliasRemoved)
     def _alias_removed(self, session: Session, event: User.AliasRemoved, notification_id: int) -> None:
