@@ -11,13 +11,9 @@ from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor
 
+# Fixed by the product; the configurable lifetimes and limits are in sema.config.Settings.
 UNDELETE_PERIOD = timedelta(days=30)
 INACTIVITY_PERIOD = relativedelta(months=6)
-ONE_TIME_PASSWORD_LIFETIME = timedelta(days=14)
-CHALLENGE_LIFETIME = timedelta(minutes=10)
-EXCEPTIONAL_ACCESS_LIFETIME = timedelta(days=30)
-MAX_FAILED_LOG_INS = 5
-MAX_FAILED_CHALLENGES = 3
 
 T = TypeVar("T", bound="SemaAggregate")
 

@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import RuleViolated
+from domain.errors import ClaimHeld, ClaimNotHeldBy
 
 
 class Claim(SemaAggregate):
@@ -48,12 +48,12 @@ class Claim(SemaAggregate):
 
     def reclaim(self, owner_kind: str, owner_id: UUID, by: Actor, at: datetime) -> None:
         if self.is_held:
-            raise RuleViolated(f"{self.value} is held by {self.owner_kind} {self.owner_id}")
+            raise ClaimHeld(self.value, self.owner_kind, self.owner_id)
         self._record(self.Reclaimed, by, at, owner_kind=owner_kind, owner_id=owner_id)
 
     def release(self, owner_id: UUID, by: Actor, at: datetime) -> None:
         if self.owner_id != owner_id:
-            raise RuleViolated(f"{self.value} is not held by {owner_id}")
+            raise ClaimNotHeldBy(self.value, owner_id)
         self._record(self.Released, by, at)
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, InvalidValue, RuleViolated
+from domain.errors import AlreadySo, DistributionListDeleted, InvalidValue
 
 
 class DistributionList(SemaAggregate):
@@ -54,7 +53,7 @@ class DistributionList(SemaAggregate):
 
     def _require_present(self) -> None:
         if self.deleted:
-            raise RuleViolated("the distribution list has been deleted")
+            raise DistributionListDeleted(self.id)
 
     def rename(self, name: str, by: Actor, at: datetime) -> None:
         self._require_present()

@@ -8,13 +8,14 @@ reset on the ``User``; both share this base.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import ClassVar
 from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, GrantNotFound, InvalidValue, RuleViolated
+from domain.errors import AlreadySo, GrantExists, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning, InvalidValue
 
 
 class GrantState:
@@ -26,11 +27,34 @@ class GrantState:
     USED = "used"
 
 
+@dataclass(frozen=True)
+class Grant:
+    """One request and what became of it."""
+
+    grant_id: UUID
+    kind: str
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    state: str = GrantState.REQUESTED
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    refusal_reason: str | None = None
+    expires_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    def in_force(self, at: datetime) -> bool:
+        return self.state == GrantState.GRANTED and self.expires_at is not None and at < self.expires_at
+
+
 class GrantingAggregate(SemaAggregate):
     grant_kind: ClassVar[str] = ""
 
     def __init__(self) -> None:
-        self.grants: dict[str, dict[str, Any]] = {}
+        self.grants: dict[UUID, Grant] = {}
+
+    def _update_grant(self, grant_id: UUID, **changes: object) -> None:
+        self.grants[grant_id] = replace(self.grants[grant_id], **changes)  # type: ignore[arg-type]
 
     class ExceptionalAccessRequested(SemaAggregate.Event):
         grant_id: UUID
@@ -38,50 +62,37 @@ class GrantingAggregate(SemaAggregate):
         reason: str
 
         def apply(self, aggregate: GrantingAggregate) -> None:
-            aggregate.grants[str(self.grant_id)] = {
-                "grant_id": str(self.grant_id),
-                "kind": self.kind,
-                "reason": self.reason,
-                "state": GrantState.REQUESTED,
-                "requested_by": self.actor_id,
-                "requested_at": self.timestamp,
-                "decided_by": None,
-                "decided_at": None,
-                "expires_at": None,
-                "ended_at": None,
-            }
+            aggregate.grants[self.grant_id] = Grant(self.grant_id, self.kind, self.reason, self.actor_id, self.timestamp)
 
     class ExceptionalAccessGranted(SemaAggregate.Event):
         grant_id: UUID
         expires_at: datetime
 
         def apply(self, aggregate: GrantingAggregate) -> None:
-            grant = aggregate.grants[str(self.grant_id)]
-            grant.update(state=GrantState.GRANTED, decided_by=self.actor_id, decided_at=self.timestamp, expires_at=self.expires_at)
+            aggregate._update_grant(self.grant_id, state=GrantState.GRANTED, decided_by=self.actor_id, decided_at=self.timestamp, expires_at=self.expires_at)
 
     class ExceptionalAccessRefused(SemaAggregate.Event):
         grant_id: UUID
         reason: str
 
         def apply(self, aggregate: GrantingAggregate) -> None:
-            grant = aggregate.grants[str(self.grant_id)]
-            grant.update(state=GrantState.REFUSED, decided_by=self.actor_id, decided_at=self.timestamp, refusal_reason=self.reason)
+            aggregate._update_grant(self.grant_id, state=GrantState.REFUSED, decided_by=self.actor_id, decided_at=self.timestamp, refusal_reason=self.reason)
 
     class ExceptionalAccessRevoked(SemaAggregate.Event):
         grant_id: UUID
 
         def apply(self, aggregate: GrantingAggregate) -> None:
-            aggregate.grants[str(self.grant_id)].update(state=GrantState.REVOKED, ended_at=self.timestamp)
+            aggregate._update_grant(self.grant_id, state=GrantState.REVOKED, ended_at=self.timestamp)
 
     class ExceptionalAccessExpired(SemaAggregate.Event):
         grant_id: UUID
 
         def apply(self, aggregate: GrantingAggregate) -> None:
-            aggregate.grants[str(self.grant_id)].update(state=GrantState.EXPIRED, ended_at=self.timestamp)
+            aggregate._update_grant(self.grant_id, state=GrantState.EXPIRED, ended_at=self.timestamp)
 
-    def grant(self, grant_id: UUID) -> dict[str, Any]:
+    def grant(self, grant_id: UUID) -> Grant:
         try:
-            return self.grants[str(grant_id)]
+            return self.grants[grant_id]
         except KeyError:
             raise GrantNotFound(grant_id) from None
 
@@ -89,8 +100,8 @@ class GrantingAggregate(SemaAggregate):
         reason = reason.strip()
         if not reason:
             raise InvalidValue("reason", "a reason is required for exceptional access")
-        if str(grant_id) in self.grants:
-            raise RuleViolated(f"exceptional-access request {grant_id} already exists")
+        if grant_id in self.grants:
+            raise GrantExists(grant_id)
         self._record(self.ExceptionalAccessRequested, by, at, grant_id=grant_id, kind=self.grant_kind, reason=reason)
 
     def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
@@ -109,23 +120,21 @@ class GrantingAggregate(SemaAggregate):
 
     def expire_exceptional_access(self, grant_id: UUID, by: Actor, at: datetime) -> None:
         grant = self._require_state(grant_id, GrantState.GRANTED, "expired")
-        if at < grant["expires_at"]:
-            raise RuleViolated(f"exceptional access {grant_id} runs until {grant['expires_at'].isoformat()}")
+        assert grant.expires_at is not None  # set when granted
+        if at < grant.expires_at:
+            raise GrantStillRunning(grant_id, grant.expires_at)
         self._record(self.ExceptionalAccessExpired, by, at, grant_id=grant_id)
 
-    def active_grant(self, grant_id: UUID, at: datetime) -> dict[str, Any]:
+    def active_grant(self, grant_id: UUID, at: datetime) -> Grant:
         grant = self.grant(grant_id)
-        if grant["state"] != GrantState.GRANTED or at >= grant["expires_at"]:
-            raise RuleViolated(f"exceptional access {grant_id} is not in force", grant_id=str(grant_id))
+        if not grant.in_force(at):
+            raise GrantNotInForce(grant_id)
         return grant
 
-    def _require_state(self, grant_id: UUID, state: str, verb: str) -> dict[str, Any]:
+    def _require_state(self, grant_id: UUID, state: str, verb: str) -> Grant:
         grant = self.grant(grant_id)
-        if grant["state"] != state:
-            if grant["state"] == verb:
+        if grant.state != state:
+            if grant.state == verb:
                 raise AlreadySo(f"exceptional-access request {grant_id} is already {verb}")
-            raise RuleViolated(
-                f"exceptional-access request {grant_id} is {grant['state']} and cannot be {verb}",
-                grant_id=str(grant_id),
-            )
+            raise GrantInAnotherState(grant_id, grant.state, verb)
         return grant

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import INACTIVITY_PERIOD, SemaAggregate
-from domain.errors import AlreadySo, InvalidValue, RuleViolated
+from domain.errors import AlreadySo, InvalidValue, MailboxPurged, MailboxRecentlyUsed, MailboxUseOutOfOrder, NotAGroupMailbox, NotAPersonalMailbox
 from domain.grants import GrantingAggregate
 
 PERMISSIONS = ("read", "write", "mail")
@@ -88,12 +87,16 @@ class Mailbox(GrantingAggregate):
 
     def _require_present(self) -> None:
         if self.purged:
-            raise RuleViolated("the mailbox has been purged")
+            raise MailboxPurged(self.id)
+
+    def may_be_used_by(self, user_id: str) -> bool:
+        """The owner of a personal mailbox, or a holder of any permission on a group mailbox."""
+        return str(self.owner_id) == user_id or user_id in self.permissions
 
     def record_use(self, by: Actor, at: datetime) -> None:
         self._require_present()
         if at < self.last_used_at:
-            raise RuleViolated("mailbox use cannot be recorded earlier than the last use")
+            raise MailboxUseOutOfOrder(self.id)
         self._record(self.Used, by, at)
 
     def inactivity_alert_due(self, at: datetime) -> bool:
@@ -108,8 +111,14 @@ class Mailbox(GrantingAggregate):
         if self.alerted_for_quiet_since == self.last_used_at:
             raise AlreadySo("the administrators were already alerted for this quiet period")
         if not self.inactivity_alert_due(at):
-            raise RuleViolated("the mailbox has been used in the last six months")
+            raise MailboxRecentlyUsed(self.id)
         self._record(self.InactivityAlertSent, by, at, quiet_since=self.last_used_at)
+
+    def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:
+        """Exceptional access is to a user's own mailbox, never to a group mailbox."""
+        if self.kind != MailboxKind.PERSONAL:
+            raise NotAPersonalMailbox(self.id)
+        super().request_exceptional_access(grant_id, reason, by, at)
 
     def grant_permission(self, user_id: UUID, permission: str, by: Actor, at: datetime) -> None:
         self._require_group()
@@ -133,7 +142,7 @@ class Mailbox(GrantingAggregate):
     def _require_group(self) -> None:
         self._require_present()
         if self.kind != MailboxKind.GROUP:
-            raise RuleViolated("permissions are held on group mailboxes only")
+            raise NotAGroupMailbox(self.id)
 
 
 def check_permission(permission: str) -> str:

@@ -88,8 +88,28 @@ def new_style_local_part(first_name: str, last_name: str) -> str:
     return local[:MAX_LOCAL_PART_BASE].rstrip(".-")
 
 
+def still_names(address: str, first_name: str, last_name: str) -> bool:
+    """Whether a new-style address is still a rendering of the name, numbered or
+    not: after a change of name, only an address that no longer fits changes."""
+    local = new_style_local_part(first_name, last_name)
+    current = address.split("@", 1)[0]
+    if not current.startswith(local):
+        return False
+    suffix = current[len(local) :]
+    return not suffix or suffix.isdigit()
+
+
 def new_style_address(local_part: str, organisation_code: str, service_domain: str) -> str:
     return f"{local_part}@{organisation_code}.{service_domain}"
+
+
+def service_address(local_part: str, organisation_code: str, service_domain: str) -> str:
+    """A group mailbox's or list's address, ``local@org.service-domain``, from the local part an administrator chose."""
+    local = local_part.strip().lower()
+    dashed = local.replace(".", "-")
+    if not local or fold(dashed) != dashed or local.startswith(".") or local.endswith("."):
+        raise InvalidValue("local_part", "use lower-case letters, digits, dots and hyphens")
+    return new_style_address(local, organisation_code, service_domain)
 
 
 def relay_address(original_address: str, service_domain: str) -> str:

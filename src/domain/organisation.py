@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, InvalidValue, RuleViolated
+from domain.errors import AlreadySo, DeletedUserCannotAdminister, InvalidValue, MailboxesNotHosted, NotAMemberOfTheOrganisation, NotARelayingUser
+from domain.naming import check_email, in_domains, relay_address
+
+if TYPE_CHECKING:
+    from domain.user import User
 
 
 class AccountType:
@@ -91,10 +95,15 @@ class Organisation(SemaAggregate):
     def is_administrator(self, user_id: UUID) -> bool:
         return str(user_id) in self.administrators
 
-    def appoint_administrator(self, user_id: UUID, by: Actor, at: datetime) -> None:
-        if self.is_administrator(user_id):
+    def appoint_administrator(self, user: User, by: Actor, at: datetime) -> None:
+        """Only a present user of this organisation can be appointed."""
+        if user.organisation_id != self.id:
+            raise NotAMemberOfTheOrganisation(user.id, self.id)
+        if user.deleted or user.purged:
+            raise DeletedUserCannotAdminister(user.id)
+        if self.is_administrator(user.id):
             raise AlreadySo("the user is already an administrator of the organisation")
-        self._record(self.AdministratorAppointed, by, at, user_id=user_id)
+        self._record(self.AdministratorAppointed, by, at, user_id=user.id)
 
     def revoke_administrator(self, user_id: UUID, by: Actor, at: datetime) -> None:
         if not self.is_administrator(user_id):
@@ -116,6 +125,14 @@ class Organisation(SemaAggregate):
 
     def require_mailboxes(self) -> None:
         if not self.hosts_mailboxes:
-            raise RuleViolated(
-                f"group mailboxes and hosted mailboxes are only for mailbox organisations; {self.code} is {self.account_type}"
-            )
+            raise MailboxesNotHosted(self.code, self.account_type)
+
+    def relay_address_for(self, original_address: str, service_domain: str) -> tuple[str, str]:
+        """smtp/gsc: the normalised original address, which must be in one of the
+        organisation's domains, and the secure address that relays to it."""
+        original = check_email("original_address", original_address)
+        if self.account_type not in AccountType.RELAYING:
+            raise NotARelayingUser(self.code)
+        if not in_domains(original, self.domains):
+            raise InvalidValue("original_address", f"must be in one of the organisation's domains: {', '.join(self.domains)}")
+        return original, relay_address(original, service_domain)

@@ -113,8 +113,13 @@ class CredentialStore:
 
     # writing (inside the command's transaction)
 
-    def set_password(self, session: Session, subject_id: UUID, password: str, at: datetime) -> None:
-        self._put(session, subject_id, PASSWORD, self._hasher.hash(password).encode(), at)
+    def hash_password(self, password: str) -> bytes:
+        """The argon2id hash to store; slow on purpose, so callers hash before their transaction."""
+        return self._hasher.hash(password).encode()
+
+    def set_password(self, session: Session, subject_id: UUID, password_hash: bytes, at: datetime) -> None:
+        """Stores a hash from :meth:`hash_password`; the one-time password stops working."""
+        self._put(session, subject_id, PASSWORD, password_hash, at)
         self._delete(session, subject_id, ONE_TIME_PASSWORD)
 
     def one_time_password_row(self, subject_id: UUID, otp: str, at: datetime) -> dict[str, object]:

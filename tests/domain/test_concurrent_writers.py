@@ -115,7 +115,7 @@ def test_threads_changing_one_user_lose_no_update(sqlite_app: SemaApplication) -
     results = run_together(THREADS, change)
     assert results == [None] * THREADS
     user = sqlite_app.repository.get(jane.user_id)
-    assert set(user.address_book) == {str(o.user_id) for o in others}
+    assert set(user.address_book) == {o.user_id for o in others}
     assert user.directory == {DIRECTORY_FIELDS[i]: f"set by writer {i}" for i in range(len(DIRECTORY_FIELDS))}
     saved = [e for e in sqlite_app.repository.event_store.get(jane.user_id) if isinstance(e, User.AddressBookEntrySaved)]
     assert len(saved) == THREADS
@@ -185,7 +185,7 @@ def test_two_processes_changing_one_user_lose_no_update(postgres_url: str, tmp_p
     app = open_app(postgres_url, tmp_path)
     try:
         user = app.repository.get(jane.user_id)
-        assert set(user.address_book) == {str(o.user_id) for o in others}
+        assert set(user.address_book) == {o.user_id for o in others}
         events = [e for e in app.repository.event_store.get(jane.user_id) if isinstance(e, User.AddressBookEntrySaved)]
         assert len(events) == PROCESSES * ENTRIES_PER_PROCESS
     finally:

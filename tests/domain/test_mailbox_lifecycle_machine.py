@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from domain.errors import AlreadySo, MailboxNotFound, RuleViolated
+from domain.errors import AlreadySo, MailboxNotFound, MailboxPurged, MailboxRecentlyUsed, NotAGroupMailbox, UndeletePeriodRunning
 from sema.application import NewUser
 from sema_testkit import SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
 
@@ -70,7 +70,7 @@ class MailboxLifecycle(RuleBasedStateMachine):
         m = self.model["personal"]
         try:
             self.app.record_mailbox_use(self.owner_actor, self.now, self.ids["personal"])
-        except RuleViolated:
+        except MailboxPurged:
             assert m["purged"]
         else:
             assert not m["purged"]
@@ -96,7 +96,7 @@ class MailboxLifecycle(RuleBasedStateMachine):
             self.app.send_inactivity_alert(SERVICE_ADMIN, self.now, self.ids[kind])
         except AlreadySo:
             assert m["alerted_for"] == m["last_used"]
-        except RuleViolated:
+        except (MailboxRecentlyUsed, MailboxPurged):
             assert not due
         else:
             assert due
@@ -130,7 +130,7 @@ class MailboxLifecycle(RuleBasedStateMachine):
     def permissions_on_a_personal_mailbox_are_refused(self, member: int, permission: str) -> None:
         try:
             self.app.grant_mailbox_permission(self.admin, self.now, self.ids["personal"], UUID(self.members[member].id), permission)
-        except RuleViolated:
+        except (NotAGroupMailbox, MailboxPurged):
             pass
         else:
             raise AssertionError("a permission was granted on a personal mailbox")
@@ -150,7 +150,7 @@ class MailboxLifecycle(RuleBasedStateMachine):
         m = self.model["personal"]
         try:
             self.app.purge_user(SERVICE_ADMIN, self.now, self.owner.user_id)
-        except RuleViolated:
+        except UndeletePeriodRunning:
             assert self.now < self.owner_deleted_until
         else:
             assert self.now >= self.owner_deleted_until

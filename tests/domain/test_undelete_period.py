@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import RuleViolated
+from domain.errors import UndeletePeriodRunning, UserNotDeleted
 from domain.user import Status
 from sema.application import CreatedUser, NewUser, SemaApplication
 from sema.clock import SettableClock
@@ -42,9 +42,9 @@ def test_undeleting_on_day_30_is_refused_with_the_date_it_ended(app: SemaApplica
 
 def test_purging_within_the_30_days_is_refused(app: SemaApplication, clock: SettableClock, deleted_jane: CreatedUser) -> None:
     clock.advance(timedelta(days=30) - timedelta(seconds=1))
-    with pytest.raises(RuleViolated) as refused:
+    with pytest.raises(UndeletePeriodRunning) as refused:
         app.purge_user(SERVICE_ADMIN, clock.now(), deleted_jane.user_id)
-    assert "can still be undeleted" in refused.value.message
+    assert refused.value.undeletable_until == clock.now() + timedelta(seconds=1)
 
 
 def test_purging_after_the_30_days_removes_the_user_and_their_mailbox(app: SemaApplication, clock: SettableClock, deleted_jane: CreatedUser) -> None:
@@ -57,5 +57,5 @@ def test_purging_after_the_30_days_removes_the_user_and_their_mailbox(app: SemaA
 def test_a_user_who_is_not_deleted_cannot_be_purged(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
     (john,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("John", "Doe")])
     clock.advance(timedelta(days=60))
-    with pytest.raises(RuleViolated):
+    with pytest.raises(UserNotDeleted):
         app.purge_user(SERVICE_ADMIN, clock.now(), john.user_id)

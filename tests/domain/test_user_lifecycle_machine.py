@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from domain.claims import AddressClaim, UsernameClaim
-from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidCredentials, RuleViolated
+from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidCredentials, UndeletePeriodRunning, UserNotDeleted
 from domain.user import Status
 from projections import queries
 from sema.application import NewUser
@@ -151,9 +151,10 @@ class UserLifecycle(RuleBasedStateMachine):
             self.app.purge_user(SERVICE_ADMIN, self.now, self.user.user_id)
         except AlreadySo:
             assert m["purged"]
-        except RuleViolated as error:
-            assert not m["purged"]
-            assert not self.deleted or self.now < m["undeletable_until"], error.message
+        except UserNotDeleted:
+            assert not m["purged"] and not self.deleted
+        except UndeletePeriodRunning:
+            assert not m["purged"] and self.deleted and self.now < m["undeletable_until"]
         else:
             assert self.deleted and not m["purged"] and self.now >= m["undeletable_until"]
             m["purged"] = True

@@ -78,10 +78,10 @@ def test_granted_mailbox_access_expires_after_30_days_once(app: SemaApplication,
     grant_id = app.request_exceptional_access(org.admin, START, "mailbox_access", user.mailbox_id, "long illness")
     app.decide_exceptional_access(SERVICE_ADMIN, START, "mailbox_access", user.mailbox_id, grant_id, approve=True)
     runner.tick(START + GRANT_LIFETIME - timedelta(seconds=1))
-    assert app.get_mailbox(user.mailbox_id).grant(grant_id)["state"] == "granted"
+    assert app.get_mailbox(user.mailbox_id).grant(grant_id).state == "granted"
     runner.tick(START + GRANT_LIFETIME)
     runner.tick(START + GRANT_LIFETIME + timedelta(days=1))
-    assert app.get_mailbox(user.mailbox_id).grant(grant_id)["state"] == "expired"
+    assert app.get_mailbox(user.mailbox_id).grant(grant_id).state == "expired"
     assert event_names(app, user.mailbox_id).count("Mailbox.ExceptionalAccessExpired") == 1
 
 
@@ -94,8 +94,8 @@ def test_a_granted_user_reset_expires_unused_and_a_revoked_grant_is_left_alone(a
     app.decide_exceptional_access(SERVICE_ADMIN, START, "mailbox_access", user.mailbox_id, revoked, approve=True)
     app.revoke_exceptional_access(org.admin, START + timedelta(days=2), "mailbox_access", user.mailbox_id, revoked)
     runner.tick(START + GRANT_LIFETIME)
-    assert app.get_user(user.user_id).grant(reset)["state"] == "expired"
-    assert app.get_mailbox(user.mailbox_id).grant(revoked)["state"] == "revoked"
+    assert app.get_user(user.user_id).grant(reset).state == "expired"
+    assert app.get_mailbox(user.mailbox_id).grant(revoked).state == "revoked"
 
 
 def test_a_catch_up_pass_after_downtime_does_what_frequent_passes_did(app: SemaApplication, org: Org, runner: PolicyRunner, tmp_path) -> None:

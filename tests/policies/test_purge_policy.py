@@ -8,7 +8,7 @@ from itertools import count
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from domain.errors import RuleViolated
+from domain.errors import UndeletePeriodRunning
 from domain.user import Status
 from policies.runner import PolicyRunner
 from policy_testkit import START, Org, add_user, event_names, organisation
@@ -130,6 +130,6 @@ def test_purging_by_hand_before_the_deadline_is_refused_with_the_date(app: SemaA
 
     user = add_user(app, org, START, "Jane", "Doe")
     app.change_statuses(org.admin, START, [user.user_id], "delete")
-    with pytest.raises(RuleViolated) as refused:
+    with pytest.raises(UndeletePeriodRunning) as refused:
         app.purge_user(SERVICE_ADMIN, START + timedelta(days=29), user.user_id)
-    assert refused.value.message == f"the user can still be undeleted until {(START + UNDELETE_PERIOD).isoformat()}"
+    assert refused.value.undeletable_until == START + UNDELETE_PERIOD

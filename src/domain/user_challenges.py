@@ -1,0 +1,223 @@
+"""Authenticating a user by letters of their security answers, and the password
+reset it allows.
+
+An administrator asks for a challenge: random letter positions from at least
+two answers, never a position revealed before. The administrator types the
+letters the user reads out and learns only pass or fail. Positions are chosen
+by :func:`choose_positions` from an injected random source, so the aggregate
+stays pure and tests can seed it. Once about half of an answer has been
+revealed the user must set new security information.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+from typing import Any
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.base import SemaAggregate
+from domain.errors import (
+    AccountLocked,
+    AlreadySo,
+    ChallengeNotOpen,
+    ChallengeOutOfTime,
+    ChallengeStillOpen,
+    ChallengeTooNarrow,
+    InvalidValue,
+    LetterRevealedBefore,
+    NoPassedChallenge,
+    NoSecurityInformation,
+    PassedChallengeTooOld,
+    SecurityInformationExhausted,
+)
+
+Position = tuple[str, int]  # (question, 1-based letter position in the normalised answer)
+
+
+@dataclass(frozen=True)
+class OpenChallenge:
+    challenge_id: UUID
+    positions: tuple[Position, ...]
+    expires_at: datetime
+    issued_by: str
+
+
+@dataclass(frozen=True)
+class PassedChallenge:
+    challenge_id: UUID
+    by: str
+    at: datetime
+
+
+def choose_positions(user_id: UUID, lengths: dict[str, int], revealed: dict[str, list[int]], letters: int, rng: Random) -> list[Position]:
+    """``letters`` unrevealed positions (at least two) from at least two answers, sorted."""
+    unrevealed = {q: [p for p in range(1, n + 1) if p not in revealed.get(q, [])] for q, n in lengths.items()}
+    usable = [q for q, ps in unrevealed.items() if ps]
+    if len(usable) < 2:
+        raise SecurityInformationExhausted(user_id)
+    count = max(2, min(letters, sum(len(unrevealed[q]) for q in usable)))
+    questions = rng.sample(usable, 2)
+    while len(questions) < count:
+        questions.append(rng.choice(usable))
+    picked: list[Position] = []
+    for question in questions:
+        left = [p for p in unrevealed[question] if (question, p) not in picked]
+        if left:
+            picked.append((question, rng.choice(left)))
+    return sorted(picked)
+
+
+class Challenges(SemaAggregate):
+    """The challenge half of ``User`` (a mixin: ``User.__init__`` calls :meth:`_open_challenges`)."""
+
+    # Kept by the account (domain.user_account), read and changed here.
+    security_questions: list[str]
+    security_renewal_required: bool
+    revealed: dict[str, list[int]]
+    failed_challenges: int
+    locked: bool
+    has_own_password: bool
+    one_time_password_expires_at: datetime | None
+    failed_log_ins: int
+
+    def _open_challenges(self) -> None:
+        self.challenge: OpenChallenge | None = None
+        self.passed_challenge: PassedChallenge | None = None
+
+    def _require_present(self) -> None:
+        raise NotImplementedError  # domain.user.User: not deleted, not purged
+
+    class ChallengeIssued(SemaAggregate.Event):
+        challenge_id: UUID
+        positions: list[list[Any]]  # [[question, 1-based letter position], ...]
+        expires_at: datetime
+        security_renewal_required: bool
+
+        def apply(self, user: Challenges) -> None:
+            positions = tuple((str(q), int(p)) for q, p in self.positions)
+            user.challenge = OpenChallenge(self.challenge_id, positions, self.expires_at, self.actor_id)
+            for question, position in positions:
+                revealed = user.revealed.setdefault(question, [])
+                if position not in revealed:
+                    revealed.append(position)
+            user.security_renewal_required = user.security_renewal_required or self.security_renewal_required
+
+    class ChallengePassed(SemaAggregate.Event):
+        challenge_id: UUID
+
+        def apply(self, user: Challenges) -> None:
+            user.challenge = None
+            user.failed_challenges = 0
+            user.passed_challenge = PassedChallenge(self.challenge_id, self.actor_id, self.timestamp)
+
+    class ChallengeFailed(SemaAggregate.Event):
+        challenge_id: UUID
+        consecutive_failures: int
+
+        def apply(self, user: Challenges) -> None:
+            user.challenge = None
+            user.failed_challenges = self.consecutive_failures
+            user.passed_challenge = None
+
+    class ChallengeExpired(SemaAggregate.Event):
+        challenge_id: UUID
+
+        def apply(self, user: Challenges) -> None:
+            user.challenge = None
+
+    class PasswordReset(SemaAggregate.Event):
+        challenge_id: UUID
+        one_time_password_expires_at: datetime
+
+        def apply(self, user: Challenges) -> None:
+            user.passed_challenge = None
+            user.has_own_password = False
+            user.one_time_password_expires_at = self.one_time_password_expires_at
+            user.failed_log_ins = 0
+
+    def issue_challenge(
+        self,
+        challenge_id: UUID,
+        positions: list[Position],
+        answer_lengths: dict[str, int],
+        expires_at: datetime,
+        by: Actor,
+        at: datetime,
+    ) -> None:
+        """``answer_lengths`` only decides whether about half of an answer has now
+        been revealed; it is not recorded."""
+        self.check_can_be_challenged()
+        if len({q for q, _ in positions}) < 2:
+            raise ChallengeTooNarrow()
+        revealed_after = {q: set(p) for q, p in self.revealed.items()}
+        for question, position in positions:
+            if question not in self.security_questions:
+                raise InvalidValue("positions", f"{question} is not one of the user's security questions")
+            if not 1 <= position <= answer_lengths.get(question, 0):
+                raise InvalidValue("positions", f"letter {position} is outside the answer to {question}")
+            if position in revealed_after.get(question, set()):
+                raise LetterRevealedBefore(question, position)
+            revealed_after.setdefault(question, set()).add(position)
+        renewal = any(2 * len(revealed_after.get(q, ())) >= n for q, n in answer_lengths.items())
+        self._record(
+            self.ChallengeIssued,
+            by,
+            at,
+            challenge_id=challenge_id,
+            positions=[[q, p] for q, p in positions],
+            expires_at=expires_at,
+            security_renewal_required=renewal,
+        )
+
+    def check_can_be_challenged(self) -> None:
+        self._require_present()
+        if not self.security_questions:
+            raise NoSecurityInformation(self.id)
+        if self.locked:
+            raise AccountLocked()
+
+    def open_challenge(self, challenge_id: UUID, at: datetime) -> OpenChallenge:
+        challenge = self.challenge
+        if challenge is None or challenge.challenge_id != challenge_id:
+            raise ChallengeNotOpen(challenge_id)
+        if at >= challenge.expires_at:
+            raise ChallengeOutOfTime(challenge_id)
+        return challenge
+
+    def pass_challenge(self, challenge_id: UUID, by: Actor, at: datetime) -> None:
+        self.open_challenge(challenge_id, at)
+        self._record(self.ChallengePassed, by, at, challenge_id=challenge_id)
+
+    def fail_challenge(self, challenge_id: UUID, by: Actor, at: datetime, max_failures: int) -> None:
+        self.open_challenge(challenge_id, at)
+        failures = self.failed_challenges + 1
+        self._record(self.ChallengeFailed, by, at, challenge_id=challenge_id, consecutive_failures=failures)
+        if failures >= max_failures and not self.locked:
+            self._record(self.Locked, by, at, reason=f"{failures} failed authentication challenges in a row")  # type: ignore[attr-defined]
+
+    def expire_challenge(self, by: Actor, at: datetime) -> None:
+        challenge = self.challenge
+        if challenge is None:
+            raise AlreadySo("there is no open challenge")
+        if at < challenge.expires_at:
+            raise ChallengeStillOpen(challenge.challenge_id)
+        self._record(self.ChallengeExpired, by, at, challenge_id=challenge.challenge_id)
+
+    def reset_password(self, one_time_password_expires_at: datetime, by: Actor, at: datetime, passed_within: timedelta) -> None:
+        """Only after a challenge passed with the same administrator, recently, once."""
+        self._require_present()
+        passed = self.passed_challenge
+        if passed is None or passed.by != by.id:
+            raise NoPassedChallenge(self.id)
+        if at - passed.at > passed_within:
+            raise PassedChallengeTooOld(self.id)
+        self._record(
+            self.PasswordReset,
+            by,
+            at,
+            challenge_id=passed.challenge_id,
+            one_time_password_expires_at=one_time_password_expires_at,
+        )

@@ -1,0 +1,125 @@
+"""Log-in, activation and what each person does for their own credentials.
+
+Passwords are verified and hashed (argon2, slow on purpose) before the
+command's transaction opens, so no writer waits for a hash.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from domain.actors import Actor, Role
+from domain.claims import UsernameClaim
+from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues
+from domain.user import User, UserKind, check_questions
+from sema.credentials import ONE_TIME_PASSWORD, check_answers, check_new_password
+from sema.services.context import Service
+from sema.services.results import LogInResult
+from sema.services.runner import UnitOfWork
+
+
+class Activation(Service):
+    def find_user_id(self, username: str) -> UUID | None:
+        return self.claims.owner(UsernameClaim, username)
+
+    def role_of(self, user: User) -> Role:
+        if user.kind == UserKind.SERVICE_ADMINISTRATOR:
+            return Role.SERVICE_ADMINISTRATOR
+        if user.kind == UserKind.AUDITOR:
+            return Role.AUDITOR
+        if self.aggregates.organisation(user.organisation_id).is_administrator(user.id):
+            return Role.ORGANISATION_ADMINISTRATOR
+        return Role.USER
+
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
+        """Unknown username and wrong password fail the same way (and take as long)."""
+        user_id = self.find_user_id(username)
+        if user_id is None:
+            self.credentials.burn_time_as_if_verifying()
+            raise InvalidCredentials()
+        with self.context.runner.read() as session:
+            matched = self.credentials.verify_password(session, user_id, password)
+        actor = Actor(id=str(user_id), role=Role.USER, request_id=request_id)
+
+        def work(uow: UnitOfWork) -> LogInResult | None:
+            user = self.aggregates.user(user_id)
+            if matched is None:
+                user.fail_log_in(actor, at, self.settings.max_failed_log_ins)
+                uow.save(user)
+                return None
+            user.log_in(actor, at, with_one_time_password=matched == ONE_TIME_PASSWORD)
+            uow.save(user)
+            return LogInResult(
+                user_id=user.id,
+                username=user.username,
+                organisation_id=user.organisation_id,
+                role=self.role_of(user),
+                must_change_password=user.must_change_password,
+                must_set_security_information=user.must_set_security_information,
+            )
+
+        result = self.run(work)
+        if result is None:
+            raise InvalidCredentials()
+        return result
+
+    def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
+        """Replaces the one-time password and, where needed, sets security information."""
+        user = self.aggregates.own_user(actor)
+
+        def answers_given() -> None:
+            if user.must_set_security_information and not security_answers:
+                raise InvalidValue("security_answers", "answer three security questions")
+            if security_answers:
+                check_questions(list(security_answers))
+                check_answers(security_answers)
+
+        InvalidValues.check(lambda: check_new_password("new_password", new_password, user.username), answers_given)
+        answers = check_answers(security_answers) if security_answers else None
+        password_hash = self.credentials.hash_password(new_password)
+
+        def work(uow: UnitOfWork) -> None:
+            user = self.aggregates.own_user(actor)
+            if not user.must_change_password and not user.must_set_security_information:
+                raise AlreadySo("the account is already activated")
+            if not user.security_questions and answers:
+                user.activate(list(answers), actor, at)
+            else:
+                if user.must_change_password:
+                    user.change_password(actor, at)
+                if answers:
+                    user.set_security_information(list(answers), actor, at)
+            self.credentials.set_password(uow.session, user.id, password_hash, at)
+            if answers:
+                self.credentials.set_answers(uow.session, user.id, answers, at)
+            uow.save(user)
+
+        self.run(work)
+
+    def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
+        user = self.aggregates.own_user(actor)
+        check_new_password("new_password", new_password, user.username)
+        with self.context.runner.read() as session:
+            if self.credentials.verify_password(session, user.id, current_password) is None:
+                raise InvalidValue("current_password", "is not correct")
+        password_hash = self.credentials.hash_password(new_password)
+
+        def work(uow: UnitOfWork) -> None:
+            user = self.aggregates.own_user(actor)
+            user.change_password(actor, at)
+            self.credentials.set_password(uow.session, user.id, password_hash, at)
+            uow.save(user)
+
+        self.run(work)
+
+    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
+        answers = check_answers(security_answers)
+
+        def work(uow: UnitOfWork) -> None:
+            user = self.aggregates.own_user(actor)
+            user.set_security_information(list(answers), actor, at)
+            self.credentials.set_answers(uow.session, user.id, answers, at)
+            uow.save(user)
+
+        self.run(work)

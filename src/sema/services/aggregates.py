@@ -1,0 +1,75 @@
+"""Loading aggregates for a command: by id and type, translating the store's
+not-found into ours, and — for administrators — only what they administer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+
+from domain.actors import Actor
+from domain.base import SemaAggregate
+from domain.distribution_list import DistributionList
+from domain.errors import DistributionListNotFound, MailboxNotFound, NotFound, OrganisationNotFound, UserNotFound
+from domain.mailbox import Mailbox
+from domain.organisation import Organisation
+from domain.permissions import require_administers, require_administrator
+from domain.user import User
+
+A = TypeVar("A", bound=SemaAggregate)
+
+
+class Aggregates:
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+
+    def _get(self, cls: type[A], aggregate_id: UUID, not_found: Callable[[UUID], NotFound]) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise not_found(aggregate_id) from None
+        if not isinstance(aggregate, cls):
+            raise not_found(aggregate_id)
+        return aggregate
+
+    def user(self, user_id: UUID) -> User:
+        return self._get(User, user_id, UserNotFound)
+
+    def organisation(self, organisation_id: UUID) -> Organisation:
+        return self._get(Organisation, organisation_id, OrganisationNotFound)
+
+    def mailbox(self, mailbox_id: UUID) -> Mailbox:
+        return self._get(Mailbox, mailbox_id, MailboxNotFound)
+
+    def distribution_list(self, list_id: UUID) -> DistributionList:
+        return self._get(DistributionList, list_id, DistributionListNotFound)
+
+    # ----------------------------------------------- what an administrator administers
+
+    def administered_user(self, actor: Actor, user_id: UUID) -> User:
+        require_administrator(actor)
+        user = self.user(user_id)
+        require_administers(actor, user.organisation_id, UserNotFound(user_id))
+        return user
+
+    def administered_organisation(self, actor: Actor, organisation_id: UUID) -> Organisation:
+        require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
+        return self.organisation(organisation_id)
+
+    def administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
+        require_administrator(actor)
+        mailbox = self.mailbox(mailbox_id)
+        require_administers(actor, mailbox.organisation_id, MailboxNotFound(mailbox_id))
+        return mailbox
+
+    def administered_list(self, actor: Actor, list_id: UUID) -> DistributionList:
+        require_administrator(actor)
+        dl = self.distribution_list(list_id)
+        require_administers(actor, dl.organisation_id, DistributionListNotFound(list_id))
+        return dl
+
+    def own_user(self, actor: Actor) -> User:
+        """Anyone, auditors included, looks after their own password and security information."""
+        return self.user(UUID(actor.id))

@@ -1,0 +1,61 @@
+"""Distribution lists: a name, an address, members from any organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.claims import AddressClaim
+from domain.distribution_list import DistributionList
+from domain.errors import AddressTaken, UserNotFound
+from domain.naming import service_address
+from domain.user import UserKind
+from sema.services.context import Service
+from sema.services.runner import UnitOfWork, command
+
+
+class DistributionLists(Service):
+    def _require_member(self, user_id: UUID) -> None:
+        """A member is a person not purged, of any organisation."""
+        user = self.aggregates.user(user_id)
+        if user.purged or user.kind != UserKind.PERSON:
+            raise UserNotFound(user_id)
+
+    @command
+    def create(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, name: str, local_part: str, member_ids: Sequence[UUID] = ()) -> tuple[UUID, str]:
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        address = service_address(local_part, organisation.code, self.settings.service_domain)
+        dl = DistributionList.create(id=self.context.new_id(), organisation_id=organisation.id, name=name, address=address, by=actor, at=at)
+        claim = self.claims.claim_one(AddressClaim, address, "distribution_list", dl.id, actor, at, AddressTaken)
+        for member_id in dict.fromkeys(member_ids):
+            self._require_member(member_id)
+            dl.add_member(member_id, actor, at)
+        uow.save(dl, claim)
+        return dl.id, address
+
+    @command
+    def rename(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, name: str) -> None:
+        dl = self.aggregates.administered_list(actor, list_id)
+        dl.rename(name, actor, at)
+        uow.save(dl)
+
+    @command
+    def add_member(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
+        dl = self.aggregates.administered_list(actor, list_id)
+        self._require_member(user_id)
+        dl.add_member(user_id, actor, at)
+        uow.save(dl)
+
+    @command
+    def remove_member(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
+        dl = self.aggregates.administered_list(actor, list_id)
+        dl.remove_member(user_id, actor, at)
+        uow.save(dl)
+
+    @command
+    def delete(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:
+        dl = self.aggregates.administered_list(actor, list_id)
+        dl.delete(actor, at)
+        uow.save(dl, self.claims.release(AddressClaim, dl.address, dl.id, actor, at))

@@ -1,0 +1,65 @@
+"""Organisations: the service's own, registration, administrators, suspension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from domain.actors import Actor, system_actor
+from domain.claims import OrganisationCodeClaim
+from domain.errors import OrganisationCodeTaken
+from domain.naming import check_domain, check_organisation_code
+from domain.organisation import AccountType, Organisation
+from domain.permissions import require_service_administrator
+from sema.services.context import Service
+from sema.services.runner import UnitOfWork, command
+
+SERVICE_ORGANISATION_CODE = "service"
+
+
+class Organisations(Service):
+    def service_organisation_id(self) -> UUID | None:
+        return self.claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE)
+
+    def register_service_organisation(self, at: datetime) -> UUID | None:
+        """On an empty store: the service's own organisation; ``None`` if it exists."""
+        if self.service_organisation_id() is not None:
+            return None
+        return self.register(system_actor("bootstrap"), at, name="Secure eMail service", code=SERVICE_ORGANISATION_CODE, account_type=AccountType.MAILBOX)
+
+    @command
+    def register(self, uow: UnitOfWork, actor: Actor, at: datetime, *, name: str, code: str, account_type: str, domains: Sequence[str] = ()) -> UUID:
+        require_service_administrator(actor)
+        code = check_organisation_code(code)
+        checked = [check_domain(f"domains[{i}]", d) for i, d in enumerate(domains)]
+        organisation = Organisation.register(id=self.context.new_id(), name=name, code=code, account_type=account_type, domains=checked, by=actor, at=at)
+        claim = self.claims.claim_one(OrganisationCodeClaim, code, "organisation", organisation.id, actor, at, OrganisationCodeTaken)
+        uow.save(organisation, claim)
+        return organisation.id
+
+    @command
+    def appoint_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
+        require_service_administrator(actor)
+        organisation = self.aggregates.organisation(organisation_id)
+        organisation.appoint_administrator(self.aggregates.user(user_id), actor, at)
+        uow.save(organisation)
+
+    @command
+    def revoke_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
+        require_service_administrator(actor)
+        organisation = self.aggregates.organisation(organisation_id)
+        organisation.revoke_administrator(user_id, actor, at)
+        uow.save(organisation)
+
+    @command
+    def suspend(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, message: str | None = None) -> None:
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        organisation.suspend(message, actor, at)
+        uow.save(organisation)
+
+    @command
+    def unsuspend(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID) -> None:
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        organisation.unsuspend(actor, at)
+        uow.save(organisation)
