@@ -17,11 +17,12 @@ from starlette.routing import BaseRoute, Route
 from api.context import ApiSettings, ApiState
 from api.endpoints import exceptional_access, mailboxes, organisations, queries, self_service, users
 from api.letters import LetterStore
-from api.logging import RequestLog, request_logger
+from api.logging import RequestLog
 from api.openapi import document
 from api.operations import Operation, route_for
 from api.problems import problem_response
 from api.sessions import SessionStore
+from sema import logs
 from sema.application import SemaApplication
 from sema.clock import Clock, SystemClock
 
@@ -91,7 +92,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
 
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestLog, logger=request_logger(log_stream))],
+        middleware=[Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api"))],
         exception_handlers={HTTPException: _http_exception, Exception: _server_error},
         lifespan=lifespan,
     )

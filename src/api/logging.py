@@ -1,53 +1,22 @@
-"""structlog JSON logs, one line per request, with secrets redacted wherever they appear."""
+"""The request log: one line per HTTP request, after the response is sent,
+in the service's one log format (``sema.logs``), secrets redacted."""
 
 from __future__ import annotations
 
-import re
-import sys
 import time
-from collections.abc import Mapping, MutableMapping
-from typing import IO, Any
+from typing import Any
 
 import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.operations import request_id_of
-
-REDACTED = "[redacted]"
-SECRET_KEY = re.compile(r"pass(word)?|one_time|otp|answer|token|cookie|authori[sz]ation|secret|key|credential", re.IGNORECASE)
-BEARER = re.compile(r"(bearer\s+)\S+", re.IGNORECASE)
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: (REDACTED if isinstance(k, str) and SECRET_KEY.search(k) else _redact(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redact(v) for v in value]
-    if isinstance(value, str):
-        return BEARER.sub(r"\1" + REDACTED, value)
-    return value
-
-
-def redact_secrets(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Replaces the value of any key that names a secret, at any depth, and bearer tokens in text."""
-    return {k: (REDACTED if SECRET_KEY.search(k) else _redact(v)) for k, v in event.items()}
-
-
-def request_logger(stream: IO[str] | None = None) -> Any:
-    return structlog.wrap_logger(
-        structlog.PrintLogger(stream or sys.stdout),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            redact_secrets,
-            structlog.processors.JSONRenderer(sort_keys=True),
-        ],
-    )
+from sema.logs import redact_secrets  # noqa: F401  (re-exported: the redaction tests import it from here)
 
 
 class RequestLog:
-    """ASGI middleware: one log line per HTTP request, after the response is sent."""
+    """ASGI middleware: binds the request id for every line logged while the
+    request runs, and writes the request's own line when it is done."""
 
     def __init__(self, app: ASGIApp, logger: Any) -> None:
         self.app = app
@@ -67,13 +36,13 @@ class RequestLog:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                if "request_id" in state:
-                    headers.append((b"x-request-id", state["request_id"].encode()))
+                headers.append((b"x-request-id", state["request_id"].encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
+            with structlog.contextvars.bound_contextvars(request_id=state["request_id"]):
+                await self.app(scope, receive, send_and_note)
         finally:
             self.logger.info(
                 "request",

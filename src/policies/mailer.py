@@ -25,7 +25,6 @@ and people recognise it. Every other failure leaves the row to be retried.
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import ssl
 import uuid
@@ -43,9 +42,11 @@ from sqlalchemy.orm import Session
 from domain.errors import InvalidValue
 from projections.due import stored, utc
 from projections.outbox import Outbox
+from sema import logs
+from sema.application import SemaApplication
 from sema.clock import Clock
 
-log = logging.getLogger("sema.mail")
+log = logs.get("sema.mail")
 
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 
@@ -126,12 +127,13 @@ class DeliveryReport:
 
 
 class Mailer:
-    def __init__(self, app: Any, clock: Clock, batch_size: int = 100) -> None:
+    def __init__(self, app: SemaApplication, clock: Clock, batch_size: int = 100) -> None:
+        assert app.projections is not None, "build the application with sema.bootstrap"
         self.app = app
         self.clock = clock
         self.settings = app.settings
         self.batch_size = batch_size
-        self.outbox: Outbox = app.projections.by_name(["outbox"])[0]
+        self.outbox: Outbox = app.projections.by_name(["outbox"])[0]  # type: ignore[assignment]
         self.target = SmtpTarget.parse(self.settings.smtp_url) if self.settings.smtp_url else None
         create_delivery_table(app.engine)
 
@@ -277,13 +279,13 @@ class Mailer:
         self._finish(key, token, state=SENT, sent_at=stored(self.clock.now()), last_error=None)
 
     def _fail(self, key: str, token: str, error: str) -> None:
-        log.warning("mail %s refused for good: %s", key, error)
+        log.warning("mail refused for good", notice=key, error=error)
         self._finish(key, token, state=FAILED, last_error=error)
 
     def _defer(self, row: dict[str, Any], token: str, now: datetime, error: str) -> None:
         attempts = (row["attempts"] or 0) + 1
         wait = min(self.settings.mail_retry_initial_s * 2 ** (attempts - 1), self.settings.mail_retry_max_s)
-        log.info("mail %s deferred (attempt %d, next in %.0f s): %s", row["message_key"], attempts, wait, error)
+        log.info("mail deferred", notice=row["message_key"], attempt=attempts, retry_in_s=round(wait), error=error)
         self._finish(row["message_key"], token, state=RETRY, next_attempt_at=stored(now + timedelta(seconds=wait)), last_error=error)
 
 

@@ -21,23 +21,24 @@ after a week of downtime says so in the history.
 from __future__ import annotations
 
 import heapq
-import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy.orm import Session
 
 from domain.actors import system_actor
 from domain.errors import ConcurrencyConflict, DomainError, NotFound, RuleViolated
 from projections.due import Due, DueItem
+from policies.mailer import Mailer
+from sema import logs
+from sema.application import SemaApplication
 from sema.clock import Clock
 
-log = logging.getLogger("sema.policies")
+log = logs.get("sema.policies")
 
 PAGE = 500
 
@@ -58,9 +59,11 @@ class TickReport:
 
 
 class PolicyRunner:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: SemaApplication) -> None:
+        assert app.projections is not None, "build the application with sema.bootstrap"
         self.app = app
-        self.due: Due = app.projections.by_name(["due"])[0]
+        self.projections = app.projections
+        self.due: Due = app.projections.by_name(["due"])[0]  # type: ignore[assignment]
 
     def tick(self, now: datetime) -> TickReport:
         """One pass over everything due at ``now``."""
@@ -87,8 +90,8 @@ class PolicyRunner:
     def _catch_up(self) -> None:
         """Inline projections keep the due read model current; when they are off
         (a follower keeps the read models), apply what it has not seen yet."""
-        if self.app.projections.process_inline not in self.app.inline_processors:
-            self.app.projections.catch_up(["due"])
+        if self.projections.process_inline not in self.app.inline_processors:
+            self.projections.catch_up(["due"])
 
     def _act(self, item: DueItem, now: datetime, report: TickReport) -> None:
         actor = system_actor(_ACTORS[item.kind])
@@ -107,10 +110,10 @@ class PolicyRunner:
         except (RuleViolated, NotFound, ConcurrencyConflict) as error:
             # Already done, or no longer due (undeleted, used, answered...): the aggregate said so.
             report.skipped[item.kind] += 1
-            log.debug("policy %s on %s skipped: %s", item.kind, item.target_id, error.message)
+            log.debug("policy skipped", policy=item.kind, target_id=item.target_id, reason=error.message)
         except DomainError as error:
             report.failed[item.kind] += 1
-            log.warning("policy %s on %s refused: %s", item.kind, item.target_id, error.message)
+            log.warning("policy refused", policy=item.kind, target_id=item.target_id, reason=error.message)
         else:
             report.done[item.kind] += 1
 
@@ -141,9 +144,7 @@ class PolicyLoop:
     on. ``interval`` defaults to ``Settings.policy_interval_s``.
     """
 
-    def __init__(self, app: Any, clock: Clock, interval: float | None = None, mailer: Any = None) -> None:
-        from policies.mailer import Mailer
-
+    def __init__(self, app: SemaApplication, clock: Clock, interval: float | None = None, mailer: Mailer | None = None) -> None:
         self.app = app
         self.clock = clock
         self.interval = interval if interval is not None else app.settings.policy_interval_s
@@ -183,13 +184,15 @@ class PolicyLoop:
             self._thread.join(timeout)
 
     def run_once(self) -> None:
-        report = self.runner.tick(self.clock.now())
-        if report.done or report.failed:
-            log.info("policies: %s", report.summary())
-        if self.mailer.configured:
-            delivery = self.mailer.deliver()
-            if delivery.sent or delivery.deferred or delivery.failed:
-                log.info("mail: %s", delivery.summary())
+        """One pass; every line it logs carries the pass id and the system actor."""
+        with logs.bound(pass_id=uuid4().hex, actor="system:policies"):
+            report = self.runner.tick(self.clock.now())
+            if report.done or report.failed:
+                log.info("policies pass", summary=report.summary())
+            if self.mailer.configured:
+                delivery = self.mailer.deliver()
+                if delivery.sent or delivery.deferred or delivery.failed:
+                    log.info("mail delivery pass", summary=delivery.summary())
         self.passes += 1
 
     def _run(self) -> None:
@@ -197,5 +200,5 @@ class PolicyLoop:
             try:
                 self.run_once()
             except Exception:  # noqa: BLE001 - the loop must outlive one bad pass
-                log.exception("policy pass failed; trying again in %s s", self.interval)
+                log.exception("policy pass failed", retry_in_s=self.interval)
             self._stop.wait(self.interval)

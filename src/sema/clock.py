@@ -35,3 +35,15 @@ class SettableClock:
         with self._lock:
             self._now += by
             return self._now
+
+
+class FixedClock:
+    """Always the same moment: ``sema policies tick --now`` acts as at that time."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("the clock's time must be timezone-aware")
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment

@@ -6,6 +6,7 @@ import base64
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     mail_lease_s: float = 300.0
     policy_interval_s: float = 60.0
     policies_in_server: bool = True
+
+    log_format: Literal["auto", "json", "console"] = Field("auto", description="auto: readable on a terminal, JSON lines otherwise")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @property
     def argon2(self) -> Argon2Parameters:

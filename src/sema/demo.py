@@ -1,21 +1,18 @@
-"""``sema demo``: a realistic demo store — four organisations (smtp, gsc and two
+"""A realistic demo store (``sema demo``) — four organisations (smtp, gsc and two
 mailbox ones), 1,000 users with a mix of statuses, distribution lists, group
 mailboxes and an exceptional-access request — and the demo administrators'
 one-time passwords."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import timedelta
 from uuid import UUID
 
 from domain.actors import Actor, Role, system_actor
-from domain.errors import InvalidCredentials, OrganisationCodeTaken
+from domain.errors import InvalidCredentials
 from sema.application import NewUser, SemaApplication
-from sema.bootstrap import build_application
-from sema.clock import SystemClock
-from sema.config import Settings
+from sema.clock import Clock
 
 FIRST = ["Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Zoë", "Seán", "Priya", "Mohammed", "Chloé", "Jack", "Aoife",
          "Leo", "Grace", "Arjun", "Freya", "Oscar", "Niamh", "Yusuf", "Ellie", "Tomasz", "Ruby", "Kwame", "Sophie", "Dylan", "Layla", "Rhys"]
@@ -33,10 +30,6 @@ ORGANISATIONS = [
 ]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=7, help="seed for the demo's names and choices")
-
-
 def _rows(rng: random.Random, count: int, domains: list[str]) -> list[NewUser]:
     rows = []
     for i in range(count):
@@ -47,7 +40,7 @@ def _rows(rng: random.Random, count: int, domains: list[str]) -> list[NewUser]:
     return rows
 
 
-def load(app: SemaApplication, clock: SystemClock, seed: int = 7) -> list[tuple[str, str, str]]:
+def load(app: SemaApplication, clock: Clock, seed: int = 7) -> list[tuple[str, str, str]]:
     """Loads the demo; returns (organisation, username, one-time password) of each demo administrator."""
     rng = random.Random(seed)
     service = system_actor("demo")
@@ -103,25 +96,3 @@ def load(app: SemaApplication, clock: SystemClock, seed: int = 7) -> list[tuple[
                 app.record_mailbox_use(service, start + timedelta(days=3, minutes=rng.randrange(60 * 24 * 6)), mailbox)
             app.request_exceptional_access(admin, now, "mailbox_access", mailboxes_by_org[organisation_id][50], "Long-term sickness: urgent case correspondence needs reading")
     return administrators
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = Settings()
-    clock = SystemClock()
-    app = build_application(settings)
-    try:
-        credentials = app.bootstrap(clock.now())
-        if credentials is not None:
-            print(f"Service administrator: username {credentials[0]}, one-time password {credentials[1]}")
-        try:
-            administrators = load(app, clock, args.seed)
-        except OrganisationCodeTaken:
-            print("The demo is already loaded in this store (its organisation codes are taken).")
-            return 1
-        print("Demo loaded: 4 organisations, 1,000 users (counting the administrators), distribution lists, group mailboxes, an exceptional-access request.")
-        print("Demo organisation administrators (log in with the one-time password, then choose your own):")
-        for organisation, username, one_time_password in administrators:
-            print(f"  {organisation:<40} username {username:<24} one-time password {one_time_password}")
-        return 0
-    finally:
-        app.close()

@@ -18,7 +18,7 @@ import pytest
 from domain.actors import system_actor
 from projections import queries
 from sema.bootstrap import build_application
-from sema.cli import main
+from cli import main
 from sema.config import Settings
 
 CHEAP_ARGON2 = {"SEMA_ARGON2_TIME_COST": "1", "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_PARALLELISM": "1"}
@@ -96,7 +96,7 @@ def test_serve_prints_the_service_administrators_credentials_once_and_they_log_i
 
 
 def test_serve_runs_the_policy_loop_unless_told_not_to(app, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.server import _policy_loop
+    from cli.serve import policy_loop as _policy_loop
     from sema.clock import SystemClock
     from sema.config import Settings
 
@@ -119,3 +119,52 @@ def test_a_bad_configuration_variable_is_named_and_nothing_starts(tmp_path: Path
     errors = capsys.readouterr().err
     assert "SEMA_PORT" in errors and "SEMA_SESSION_IDLE_MINUTES" in errors
     assert not (tmp_path / "sema.db").exists()
+
+
+def test_the_demo_goes_into_a_new_store_only_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in {**CHEAP_ARGON2, "SEMA_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    app = build_application(Settings())
+    try:
+        app.bootstrap(datetime.now(timezone.utc))
+        app.register_organisation(system_actor("test"), datetime.now(timezone.utc), name="Real Org", code="real-org", account_type="mailbox")
+        events = app.recorder.max_notification_id()
+    finally:
+        app.close()
+
+    assert main(["demo", "--data-dir", str(tmp_path)]) == 1
+    assert "already holds 1 organisation" in capsys.readouterr().err
+    app = build_application(Settings())
+    try:
+        assert app.recorder.max_notification_id() == events  # nothing was added
+    finally:
+        app.close()
+    assert main(["demo", "--yes", "--data-dir", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["policies", "tick", "--no-mail", "--data-dir", "{dir}"],
+        ["audit", "digest", "--data-dir", "{dir}"],
+        ["projections", "status", "--data-dir", "{dir}"],
+        ["--data-dir", "{dir}", "projections", "status"],
+        ["projections", "--data-dir", "{dir}", "status", "directory"],
+    ],
+)
+def test_configuration_flags_are_accepted_anywhere_on_the_line(line: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in CHEAP_ARGON2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SEMA_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert main([part.format(dir=tmp_path) for part in line]) == 0
+    assert (tmp_path / "sema.db").exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_every_setting_has_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("SEMA_DATA_DIR", str(tmp_path))
+    assert main(["serve", "--port", "eighty", "--max-failed-log-ins", "x"]) == 2
+    errors = capsys.readouterr().err
+    assert "SEMA_PORT" in errors and "SEMA_MAX_FAILED_LOG_INS" in errors

@@ -7,7 +7,7 @@ from audit_testkit import Scripted
 from sqlalchemy import inspect, text
 
 from sema.audit.check import CHECK_SUFFIX, check_read_models
-from sema.cli import main
+from cli import main
 from sema.config import Settings
 
 

@@ -15,7 +15,7 @@ from domain.claims import AddressClaim, OrganisationCodeClaim, UsernameClaim
 from sema.application import NewUser
 from sema.audit.export import audit_records, write_records
 from sema.audit.records import FIELDS
-from sema.cli import main
+from cli import main
 from sema.config import Settings
 from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted
 

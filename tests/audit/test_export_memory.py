@@ -27,7 +27,7 @@ MAX_GROWTH_MB = 50
 MEASURE = """
 import json, resource, sys
 import psutil
-from sema.cli import main, parser
+from cli import main, parser
 
 def peak_rss():
     try:

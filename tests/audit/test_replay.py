@@ -12,8 +12,8 @@ from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSU
 from domain.actors import Actor, Role
 from sema.application import NewUser
 from sema.audit.replay import AuditLookupError, history, state_as_of
-from sema.audit.cli import parse_time
-from sema.cli import main
+from cli.audit import parse_time
+from cli import main
 from sema.config import Settings
 
 MINUTE = timedelta(minutes=1)

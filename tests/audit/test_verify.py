@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from projections.ledger import GENESIS, Ledger, canonical_bytes
 from sema.audit.verify import Digest, Verifier
-from sema.cli import main
+from cli import main
 from sema.config import Settings
 
 LAST = 18  # the scripted history's last position

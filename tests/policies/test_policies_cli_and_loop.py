@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from domain.user import Status
-from policies.runner import PolicyLoop
+from policies.mailer import Mailer
+from policies.runner import PolicyLoop, PolicyRunner
 from policy_testkit import KEY, START, SmtpServer, add_user, organisation, settings_for
-from sema import cli
+import cli
 from sema.application import SemaApplication
-from sema.clock import SettableClock
+from sema.clock import SettableClock, SystemClock
 from sema.config import Settings
 
 
@@ -66,6 +67,21 @@ def test_tick_twice_at_the_same_moment_does_nothing_the_second_time(
     assert cli.main(["policies", "tick", "--now", "2026-08-01T00:00:00Z"]) == 0
     assert capsys.readouterr().out == "policies: 2026-08-01T00:00:00+00:00 nothing due\nmail: 0 sent, 0 deferred, 0 failed\n"
     assert len(smtp_server.inbox.received()) == 2
+
+
+def test_a_tick_acting_as_at_a_later_time_leaves_alone_what_a_running_mailer_is_sending(
+    app: SemaApplication, environment: None, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server's mailer holds a lease by the real clock; a tick with --now far ahead must not take it over."""
+    organisation(app, START, "org")
+    PolicyRunner(app).tick(START + timedelta(days=200))  # six quiet months: an alert waits in the outbox
+    server_mailer = Mailer(app, SystemClock())
+    (notice,) = server_mailer.pending(SystemClock().now())
+    assert server_mailer._claim(notice["message_key"], SystemClock().now()) is not None  # being sent right now
+
+    assert cli.main(["policies", "tick", "--now", (START + timedelta(days=400)).isoformat()]) == 0
+    assert smtp_server.inbox.received() == []
+    assert "mail: 0 sent" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("now", "message"), [("yesterday", "--now: not an ISO 8601 time: 'yesterday'"), ("2026-08-01T00:00:00", "--now: give a UTC offset")])
@@ -139,7 +155,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "SEMA_DATA_DIR": str(tmp_path), "SEMA_SECRET_KEY": KEY, "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_TIME_COST": "1"}
     env.pop("SEMA_DATABASE_URL", None)
     env.pop("SEMA_SMTP_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "sema.cli", "policies", "run", "--interval", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "cli", "policies", "run", "--interval", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stderr is not None
         assert "running every 0.2 s" in process.stderr.readline()

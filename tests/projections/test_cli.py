@@ -10,7 +10,7 @@ from testkit import TEST_SECRET_KEY, make_settings
 from projections import queries
 from sema.application import NewUser
 from sema.bootstrap import build_application
-from sema.cli import main
+from cli import main
 
 from read_side_testkit import read
 
@@ -70,7 +70,7 @@ def test_a_follower_applies_new_events_soon_after_they_are_recorded(followed_sto
     import threading
     import time
 
-    from projections.cli import follow
+    from projections.follower import follow
 
     interval = 60.0 if followed_store.engine.dialect.name == "postgresql" else 0.2
     stop = threading.Event()

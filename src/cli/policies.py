@@ -9,29 +9,28 @@ is how an operator catches up by hand or a test drives time.
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import sys
 from datetime import datetime
+from uuid import uuid4
 
 from domain.errors import InvalidValue
+from policies.mailer import Mailer
+from policies.runner import PolicyLoop, PolicyRunner
+from sema import logs
+from sema.application import SemaApplication
+from sema.bootstrap import build_application
+from sema.clock import Clock, FixedClock, SystemClock
+from sema.config import Settings
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser, flags: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
-    run = actions.add_parser("run", help="run the policies and deliver mail every interval (Ctrl-C stops)")
+    run = actions.add_parser("run", help="run the policies and deliver mail every interval (Ctrl-C stops)", parents=[flags])
     run.add_argument("--interval", type=float, help="seconds between passes (SEMA_POLICY_INTERVAL_S, default 60)")
-    tick = actions.add_parser("tick", help="one pass of the policies, then one mail delivery pass")
+    tick = actions.add_parser("tick", help="one pass of the policies, then one mail delivery pass", parents=[flags])
     tick.add_argument("--now", help="act as at this ISO 8601 time with a UTC offset, e.g. 2026-03-01T09:00:00+00:00")
     tick.add_argument("--no-mail", action="store_true", help="leave the outbox alone")
-
-
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 def parse_now(value: str) -> datetime:
@@ -45,38 +44,25 @@ def parse_now(value: str) -> datetime:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policies.mailer import Mailer
-    from policies.runner import PolicyLoop, PolicyRunner
-    from sema.bootstrap import build_application
-    from sema.clock import SystemClock
-    from sema.config import Settings
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
-        clock = FixedClock(parse_now(args.now)) if getattr(args, "now", None) else SystemClock()
-        settings = Settings()
+        clock: Clock = FixedClock(parse_now(args.now)) if getattr(args, "now", None) else SystemClock()
         interval = getattr(args, "interval", None)
         if interval is not None and interval <= 0:
             raise InvalidValue("--interval", "must be a positive number of seconds")
-        app = build_application(settings)
+        app = build_application(Settings())
     except InvalidValue as error:
         print(f"sema policies: {error.message}", file=sys.stderr)
         return 2
     try:
         try:
-            mailer = Mailer(app, clock)
+            # Mail goes by the real clock even when the policies act as at --now:
+            # a lease or a retry time is about this process, not the policies' moment.
+            mailer = Mailer(app, SystemClock())
         except InvalidValue as error:
             print(f"sema policies: SEMA_SMTP_URL: {error.message}", file=sys.stderr)
             return 2
         if args.action == "tick":
-            report = PolicyRunner(app).tick(clock.now())
-            print(f"policies: {report.summary()}")
-            if not args.no_mail:
-                if mailer.configured:
-                    print(f"mail: {mailer.deliver().summary()}")
-                else:
-                    print(f"mail: SEMA_SMTP_URL is not set; {len(mailer.pending(clock.now()))} notice(s) wait in the outbox")
-            return 1 if report.failed else 0
+            return _tick(app, clock, mailer, args.no_mail)
         loop = PolicyLoop(app, clock, interval=interval, mailer=mailer)
         # A service manager stops us with SIGTERM: finish the current pass, then exit.
         signal.signal(signal.SIGTERM, lambda signum, frame: loop.request_stop())
@@ -93,3 +79,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         app.close()
         app.engine.dispose()
+
+
+def _tick(app: SemaApplication, clock: Clock, mailer: Mailer, no_mail: bool) -> int:
+    with logs.bound(pass_id=uuid4().hex, actor="system:policies"):
+        report = PolicyRunner(app).tick(clock.now())
+        print(f"policies: {report.summary()}")
+        if not no_mail:
+            if mailer.configured:
+                print(f"mail: {mailer.deliver().summary()}")
+            else:
+                print(f"mail: SEMA_SMTP_URL is not set; {len(mailer.pending(SystemClock().now()))} notice(s) wait in the outbox")
+    return 1 if report.failed else 0

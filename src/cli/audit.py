@@ -8,19 +8,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from uuid import UUID
 
+from cli.progress import progress
+from sema.application import SemaApplication
 from sema.audit.check import check_read_models
 from sema.audit.export import FORMATS, audit_records, write_records
 from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
 from sema.audit.verify import Digest, Verifier
+from sema.bootstrap import build_application
+from sema.config import Settings
 
 
 class UsageError(Exception):
@@ -42,32 +45,32 @@ def parse_id(text: str, field: str = "id") -> UUID:
         raise UsageError(f"{field}: not a UUID: {text!r}") from None
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser, flags: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="audit_command", required=True)
 
-    export = commands.add_parser("export", help="the whole event history in order, one record per event")
+    export = commands.add_parser("export", parents=[flags], help="the whole event history in order, one record per event")
     export.add_argument("--from", dest="after", type=int, default=0, metavar="ID", help="only events after this position")
     export.add_argument("--since", metavar="TIME", help="only events at or after this time")
     export.add_argument("--until", metavar="TIME", help="only events at or before this time")
     export.add_argument("--format", choices=FORMATS, default="jsonl", help="JSON Lines (default) or CSV with the data as JSON")
     export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
 
-    state = commands.add_parser("state", help="an aggregate's state as it was at a moment, as JSON")
+    state = commands.add_parser("state", parents=[flags], help="an aggregate's state as it was at a moment, as JSON")
     state.add_argument("kind", choices=list(KINDS))
     state.add_argument("id")
     state.add_argument("--as-of", required=True, metavar="TIME")
 
-    hist = commands.add_parser("history", help="an aggregate's events, oldest first, with who did them")
+    hist = commands.add_parser("history", parents=[flags], help="an aggregate's events, oldest first, with who did them")
     hist.add_argument("kind", choices=list(KINDS))
     hist.add_argument("id")
     hist.add_argument("--json", action="store_true", help="one JSON object per line instead of sentences")
 
-    verify = commands.add_parser("verify", help="recompute the ledger's chain from the event table; exit 1 at the first tampered position")
+    verify = commands.add_parser("verify", parents=[flags], help="recompute the ledger's chain from the event table; exit 1 at the first tampered position")
     verify.add_argument("--digest", metavar="POS:HASH", help="also prove the history up to a digest you kept is unchanged")
 
-    commands.add_parser("digest", help="the ledger's head (POSITION:SHA256) for an auditor to keep")
+    commands.add_parser("digest", parents=[flags], help="the ledger's head (POSITION:SHA256) for an auditor to keep")
 
-    check = commands.add_parser("check-read-models", help="rebuild read models into scratch tables and compare with the live ones")
+    check = commands.add_parser("check-read-models", parents=[flags], help="rebuild read models into scratch tables and compare with the live ones")
     check.add_argument("names", nargs="*", help="read models to check (default: all)")
 
 
@@ -88,29 +91,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _application() -> Iterator[Any]:
-    from sema.bootstrap import build_application
-    from sema.config import Settings
-
+def _application() -> Iterator[SemaApplication]:
     app = build_application(Settings(), inline_projections=False)
     try:
         yield app
     finally:
         app.close()
         app.engine.dispose()
-
-
-@contextmanager
-def _progress(total: int, unit: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on a terminal only: redirected output stays clean."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from tqdm import tqdm
-
-    # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
-    with tqdm(total=total, unit=unit, unit_scale=True, file=sys.stderr, ncols=shutil.get_terminal_size().columns) as bar:
-        yield bar.update
 
 
 @contextmanager
@@ -122,7 +109,7 @@ def _output(path: str | None) -> Iterator[TextIO]:
         yield out
 
 
-def _export(app: Any, args: argparse.Namespace) -> int:
+def _export(app: SemaApplication, args: argparse.Namespace) -> int:
     since = parse_time(args.since, "since") if args.since else None
     until = parse_time(args.until, "until") if args.until else None
     if args.after < 0:
@@ -130,30 +117,30 @@ def _export(app: Any, args: argparse.Namespace) -> int:
     if since and until and since > until:
         raise UsageError("since: is after until")
     total = max(0, (app.recorder.max_notification_id() or 0) - args.after)
-    with _progress(total, "events") as progress, _output(args.output) as out:
-        count = write_records(audit_records(app, after=args.after, since=since, until=until, progress=progress), out, args.format)
+    with progress(total, "events") as report, _output(args.output) as out:
+        count = write_records(audit_records(app, after=args.after, since=since, until=until, progress=report), out, args.format)
     if args.output:
         print(f"exported {count} events to {args.output}", file=sys.stderr)
     return 0
 
 
-def _state(app: Any, args: argparse.Namespace) -> int:
+def _state(app: SemaApplication, args: argparse.Namespace) -> int:
     result = state_as_of(app, args.kind, parse_id(args.id), parse_time(args.as_of, "as_of"))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 
-def _history(app: Any, args: argparse.Namespace) -> int:
+def _history(app: SemaApplication, args: argparse.Namespace) -> int:
     for line in history(app, args.kind, parse_id(args.id)):
         print(json.dumps(line.__dict__, ensure_ascii=False) if args.json else line.sentence)
     return 0
 
 
-def _verify(app: Any, args: argparse.Namespace) -> int:
+def _verify(app: SemaApplication, args: argparse.Namespace) -> int:
     digest = Digest.parse(args.digest) if args.digest else None
     verifier = Verifier(app)
-    with _progress(app.recorder.max_notification_id() or 0, "events") as progress:
-        result = verifier.verify(digest, progress=progress)
+    with progress(app.recorder.max_notification_id() or 0, "events") as report:
+        result = verifier.verify(digest, progress=report)
     if result.discrepancy is not None:
         d = result.discrepancy
         print(f"TAMPERED at position {d.position} ({d.kind}): {d.detail}")
@@ -165,14 +152,15 @@ def _verify(app: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _digest(app: Any, args: argparse.Namespace) -> int:
+def _digest(app: SemaApplication, args: argparse.Namespace) -> int:
     print(Verifier(app).digest())
     return 0
 
 
-def _check(app: Any, args: argparse.Namespace) -> int:
-    with _progress(len(app.projections.by_name(args.names)) * (app.recorder.max_notification_id() or 0), "events") as progress:
-        reports = check_read_models(app, args.names, progress=progress)
+def _check(app: SemaApplication, args: argparse.Namespace) -> int:
+    assert app.projections is not None  # built by the composition root
+    with progress(len(app.projections.by_name(args.names)) * (app.recorder.max_notification_id() or 0), "events") as report:
+        reports = check_read_models(app, args.names, progress=report)
     failed = False
     for report in reports:
         for table in report.tables:
@@ -186,7 +174,7 @@ def _check(app: Any, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-HANDLERS: dict[str, Callable[[Any, argparse.Namespace], int]] = {
+HANDLERS: dict[str, Callable[[SemaApplication, argparse.Namespace], int]] = {
     "export": _export,
     "state": _state,
     "history": _history,

@@ -7,27 +7,24 @@ and prints its username and one-time password, once.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
-from typing import Any
 
 import uvicorn
 
 from api.app import create_app
 from api.context import ApiSettings
 from policies.runner import PolicyLoop
+from sema.application import SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SystemClock
 from sema.config import Settings
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", help="address to listen on (SEMA_HOST; default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (SEMA_PORT; default 8000)")
+def add_arguments(parser: argparse.ArgumentParser, flags: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure-cookies", action="store_true", help="session cookie without the Secure flag (plain-HTTP development only)")
 
 
-def _policy_loop(app: Any, clock: SystemClock, settings: Settings) -> PolicyLoop | None:
+def policy_loop(app: SemaApplication, clock: SystemClock, settings: Settings) -> PolicyLoop | None:
     """The time-based policies run beside the API unless SEMA_POLICIES_IN_SERVER=false."""
     if not settings.policies_in_server:
         return None
@@ -47,15 +44,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"  username:          {username}", flush=True)
         print(f"  one-time password: {one_time_password}", flush=True)
         print("Log in with these now (POST /session); the password is not shown again.", flush=True)
-    loop = _policy_loop(app, clock, settings)
+    loop = policy_loop(app, clock, settings)
     api_settings = ApiSettings(
         secure_cookies=not args.insecure_cookies,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(hours=settings.session_absolute_hours),
     )
-    asgi = create_app(app, clock=clock, settings=api_settings, log_stream=sys.stdout)
+    asgi = create_app(app, clock=clock, settings=api_settings)
     try:
-        uvicorn.run(asgi, host=args.host or settings.host, port=args.port or settings.port, access_log=False, log_level="warning")
+        uvicorn.run(asgi, host=settings.host, port=settings.port, access_log=False, log_config=None, log_level=settings.log_level)
     finally:
         if loop is not None:
             loop.stop()

@@ -1,0 +1,89 @@
+"""The ``sema`` command line: the outermost layer, which wires the others up.
+
+Each command's module here only parses its arguments and calls the package
+that does the work. Configuration comes from ``SEMA_*`` environment
+variables; every one of them also has a flag (``SEMA_DATA_DIR`` is
+``--data-dir``) that is accepted anywhere on the line and wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from cli import audit, demo, policies, projections, serve
+from sema import logs
+from sema.config import Settings
+
+SETTING = "setting_"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser, argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS = [
+    Command("serve", "run the HTTP API (and the policy loop) on the configured store", serve.add_arguments, serve.run),
+    Command("demo", "load a realistic demo: organisations, 1,000 users, lists, group mailboxes", demo.add_arguments, demo.run),
+    Command("projections", "read models: status, run (follow), rebuild", projections.add_arguments, projections.run),
+    Command("policies", "time-based policies: run (loop), tick (one pass)", policies.add_arguments, policies.run),
+    Command("audit", "auditors: export, state, history, verify, digest, check-read-models", audit.add_arguments, audit.run),
+]
+
+
+def settings_flags() -> argparse.ArgumentParser:
+    """A flag per setting, for every parser of the line (root and nested commands alike)."""
+    flags = argparse.ArgumentParser(add_help=False)
+    group = flags.add_argument_group("configuration (each flag sets its SEMA_* variable and wins over it)")
+    for name, field in Settings.model_fields.items():
+        help_text = f"SEMA_{name.upper()}" + (f": {field.description}" if field.description else "")
+        group.add_argument(f"--{name.replace('_', '-')}", dest=SETTING + name, metavar="VALUE", default=argparse.SUPPRESS, help=help_text)
+    return flags
+
+
+def parser() -> argparse.ArgumentParser:
+    flags = settings_flags()
+    root = argparse.ArgumentParser(prog="sema", description="Secure eMail Administration", parents=[flags])
+    commands = root.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = commands.add_parser(command.name, help=command.help, description=command.help, parents=[flags])
+        sub.set_defaults(run=command.run)
+        command.add_arguments(sub, flags)
+    return root
+
+
+def apply_settings_flags(args: argparse.Namespace) -> None:
+    """Flags are the same settings as the environment; set them before any Settings() is read."""
+    for key, value in vars(args).items():
+        if key.startswith(SETTING):
+            os.environ["SEMA_" + key.removeprefix(SETTING).upper()] = str(value)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    apply_settings_flags(args)
+    try:
+        settings = Settings()
+        logs.configure(settings.log_format, settings.log_level)
+        return int(args.run(args) or 0)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        # A bad SEMA_* variable or flag: name it rather than print a traceback.
+        for problem in error.errors():
+            variable = "SEMA_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"sema {args.command}: configuration: {variable}: {problem['msg']}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""One log format for the whole service: the server, the policy loop, the
+mailer and the command line all log through structlog.
+
+- JSON lines in production (a pipe, a file, a service manager), readable
+  lines on a terminal; ``SEMA_LOG_FORMAT`` (``auto``, ``json``, ``console``)
+  chooses otherwise.
+- Every line carries what is bound for the work in hand: the request id and
+  the principal in the HTTP API, the pass id and the system actor in the
+  policy loop (:func:`bound`).
+- Secrets are redacted everywhere: the value of any key that names one
+  (password, token, answer, cookie …), at any depth, and bearer tokens in text.
+- The standard library's loggers (uvicorn's, the libraries') go through the
+  same processors, so one process writes one format.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import IO, Any, Literal
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+REDACTED = "[redacted]"
+SECRET_KEY = re.compile(r"pass(word)?|one_time|otp|answer|token|cookie|authori[sz]ation|secret|key|credential", re.IGNORECASE)
+BEARER = re.compile(r"(bearer\s+)\S+", re.IGNORECASE)
+
+LogFormat = Literal["auto", "json", "console"]
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if isinstance(k, str) and SECRET_KEY.search(k) else _redact(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    if isinstance(value, str):
+        return BEARER.sub(r"\1" + REDACTED, value)
+    return value
+
+
+def redact_secrets(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """Replaces the value of any key that names a secret, at any depth, and bearer tokens in text."""
+    return {k: (REDACTED if SECRET_KEY.search(k) else _redact(v)) for k, v in event.items()}
+
+
+def _shared() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+    ]
+
+
+def _renderer(format: LogFormat, stream: IO[str]) -> Processor:
+    console = format == "console" or (format == "auto" and stream.isatty())
+    if console:
+        return structlog.dev.ConsoleRenderer(colors=stream.isatty(), sort_keys=True)
+    return structlog.processors.JSONRenderer(sort_keys=True)
+
+
+def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] | None = None) -> None:
+    """Sets up logging for this process (called once by each ``sema`` command)."""
+    stream = stream or sys.stderr
+    renderer = _renderer(format, stream)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared(), structlog.stdlib.ExtraAdder()],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    structlog.configure(
+        processors=[structlog.stdlib.add_logger_name, *_shared(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+def stream_logger(stream: IO[str]) -> Any:
+    """A logger of its own writing JSON lines to ``stream`` (tests read what the API logs)."""
+    return structlog.wrap_logger(structlog.PrintLogger(stream), processors=[*_shared(), structlog.processors.JSONRenderer(sort_keys=True)])
+
+
+def get(name: str) -> Any:
+    return structlog.get_logger(name)
+
+
+@contextmanager
+def bound(**values: object) -> Iterator[None]:
+    """Every line logged inside carries these values (a request id, a pass id, the actor)."""
+    with structlog.contextvars.bound_contextvars(**values):
+        yield
+
+
+def bind(**values: object) -> None:
+    structlog.contextvars.bind_contextvars(**values)
