@@ -1,0 +1,276 @@
+"""The User aggregate's rules, stated without a store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from random import Random
+from uuid import UUID, uuid4
+
+import pytest
+
+from aggregate_testkit import ADMIN, OTHER_ADMIN, ORG, SERVICE_ADMIN, SYSTEM, T0, Given, days, then, then_types
+from domain.errors import (
+    AccountLocked,
+    AccountUnavailable,
+    AlreadySo,
+    CannotChangeOwnStatus,
+    ChallengeNotOpen,
+    ChallengeOutOfTime,
+    ChallengeTooNarrow,
+    GrantNotInForce,
+    InvalidValue,
+    LetterRevealedBefore,
+    NoPassedChallenge,
+    NoSecurityInformation,
+    PassedChallengeTooOld,
+    SecurityInformationExhausted,
+    UndeletePeriodOver,
+    UndeletePeriodRunning,
+    UserDeleted,
+)
+from domain.user import Status, User
+from domain.user_challenges import choose_positions
+
+QUESTIONS = ["first_school", "mothers_maiden_name", "place_of_birth"]
+LENGTHS = {"first_school": 14, "mothers_maiden_name": 8, "place_of_birth": 10}
+CHALLENGE = UUID("30000000-0000-0000-0000-000000000001")
+
+
+def registered(user_id: UUID | None = None) -> Given:
+    return (
+        Given(User, user_id)
+        .event(
+            "Registered",
+            organisation_id=ORG,
+            kind="person",
+            username="jane.doe",
+            first_name="Jane",
+            last_name="Doe",
+            primary_address="jane.doe@org.cjsm.net",
+            original_address=None,
+            old_style_address="janedoe-org@cjsm.net",
+            mailbox_id=None,
+            directory={},
+            ex_directory=False,
+        )
+        .event("OneTimePasswordIssued", expires_at=T0 + days(14))
+    )
+
+
+def active() -> Given:
+    return registered().event("Activated", by=SYSTEM, questions=QUESTIONS)
+
+
+def challenged(by=ADMIN, at=T0) -> Given:  # type: ignore[no-untyped-def]
+    return active().event(
+        "ChallengeIssued", at=at, by=by, challenge_id=CHALLENGE, positions=[["first_school", 1], ["place_of_birth", 2]], expires_at=at + timedelta(minutes=10), security_renewal_required=False
+    )
+
+
+# ------------------------------------------------------------ registration
+
+
+def test_registering_a_user_issues_their_first_one_time_password() -> None:
+    user = User.register(
+        id=uuid4(), organisation_id=ORG, username="jane.doe", first_name="Jane", last_name="Doe", primary_address="jane.doe@org.cjsm.net", one_time_password_expires_at=T0 + days(14), by=ADMIN, at=T0
+    )
+    assert then_types(user) == ["Registered", "OneTimePasswordIssued"]
+    assert (user.status, user.must_change_password, user.must_set_security_information) == (Status.PENDING_ACTIVATION, True, True)
+
+
+def test_a_one_time_password_must_expire_in_the_future() -> None:
+    user = registered().aggregate()
+    with pytest.raises(InvalidValue) as refused:
+        user.issue_one_time_password(T0, ADMIN, T0)
+    assert refused.value.field == "expires_at"
+
+
+# ----------------------------------------------------------------- statuses
+
+
+def test_an_administrator_cannot_suspend_or_delete_themself() -> None:
+    user_id = UUID(ADMIN.id)
+    user = registered(user_id).aggregate()
+    for command in (user.suspend, user.delete):
+        with pytest.raises(CannotChangeOwnStatus):
+            command(ADMIN, T0)
+    assert then(user) == []
+
+
+def test_deleting_records_when_the_undelete_period_ends() -> None:
+    user = registered().aggregate()
+    user.delete(ADMIN, T0)
+    assert then(user) == [("Deleted", {"undeletable_until": T0 + days(30)})]
+
+
+def test_a_deleted_user_can_be_undeleted_until_the_30_days_end() -> None:
+    history = registered().event("Deleted", undeletable_until=T0 + days(30))
+    user = history.aggregate()
+    user.undelete(ADMIN, T0 + days(30) - timedelta(seconds=1))
+    assert then_types(user) == ["Undeleted"]
+    late = history.aggregate()
+    with pytest.raises(UndeletePeriodOver):
+        late.undelete(ADMIN, T0 + days(30))
+
+
+def test_a_deleted_user_is_purged_only_after_the_30_days_releasing_every_address() -> None:
+    history = registered().event("Deleted", undeletable_until=T0 + days(30))
+    with pytest.raises(UndeletePeriodRunning) as refused:
+        history.aggregate().purge(SYSTEM, T0 + days(29))
+    assert refused.value.undeletable_until == T0 + days(30)
+    user = history.aggregate()
+    user.purge(SYSTEM, T0 + days(30))
+    assert then(user) == [("Purged", {"released_addresses": ["jane.doe@org.cjsm.net", "janedoe-org@cjsm.net"]})]
+
+
+def test_a_deleted_user_changes_nothing_until_undeleted() -> None:
+    user = registered().event("Deleted", undeletable_until=T0 + days(30)).aggregate()
+    with pytest.raises(UserDeleted):
+        user.suspend(OTHER_ADMIN, T0)
+    with pytest.raises(AlreadySo):
+        user.delete(OTHER_ADMIN, T0)
+
+
+# ------------------------------------------------------------------ log-in
+
+
+def test_the_fifth_failed_log_in_in_a_row_locks_the_account() -> None:
+    user = active().aggregate()
+    for _ in range(5):
+        user.fail_log_in(SYSTEM, T0, max_failures=5)
+    assert then_types(user) == ["LogInFailed"] * 5 + ["Locked"]
+    with pytest.raises(AccountLocked):
+        user.check_can_log_in(T0, with_one_time_password=False)
+
+
+def test_a_log_in_in_between_starts_the_count_again() -> None:
+    user = active().event("LogInFailed", consecutive_failures=4).event("LoggedIn").aggregate()
+    user.fail_log_in(SYSTEM, T0, max_failures=5)
+    assert then(user) == [("LogInFailed", {"consecutive_failures": 1})]
+
+
+def test_an_expired_one_time_password_does_not_log_in() -> None:
+    user = registered().aggregate()
+    with pytest.raises(AccountUnavailable):
+        user.check_can_log_in(T0 + days(14), with_one_time_password=True)
+
+
+def test_activation_needs_three_different_questions_from_the_list() -> None:
+    user = registered().aggregate()
+    for questions in (QUESTIONS[:2], [QUESTIONS[0]] * 3, ["favourite_colour", *QUESTIONS[:2]]):
+        with pytest.raises(InvalidValue) as refused:
+            user.activate(questions, SYSTEM, T0)
+        assert refused.value.field == "security_answers"
+    user.activate(QUESTIONS, SYSTEM, T0)
+    assert then(user) == [("Activated", {"questions": QUESTIONS})]
+
+
+# ---------------------------------------------------------------- challenges
+
+
+def test_a_challenge_asks_for_letters_of_at_least_two_answers() -> None:
+    user = active().aggregate()
+    with pytest.raises(ChallengeTooNarrow):
+        user.issue_challenge(CHALLENGE, [("first_school", 1), ("first_school", 2)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)
+
+
+def test_a_user_without_security_information_cannot_be_challenged() -> None:
+    with pytest.raises(NoSecurityInformation):
+        registered().aggregate().check_can_be_challenged()
+
+
+def test_a_revealed_letter_is_never_asked_again() -> None:
+    user = challenged().event("ChallengePassed", challenge_id=CHALLENGE).aggregate()
+    with pytest.raises(LetterRevealedBefore):
+        user.issue_challenge(uuid4(), [("first_school", 1), ("mothers_maiden_name", 1)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)
+
+
+def test_once_half_of_an_answer_is_revealed_the_user_must_renew_their_security_information() -> None:
+    user = active().aggregate()
+    user.issue_challenge(CHALLENGE, [("mothers_maiden_name", 1), ("mothers_maiden_name", 2), ("mothers_maiden_name", 3), ("mothers_maiden_name", 4), ("place_of_birth", 1)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)
+    ((_, issued),) = then(user)
+    assert issued["security_renewal_required"] and user.must_set_security_information
+
+
+def test_positions_come_from_two_answers_and_avoid_revealed_ones() -> None:
+    revealed = {"first_school": [1, 2, 3]}
+    for seed in range(50):
+        positions = choose_positions(uuid4(), LENGTHS, revealed, 3, Random(seed))
+        assert len({q for q, _ in positions}) >= 2 and len(positions) == 3
+        assert not any(q == "first_school" and p <= 3 for q, p in positions)
+
+
+def test_with_one_answer_left_unrevealed_no_challenge_can_be_chosen() -> None:
+    with pytest.raises(SecurityInformationExhausted):
+        choose_positions(uuid4(), {"a": 2, "b": 2}, {"a": [1, 2]}, 3, Random(1))
+
+
+def test_a_challenge_is_answered_once_and_before_it_expires() -> None:
+    history = challenged()
+    with pytest.raises(ChallengeOutOfTime):
+        history.aggregate().pass_challenge(CHALLENGE, ADMIN, T0 + timedelta(minutes=10))
+    user = history.event("ChallengePassed", challenge_id=CHALLENGE).aggregate()
+    with pytest.raises(ChallengeNotOpen):
+        user.fail_challenge(CHALLENGE, ADMIN, T0, max_failures=3)
+
+
+def test_the_third_failed_challenge_in_a_row_locks_the_account() -> None:
+    user = active().event("ChallengeFailed", challenge_id=uuid4(), consecutive_failures=2).aggregate()
+    user.issue_challenge(CHALLENGE, [("first_school", 1), ("place_of_birth", 2)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)
+    user.collect_events()
+    user.fail_challenge(CHALLENGE, ADMIN, T0, max_failures=3)
+    assert then_types(user) == ["ChallengeFailed", "Locked"]
+
+
+def test_a_password_is_reset_only_by_the_administrator_who_saw_the_challenge_passed_recently() -> None:
+    history = challenged().event("ChallengePassed", challenge_id=CHALLENGE)
+    with pytest.raises(NoPassedChallenge):
+        history.aggregate().reset_password(T0 + days(14), OTHER_ADMIN, T0, timedelta(minutes=30))
+    with pytest.raises(PassedChallengeTooOld):
+        history.aggregate().reset_password(T0 + days(14), ADMIN, T0 + timedelta(minutes=31), timedelta(minutes=30))
+    user = history.aggregate()
+    user.reset_password(T0 + days(14), ADMIN, T0 + timedelta(minutes=5), timedelta(minutes=30))
+    assert then(user) == [("PasswordReset", {"challenge_id": CHALLENGE, "one_time_password_expires_at": T0 + days(14)})]
+    with pytest.raises(NoPassedChallenge):
+        user.reset_password(T0 + days(14), ADMIN, T0 + timedelta(minutes=6), timedelta(minutes=30))
+
+
+# -------------------------------------------------------- reset under a grant
+
+
+def test_a_user_is_reset_only_under_a_grant_in_force() -> None:
+    grant = uuid4()
+    requested = active().event("ExceptionalAccessRequested", grant_id=grant, kind="user_reset", reason="forgot her answers")
+    with pytest.raises(GrantNotInForce):
+        requested.aggregate().reset(grant, T0 + days(14), ADMIN, T0)
+    granted = requested.event("ExceptionalAccessGranted", by=SERVICE_ADMIN, grant_id=grant, expires_at=T0 + days(30))
+    with pytest.raises(GrantNotInForce):
+        granted.aggregate().reset(grant, T0 + days(14), ADMIN, T0 + days(30))
+    user = granted.aggregate()
+    user.reset(grant, T0 + days(14), ADMIN, T0 + days(1))
+    assert then_types(user) == ["UserReset"]
+    assert (user.status, user.security_questions, user.grant(grant).state) == (Status.PENDING_ACTIVATION, [], "used")
+
+
+# ------------------------------------------------------- details and addresses
+
+
+def test_only_an_alias_can_be_removed() -> None:
+    user = registered().aggregate()
+    with pytest.raises(InvalidValue):
+        user.remove_alias("jane.doe@org.cjsm.net", ADMIN, T0)
+    user.remove_alias("janedoe-org@cjsm.net", ADMIN, T0)
+    assert then(user) == [("AliasRemoved", {"address": "janedoe-org@cjsm.net"})]
+
+
+def test_a_new_secure_address_keeps_the_old_one_as_an_alias() -> None:
+    user = registered().aggregate()
+    user.change_secure_address("jane.smith@org.cjsm.net", ADMIN, T0)
+    assert user.addresses == ["jane.smith@org.cjsm.net", "janedoe-org@cjsm.net", "jane.doe@org.cjsm.net"]
+
+
+def test_directory_details_are_only_the_known_fields() -> None:
+    user = registered().aggregate()
+    with pytest.raises(InvalidValue) as refused:
+        user.change_directory_details({"shoe_size": "9"}, ADMIN, T0)
+    assert refused.value.field == "shoe_size"
