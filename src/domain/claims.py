@@ -48,12 +48,12 @@ class Claim(SemaAggregate):
 
     def reclaim(self, owner_kind: str, owner_id: UUID, by: Actor, at: datetime) -> None:
         if self.is_held:
-            raise ClaimHeld(self.value, self.owner_kind, self.owner_id)
+            raise ClaimHeld(value=self.value, owner_kind=self.owner_kind, owner_id=self.owner_id)
         self._record(self.Reclaimed, by, at, owner_kind=owner_kind, owner_id=owner_id)
 
     def release(self, owner_id: UUID, by: Actor, at: datetime) -> None:
         if self.owner_id != owner_id:
-            raise ClaimNotHeldBy(self.value, owner_id)
+            raise ClaimNotHeldBy(value=self.value, owner_id=owner_id)
         self._record(self.Released, by, at)
 
 

@@ -53,7 +53,7 @@ class DistributionList(SemaAggregate):
 
     def _require_present(self) -> None:
         if self.deleted:
-            raise DistributionListDeleted(self.id)
+            raise DistributionListDeleted(list_id=self.id)
 
     def rename(self, name: str, by: Actor, at: datetime) -> None:
         self._require_present()

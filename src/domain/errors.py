@@ -156,9 +156,19 @@ class ConcurrencyConflict(DomainError):
 
 
 class RuleViolated(DomainError):
-    """The command is well-formed but the current state forbids it (a base: raise a subclass)."""
+    """The command is well-formed but the current state forbids it: a base,
+    raise a subclass. A subclass states its rule in ``template``, filled from
+    the keyword arguments it is raised with (times in ISO 8601), which also
+    become its attributes: ``UndeletePeriodOver(user_id=…, until=…).until``."""
 
     code = "rule-violated"
+    template = ""
+
+    def __init__(self, message: str | None = None, **facts: Any) -> None:
+        shown = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in facts.items()}
+        super().__init__(message or self.template.format(**shown), **{k: str(v) for k, v in shown.items()})
+        for name, value in facts.items():
+            setattr(self, name, value)
 
 
 class AlreadySo(RuleViolated):
@@ -188,185 +198,144 @@ class OrganisationCodeTaken(RuleViolated):
     def __init__(self, code: str) -> None:
         super().__init__(f"the organisation code {code} is already in use", organisation_code=code)
 
+# claims
+
 
 class ClaimHeld(RuleViolated):
-    def __init__(self, value: str, owner_kind: str | None, owner_id: UUID | None) -> None:
-        super().__init__(f"{value} is held by {owner_kind} {owner_id}", value=value)
+    template = "{value} is held by {owner_kind} {owner_id}"
 
 
 class ClaimNotHeldBy(RuleViolated):
-    def __init__(self, value: str, owner_id: UUID) -> None:
-        super().__init__(f"{value} is not held by {owner_id}", value=value)
-
+    template = "{value} is not held by {owner_id}"
 
 # users
 
 
 class UserPurged(RuleViolated):
-    def __init__(self, user_id: UUID, doing: str = "") -> None:
-        super().__init__(f"the user has been purged{doing}", user_id=str(user_id))
+    template = "the user has been purged"
 
 
 class UserDeleted(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("the user is deleted; undelete them first", user_id=str(user_id))
+    template = "the user is deleted; undelete them first"
 
 
 class UserNotDeleted(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("only a deleted user can be purged", user_id=str(user_id))
+    template = "only a deleted user can be purged"
 
 
 class UndeletePeriodOver(RuleViolated):
-    def __init__(self, user_id: UUID, undeletable_until: datetime) -> None:
-        super().__init__(
-            f"the user can no longer be undeleted: the 30 days ended at {undeletable_until.isoformat()}",
-            user_id=str(user_id),
-            undeletable_until=undeletable_until.isoformat(),
-        )
+    template = "the user can no longer be undeleted: the 30 days ended at {until}"
 
 
 class UndeletePeriodRunning(RuleViolated):
-    def __init__(self, user_id: UUID, undeletable_until: datetime) -> None:
-        super().__init__(f"the user can still be undeleted until {undeletable_until.isoformat()}", user_id=str(user_id))
-        self.undeletable_until = undeletable_until
+    template = "the user can still be undeleted until {until}"
 
 
 class CannotChangeOwnStatus(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("administrators cannot suspend or delete themselves", user_id=str(user_id))
+    template = "administrators cannot suspend or delete themselves"
 
 
 class OneTimePasswordStillValid(RuleViolated):
-    def __init__(self, user_id: UUID, expires_at: datetime) -> None:
-        super().__init__(f"the one-time password is valid until {expires_at.isoformat()}", user_id=str(user_id))
+    template = "the one-time password is valid until {until}"
 
 
 class NotARelayingUser(RuleViolated):
-    def __init__(self, organisation_code: str) -> None:
-        super().__init__("only smtp and gsc users have an original address", organisation_code=organisation_code)
-
+    template = "only smtp and gsc users have an original address"
 
 # authentication by security letters
 
 
 class NoSecurityInformation(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("the user has not set security information yet", user_id=str(user_id))
+    template = "the user has not set security information yet"
 
 
 class ChallengeTooNarrow(RuleViolated):
-    def __init__(self) -> None:
-        super().__init__("a challenge must ask for letters from at least two different answers")
+    template = "a challenge must ask for letters from at least two different answers"
 
 
 class LetterRevealedBefore(RuleViolated):
-    def __init__(self, question: str, position: int) -> None:
-        super().__init__(f"letter {position} of {question} has been revealed before", question=question, position=position)
+    template = "letter {position} of {question} has been revealed before"
 
 
 class SecurityInformationExhausted(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("too many letters have been revealed; the user must set new security information", user_id=str(user_id))
+    template = "too many letters have been revealed; the user must set new security information"
 
 
 class ChallengeNotOpen(RuleViolated):
-    def __init__(self, challenge_id: UUID) -> None:
-        super().__init__("this challenge is not open: it was answered, replaced or never issued", challenge_id=str(challenge_id))
+    template = "this challenge is not open: it was answered, replaced or never issued"
 
 
 class ChallengeOutOfTime(RuleViolated):
-    def __init__(self, challenge_id: UUID) -> None:
-        super().__init__("this challenge has expired; ask for a new one", challenge_id=str(challenge_id))
+    template = "this challenge has expired; ask for a new one"
 
 
 class ChallengeStillOpen(RuleViolated):
-    def __init__(self, challenge_id: UUID) -> None:
-        super().__init__("the challenge has not expired yet", challenge_id=str(challenge_id))
+    template = "the challenge has not expired yet"
 
 
 class NoPassedChallenge(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("reset the password only after the user has passed an authentication challenge with you", user_id=str(user_id))
+    template = "reset the password only after the user has passed an authentication challenge with you"
 
 
 class PassedChallengeTooOld(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("the passed challenge is too old; authenticate the user again", user_id=str(user_id))
-
+    template = "the passed challenge is too old; authenticate the user again"
 
 # organisations
 
 
 class NotAMemberOfTheOrganisation(RuleViolated):
-    def __init__(self, user_id: UUID, organisation_id: UUID) -> None:
-        super().__init__("an administrator must be a user of the organisation", user_id=str(user_id), organisation_id=str(organisation_id))
+    template = "an administrator must be a user of the organisation"
 
 
 class DeletedUserCannotAdminister(RuleViolated):
-    def __init__(self, user_id: UUID) -> None:
-        super().__init__("a deleted user cannot be appointed administrator", user_id=str(user_id))
+    template = "a deleted user cannot be appointed administrator"
 
 
 class MailboxesNotHosted(RuleViolated):
-    def __init__(self, code: str, account_type: str) -> None:
-        super().__init__(f"group mailboxes and hosted mailboxes are only for mailbox organisations; {code} is {account_type}")
-
+    template = "group mailboxes and hosted mailboxes are only for mailbox organisations; {code} is {account_type}"
 
 # mailboxes
 
 
 class MailboxPurged(RuleViolated):
-    def __init__(self, mailbox_id: UUID) -> None:
-        super().__init__("the mailbox has been purged", mailbox_id=str(mailbox_id))
+    template = "the mailbox has been purged"
 
 
 class MailboxUseOutOfOrder(RuleViolated):
-    def __init__(self, mailbox_id: UUID) -> None:
-        super().__init__("mailbox use cannot be recorded earlier than the last use", mailbox_id=str(mailbox_id))
+    template = "mailbox use cannot be recorded earlier than the last use"
 
 
 class MailboxRecentlyUsed(RuleViolated):
-    def __init__(self, mailbox_id: UUID) -> None:
-        super().__init__("the mailbox has been used in the last six months", mailbox_id=str(mailbox_id))
+    template = "the mailbox has been used in the last six months"
 
 
 class NotAGroupMailbox(RuleViolated):
-    def __init__(self, mailbox_id: UUID) -> None:
-        super().__init__("permissions are held on group mailboxes only", mailbox_id=str(mailbox_id))
+    template = "permissions are held on group mailboxes only"
 
 
 class NotAPersonalMailbox(RuleViolated):
-    def __init__(self, mailbox_id: UUID) -> None:
-        super().__init__("exceptional access is to a user's personal mailbox", mailbox_id=str(mailbox_id))
-
+    template = "exceptional access is to a user's personal mailbox"
 
 # distribution lists
 
 
 class DistributionListDeleted(RuleViolated):
-    def __init__(self, list_id: UUID) -> None:
-        super().__init__("the distribution list has been deleted", list_id=str(list_id))
-
+    template = "the distribution list has been deleted"
 
 # exceptional access
 
 
 class GrantExists(RuleViolated):
-    def __init__(self, grant_id: UUID) -> None:
-        super().__init__(f"exceptional-access request {grant_id} already exists", grant_id=str(grant_id))
+    template = "exceptional-access request {grant_id} already exists"
 
 
 class GrantStillRunning(RuleViolated):
-    def __init__(self, grant_id: UUID, expires_at: datetime) -> None:
-        super().__init__(f"exceptional access {grant_id} runs until {expires_at.isoformat()}", grant_id=str(grant_id))
+    template = "exceptional access {grant_id} runs until {until}"
 
 
 class GrantNotInForce(RuleViolated):
-    def __init__(self, grant_id: UUID) -> None:
-        super().__init__(f"exceptional access {grant_id} is not in force", grant_id=str(grant_id))
+    template = "exceptional access {grant_id} is not in force"
 
 
 class GrantInAnotherState(RuleViolated):
-    def __init__(self, grant_id: UUID, state: str, verb: str) -> None:
-        super().__init__(f"exceptional-access request {grant_id} is {state} and cannot be {verb}", grant_id=str(grant_id))
+    template = "exceptional-access request {grant_id} is {state} and cannot be {verb}"

@@ -101,7 +101,7 @@ class GrantingAggregate(SemaAggregate):
         if not reason:
             raise InvalidValue("reason", "a reason is required for exceptional access")
         if grant_id in self.grants:
-            raise GrantExists(grant_id)
+            raise GrantExists(grant_id=grant_id)
         self._record(self.ExceptionalAccessRequested, by, at, grant_id=grant_id, kind=self.grant_kind, reason=reason)
 
     def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
@@ -122,13 +122,13 @@ class GrantingAggregate(SemaAggregate):
         grant = self._require_state(grant_id, GrantState.GRANTED, "expired")
         assert grant.expires_at is not None  # set when granted
         if at < grant.expires_at:
-            raise GrantStillRunning(grant_id, grant.expires_at)
+            raise GrantStillRunning(grant_id=grant_id, until=grant.expires_at)
         self._record(self.ExceptionalAccessExpired, by, at, grant_id=grant_id)
 
     def active_grant(self, grant_id: UUID, at: datetime) -> Grant:
         grant = self.grant(grant_id)
         if not grant.in_force(at):
-            raise GrantNotInForce(grant_id)
+            raise GrantNotInForce(grant_id=grant_id)
         return grant
 
     def _require_state(self, grant_id: UUID, state: str, verb: str) -> Grant:
@@ -136,5 +136,5 @@ class GrantingAggregate(SemaAggregate):
         if grant.state != state:
             if grant.state == verb:
                 raise AlreadySo(f"exceptional-access request {grant_id} is already {verb}")
-            raise GrantInAnotherState(grant_id, grant.state, verb)
+            raise GrantInAnotherState(grant_id=grant_id, state=grant.state, verb=verb)
         return grant

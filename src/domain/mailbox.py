@@ -87,7 +87,7 @@ class Mailbox(GrantingAggregate):
 
     def _require_present(self) -> None:
         if self.purged:
-            raise MailboxPurged(self.id)
+            raise MailboxPurged(mailbox_id=self.id)
 
     def may_be_used_by(self, user_id: str) -> bool:
         """The owner of a personal mailbox, or a holder of any permission on a group mailbox."""
@@ -96,7 +96,7 @@ class Mailbox(GrantingAggregate):
     def record_use(self, by: Actor, at: datetime) -> None:
         self._require_present()
         if at < self.last_used_at:
-            raise MailboxUseOutOfOrder(self.id)
+            raise MailboxUseOutOfOrder(mailbox_id=self.id)
         self._record(self.Used, by, at)
 
     def inactivity_alert_due(self, at: datetime) -> bool:
@@ -111,13 +111,13 @@ class Mailbox(GrantingAggregate):
         if self.alerted_for_quiet_since == self.last_used_at:
             raise AlreadySo("the administrators were already alerted for this quiet period")
         if not self.inactivity_alert_due(at):
-            raise MailboxRecentlyUsed(self.id)
+            raise MailboxRecentlyUsed(mailbox_id=self.id)
         self._record(self.InactivityAlertSent, by, at, quiet_since=self.last_used_at)
 
     def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:
         """Exceptional access is to a user's own mailbox, never to a group mailbox."""
         if self.kind != MailboxKind.PERSONAL:
-            raise NotAPersonalMailbox(self.id)
+            raise NotAPersonalMailbox(mailbox_id=self.id)
         super().request_exceptional_access(grant_id, reason, by, at)
 
     def grant_permission(self, user_id: UUID, permission: str, by: Actor, at: datetime) -> None:
@@ -142,7 +142,7 @@ class Mailbox(GrantingAggregate):
     def _require_group(self) -> None:
         self._require_present()
         if self.kind != MailboxKind.GROUP:
-            raise NotAGroupMailbox(self.id)
+            raise NotAGroupMailbox(mailbox_id=self.id)
 
 
 def check_permission(permission: str) -> str:

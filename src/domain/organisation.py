@@ -98,9 +98,9 @@ class Organisation(SemaAggregate):
     def appoint_administrator(self, user: User, by: Actor, at: datetime) -> None:
         """Only a present user of this organisation can be appointed."""
         if user.organisation_id != self.id:
-            raise NotAMemberOfTheOrganisation(user.id, self.id)
+            raise NotAMemberOfTheOrganisation(user_id=user.id, organisation_id=self.id)
         if user.deleted or user.purged:
-            raise DeletedUserCannotAdminister(user.id)
+            raise DeletedUserCannotAdminister(user_id=user.id)
         if self.is_administrator(user.id):
             raise AlreadySo("the user is already an administrator of the organisation")
         self._record(self.AdministratorAppointed, by, at, user_id=user.id)
@@ -125,14 +125,14 @@ class Organisation(SemaAggregate):
 
     def require_mailboxes(self) -> None:
         if not self.hosts_mailboxes:
-            raise MailboxesNotHosted(self.code, self.account_type)
+            raise MailboxesNotHosted(code=self.code, account_type=self.account_type)
 
     def relay_address_for(self, original_address: str, service_domain: str) -> tuple[str, str]:
         """smtp/gsc: the normalised original address, which must be in one of the
         organisation's domains, and the secure address that relays to it."""
         original = check_email("original_address", original_address)
         if self.account_type not in AccountType.RELAYING:
-            raise NotARelayingUser(self.code)
+            raise NotARelayingUser(organisation_code=self.code)
         if not in_domains(original, self.domains):
             raise InvalidValue("original_address", f"must be in one of the organisation's domains: {', '.join(self.domains)}")
         return original, relay_address(original, service_domain)

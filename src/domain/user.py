@@ -232,22 +232,22 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
 
     def undelete(self, by: Actor, at: datetime) -> None:
         if self.purged:
-            raise UserPurged(self.id, " and cannot be undeleted")
+            raise UserPurged("the user has been purged and cannot be undeleted", user_id=self.id)
         if not self.deleted:
             raise AlreadySo("the user is not deleted")
         assert self.undeletable_until is not None  # set together with deleted_at
         if at >= self.undeletable_until:
-            raise UndeletePeriodOver(self.id, self.undeletable_until)
+            raise UndeletePeriodOver(user_id=self.id, until=self.undeletable_until)
         self._record(self.Undeleted, by, at)
 
     def purge(self, by: Actor, at: datetime) -> None:
         if self.purged:
             raise AlreadySo("the user has already been purged")
         if not self.deleted:
-            raise UserNotDeleted(self.id)
+            raise UserNotDeleted(user_id=self.id)
         assert self.undeletable_until is not None  # set together with deleted_at
         if at < self.undeletable_until:
-            raise UndeletePeriodRunning(self.id, self.undeletable_until)
+            raise UndeletePeriodRunning(user_id=self.id, until=self.undeletable_until)
         self._record(self.Purged, by, at, released_addresses=self.addresses)
 
     def unlock(self, by: Actor, at: datetime) -> None:
@@ -270,14 +270,14 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
 
     def _require_present(self) -> None:
         if self.purged:
-            raise UserPurged(self.id)
+            raise UserPurged(user_id=self.id)
         if self.deleted:
-            raise UserDeleted(self.id)
+            raise UserDeleted(user_id=self.id)
 
     def _require_not_self(self, by: Actor) -> None:
         """An administrator who suspended or deleted themself would be locked out of undoing it."""
         if by.id == str(self.id):
-            raise CannotChangeOwnStatus(self.id)
+            raise CannotChangeOwnStatus(user_id=self.id)
 
     # ------------------------------------------------- details and addresses
 

@@ -149,7 +149,7 @@ class Account(SemaAggregate):
         if expires_at is None or self.has_own_password:
             raise AlreadySo("there is no one-time password to expire")
         if at < expires_at:
-            raise OneTimePasswordStillValid(self.id, expires_at)
+            raise OneTimePasswordStillValid(user_id=self.id, until=expires_at)
         self._record(self.OneTimePasswordExpired, by, at)
 
     def check_can_log_in(self, at: datetime, *, with_one_time_password: bool) -> None:

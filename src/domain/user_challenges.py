@@ -57,7 +57,7 @@ def choose_positions(user_id: UUID, lengths: dict[str, int], revealed: dict[str,
     unrevealed = {q: [p for p in range(1, n + 1) if p not in revealed.get(q, [])] for q, n in lengths.items()}
     usable = [q for q, ps in unrevealed.items() if ps]
     if len(usable) < 2:
-        raise SecurityInformationExhausted(user_id)
+        raise SecurityInformationExhausted(user_id=user_id)
     count = max(2, min(letters, sum(len(unrevealed[q]) for q in usable)))
     questions = rng.sample(usable, 2)
     while len(questions) < count:
@@ -159,7 +159,7 @@ class Challenges(SemaAggregate):
             if not 1 <= position <= answer_lengths.get(question, 0):
                 raise InvalidValue("positions", f"letter {position} is outside the answer to {question}")
             if position in revealed_after.get(question, set()):
-                raise LetterRevealedBefore(question, position)
+                raise LetterRevealedBefore(question=question, position=position)
             revealed_after.setdefault(question, set()).add(position)
         renewal = any(2 * len(revealed_after.get(q, ())) >= n for q, n in answer_lengths.items())
         self._record(
@@ -175,16 +175,16 @@ class Challenges(SemaAggregate):
     def check_can_be_challenged(self) -> None:
         self._require_present()
         if not self.security_questions:
-            raise NoSecurityInformation(self.id)
+            raise NoSecurityInformation(user_id=self.id)
         if self.locked:
             raise AccountLocked()
 
     def open_challenge(self, challenge_id: UUID, at: datetime) -> OpenChallenge:
         challenge = self.challenge
         if challenge is None or challenge.challenge_id != challenge_id:
-            raise ChallengeNotOpen(challenge_id)
+            raise ChallengeNotOpen(challenge_id=challenge_id)
         if at >= challenge.expires_at:
-            raise ChallengeOutOfTime(challenge_id)
+            raise ChallengeOutOfTime(challenge_id=challenge_id)
         return challenge
 
     def pass_challenge(self, challenge_id: UUID, by: Actor, at: datetime) -> None:
@@ -203,7 +203,7 @@ class Challenges(SemaAggregate):
         if challenge is None:
             raise AlreadySo("there is no open challenge")
         if at < challenge.expires_at:
-            raise ChallengeStillOpen(challenge.challenge_id)
+            raise ChallengeStillOpen(challenge_id=challenge.challenge_id)
         self._record(self.ChallengeExpired, by, at, challenge_id=challenge.challenge_id)
 
     def reset_password(self, one_time_password_expires_at: datetime, by: Actor, at: datetime, passed_within: timedelta) -> None:
@@ -211,9 +211,9 @@ class Challenges(SemaAggregate):
         self._require_present()
         passed = self.passed_challenge
         if passed is None or passed.by != by.id:
-            raise NoPassedChallenge(self.id)
+            raise NoPassedChallenge(user_id=self.id)
         if at - passed.at > passed_within:
-            raise PassedChallengeTooOld(self.id)
+            raise PassedChallengeTooOld(user_id=self.id)
         self._record(
             self.PasswordReset,
             by,

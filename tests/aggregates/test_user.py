@@ -117,7 +117,7 @@ def test_a_deleted_user_is_purged_only_after_the_30_days_releasing_every_address
     history = registered().event("Deleted", undeletable_until=T0 + days(30))
     with pytest.raises(UndeletePeriodRunning) as refused:
         history.aggregate().purge(SYSTEM, T0 + days(29))
-    assert refused.value.undeletable_until == T0 + days(30)
+    assert refused.value.until == T0 + days(30)
     user = history.aggregate()
     user.purge(SYSTEM, T0 + days(30))
     assert then(user) == [("Purged", {"released_addresses": ["jane.doe@org.cjsm.net", "janedoe-org@cjsm.net"]})]

@@ -44,7 +44,7 @@ def test_purging_within_the_30_days_is_refused(app: SemaApplication, clock: Sett
     clock.advance(timedelta(days=30) - timedelta(seconds=1))
     with pytest.raises(UndeletePeriodRunning) as refused:
         app.purge_user(SERVICE_ADMIN, clock.now(), deleted_jane.user_id)
-    assert refused.value.undeletable_until == clock.now() + timedelta(seconds=1)
+    assert refused.value.until == clock.now() + timedelta(seconds=1)
 
 
 def test_purging_after_the_30_days_removes_the_user_and_their_mailbox(app: SemaApplication, clock: SettableClock, deleted_jane: CreatedUser) -> None:

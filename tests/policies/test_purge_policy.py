@@ -132,4 +132,4 @@ def test_purging_by_hand_before_the_deadline_is_refused_with_the_date(app: SemaA
     app.change_statuses(org.admin, START, [user.user_id], "delete")
     with pytest.raises(UndeletePeriodRunning) as refused:
         app.purge_user(SERVICE_ADMIN, START + timedelta(days=29), user.user_id)
-    assert refused.value.undeletable_until == START + UNDELETE_PERIOD
+    assert refused.value.until == START + UNDELETE_PERIOD

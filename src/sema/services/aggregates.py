@@ -19,6 +19,7 @@ from domain.permissions import require_administers, require_administrator
 from domain.user import User
 
 A = TypeVar("A", bound=SemaAggregate)
+O = TypeVar("O", User, Mailbox, DistributionList)
 
 
 class Aggregates:
@@ -49,26 +50,24 @@ class Aggregates:
     # ----------------------------------------------- what an administrator administers
 
     def administered_user(self, actor: Actor, user_id: UUID) -> User:
-        require_administrator(actor)
-        user = self.user(user_id)
-        require_administers(actor, user.organisation_id, UserNotFound(user_id))
-        return user
+        return self._administered(actor, User, user_id, UserNotFound)
 
     def administered_organisation(self, actor: Actor, organisation_id: UUID) -> Organisation:
         require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
         return self.organisation(organisation_id)
 
     def administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
-        require_administrator(actor)
-        mailbox = self.mailbox(mailbox_id)
-        require_administers(actor, mailbox.organisation_id, MailboxNotFound(mailbox_id))
-        return mailbox
+        return self._administered(actor, Mailbox, mailbox_id, MailboxNotFound)
 
     def administered_list(self, actor: Actor, list_id: UUID) -> DistributionList:
+        return self._administered(actor, DistributionList, list_id, DistributionListNotFound)
+
+    def _administered(self, actor: Actor, cls: type[O], aggregate_id: UUID, not_found: Callable[[UUID], NotFound]) -> O:
+        """Permission first (no existence leak to non-administrators), then the organisation."""
         require_administrator(actor)
-        dl = self.distribution_list(list_id)
-        require_administers(actor, dl.organisation_id, DistributionListNotFound(list_id))
-        return dl
+        aggregate = self._get(cls, aggregate_id, not_found)
+        require_administers(actor, aggregate.organisation_id, not_found(aggregate_id))
+        return aggregate
 
     def own_user(self, actor: Actor) -> User:
         """Anyone, auditors included, looks after their own password and security information."""
