@@ -1,7 +1,8 @@
 """The read side's questions, answered from read models only (never by loading aggregates).
 
 Every function takes a SQLAlchemy ``Session`` or ``Connection`` on the
-application's database and returns frozen view types. Who may ask what is the
+application's database and returns views: frozen pydantic models that the
+API returns as they are (one model per shape). Who may ask what is the
 caller's business (the API): e.g. ordinary users get :func:`search_directory`,
 an organisation administrator :func:`search_users` for their own organisation.
 
@@ -10,10 +11,11 @@ One module an area; this package names them all, so callers write
 """
 
 from projections.queries.address_books import AddressBookEntry, address_book
-from projections.queries.common import MAX_LIMIT, QueryError, Reader
+from projections.queries.common import MAX_LIMIT, EntryKind, QueryError, Reader, View
 from projections.queries.directory import DirectoryEntry, search_directory
 from projections.queries.grants import GrantView, grant, grants_for_owner, grants_in_organisation, grants_on_mailbox, pending_exceptional_access
 from projections.queries.groups import (
+    Permission,
     DistributionListView,
     GroupMailboxView,
     Member,
@@ -54,15 +56,18 @@ __all__ = [
     "AddressBookEntry",
     "DirectoryEntry",
     "DistributionListView",
+    "EntryKind",
     "GrantView",
     "GroupMailboxView",
     "Member",
     "OrganisationView",
+    "Permission",
     "QueryError",
     "Reader",
     "Route",
     "UserPage",
     "UserSummary",
+    "View",
     "address_book",
     "distribution_list",
     "distribution_lists",

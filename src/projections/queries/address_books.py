@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy import and_, select
 
-from projections.queries.common import Reader, address_books, directory
+from projections.queries.common import Reader, View, address_books, directory
 from projections.queries.directory import DirectoryEntry, directory_entry
 
 
-@dataclass(frozen=True)
-class AddressBookEntry:
+class AddressBookEntry(View):
     entry_kind: str  # user | distribution_list | group_mailbox
     entry_id: UUID
     available: bool  # False once the entry left the directory (ex-directory, deleted, purged)

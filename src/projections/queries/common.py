@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -23,6 +26,16 @@ address_books = AddressBook()
 exceptional_access = Grants()
 
 MAX_LIMIT = 500
+
+EntryKind = Literal["user", "distribution_list", "group_mailbox"]
+
+
+class View(BaseModel):
+    """A read-side answer: immutable, and the very model the API returns, so
+    its fields and their descriptions are the response's schema. Every field is
+    in every response, defaults included."""
+
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
 
 
 class QueryError(ValueError):

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import column, select, table
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
-from projections.queries.common import QueryError, Reader, check_paging, dialect, directory
+from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
 from projections.search_text import query_words
 
 
-@dataclass(frozen=True)
-class DirectoryEntry:
-    kind: str  # "user", "distribution_list" or "group_mailbox"
+class DirectoryEntry(View):
+    kind: EntryKind
     id: UUID
     name: str
     organisation_id: UUID
     organisation_name: str
     address: str
     addresses: tuple[str, ...]  # the address first, then aliases
-    job_title: str | None = None
-    telephone: str | None = None
-    mobile: str | None = None
-    department: str | None = None
-    office_address: str | None = None
+    job_title: str | None
+    telephone: str | None
+    mobile: str | None
+    department: str | None
+    office_address: str | None
 
 
 def search_directory(

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import and_, select
 
-from projections.queries.common import Reader, aware, exceptional_access
+from projections.queries.common import Reader, View, aware, exceptional_access
 
 
-@dataclass(frozen=True)
-class GrantView:
+class GrantView(View):
     grant_id: UUID
-    kind: str  # mailbox_access | user_reset
+    kind: Literal["mailbox_access", "user_reset"]
     target_id: UUID  # the mailbox, or the user to reset
     owner_id: UUID  # the user whose mailbox or account it is
     organisation_id: UUID
     reason: str
-    state: str  # requested | granted | refused | revoked | expired | used
+    state: Literal["requested", "granted", "refused", "revoked", "expired", "used"]
     requested_by: str
     requested_at: datetime
     decided_by: str | None

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import Field
 from sqlalchemy import select
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST
-from projections.queries.common import Reader, directory
+from projections.queries.common import Reader, View, directory
 
 
-@dataclass(frozen=True)
-class Member:
+Permission = Literal["read", "write", "mail"]
+
+
+class Member(View):
     user_id: UUID
     name: str
     address: str
@@ -21,24 +23,22 @@ class Member:
     organisation_name: str
 
 
-@dataclass(frozen=True)
-class DistributionListView:
+class DistributionListView(View):
     id: UUID
     organisation_id: UUID
     organisation_name: str
     name: str
     address: str
-    members: tuple[Member, ...] = ()
+    members: tuple[Member, ...]
 
 
-@dataclass(frozen=True)
-class GroupMailboxView:
+class GroupMailboxView(View):
     id: UUID
     organisation_id: UUID
     organisation_name: str
     name: str
     address: str
-    permissions: dict[UUID, tuple[str, ...]] = field(default_factory=dict)  # user id → read/write/mail
+    permissions: dict[UUID, tuple[Permission, ...]] = Field(description="user id → permissions held")
 
 
 def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> list[DistributionListView]:
@@ -57,7 +57,7 @@ def distribution_list(session: Reader, list_id: UUID) -> DistributionListView | 
         .where(m.list_id == str(list_id))
         .order_by(e.sort_name, e.id)
     )
-    members = tuple(Member(UUID(r.id), r.name, r.address, UUID(r.organisation_id), r.organisation_name) for r in rows)
+    members = tuple(Member(user_id=UUID(r.id), name=r.name, address=r.address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name) for r in rows)
     return _list_view(row, members)
 
 
@@ -70,7 +70,7 @@ def group_mailbox(session: Reader, mailbox_id: UUID) -> GroupMailboxView | None:
     if row is None:
         return None
     p = directory.permissions.c
-    held: dict[UUID, list[str]] = {}
+    held: dict[UUID, list[Permission]] = {}
     for user_id, permission in session.execute(select(p.user_id, p.permission).where(p.mailbox_id == str(mailbox_id)).order_by(p.user_id)):
         held.setdefault(UUID(user_id), []).append(permission)
     order = {"read": 0, "write": 1, "mail": 2}
@@ -98,9 +98,14 @@ def _addressable(session: Reader, kind: str, entry_id: UUID) -> Any:
     return session.execute(select(directory.entries).where(e.id == str(entry_id), e.kind == kind, e.listed)).mappings().first()
 
 
+def _addressed(row: Any) -> dict[str, Any]:
+    """The fields lists and group mailboxes share, from their directory entry."""
+    return {"id": UUID(row["id"]), "organisation_id": UUID(row["organisation_id"]), "organisation_name": row["organisation_name"], "name": row["name"], "address": row["address"]}
+
+
 def _list_view(row: Any, members: tuple[Member, ...] = ()) -> DistributionListView:
-    return DistributionListView(UUID(row["id"]), UUID(row["organisation_id"]), row["organisation_name"], row["name"], row["address"], members)
+    return DistributionListView(**_addressed(row), members=members)
 
 
-def _group_view(row: Any, permissions: dict[UUID, tuple[str, ...]] | None = None) -> GroupMailboxView:
-    return GroupMailboxView(UUID(row["id"]), UUID(row["organisation_id"]), row["organisation_name"], row["name"], row["address"], permissions or {})
+def _group_view(row: Any, permissions: dict[UUID, tuple[Permission, ...]] | None = None) -> GroupMailboxView:
+    return GroupMailboxView(**_addressed(row), permissions=permissions or {})

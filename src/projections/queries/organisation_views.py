@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy import select
 
-from projections.queries.common import Reader, directory
+from projections.queries.common import Reader, View, directory
 
 
-@dataclass(frozen=True)
-class OrganisationView:
+class OrganisationView(View):
     id: UUID
     name: str
     code: str
-    account_type: str
+    account_type: Literal["smtp", "gsc", "mailbox"]
     domains: tuple[str, ...]
     suspended: bool
     suspension_message: str | None

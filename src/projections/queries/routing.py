@@ -2,39 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from sqlalchemy import literal, select
 
-from projections.queries.common import QueryError, Reader, routing
+from projections.queries.common import EntryKind, QueryError, Reader, View, routing
 from projections.routing import DELETED, RECEIVING, TARGET_GROUP_MAILBOX, TARGET_LIST, TARGET_USER
 
-DELIVER = "deliver"
-RELAY = "relay"
-EXPAND = "expand"
-RETURN = "return"
+Action = Literal["deliver", "relay", "expand", "return"]
+Reason = Literal["unknown", "organisation_suspended", "deleted", "suspended"]
 
-REASON_UNKNOWN = "unknown"
-REASON_ORGANISATION_SUSPENDED = "organisation_suspended"
-REASON_DELETED = "deleted"
-REASON_SUSPENDED = "suspended"
+DELIVER: Final = "deliver"
+RELAY: Final = "relay"
+EXPAND: Final = "expand"
+RETURN: Final = "return"
+
+REASON_UNKNOWN: Final = "unknown"
+REASON_ORGANISATION_SUSPENDED: Final = "organisation_suspended"
+REASON_DELETED: Final = "deleted"
+REASON_SUSPENDED: Final = "suspended"
 
 
-@dataclass(frozen=True)
-class Route:
-    """What happens to mail sent to ``address``."""
-
+class Route(View):
+    # What happens to mail sent to the address; the fields that do not apply to the action are empty.
     address: str
-    action: str  # deliver | relay | expand | return
-    mailbox_id: UUID | None = None  # deliver
-    relay_to: str | None = None  # relay: the smtp/gsc user's original address
-    members: tuple[str, ...] = ()  # expand: the addresses of members who can receive
-    reason: str | None = None  # return: unknown | organisation_suspended | deleted | suspended
-    message: str | None = None  # return, organisation_suspended: the organisation's message to senders
-    target_kind: str | None = None  # user | distribution_list | group_mailbox
-    target_id: UUID | None = None
+    action: Action
+    mailbox_id: UUID | None  # deliver
+    relay_to: str | None  # relay: the smtp/gsc user's original address
+    members: tuple[str, ...]  # expand: the addresses of members who can receive
+    reason: Reason | None  # return
+    message: str | None  # return, organisation_suspended: the organisation's message to senders
+    target_kind: EntryKind | None
+    target_id: UUID | None
+
+
+_EMPTY: dict[str, Any] = {"mailbox_id": None, "relay_to": None, "members": (), "reason": None, "message": None, "target_kind": None, "target_id": None}
 
 
 def route(session: Reader, address: str) -> Route:
@@ -45,7 +48,7 @@ def route(session: Reader, address: str) -> Route:
     a, o = routing.addresses.c, routing.organisations.c
     target = session.execute(select(a.target_kind, a.target_id).where(a.address == address)).first()
     if target is None:
-        return Route(address, RETURN, reason=REASON_UNKNOWN)
+        return _route(address, RETURN, reason=REASON_UNKNOWN)
     kind, target_id = target
     base: dict[str, Any] = {"address": address, "target_kind": kind, "target_id": UUID(target_id)}
     if kind == TARGET_USER:
@@ -56,14 +59,14 @@ def route(session: Reader, address: str) -> Route:
             .where(u.id == target_id)
         ).one()
         if row.suspended:
-            return Route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
+            return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
         if row.state == DELETED:
-            return Route(**base, action=RETURN, reason=REASON_DELETED)
+            return _route(**base, action=RETURN, reason=REASON_DELETED)
         if row.state != RECEIVING:
-            return Route(**base, action=RETURN, reason=REASON_SUSPENDED)
+            return _route(**base, action=RETURN, reason=REASON_SUSPENDED)
         if row.original_address:
-            return Route(**base, action=RELAY, relay_to=row.original_address)
-        return Route(**base, action=DELIVER, mailbox_id=UUID(row.mailbox_id) if row.mailbox_id else None)
+            return _route(**base, action=RELAY, relay_to=row.original_address)
+        return _route(**base, action=DELIVER, mailbox_id=UUID(row.mailbox_id) if row.mailbox_id else None)
     if kind == TARGET_GROUP_MAILBOX:
         g = routing.group_mailboxes.c
         row = session.execute(
@@ -72,10 +75,10 @@ def route(session: Reader, address: str) -> Route:
             .where(g.id == target_id)
         ).one()
         if row.suspended:
-            return Route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
+            return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
         if row.purged:
-            return Route(**base, action=RETURN, reason=REASON_UNKNOWN)
-        return Route(**base, action=DELIVER, mailbox_id=UUID(target_id))
+            return _route(**base, action=RETURN, reason=REASON_UNKNOWN)
+        return _route(**base, action=DELIVER, mailbox_id=UUID(target_id))
     assert kind == TARGET_LIST, kind
     lists = routing.lists.c
     row = session.execute(
@@ -84,8 +87,13 @@ def route(session: Reader, address: str) -> Route:
         .where(lists.id == target_id)
     ).one()
     if row.suspended:
-        return Route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
-    return Route(**base, action=EXPAND, members=tuple(_receiving_members(session, target_id)))
+        return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
+    return _route(**base, action=EXPAND, members=tuple(_receiving_members(session, target_id)))
+
+
+def _route(address: str, action: Action, **fields: Any) -> Route:
+    """An answer, with the fields that do not apply to its action empty."""
+    return Route.model_validate({**_EMPTY, **fields, "address": address, "action": action})
 
 
 def _receiving_members(session: Reader, list_id: str) -> list[str]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import Field
 from sqlalchemy import func, or_, select
 
 from domain.user import Status
-from projections.queries.common import QueryError, Reader, admin_search, aware, check_paging
+from projections.queries.common import QueryError, Reader, View, admin_search, aware, check_paging
 from projections.search_text import query_words
 
 # Statuses an administrator can filter by; "ex_directory" is the flag beside them.
@@ -20,8 +20,7 @@ STATUS_FILTERS = (*STATUSES, "ex_directory")
 SORTS = ("name", "username", "address", "status")
 
 
-@dataclass(frozen=True)
-class UserSummary:
+class UserSummary(View):
     id: UUID
     organisation_id: UUID
     kind: str
@@ -32,18 +31,17 @@ class UserSummary:
     aliases: tuple[str, ...]
     original_address: str | None
     mailbox_id: UUID | None
-    status: str  # pending_activation, active, locked, suspended, deleted
+    status: Literal["pending_activation", "active", "locked", "suspended", "deleted"]
     ex_directory: bool
     locked: bool
     suspended: bool
     deleted: bool
     deleted_at: datetime | None
-    undeletable_until: datetime | None
-    details: dict[str, str] = field(default_factory=dict)
+    undeletable_until: datetime | None = Field(description="after this a deleted user can no longer be undeleted")
+    details: dict[str, str]
 
 
-@dataclass(frozen=True)
-class UserPage:
+class UserPage(View):
     total: int
     items: list[UserSummary]
     limit: int
@@ -80,7 +78,7 @@ def search_users(
     if organisation_id is not None:
         conditions.append(u.organisation_id == str(organisation_id))
     wanted = [s for s in statuses if s in STATUSES]
-    alternatives = []
+    alternatives: list[Any] = []
     if wanted:
         alternatives.append(u.status.in_(wanted))
     if "ex_directory" in statuses:
@@ -92,8 +90,8 @@ def search_users(
     for word in query_words(text):
         conditions.append(u.search_text.like(f"% {word}%"))
     total = session.execute(select(func.count()).select_from(admin_search.users).where(*conditions)).scalar_one()
-    order = {"name": u.sort_name, "username": u.username, "address": u.address, "status": u.status}[sort]
-    order = order.desc() if descending else order
+    column = {"name": u.sort_name, "username": u.username, "address": u.address, "status": u.status}[sort]
+    order = column.desc() if descending else column
     rows = session.execute(select(admin_search.users).where(*conditions).order_by(order, u.id).limit(limit).offset(offset)).mappings()
     return UserPage(total=int(total), items=[_user_summary(r) for r in rows], limit=limit, offset=offset)
 
