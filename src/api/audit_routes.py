@@ -20,7 +20,8 @@ from api.operations import OperationTable
 from api.problems import ApiProblem
 from domain.actors import Role
 from sema.audit import export
-from sema.audit.replay import AuditLookupError, history, state_as_of
+from sema.audit.records import AuditRecord
+from sema.audit.replay import AuditLookupError, HistoryLine, history, state_as_of
 from sema.audit.verify import Verifier
 
 AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
@@ -64,21 +65,8 @@ class StateQuery(BaseModel):
         return _utc(value) or value
 
 
-class AuditRecordOut(BaseModel):
-    position: int = Field(description="the event's place in the whole history (notification id)")
-    time: str
-    aggregate_type: str
-    aggregate_id: str
-    aggregate_version: int
-    event_type: str
-    actor_id: str | None
-    actor_role: str | None
-    request_id: str | None
-    data: dict[str, Any] = Field(description="the event's own fields, without the envelope above")
-
-
 class EventsPage(BaseModel):
-    events: list[AuditRecordOut]
+    events: list[AuditRecord]
     next_after: int | None = Field(description="pass as ``after`` for the next page; null at the end of the history")
 
 
@@ -90,19 +78,10 @@ class StateOut(BaseModel):
     state: dict[str, Any]
 
 
-class HistoryLineOut(BaseModel):
-    version: int
-    time: str
-    actor_id: str | None
-    actor: str
-    event_type: str
-    sentence: str
-
-
 class HistoryOut(BaseModel):
     kind: AuditKind
     id: UUID
-    lines: list[HistoryLineOut]
+    lines: list[HistoryLine]
 
 
 class DigestOut(BaseModel):
@@ -114,7 +93,7 @@ class DigestOut(BaseModel):
 @table("GET", "/audit/events", summary="The event history page by page, in order, one record per event", tag=TAG, roles=AUDITORS, query=EventsQuery, response=EventsPage)
 def audit_events(ctx: Context, query: EventsQuery) -> EventsPage:
     records, next_after = export.page(ctx.app, after=query.after, limit=query.limit, since=query.since, until=query.until)
-    return EventsPage(events=[AuditRecordOut(**r.as_dict()) for r in records], next_after=next_after)
+    return EventsPage(events=records, next_after=next_after)
 
 
 @table("GET", "/audit/{kind}/{aggregate_id}/state", summary="An aggregate's state as it was at a moment, rebuilt from its events", tag=TAG, roles=AUDITORS, query=StateQuery, response=StateOut)
@@ -131,7 +110,7 @@ def audit_history(ctx: Context, kind: AuditKind, aggregate_id: UUID) -> HistoryO
         lines = history(ctx.app, kind.value, aggregate_id)
     except AuditLookupError as error:
         raise _not_found(error) from None
-    return HistoryOut(kind=kind, id=aggregate_id, lines=[HistoryLineOut(**vars(line)) for line in lines])
+    return HistoryOut(kind=kind, id=aggregate_id, lines=lines)
 
 
 @table("GET", "/audit/digest", summary="The ledger's head: keep it to prove later that nothing before it changed", tag=TAG, roles=AUDITORS, response=DigestOut)

@@ -25,7 +25,8 @@ REASON_SUSPENDED: Final = "suspended"
 
 
 class Route(View):
-    # What happens to mail sent to the address; the fields that do not apply to the action are empty.
+    # What happens to mail sent to the address; the fields that do not apply to
+    # the action are empty. (No docstring: it would become the API schema's description.)
     address: str
     action: Action
     mailbox_id: UUID | None  # deliver
