@@ -12,13 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Connection
 
 from api.context import Context
-from api.operations import ADMINISTRATORS, PEOPLE, OperationTable
 from api.problems import invalid_request
 from domain.actors import Role
 from domain.errors import DistributionListNotFound, GrantNotFound, MailboxNotFound, NotFound, OrganisationNotFound, UserNotFound
 from projections import queries
 
-table = OperationTable()
 T = TypeVar("T")
 
 
@@ -103,13 +101,13 @@ def visible(ctx: Context, found: Owned | None, not_found: NotFound) -> Owned:
     return found
 
 
-@table("GET", "/directory", summary="Search the directory across all organisations (ex-directory, deleted and purged users excluded)", tag="directory", roles=PEOPLE, query=DirectoryQuery, response=DirectoryPage)
 def search_directory(ctx: Context, query: DirectoryQuery) -> DirectoryPage:
+    """Search the directory across all organisations (ex-directory, deleted and purged users excluded)"""
     return DirectoryPage(items=ask(ctx, lambda c: queries.search_directory(c, query.q, kinds=query.kinds, limit=query.limit, offset=query.offset)))
 
 
-@table("GET", "/users", summary="Administrator search: users with their status, filtered by status; ex-directory and deleted included", tag="users", roles=ADMINISTRATORS, query=UserSearchQuery, response=queries.UserPage)
 def search_users(ctx: Context, query: UserSearchQuery) -> queries.UserPage:
+    """Administrator search: users with their status, filtered by status; ex-directory and deleted included"""
     assert ctx.principal is not None
     organisation_id = query.organisation_id
     if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR:
@@ -124,34 +122,34 @@ def search_users(ctx: Context, query: UserSearchQuery) -> queries.UserPage:
     )
 
 
-@table("GET", "/users/{user_id}", summary="One user as administrators see them", tag="users", roles=ADMINISTRATORS, response=queries.UserSummary)
 def get_user(ctx: Context, user_id: UUID) -> queries.UserSummary:
+    """One user as administrators see them"""
     return visible(ctx, ask(ctx, lambda c: queries.get_user_summary(c, user_id)), UserNotFound(user_id))
 
 
-@table("GET", "/me/address-book", summary="Own personal address book", tag="self-service", roles=PEOPLE, response=AddressBookOut)
 def get_address_book(ctx: Context) -> AddressBookOut:
+    """Own personal address book"""
     assert ctx.principal is not None
     user_id = ctx.principal.user_id
     return AddressBookOut(entries=ask(ctx, lambda c: queries.address_book(c, user_id)))
 
 
-@table("GET", "/me/exceptional-access", summary="Every exceptional-access grant on own mailbox (and resets of own account)", tag="exceptional access", roles=PEOPLE, response=GrantsOut)
 def my_grants(ctx: Context) -> GrantsOut:
+    """Every exceptional-access grant on own mailbox (and resets of own account)"""
     assert ctx.principal is not None
     user_id = ctx.principal.user_id
     return GrantsOut(grants=ask(ctx, lambda c: queries.grants_for_owner(c, user_id)))
 
 
-@table("GET", "/me/group-mailboxes", summary="The group mailboxes one holds permissions on", tag="mailboxes", roles=PEOPLE, response=GroupMailboxesOut)
 def my_group_mailboxes(ctx: Context) -> GroupMailboxesOut:
+    """The group mailboxes one holds permissions on"""
     assert ctx.principal is not None
     user_id = ctx.principal.user_id
     return GroupMailboxesOut(group_mailboxes=ask(ctx, lambda c: queries.group_mailboxes_of_user(c, user_id)))
 
 
-@table("GET", "/exceptional-access", summary="Service administrators: requests waiting for a decision; organisation administrators: every grant in their organisation", tag="exceptional access", roles=ADMINISTRATORS, query=GrantsQuery, response=GrantsOut)
 def list_grants(ctx: Context, query: GrantsQuery) -> GrantsOut:
+    """Service administrators: requests waiting for a decision; organisation administrators: every grant in their organisation"""
     assert ctx.principal is not None
     if ctx.principal.role is Role.SERVICE_ADMINISTRATOR:
         found = ask(ctx, lambda c: queries.pending_exceptional_access(c, query.kind))
@@ -161,13 +159,13 @@ def list_grants(ctx: Context, query: GrantsQuery) -> GrantsOut:
     return GrantsOut(grants=found)
 
 
-@table("GET", "/exceptional-access/{grant_id}", summary="One exceptional-access request or grant", tag="exceptional access", roles=ADMINISTRATORS, response=queries.GrantView)
 def get_grant(ctx: Context, grant_id: UUID) -> queries.GrantView:
+    """One exceptional-access request or grant"""
     return visible(ctx, ask(ctx, lambda c: queries.grant(c, grant_id)), GrantNotFound(grant_id))
 
 
-@table("GET", "/organisations", summary="Organisations (an organisation administrator sees their own)", tag="organisations", roles=ADMINISTRATORS, response=OrganisationsOut)
 def list_organisations(ctx: Context) -> OrganisationsOut:
+    """Organisations (an organisation administrator sees their own)"""
     assert ctx.principal is not None
     found = ask(ctx, queries.organisations)
     if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR:
@@ -175,8 +173,8 @@ def list_organisations(ctx: Context) -> OrganisationsOut:
     return OrganisationsOut(organisations=found)
 
 
-@table("GET", "/organisations/{organisation_id}", summary="One organisation", tag="organisations", roles=ADMINISTRATORS, response=queries.OrganisationView)
 def get_organisation(ctx: Context, organisation_id: UUID) -> queries.OrganisationView:
+    """One organisation"""
     in_scope(ctx, organisation_id, OrganisationNotFound(organisation_id))
     found = ask(ctx, lambda c: queries.organisation(c, organisation_id))
     if found is None:
@@ -184,28 +182,28 @@ def get_organisation(ctx: Context, organisation_id: UUID) -> queries.Organisatio
     return found
 
 
-@table("GET", "/organisations/{organisation_id}/distribution-lists", summary="An organisation's distribution lists", tag="distribution lists", roles=ADMINISTRATORS, response=DistributionListsOut)
 def list_distribution_lists(ctx: Context, organisation_id: UUID) -> DistributionListsOut:
+    """An organisation's distribution lists"""
     in_scope(ctx, organisation_id, OrganisationNotFound(organisation_id))
     return DistributionListsOut(distribution_lists=ask(ctx, lambda c: queries.distribution_lists(c, organisation_id)))
 
 
-@table("GET", "/distribution-lists/{list_id}", summary="A distribution list with its members", tag="distribution lists", roles=ADMINISTRATORS, response=queries.DistributionListView)
 def get_distribution_list(ctx: Context, list_id: UUID) -> queries.DistributionListView:
+    """A distribution list with its members"""
     return visible(ctx, ask(ctx, lambda c: queries.distribution_list(c, list_id)), DistributionListNotFound(list_id))
 
 
-@table("GET", "/organisations/{organisation_id}/group-mailboxes", summary="An organisation's group mailboxes", tag="mailboxes", roles=ADMINISTRATORS, response=GroupMailboxesOut)
 def list_group_mailboxes(ctx: Context, organisation_id: UUID) -> GroupMailboxesOut:
+    """An organisation's group mailboxes"""
     in_scope(ctx, organisation_id, OrganisationNotFound(organisation_id))
     return GroupMailboxesOut(group_mailboxes=ask(ctx, lambda c: queries.group_mailboxes(c, organisation_id)))
 
 
-@table("GET", "/group-mailboxes/{mailbox_id}", summary="A group mailbox with who holds which permission", tag="mailboxes", roles=ADMINISTRATORS, response=queries.GroupMailboxView)
 def get_group_mailbox(ctx: Context, mailbox_id: UUID) -> queries.GroupMailboxView:
+    """A group mailbox with who holds which permission"""
     return visible(ctx, ask(ctx, lambda c: queries.group_mailbox(c, mailbox_id)), MailboxNotFound(mailbox_id))
 
 
-@table("GET", "/routing/{address}", summary="Mail routing for an address: deliver, relay, expand, or return to sender with the reason", tag="mail routing", roles=ADMINISTRATORS, response=queries.Route)
 def route(ctx: Context, address: str) -> queries.Route:
+    """Mail routing for an address: deliver, relay, expand, or return to sender with the reason"""
     return ask(ctx, lambda c: queries.route(c, address))
