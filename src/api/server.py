@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
-from typing import Any
 
 import uvicorn
 
 from api.app import create_app
 from api.context import ApiSettings
 from policies.runner import PolicyLoop
+from sema.application import SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SystemClock
 from sema.config import Settings
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--insecure-cookies", action="store_true", help="session cookie without the Secure flag (plain-HTTP development only)")
 
 
-def _policy_loop(app: Any, clock: SystemClock, settings: Settings) -> PolicyLoop | None:
+def _policy_loop(app: SemaApplication, clock: SystemClock, settings: Settings) -> PolicyLoop | None:
     """The time-based policies run beside the API unless SEMA_POLICIES_IN_SERVER=false."""
     if not settings.policies_in_server:
         return None

@@ -100,9 +100,9 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     missing = [c for c in ("first_name", "last_name") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if missing or unknown:
-        errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
-        errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
-        raise invalid_request(errors, "the CSV header is not valid")
+        header_errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
+        header_errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
+        raise invalid_request(header_errors, "the CSV header is not valid")
     reader.fieldnames = header
     rows: list[NewUserIn] = []
     errors: list[dict[str, Any]] = []
@@ -129,7 +129,7 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
         try:
             rows.append(NewUserIn.model_validate(values))
         except ValidationError as error:
-            errors += [dict(e, row=number) for e in validation_errors(error)]
+            errors += [{**e, "row": number} for e in validation_errors(error)]
     if not records:
         errors.append({"field": "file", "message": "the file has no data rows"})
     if errors:
