@@ -1,66 +1,40 @@
-"""The Starlette application: the routes table, error handlers and request log."""
+"""The Starlette application: its routes, error handlers, request log and state."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import AsyncIterator
-from typing import IO, Any
+from typing import IO, TypedDict
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from api.context import ApiSettings, ApiState
-from api.endpoints import exceptional_access, mailboxes, organisations, queries, self_service, users
 from api.letters import LetterStore
 from api.logging import RequestLog
-from api.openapi import document
-from api.operations import Operation, route_for
+from api.openapi import openapi_route
 from api.problems import problem_response
+from api.routes import API
 from api.sessions import SessionStore
 from sema import logs
 from sema.application import SemaApplication
 from sema.clock import Clock, SystemClock
 
 
-def operations() -> list[Operation]:
-    """Every operation of the API, in the order the document lists them."""
-    found: list[Operation] = []
-    for module in (self_service, organisations, users, mailboxes, exceptional_access, queries):
-        found += module.table.operations
-    return found
+class State(TypedDict):
+    """What every request finds in ``request.state``."""
 
-
-def extra_routes() -> list[BaseRoute]:
-    """Routes other parts of the service contribute (the auditors' export), if present."""
-    try:
-        module = importlib.import_module("api.audit_routes")
-    except ModuleNotFoundError as error:
-        if error.name != "api.audit_routes":
-            raise
-        return []
-    return list(getattr(module, "routes", []))
-
-
-def extra_operations() -> list[Operation]:
-    try:
-        module = importlib.import_module("api.audit_routes")
-    except ModuleNotFoundError as error:
-        if error.name != "api.audit_routes":
-            raise
-        return []
-    table = getattr(module, "table", None)
-    return list(table.operations) if table is not None else []
+    api: ApiState
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return problem_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    return problem_response(exc.status_code, code, str(exc.detail), headers=dict(exc.headers) if exc.headers else None)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -76,18 +50,14 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
         sessions=SessionStore(sema.engine, settings.session_idle, settings.session_absolute),
         letters=LetterStore(sema.engine),
     )
-    table = [*operations(), *extra_operations()]
-    openapi = document(table)
-
-    def openapi_json(request: Request) -> Response:
-        return JSONResponse(openapi)
-
-    routes: list[BaseRoute] = [route_for(op) for op in table]
-    routes += extra_routes()
-    routes.append(Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False))
+    # Each part of the service adds its list of routes here.
+    routes: list[BaseRoute] = [
+        *API,
+        openapi_route(API),
+    ]
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
         yield {"api": state}
 
     return Starlette(

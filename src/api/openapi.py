@@ -1,13 +1,18 @@
-"""The OpenAPI 3.1 document, generated from the operation table's pydantic models."""
+"""The OpenAPI 3.1 document, generated from the routes table's operations and their pydantic models."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from api.operations import Body, Operation
+from api.inputs import Body
+from api.operations import Operation
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 
 REF = "#/components/schemas/{model}"
@@ -23,8 +28,18 @@ ERROR_STATUSES = {
 }
 
 
-def document(operations: list[Operation], *, title: str = "sema — Secure eMail Administration", version: str = "1") -> dict[str, Any]:
-    models: dict[tuple[type[BaseModel], str], None] = {(Problem, "serialization"): None}
+def openapi_route(operations: Sequence[Operation], path: str = "/openapi.json") -> Route:
+    """``GET /openapi.json``: the document of ``operations``, made once."""
+    body = document(operations)
+
+    def openapi_json(request: Request) -> JSONResponse:
+        return JSONResponse(body)
+
+    return Route(path, openapi_json, methods=["GET"], include_in_schema=False)
+
+
+def document(operations: Sequence[Operation], *, title: str = "sema — Secure eMail Administration", version: str = "1") -> dict[str, Any]:
+    models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in operations:
         if op.body is not None:
             models[(op.body, "validation")] = None
@@ -48,7 +63,7 @@ def document(operations: list[Operation], *, title: str = "sema — Secure eMail
     }
 
 
-def _operation(op: Operation, refs: dict[tuple[type[BaseModel], str], Any]) -> dict[str, Any]:
+def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
     if op.roles is not None:
         spec["security"] = [{"bearer": []}, {"cookie": []}]

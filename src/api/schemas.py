@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
+from sema.services.results import CreatedUser, Outcome
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=1000)]
@@ -127,17 +128,6 @@ class BulkAddQuery(Request):
     dry_run: bool = Field(False, description="for CSV uploads: validate and report without creating anything")
 
 
-class CreatedUserOut(BaseModel):
-    row: int
-    user_id: UUID
-    username: str
-    address: str
-    aliases: list[str]
-    mailbox_id: UUID | None
-    one_time_password: str | None = Field(description="shown once; null in a dry run")
-    one_time_password_expires_at: datetime
-
-
 class LetterBatchOut(BaseModel):
     batch_id: UUID
     key: str = Field(description="decrypts the letters; returned only here and kept nowhere: send it as the `Sema-Letters-Key` header")
@@ -147,7 +137,7 @@ class LetterBatchOut(BaseModel):
 
 class BulkAddOut(BaseModel):
     dry_run: bool
-    users: list[CreatedUserOut]
+    users: list[CreatedUser]
     letters: LetterBatchOut | None
 
 
@@ -161,14 +151,8 @@ class DetailsChangeIn(Request):
     details: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(min_length=1)
 
 
-class OutcomeOut(BaseModel):
-    user_id: UUID
-    result: Literal["changed", "already_so", "refused"]
-    reason: str | None
-
-
 class Outcomes(BaseModel):
-    outcomes: list[OutcomeOut]
+    outcomes: list[Outcome]
 
 
 class LastNameIn(Request):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -61,16 +62,30 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def apply_settings_flags(args: argparse.Namespace) -> None:
-    """Flags are the same settings as the environment; set them before any Settings() is read."""
-    for key, value in vars(args).items():
-        if key.startswith(SETTING):
-            os.environ["SEMA_" + key.removeprefix(SETTING).upper()] = str(value)
+@contextmanager
+def settings_from_flags(args: argparse.Namespace) -> Iterator[None]:
+    """Flags are the same settings as the environment: they are set as its
+    variables for the command's run (every Settings() reads them), then put back."""
+    given = {"SEMA_" + key.removeprefix(SETTING).upper(): str(value) for key, value in vars(args).items() if key.startswith(SETTING)}
+    before = {name: os.environ.get(name) for name in given}
+    os.environ.update(given)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    apply_settings_flags(args)
+    with settings_from_flags(args):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = Settings()
         logs.configure(settings.log_format, settings.log_level)

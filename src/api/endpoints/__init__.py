@@ -1,1 +1,1 @@
-"""The API's endpoints, one module per area; each exposes ``table`` (an ``OperationTable``)."""
+"""The API's endpoints, one module per area; the routes table (``api.routes``) names them."""

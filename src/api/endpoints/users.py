@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.context import Context
+from api.inputs import Upload
 from api.letters import Letter, render
-from api.operations import ADMINISTRATORS, Body, OperationTable, Upload
 from api.problems import ApiProblem, invalid_request, validation_errors
 from api.schemas import (
     AddressOut,
@@ -25,7 +25,6 @@ from api.schemas import (
     ChallengeOut,
     ChallengePosition,
     ChallengeResult,
-    CreatedUserOut,
     DetailsChangeIn,
     LastNameIn,
     LetterBatchOut,
@@ -37,10 +36,8 @@ from api.schemas import (
     UserResetIn,
 )
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
-from sema.application import MAX_BULK, CreatedUser, NewUser
+from sema.application import MAX_BULK, NewUser
 
-table = OperationTable()
-TAG = "users"
 LETTERS_KEY_HEADER = "sema-letters-key"
 CSV_COLUMNS = ("first_name", "last_name", "original_address", "old_style_address", "ex_directory", *DIRECTORY_FIELDS)
 
@@ -74,20 +71,7 @@ def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bo
             organisation_id,
             [(rows[c.row - 1].first_name, rows[c.row - 1].last_name, c.username, c.address, c.one_time_password or "", c.one_time_password_expires_at) for c in created],
         )
-    return BulkAddOut(dry_run=dry_run, users=[_created_out(c) for c in created], letters=letters)
-
-
-def _created_out(c: CreatedUser) -> CreatedUserOut:
-    return CreatedUserOut(
-        row=c.row,
-        user_id=c.user_id,
-        username=c.username,
-        address=c.address,
-        aliases=c.aliases,
-        mailbox_id=c.mailbox_id,
-        one_time_password=c.one_time_password,
-        one_time_password_expires_at=c.one_time_password_expires_at,
-    )
+    return BulkAddOut(dry_run=dry_run, users=created, letters=letters)
 
 
 def parse_csv(content: bytes) -> list[NewUserIn]:
@@ -102,9 +86,9 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     missing = [c for c in ("first_name", "last_name") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if missing or unknown:
-        errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
-        errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
-        raise invalid_request(errors, "the CSV header is not valid")
+        header_errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
+        header_errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
+        raise invalid_request(header_errors, "the CSV header is not valid")
     reader.fieldnames = header
     rows: list[NewUserIn] = []
     errors: list[dict[str, Any]] = []
@@ -131,7 +115,7 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
         try:
             rows.append(NewUserIn.model_validate(values))
         except ValidationError as error:
-            errors += [dict(e, row=number) for e in validation_errors(error)]
+            errors += [{**e, "row": number} for e in validation_errors(error)]
     if not records:
         errors.append({"field": "file", "message": "the file has no data rows"})
     if errors:
@@ -139,24 +123,13 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     return rows
 
 
-@table("POST", "/organisations/{organisation_id}/users", summary="Add one user; returns the one-time password once and a welcome letter", tag=TAG, roles=ADMINISTRATORS, body=NewUserIn, response=BulkAddOut, status=201)
 def add_user(ctx: Context, organisation_id: UUID, body: NewUserIn) -> BulkAddOut:
+    """Add one user; returns the one-time password once and a welcome letter"""
     return _add(ctx, organisation_id, [body], dry_run=False)
 
 
-@table(
-    "POST",
-    "/organisations/{organisation_id}/users/bulk",
-    summary="Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only",
-    tag=TAG,
-    roles=ADMINISTRATORS,
-    body=BulkAddIn,
-    body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART),
-    query=BulkAddQuery,
-    response=BulkAddOut,
-    status=201,
-)
 def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
+    """Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only"""
     if upload is not None:
         dry_run = query.dry_run or upload.fields.get("dry_run", "").lower() in ("1", "true", "yes")
         return _add(ctx, organisation_id, parse_csv(upload.content), dry_run)
@@ -164,8 +137,8 @@ def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, bod
     return _add(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
 
 
-@table("GET", "/letter-batches/{batch_id}/letters.pdf", summary="The welcome letters of a batch (PDF, one page per user); for its creator, with the key from the add response", tag=TAG, roles=ADMINISTRATORS, response_media_type="application/pdf")
 def letters_pdf(ctx: Context, batch_id: UUID) -> Response:
+    """The welcome letters of a batch (PDF, one page per user); for its creator, with the key from the add response"""
     key = ctx.request.headers.get(LETTERS_KEY_HEADER, "")
     letters = ctx.state.letters.open(batch_id, key, str(ctx.actor.id), ctx.now) if key else None
     if letters is None:
@@ -174,35 +147,35 @@ def letters_pdf(ctx: Context, batch_id: UUID) -> Response:
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="letters-{batch_id}.pdf"', "Cache-Control": "no-store"})
 
 
-@table("POST", "/users/status-changes", summary="Multiple status change: suspend, unsuspend, delete, undelete, unlock, mark/unmark ex-directory; an outcome per user", tag=TAG, roles=ADMINISTRATORS, body=StatusChangeIn, response=Outcomes)
 def change_statuses(ctx: Context, body: StatusChangeIn) -> Outcomes:
+    """Multiple status change: suspend, unsuspend, delete, undelete, unlock, mark/unmark ex-directory; an outcome per user"""
     outcomes = ctx.app.change_statuses(ctx.actor, ctx.now, body.user_ids, body.action)
-    return Outcomes.model_validate({"outcomes": [o.__dict__ for o in outcomes]})
+    return Outcomes(outcomes=outcomes)
 
 
-@table("POST", "/users/details-changes", summary="Multiple details change: the same directory details for every selected user", tag=TAG, roles=ADMINISTRATORS, body=DetailsChangeIn, response=Outcomes)
 def change_details(ctx: Context, body: DetailsChangeIn) -> Outcomes:
+    """Multiple details change: the same directory details for every selected user"""
     outcomes = ctx.app.change_details(ctx.actor, ctx.now, body.user_ids, dict(body.details))
-    return Outcomes.model_validate({"outcomes": [o.__dict__ for o in outcomes]})
+    return Outcomes(outcomes=outcomes)
 
 
-@table("PUT", "/users/{user_id}/last-name", summary="Change a user's last name (their address may change; the old one stays as an alias)", tag=TAG, roles=ADMINISTRATORS, body=LastNameIn, response=AddressOut)
 def change_last_name(ctx: Context, user_id: UUID, body: LastNameIn) -> AddressOut:
+    """Change a user's last name (their address may change; the old one stays as an alias)"""
     return AddressOut(address=ctx.app.change_last_name(ctx.actor, ctx.now, user_id, body.last_name))
 
 
-@table("PUT", "/users/{user_id}/original-address", summary="Change an smtp/gsc user's original address (and so their secure address)", tag=TAG, roles=ADMINISTRATORS, body=OriginalAddressIn, response=AddressOut)
 def change_original_address(ctx: Context, user_id: UUID, body: OriginalAddressIn) -> AddressOut:
+    """Change an smtp/gsc user's original address (and so their secure address)"""
     return AddressOut(address=ctx.app.change_original_address(ctx.actor, ctx.now, user_id, body.original_address))
 
 
-@table("DELETE", "/users/{user_id}/aliases/{address}", summary="Remove an alias address of a user", tag=TAG, roles=ADMINISTRATORS, status=204)
 def remove_alias(ctx: Context, user_id: UUID, address: str) -> None:
+    """Remove an alias address of a user"""
     ctx.app.remove_alias(ctx.actor, ctx.now, user_id, address)
 
 
-@table("POST", "/users/{user_id}/challenges", summary="Authenticate a user: ask for letters of their security answers", tag=TAG, roles=ADMINISTRATORS, response=ChallengeOut, status=201)
 def issue_challenge(ctx: Context, user_id: UUID) -> ChallengeOut:
+    """Authenticate a user: ask for letters of their security answers"""
     prompt = ctx.app.issue_challenge(ctx.actor, ctx.now, user_id)
     return ChallengeOut(
         challenge_id=prompt.challenge_id,
@@ -211,8 +184,8 @@ def issue_challenge(ctx: Context, user_id: UUID) -> ChallengeOut:
     )
 
 
-@table("POST", "/users/{user_id}/challenges/{challenge_id}/answer", summary="Give the letters the user said; pass or fail only", tag=TAG, roles=ADMINISTRATORS, body=ChallengeAnswer, response=ChallengeResult)
 def answer_challenge(ctx: Context, user_id: UUID, challenge_id: UUID, body: ChallengeAnswer) -> ChallengeResult:
+    """Give the letters the user said; pass or fail only"""
     return ChallengeResult(passed=ctx.app.answer_challenge(ctx.actor, ctx.now, user_id, challenge_id, body.letters))
 
 
@@ -222,15 +195,15 @@ def _new_otp_out(ctx: Context, user_id: UUID, otp: str, expires_at: datetime) ->
     return NewOneTimePassword(one_time_password=otp, expires_at=expires_at, letters=letters)
 
 
-@table("POST", "/users/{user_id}/password-reset", summary="After a passed challenge: a new one-time password (the old password stops working)", tag=TAG, roles=ADMINISTRATORS, response=NewOneTimePassword, status=201)
 def reset_password(ctx: Context, user_id: UUID) -> NewOneTimePassword:
+    """After a passed challenge: a new one-time password (the old password stops working)"""
     otp, expires_at = ctx.app.reset_password(ctx.actor, ctx.now, user_id)
     ctx.state.sessions.close_all_for(user_id)  # the old password's sessions end with it
     return _new_otp_out(ctx, user_id, otp, expires_at)
 
 
-@table("POST", "/users/{user_id}/reset", summary="Reset a user under an approved exceptional-access grant: security information cleared, new one-time password", tag=TAG, roles=ADMINISTRATORS, body=UserResetIn, response=NewOneTimePassword, status=201)
 def reset_user(ctx: Context, user_id: UUID, body: UserResetIn) -> NewOneTimePassword:
+    """Reset a user under an approved exceptional-access grant: security information cleared, new one-time password"""
     otp, expires_at = ctx.app.reset_user(ctx.actor, ctx.now, user_id, body.grant_id)
     ctx.state.sessions.close_all_for(user_id)  # back to pending activation: no session may skip it
     return _new_otp_out(ctx, user_id, otp, expires_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from pydantic import BaseModel, ConfigDict, Field
 
 # The envelope every event carries; everything else is the event's data.
 ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp", "actor_id", "actor_role", "request_id"})
@@ -55,9 +56,12 @@ def event_data(event: DomainEventProtocol[Any]) -> dict[str, Any]:
     return {k: to_jsonable(v) for k, v in sorted(vars(event).items()) if k not in ENVELOPE}
 
 
-@dataclass(frozen=True)
-class AuditRecord:
-    position: int
+class AuditRecord(BaseModel):
+    # What the export writes and GET /audit/events returns, one per event (no
+    # docstring: it would become the API schema's description).
+    model_config = ConfigDict(frozen=True)
+
+    position: int = Field(description="the event's place in the whole history (notification id)")
     time: str
     aggregate_type: str
     aggregate_id: str
@@ -66,7 +70,7 @@ class AuditRecord:
     actor_id: str | None
     actor_role: str | None
     request_id: str | None
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(description="the event's own fields, without the envelope above")
 
     @classmethod
     def of(cls, position: int, event: DomainEventProtocol[Any]) -> AuditRecord:

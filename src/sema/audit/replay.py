@@ -7,12 +7,12 @@ moment; nothing here reads a read model or changes anything."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from pydantic import BaseModel, ConfigDict
 
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
@@ -137,8 +137,11 @@ for _aggregate in ("User", "Mailbox"):
     )
 
 
-@dataclass(frozen=True)
-class HistoryLine:
+class HistoryLine(BaseModel):
+    # One event of an aggregate's history, told as a sentence: `sema audit history`
+    # prints them, GET /audit/{kind}/{id}/history returns them.
+    model_config = ConfigDict(frozen=True)
+
     version: int
     time: str
     actor_id: str | None

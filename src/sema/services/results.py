@@ -12,7 +12,7 @@ from domain.actors import Actor, Role
 
 
 class Result(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, json_schema_serialization_defaults_required=True)
 
 
 class CreatedUser(Result):

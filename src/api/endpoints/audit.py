@@ -1,9 +1,8 @@
 """The auditors' read-only endpoints: the event history page by page, an
 aggregate's state as at a moment, its history in sentences, the ledger's head.
 
-Auditors and service administrators only; everyone else gets 403. Operations
-go in ``table`` (the HTTP API turns it into routes and the OpenAPI document);
-``routes`` holds nothing extra."""
+Auditors and service administrators only (``AUDITORS`` in the routes table);
+everyone else gets 403."""
 
 from __future__ import annotations
 
@@ -13,22 +12,15 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
-from starlette.routing import BaseRoute
 
 from api.context import Context
-from api.operations import OperationTable
 from api.problems import ApiProblem
-from domain.actors import Role
 from sema.audit import export
-from sema.audit.replay import AuditLookupError, history, state_as_of
+from sema.audit.records import AuditRecord
+from sema.audit.replay import AuditLookupError, HistoryLine, history, state_as_of
 from sema.audit.verify import Verifier
 
-AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
-TAG = "audit"
 MAX_PAGE = 1000
-
-table = OperationTable()
-routes: list[BaseRoute] = []
 
 
 class AuditKind(StrEnum):
@@ -64,21 +56,8 @@ class StateQuery(BaseModel):
         return _utc(value) or value
 
 
-class AuditRecordOut(BaseModel):
-    position: int = Field(description="the event's place in the whole history (notification id)")
-    time: str
-    aggregate_type: str
-    aggregate_id: str
-    aggregate_version: int
-    event_type: str
-    actor_id: str | None
-    actor_role: str | None
-    request_id: str | None
-    data: dict[str, Any] = Field(description="the event's own fields, without the envelope above")
-
-
 class EventsPage(BaseModel):
-    events: list[AuditRecordOut]
+    events: list[AuditRecord]
     next_after: int | None = Field(description="pass as ``after`` for the next page; null at the end of the history")
 
 
@@ -90,19 +69,10 @@ class StateOut(BaseModel):
     state: dict[str, Any]
 
 
-class HistoryLineOut(BaseModel):
-    version: int
-    time: str
-    actor_id: str | None
-    actor: str
-    event_type: str
-    sentence: str
-
-
 class HistoryOut(BaseModel):
     kind: AuditKind
     id: UUID
-    lines: list[HistoryLineOut]
+    lines: list[HistoryLine]
 
 
 class DigestOut(BaseModel):
@@ -111,31 +81,31 @@ class DigestOut(BaseModel):
     digest: str = Field(description="POSITION:LINK, as `sema audit verify --digest` takes it")
 
 
-@table("GET", "/audit/events", summary="The event history page by page, in order, one record per event", tag=TAG, roles=AUDITORS, query=EventsQuery, response=EventsPage)
 def audit_events(ctx: Context, query: EventsQuery) -> EventsPage:
+    """The event history page by page, in order, one record per event"""
     records, next_after = export.page(ctx.app, after=query.after, limit=query.limit, since=query.since, until=query.until)
-    return EventsPage(events=[AuditRecordOut(**r.as_dict()) for r in records], next_after=next_after)
+    return EventsPage(events=records, next_after=next_after)
 
 
-@table("GET", "/audit/{kind}/{aggregate_id}/state", summary="An aggregate's state as it was at a moment, rebuilt from its events", tag=TAG, roles=AUDITORS, query=StateQuery, response=StateOut)
 def audit_state(ctx: Context, kind: AuditKind, aggregate_id: UUID, query: StateQuery) -> StateOut:
+    """An aggregate's state as it was at a moment, rebuilt from its events"""
     try:
         return StateOut(**state_as_of(ctx.app, kind.value, aggregate_id, query.as_of))
     except AuditLookupError as error:
         raise _not_found(error) from None
 
 
-@table("GET", "/audit/{kind}/{aggregate_id}/history", summary="An aggregate's events, oldest first, as sentences naming who acted", tag=TAG, roles=AUDITORS, response=HistoryOut)
 def audit_history(ctx: Context, kind: AuditKind, aggregate_id: UUID) -> HistoryOut:
+    """An aggregate's events, oldest first, as sentences naming who acted"""
     try:
         lines = history(ctx.app, kind.value, aggregate_id)
     except AuditLookupError as error:
         raise _not_found(error) from None
-    return HistoryOut(kind=kind, id=aggregate_id, lines=[HistoryLineOut(**vars(line)) for line in lines])
+    return HistoryOut(kind=kind, id=aggregate_id, lines=lines)
 
 
-@table("GET", "/audit/digest", summary="The ledger's head: keep it to prove later that nothing before it changed", tag=TAG, roles=AUDITORS, response=DigestOut)
 def audit_digest(ctx: Context) -> DigestOut:
+    """The ledger's head: keep it to prove later that nothing before it changed"""
     digest = Verifier(ctx.app).digest()
     return DigestOut(position=digest.position, link=digest.link, digest=str(digest))
 

@@ -1,0 +1,95 @@
+"""The HTTP API's routes table: every operation, top to bottom, with its
+method, path, endpoint, who may call it, and its models.
+
+``create_app`` serves these routes and generates the OpenAPI document from the
+same list (``api.openapi``), so the two cannot drift apart. An endpoint's
+docstring is its summary; the order is the document's order, and Starlette
+matches routes in it.
+"""
+
+from __future__ import annotations
+
+from api import schemas
+from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, self_service, users
+from api.inputs import Body
+from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE, Operation
+from projections import queries
+
+API: list[Operation] = [
+    # --- self-service: log-in, activation, own password, security information and address book
+    Operation("POST", "/session", self_service.log_in, PUBLIC, body=schemas.LogIn, response=schemas.SessionOut, status=201, tag="self-service"),
+    Operation("DELETE", "/session", self_service.log_out, EVERYONE, status=204, during_activation=True, tag="self-service"),
+    Operation("GET", "/me", self_service.me, EVERYONE, response=schemas.Me, during_activation=True, tag="self-service"),
+    Operation("GET", "/security-questions", self_service.security_questions, PUBLIC, response=schemas.SecurityQuestions, tag="self-service"),
+    Operation("POST", "/me/activation", self_service.activate, EVERYONE, body=schemas.Activation, status=204, during_activation=True, tag="self-service"),
+    Operation("POST", "/me/password", self_service.change_password, EVERYONE, body=schemas.PasswordChange, status=204, tag="self-service"),
+    Operation("PUT", "/me/security-information", self_service.set_security_information, EVERYONE, body=schemas.SecurityInformation, status=204, tag="self-service"),
+    Operation("POST", "/me/address-book", self_service.save_address_book_entry, PEOPLE, body=schemas.AddressBookEntryIn, status=204, tag="self-service"),
+    Operation("DELETE", "/me/address-book/{entry_id}", self_service.remove_address_book_entry, PEOPLE, status=204, tag="self-service"),
+    Operation("POST", "/mailboxes/{mailbox_id}/use", self_service.record_mailbox_use, PEOPLE, status=204, tag="mailboxes"),
+
+    # --- organisations
+    Operation("POST", "/organisations", organisations.register_organisation, SERVICE, body=schemas.OrganisationIn, response=schemas.Created, status=201, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/administrators/{user_id}", organisations.appoint_administrator, SERVICE, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/administrators/{user_id}", organisations.revoke_administrator, SERVICE, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/suspension", organisations.suspend_organisation, ADMINISTRATORS, body=schemas.Suspension, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/suspension", organisations.unsuspend_organisation, ADMINISTRATORS, status=204, tag="organisations"),
+
+    # --- administering users
+    Operation("POST", "/organisations/{organisation_id}/users", users.add_user, ADMINISTRATORS, body=schemas.NewUserIn, response=schemas.BulkAddOut, status=201, tag="users"),
+    Operation(
+        "POST", "/organisations/{organisation_id}/users/bulk", users.bulk_add_users, ADMINISTRATORS,
+        body=schemas.BulkAddIn, body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART), query=schemas.BulkAddQuery, response=schemas.BulkAddOut, status=201, tag="users",
+    ),
+    Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
+    Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
+    Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
+    Operation("PUT", "/users/{user_id}/last-name", users.change_last_name, ADMINISTRATORS, body=schemas.LastNameIn, response=schemas.AddressOut, tag="users"),
+    Operation("PUT", "/users/{user_id}/original-address", users.change_original_address, ADMINISTRATORS, body=schemas.OriginalAddressIn, response=schemas.AddressOut, tag="users"),
+    Operation("DELETE", "/users/{user_id}/aliases/{address}", users.remove_alias, ADMINISTRATORS, status=204, tag="users"),
+    Operation("POST", "/users/{user_id}/challenges", users.issue_challenge, ADMINISTRATORS, response=schemas.ChallengeOut, status=201, tag="users"),
+    Operation("POST", "/users/{user_id}/challenges/{challenge_id}/answer", users.answer_challenge, ADMINISTRATORS, body=schemas.ChallengeAnswer, response=schemas.ChallengeResult, tag="users"),
+    Operation("POST", "/users/{user_id}/password-reset", users.reset_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
+    Operation("POST", "/users/{user_id}/reset", users.reset_user, ADMINISTRATORS, body=schemas.UserResetIn, response=schemas.NewOneTimePassword, status=201, tag="users"),
+
+    # --- group mailboxes and distribution lists
+    Operation("POST", "/organisations/{organisation_id}/group-mailboxes", mailboxes.create_group_mailbox, ADMINISTRATORS, body=schemas.GroupMailboxIn, response=schemas.CreatedWithAddress, status=201, tag="mailboxes"),
+    Operation("PUT", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.grant_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
+    Operation("DELETE", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.revoke_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
+    Operation("POST", "/organisations/{organisation_id}/distribution-lists", mailboxes.create_distribution_list, ADMINISTRATORS, body=schemas.DistributionListIn, response=schemas.CreatedWithAddress, status=201, tag="distribution lists"),
+    Operation("PATCH", "/distribution-lists/{list_id}", mailboxes.rename_distribution_list, ADMINISTRATORS, body=schemas.RenameIn, status=204, tag="distribution lists"),
+    Operation("PUT", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.add_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("DELETE", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.remove_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("DELETE", "/distribution-lists/{list_id}", mailboxes.delete_distribution_list, ADMINISTRATORS, status=204, tag="distribution lists"),
+
+    # --- exceptional access
+    Operation("POST", "/mailboxes/{mailbox_id}/exceptional-access", exceptional_access.request_mailbox_access, ADMINISTRATORS, body=schemas.AccessRequestIn, response=schemas.Created, status=201, tag="exceptional access"),
+    Operation("POST", "/users/{user_id}/exceptional-access", exceptional_access.request_user_reset, ADMINISTRATORS, body=schemas.AccessRequestIn, response=schemas.Created, status=201, tag="exceptional access"),
+    Operation("POST", "/mailboxes/{mailbox_id}/exceptional-access/{grant_id}/decision", exceptional_access.decide_mailbox_access, SERVICE, body=schemas.DecisionIn, status=204, tag="exceptional access"),
+    Operation("POST", "/users/{user_id}/exceptional-access/{grant_id}/decision", exceptional_access.decide_user_reset, SERVICE, body=schemas.DecisionIn, status=204, tag="exceptional access"),
+    Operation("DELETE", "/mailboxes/{mailbox_id}/exceptional-access/{grant_id}", exceptional_access.revoke_mailbox_access, ADMINISTRATORS, status=204, tag="exceptional access"),
+    Operation("DELETE", "/users/{user_id}/exceptional-access/{grant_id}", exceptional_access.revoke_user_reset, ADMINISTRATORS, status=204, tag="exceptional access"),
+
+    # --- reads: directory, users, address book, grants, organisations, lists, group mailboxes, routing
+    Operation("GET", "/directory", reads.search_directory, PEOPLE, query=reads.DirectoryQuery, response=reads.DirectoryPage, tag="directory"),
+    Operation("GET", "/users", reads.search_users, ADMINISTRATORS, query=reads.UserSearchQuery, response=queries.UserPage, tag="users"),
+    Operation("GET", "/users/{user_id}", reads.get_user, ADMINISTRATORS, response=queries.UserSummary, tag="users"),
+    Operation("GET", "/me/address-book", reads.get_address_book, PEOPLE, response=reads.AddressBookOut, tag="self-service"),
+    Operation("GET", "/me/exceptional-access", reads.my_grants, PEOPLE, response=reads.GrantsOut, tag="exceptional access"),
+    Operation("GET", "/me/group-mailboxes", reads.my_group_mailboxes, PEOPLE, response=reads.GroupMailboxesOut, tag="mailboxes"),
+    Operation("GET", "/exceptional-access", reads.list_grants, ADMINISTRATORS, query=reads.GrantsQuery, response=reads.GrantsOut, tag="exceptional access"),
+    Operation("GET", "/exceptional-access/{grant_id}", reads.get_grant, ADMINISTRATORS, response=queries.GrantView, tag="exceptional access"),
+    Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, response=reads.OrganisationsOut, tag="organisations"),
+    Operation("GET", "/organisations/{organisation_id}", reads.get_organisation, ADMINISTRATORS, response=queries.OrganisationView, tag="organisations"),
+    Operation("GET", "/organisations/{organisation_id}/distribution-lists", reads.list_distribution_lists, ADMINISTRATORS, response=reads.DistributionListsOut, tag="distribution lists"),
+    Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists"),
+    Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
+    Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
+    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, tag="mail routing"),
+
+    # --- the auditors' reads
+    Operation("GET", "/audit/events", audit.audit_events, AUDITORS, query=audit.EventsQuery, response=audit.EventsPage, tag="audit"),
+    Operation("GET", "/audit/{kind}/{aggregate_id}/state", audit.audit_state, AUDITORS, query=audit.StateQuery, response=audit.StateOut, tag="audit"),
+    Operation("GET", "/audit/{kind}/{aggregate_id}/history", audit.audit_history, AUDITORS, response=audit.HistoryOut, tag="audit"),
+    Operation("GET", "/audit/digest", audit.audit_digest, AUDITORS, response=audit.DigestOut, tag="audit"),
+]

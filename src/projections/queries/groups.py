@@ -1,0 +1,111 @@
+"""Distribution lists with their members, group mailboxes with who holds which permission."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import Field
+from sqlalchemy import select
+
+from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST
+from projections.queries.common import Reader, View, directory
+
+
+Permission = Literal["read", "write", "mail"]
+
+
+class Member(View):
+    user_id: UUID
+    name: str
+    address: str
+    organisation_id: UUID
+    organisation_name: str
+
+
+class DistributionListView(View):
+    id: UUID
+    organisation_id: UUID
+    organisation_name: str
+    name: str
+    address: str
+    members: tuple[Member, ...]
+
+
+class GroupMailboxView(View):
+    id: UUID
+    organisation_id: UUID
+    organisation_name: str
+    name: str
+    address: str
+    permissions: dict[UUID, tuple[Permission, ...]] = Field(description="user id → permissions held")
+
+
+def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> list[DistributionListView]:
+    """Lists not deleted (members not included: see :func:`distribution_list`)."""
+    return [_list_view(r) for r in _addressables(session, KIND_LIST, organisation_id)]
+
+
+def distribution_list(session: Reader, list_id: UUID) -> DistributionListView | None:
+    row = _addressable(session, KIND_LIST, list_id)
+    if row is None:
+        return None
+    m, e = directory.members.c, directory.entries.c
+    rows = session.execute(
+        select(e.id, e.name, e.address, e.organisation_id, e.organisation_name)
+        .join_from(directory.members, directory.entries, e.id == m.user_id)
+        .where(m.list_id == str(list_id))
+        .order_by(e.sort_name, e.id)
+    )
+    members = tuple(Member(user_id=UUID(r.id), name=r.name, address=r.address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name) for r in rows)
+    return _list_view(row, members)
+
+
+def group_mailboxes(session: Reader, organisation_id: UUID | None = None) -> list[GroupMailboxView]:
+    return [_group_view(r) for r in _addressables(session, KIND_GROUP_MAILBOX, organisation_id)]
+
+
+def group_mailbox(session: Reader, mailbox_id: UUID) -> GroupMailboxView | None:
+    row = _addressable(session, KIND_GROUP_MAILBOX, mailbox_id)
+    if row is None:
+        return None
+    p = directory.permissions.c
+    held: dict[UUID, list[Permission]] = {}
+    for user_id, permission in session.execute(select(p.user_id, p.permission).where(p.mailbox_id == str(mailbox_id)).order_by(p.user_id)):
+        held.setdefault(UUID(user_id), []).append(permission)
+    order = {"read": 0, "write": 1, "mail": 2}
+    return _group_view(row, {k: tuple(sorted(v, key=order.__getitem__)) for k, v in held.items()})
+
+
+def group_mailboxes_of_user(session: Reader, user_id: UUID) -> list[GroupMailboxView]:
+    """The group mailboxes a user holds any permission on."""
+    p = directory.permissions.c
+    ids = session.execute(select(p.mailbox_id).where(p.user_id == str(user_id)).distinct()).scalars().all()
+    found = [group_mailbox(session, UUID(i)) for i in sorted(ids)]
+    return [g for g in found if g is not None]
+
+
+def _addressables(session: Reader, kind: str, organisation_id: UUID | None) -> list[Any]:
+    e = directory.entries.c
+    query = select(directory.entries).where(e.kind == kind, e.listed)
+    if organisation_id is not None:
+        query = query.where(e.organisation_id == str(organisation_id))
+    return list(session.execute(query.order_by(e.sort_name, e.id)).mappings())
+
+
+def _addressable(session: Reader, kind: str, entry_id: UUID) -> Any:
+    e = directory.entries.c
+    return session.execute(select(directory.entries).where(e.id == str(entry_id), e.kind == kind, e.listed)).mappings().first()
+
+
+def _addressed(row: Any) -> dict[str, Any]:
+    """The fields lists and group mailboxes share, from their directory entry."""
+    return {"id": UUID(row["id"]), "organisation_id": UUID(row["organisation_id"]), "organisation_name": row["organisation_name"], "name": row["name"], "address": row["address"]}
+
+
+def _list_view(row: Any, members: tuple[Member, ...] = ()) -> DistributionListView:
+    return DistributionListView(**_addressed(row), members=members)
+
+
+def _group_view(row: Any, permissions: dict[UUID, tuple[Permission, ...]] | None = None) -> GroupMailboxView:
+    return GroupMailboxView(**_addressed(row), permissions=permissions or {})
