@@ -17,7 +17,7 @@ import pytest
 
 # Starlette 1.x prefers httpx2 for its TestClient; httpx still works.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from api_testkit import Person, activate  # noqa: E402
+from testkit.http import Person, activate  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from api.app import create_app  # noqa: E402

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from api_testkit import NORMALISED
+from testkit.http import ANSWERS, NORMALISED
 from starlette.testclient import TestClient
 
 from api.app import create_app
@@ -31,7 +31,6 @@ from sema.bootstrap import build_application
 from sema.clock import SettableClock
 from sema.config import Settings
 
-ANSWERS = {"mothers_maiden_name": "Smithson", "first_school": "Hillside Primary", "place_of_birth": "Birmingham"}
 ROLES = ["anonymous", "user", "organisation_administrator", "service_administrator", "auditor"]
 
 

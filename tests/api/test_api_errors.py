@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api_testkit import register_organisation
+from testkit.http import register_organisation
 
 PROBLEM = "application/problem+json"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from api_testkit import ANSWERS, NORMALISED, activate, organisation_administrator, register_organisation
+from testkit.http import ANSWERS, NORMALISED, activate, organisation_administrator, register_organisation
 from sqlalchemy.engine import make_url
 
 pytestmark = pytest.mark.both_stores

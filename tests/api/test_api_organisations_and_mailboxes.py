@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api_testkit import activate, add_users, organisation_administrator, register_organisation
+from testkit.http import activate, add_users, organisation_administrator, register_organisation
 
 
 def test_a_service_administrator_appoints_and_revokes_an_organisation_administrator(client, service):

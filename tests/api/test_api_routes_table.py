@@ -6,7 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import pytest
-from api_testkit import add_users, register_organisation
+from testkit.http import add_users, register_organisation
 
 from api.context import Context
 from api.operations import ADMINISTRATORS, Operation

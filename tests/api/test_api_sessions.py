@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from api_testkit import ANSWERS, activate, add_users, log_in, register_organisation
+from testkit.http import ANSWERS, activate, add_users, log_in, register_organisation
 
 pytestmark = pytest.mark.both_stores
 

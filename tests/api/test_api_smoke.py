@@ -1,4 +1,4 @@
-from api_testkit import activate, add_users, organisation_administrator, register_organisation
+from testkit.http import activate, add_users, organisation_administrator, register_organisation
 
 
 def test_an_organisation_administrator_can_add_a_user_who_then_activates(client, service):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from api_testkit import NORMALISED, activate, add_users, organisation_administrator, register_organisation
+from testkit.http import NORMALISED, activate, add_users, organisation_administrator, register_organisation
 from pypdf import PdfReader
 
 

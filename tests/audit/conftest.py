@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SCRIPT, SUSPENDED, UNSUSPENDED, Scripted, counting_ids
+from testkit.history import ADDED, APPOINTED, REGISTERED, RENAMED, SCRIPT, SUSPENDED, UNSUSPENDED, Scripted, counting_ids
 
 from domain.actors import Actor, Role
 from sema.application import NewUser, SemaApplication

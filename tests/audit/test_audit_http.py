@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from audit_testkit import SCRIPT, UNSUSPENDED, Scripted
+from testkit import ANSWERS
+from testkit.history import SCRIPT, UNSUSPENDED, Scripted
 
 from api.app import create_app
 from api.context import ApiSettings
@@ -22,7 +23,6 @@ from sema.clock import SettableClock
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from starlette.testclient import TestClient  # noqa: E402
 
-ANSWERS = {"mothers_maiden_name": "Smithson", "first_school": "Hillside Primary", "place_of_birth": "Birmingham"}
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from audit_testkit import Scripted
+from testkit.history import Scripted
 from sqlalchemy import inspect, text
 
 from sema.audit.check import CHECK_SUFFIX, check_read_models

@@ -17,7 +17,7 @@ from sema.audit.export import audit_records, write_records
 from sema.audit.records import FIELDS
 from cli import main
 from sema.config import Settings
-from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted
+from testkit.history import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted
 
 ORG, JANE, JANE_MAILBOX, PETER, PETER_MAILBOX = (str(UUID(int=n)) for n in range(1, 6))
 SCRIPT = ("system:script", "system", None)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from audit_testkit import at, grow_history
+from testkit.history import at, grow_history
 
 from sema.bootstrap import build_application
 

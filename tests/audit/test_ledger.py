@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from audit_testkit import ADDED, REGISTERED, SCRIPT, Scripted
+from testkit.history import ADDED, REGISTERED, SCRIPT, Scripted
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from audit_testkit import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted, at
+from testkit.history import ADDED, APPOINTED, REGISTERED, RENAMED, SUSPENDED, UNSUSPENDED, Scripted, at
 
 from domain.actors import Actor, Role
 from sema.application import NewUser

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from audit_testkit import SCRIPT, Scripted, at
+from testkit.history import SCRIPT, Scripted, at
 from sqlalchemy import text
 
 from projections.ledger import GENESIS, Ledger, canonical_bytes

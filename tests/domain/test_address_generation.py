@@ -25,7 +25,7 @@ from domain.naming import (
     relay_address,
 )
 from sema.application import NewUser
-from sema_testkit import SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin
+from testkit import SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin
 
 SERVICE_DOMAIN = "cjsm.net"
 FOLDED = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*)?$")

@@ -12,13 +12,13 @@ from domain.user import Status
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.credentials import normalise_answer
-from sema_testkit import ANSWERS, PASSWORD, Organisation, activate
+from testkit import ANSWERS, Org, PASSWORD, activate
 
 NORMALISED = {q: normalise_answer(a) for q, a in ANSWERS.items()}
 
 
 @pytest.fixture
-def jane(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> CreatedUser:
+def jane(app: SemaApplication, clock: SettableClock, organisation: Org) -> CreatedUser:
     """An activated user of ``organisation`` whose security answers are ``ANSWERS``."""
     (created,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
     activate(app, created, clock.now())
@@ -62,7 +62,7 @@ def test_a_successful_log_in_starts_the_count_of_failures_again(app: SemaApplica
     assert app.get_user(jane.user_id).status == Status.ACTIVE
 
 
-def test_an_administrator_unlocks_a_locked_account(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_an_administrator_unlocks_a_locked_account(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     fail_log_ins(app, jane.username, clock.now(), 5)
     (outcome,) = app.change_statuses(organisation.admin, clock.now(), [jane.user_id], "unlock")
     assert outcome.result == "changed"
@@ -77,7 +77,7 @@ def test_an_unknown_username_and_a_wrong_password_fail_alike(app: SemaApplicatio
     assert unknown.value.message == wrong.value.message
 
 
-def test_a_one_time_password_stops_working_after_14_days(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_one_time_password_stops_working_after_14_days(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (john,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("John", "Doe")])
     assert john.one_time_password is not None
     clock.advance(timedelta(days=14))
@@ -85,7 +85,7 @@ def test_a_one_time_password_stops_working_after_14_days(app: SemaApplication, c
         app.log_in(john.username, john.one_time_password, clock.now())
 
 
-def test_a_one_time_password_works_without_its_dashes_and_in_lower_case(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_one_time_password_works_without_its_dashes_and_in_lower_case(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (john,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("John", "Doe")])
     assert john.one_time_password is not None
     result = app.log_in(john.username, john.one_time_password.replace("-", "").lower(), clock.now())
@@ -95,37 +95,37 @@ def test_a_one_time_password_works_without_its_dashes_and_in_lower_case(app: Sem
 # ----------------------------------------------------- authentication challenge
 
 
-def test_a_challenge_asks_for_letters_from_at_least_two_different_answers(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_a_challenge_asks_for_letters_from_at_least_two_different_answers(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     assert len({question for question, _ in prompt.positions}) >= 2
     assert all(1 <= position <= len(NORMALISED[question]) for question, position in prompt.positions)
 
 
-def test_the_right_letters_pass_the_challenge_in_any_case(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_the_right_letters_pass_the_challenge_in_any_case(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     assert app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, [c.lower() for c in right_letters(prompt)])
 
 
-def test_one_wrong_letter_fails_the_whole_challenge(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_one_wrong_letter_fails_the_whole_challenge(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     assert not app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, wrong_letters(prompt))
 
 
-def test_a_challenge_can_be_answered_once_only(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_a_challenge_can_be_answered_once_only(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
     with pytest.raises(ChallengeNotOpen):
         app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
 
 
-def test_a_challenge_expires_after_its_minutes(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_a_challenge_expires_after_its_minutes(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     clock.set(prompt.expires_at)
     with pytest.raises(ChallengeOutOfTime):
         app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
 
 
-def test_three_failed_challenges_in_a_row_lock_the_account(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_three_failed_challenges_in_a_row_lock_the_account(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     for _ in range(3):
         prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
         app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, wrong_letters(prompt))
@@ -134,7 +134,7 @@ def test_three_failed_challenges_in_a_row_lock_the_account(app: SemaApplication,
         app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
 
 
-def test_revealed_letter_positions_are_not_asked_again(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_revealed_letter_positions_are_not_asked_again(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     asked: list[tuple[str, int]] = []
     for _ in range(6):
         try:
@@ -147,7 +147,7 @@ def test_revealed_letter_positions_are_not_asked_again(app: SemaApplication, clo
     assert len(set(asked)) == len(asked)
 
 
-def test_new_security_information_is_required_once_about_half_an_answer_is_revealed(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_new_security_information_is_required_once_about_half_an_answer_is_revealed(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     revealed: dict[str, set[int]] = {q: set() for q in NORMALISED}
     while not any(2 * len(revealed[q]) >= len(NORMALISED[q]) for q in NORMALISED):
         assert not app.log_in(jane.username, PASSWORD, clock.now()).must_set_security_information
@@ -159,7 +159,7 @@ def test_new_security_information_is_required_once_about_half_an_answer_is_revea
     assert result.must_set_security_information
 
 
-def test_new_security_information_forgets_what_was_revealed(app: SemaApplication, clock: SettableClock, organisation: Organisation, jane: CreatedUser) -> None:
+def test_new_security_information_forgets_what_was_revealed(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
     actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()

@@ -15,7 +15,7 @@ from domain.user import Status, User
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.credentials import credentials_table
-from sema_testkit import Organisation, event_count, last_notification_id
+from testkit import Org, event_count, last_notification_id
 
 
 def credential_rows(app: SemaApplication) -> int:
@@ -23,7 +23,7 @@ def credential_rows(app: SemaApplication) -> int:
         return session.execute(select(func.count()).select_from(credentials_table)).scalar_one()
 
 
-def test_added_users_are_reloaded_from_the_store_with_their_mailbox_and_claims(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_added_users_are_reloaded_from_the_store_with_their_mailbox_and_claims(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     rows = [NewUser("Jane", "Doe", directory={"job_title": "Clerk"}), NewUser("John", "Smith", ex_directory=True)]
     created = app.add_users(organisation.admin, clock.now(), organisation.id, rows)
     for row, new in zip(rows, created):
@@ -37,7 +37,7 @@ def test_added_users_are_reloaded_from_the_store_with_their_mailbox_and_claims(a
         assert app.repository.get(UsernameClaim.id_for(new.username)).owner_id == new.user_id
 
 
-def test_every_stored_event_records_the_actor_the_request_and_the_commands_time(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_every_stored_event_records_the_actor_the_request_and_the_commands_time(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     clock.advance(timedelta(hours=3))
     actor = replace(organisation.admin, request_id="request-42")
     before = last_notification_id(app)
@@ -49,7 +49,7 @@ def test_every_stored_event_records_the_actor_the_request_and_the_commands_time(
         assert (event.actor_id, event.actor_role, event.request_id, event.timestamp) == (actor.id, "organisation_administrator", "request-42", clock.now())
 
 
-def test_a_bulk_add_with_invalid_rows_creates_nothing_and_names_each_row_and_field(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_bulk_add_with_invalid_rows_creates_nothing_and_names_each_row_and_field(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     rows = [
         NewUser("Jane", "Doe"),
         NewUser("!!!", "Smith"),
@@ -66,7 +66,7 @@ def test_a_bulk_add_with_invalid_rows_creates_nothing_and_names_each_row_and_fie
     assert app.find_user_id("jane.doe") is None
 
 
-def test_a_dry_run_reports_the_addresses_without_creating_anything(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_dry_run_reports_the_addresses_without_creating_anything(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     rows = [NewUser("Jane", "Doe"), NewUser("Jane", "Doe")]
     events, credentials = event_count(app), credential_rows(app)
     planned = app.add_users(organisation.admin, clock.now(), organisation.id, rows, dry_run=True)
@@ -79,13 +79,13 @@ def test_a_dry_run_reports_the_addresses_without_creating_anything(app: SemaAppl
     assert [c.address for c in created] == [p.address for p in planned]
 
 
-def test_a_dry_run_with_an_invalid_row_reports_it_the_same_way(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_dry_run_with_an_invalid_row_reports_it_the_same_way(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     with pytest.raises(BulkValidationFailed) as refused:
         app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe"), NewUser("Jane", " ")], dry_run=True)
     assert [(e["row"], e["field"]) for e in refused.value.errors] == [(2, "last_name")]
 
 
-def test_more_than_500_users_at_once_are_refused(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_more_than_500_users_at_once_are_refused(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     events = event_count(app)
     with pytest.raises(InvalidValue) as refused:
         app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser(f"First{i}", "Last") for i in range(501)])
@@ -94,14 +94,14 @@ def test_more_than_500_users_at_once_are_refused(app: SemaApplication, clock: Se
     assert event_count(app) == events
 
 
-def test_500_users_are_added_in_one_request(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_500_users_are_added_in_one_request(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     created = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Peter", "Pan") for _ in range(500)])
     assert len({c.address for c in created}) == 500
     assert created[-1].address == "peter.pan500@org.cjsm.net"
     assert app.repository.get(created[-1].user_id).username == "peter.pan500"
 
 
-def test_a_failure_while_saving_leaves_no_user_event_or_credential_behind(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_failure_while_saving_leaves_no_user_event_or_credential_behind(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     """Events, claims and one-time-password rows commit together or not at all."""
 
     def fail_after_recording(session: object, recordings: object) -> None:

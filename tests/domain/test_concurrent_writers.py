@@ -16,16 +16,8 @@ from domain.claims import AddressClaim
 from domain.errors import AddressTaken, BulkValidationFailed
 from domain.user import DIRECTORY_FIELDS, User
 from sema.application import NewUser, SemaApplication
-from sema_testkit import (
-    START,
-    add_clashing_users,
-    open_app,
-    close_app,
-    organisation_with_admin,
-    race_for_addresses,
-    save_address_book_entries,
-    user_actor,
-)
+from testkit import START, close_app, make_settings, open_app, organisation_with_admin, user_actor
+from testkit.racers import add_clashing_users, race_for_addresses, save_address_book_entries
 
 THREADS = 8
 ROUNDS = 5
@@ -53,7 +45,7 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
 
 @pytest.fixture
 def sqlite_app(tmp_path: Path) -> Any:
-    app = open_app(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+    app = open_app(make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path))
     yield app
     close_app(app)
 
@@ -134,7 +126,7 @@ def spawn_pool() -> Any:
 
 @pytest.mark.postgres
 def test_two_processes_racing_for_the_same_addresses_leave_exactly_one_winner_each(postgres_url: str, tmp_path: Path) -> None:
-    app = open_app(postgres_url, tmp_path)
+    app = open_app(make_settings(postgres_url, tmp_path))
     try:
         organisation = organisation_with_admin(app, START)
     finally:
@@ -151,7 +143,7 @@ def test_two_processes_racing_for_the_same_addresses_leave_exactly_one_winner_ea
 
 @pytest.mark.postgres
 def test_two_processes_adding_clashing_names_all_get_distinct_addresses_with_the_lowest_numbers(postgres_url: str, tmp_path: Path) -> None:
-    app = open_app(postgres_url, tmp_path)
+    app = open_app(make_settings(postgres_url, tmp_path))
     try:
         organisation = organisation_with_admin(app, START)
     finally:
@@ -167,7 +159,7 @@ def test_two_processes_adding_clashing_names_all_get_distinct_addresses_with_the
 
 @pytest.mark.postgres
 def test_two_processes_changing_one_user_lose_no_update(postgres_url: str, tmp_path: Path) -> None:
-    app = open_app(postgres_url, tmp_path)
+    app = open_app(make_settings(postgres_url, tmp_path))
     try:
         organisation = organisation_with_admin(app, START)
         jane, *others = app.add_users(
@@ -182,7 +174,7 @@ def test_two_processes_changing_one_user_lose_no_update(postgres_url: str, tmp_p
         barrier = manager.Barrier(PROCESSES)
         problems = pool.starmap(save_address_book_entries, [(postgres_url, str(tmp_path), jane_acts, share, barrier) for share in shares], chunksize=1)
     assert problems == [[]] * PROCESSES
-    app = open_app(postgres_url, tmp_path)
+    app = open_app(make_settings(postgres_url, tmp_path))
     try:
         user = app.repository.get(jane.user_id)
         assert set(user.address_book) == {o.user_id for o in others}

@@ -14,7 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from domain.errors import AlreadySo, MailboxNotFound, MailboxPurged, MailboxRecentlyUsed, NotAGroupMailbox, UndeletePeriodRunning
 from sema.application import NewUser
-from sema_testkit import SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
+from testkit import SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
 
 SIX_MONTHS = relativedelta(months=6)
 PERMISSIONS = ["read", "write", "mail"]

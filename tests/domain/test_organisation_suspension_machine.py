@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from domain.errors import AlreadySo, InvalidValue, OrganisationNotFound, PermissionDenied
 from projections import queries
-from sema_testkit import AUDITOR, SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
+from testkit import AUDITOR, SERVICE_ADMIN, START, ScratchSqlite, organisation_with_admin, user_actor
 
 MAX_MESSAGE = 1000
 ACTORS = ["own_administrator", "service_administrator", "foreign_administrator", "auditor", "plain_user"]

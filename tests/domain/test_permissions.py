@@ -15,21 +15,21 @@ from domain.errors import MailboxNotFound, OrganisationNotFound, MailboxesNotHos
 from domain.grants import GrantState
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
-from sema_testkit import AUDITOR, SERVICE_ADMIN, Organisation, event_count, organisation_with_admin, user_actor
+from testkit import AUDITOR, Org, SERVICE_ADMIN, event_count, organisation_with_admin, user_actor
 
 
-def test_an_organisation_administrator_cannot_add_users_to_another_organisation(app: SemaApplication, clock: SettableClock, organisation: Organisation, other_organisation: Organisation) -> None:
+def test_an_organisation_administrator_cannot_add_users_to_another_organisation(app: SemaApplication, clock: SettableClock, organisation: Org, other_organisation: Org) -> None:
     with pytest.raises(OrganisationNotFound):
         app.add_users(organisation.admin, clock.now(), other_organisation.id, [NewUser("Jane", "Doe")])
 
 
-def test_an_organisation_administrator_cannot_suspend_another_organisation(app: SemaApplication, clock: SettableClock, organisation: Organisation, other_organisation: Organisation) -> None:
+def test_an_organisation_administrator_cannot_suspend_another_organisation(app: SemaApplication, clock: SettableClock, organisation: Org, other_organisation: Org) -> None:
     with pytest.raises(OrganisationNotFound):
         app.suspend_organisation(organisation.admin, clock.now(), other_organisation.id, "down")
     assert not app.get_organisation(other_organisation.id).suspended
 
 
-def test_another_organisations_user_looks_as_if_they_did_not_exist(app: SemaApplication, clock: SettableClock, organisation: Organisation, other_organisation: Organisation) -> None:
+def test_another_organisations_user_looks_as_if_they_did_not_exist(app: SemaApplication, clock: SettableClock, organisation: Org, other_organisation: Org) -> None:
     foreign = other_organisation.admin_user.user_id
     (outcome,) = app.change_statuses(organisation.admin, clock.now(), [foreign], "suspend")
     assert (outcome.result, outcome.reason) == ("refused", "no such user in your organisation")
@@ -40,14 +40,14 @@ def test_another_organisations_user_looks_as_if_they_did_not_exist(app: SemaAppl
     assert not app.get_user(foreign).suspended
 
 
-def test_another_organisations_mailbox_looks_as_if_it_did_not_exist(app: SemaApplication, clock: SettableClock, organisation: Organisation, other_organisation: Organisation) -> None:
+def test_another_organisations_mailbox_looks_as_if_it_did_not_exist(app: SemaApplication, clock: SettableClock, organisation: Org, other_organisation: Org) -> None:
     mailbox_id = other_organisation.admin_user.mailbox_id
     assert mailbox_id is not None
     with pytest.raises(MailboxNotFound):
         app.request_exceptional_access(organisation.admin, clock.now(), "mailbox_access", mailbox_id, "long illness")
 
 
-def test_an_organisation_administrator_cannot_decide_exceptional_access(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_an_organisation_administrator_cannot_decide_exceptional_access(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
     assert jane.mailbox_id is not None
     grant_id = app.request_exceptional_access(organisation.admin, clock.now(), "mailbox_access", jane.mailbox_id, "sudden departure")
@@ -56,7 +56,7 @@ def test_an_organisation_administrator_cannot_decide_exceptional_access(app: Sem
     assert app.get_mailbox(jane.mailbox_id).grant(grant_id).state == GrantState.REQUESTED
 
 
-def test_a_service_administrator_decides_exceptional_access(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_a_service_administrator_decides_exceptional_access(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
     assert jane.mailbox_id is not None
     grant_id = app.request_exceptional_access(organisation.admin, clock.now(), "mailbox_access", jane.mailbox_id, "sudden departure")
@@ -65,7 +65,7 @@ def test_a_service_administrator_decides_exceptional_access(app: SemaApplication
     assert (grant.state, grant.expires_at) == (GrantState.GRANTED, clock.now() + app.settings.exceptional_access_lifetime)
 
 
-def test_only_a_service_administrator_registers_organisations_and_appoints_administrators(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_only_a_service_administrator_registers_organisations_and_appoints_administrators(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     with pytest.raises(PermissionDenied):
         app.register_organisation(organisation.admin, clock.now(), name="Mine", code="mine", account_type="mailbox")
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
@@ -83,7 +83,7 @@ def test_group_mailboxes_are_refused_for_organisations_running_their_own_mail_se
     assert event_count(app) == events
 
 
-def test_plain_users_administer_nothing(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_plain_users_administer_nothing(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (jane, john) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe"), NewUser("John", "Doe")])
     jane_acts = user_actor(jane, organisation.id)
     events = event_count(app)
@@ -96,7 +96,7 @@ def test_plain_users_administer_nothing(app: SemaApplication, clock: SettableClo
     assert event_count(app) == events
 
 
-def auditor_attempts(app: SemaApplication, at: Any, organisation: Organisation, target: Any) -> list[Callable[[Actor], object]]:
+def auditor_attempts(app: SemaApplication, at: Any, organisation: Org, target: Any) -> list[Callable[[Actor], object]]:
     user_id, mailbox_id = target.user_id, target.mailbox_id
     return [
         lambda a: app.register_organisation(a, at, name="Audit", code="audit", account_type="mailbox"),
@@ -116,7 +116,7 @@ def auditor_attempts(app: SemaApplication, at: Any, organisation: Organisation, 
     ]
 
 
-def test_auditors_change_nothing(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> None:
+def test_auditors_change_nothing(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
     events = event_count(app)
     attempts = auditor_attempts(app, clock.now(), organisation, jane)

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select, table, text
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.credentials import normalise_answer
-from sema_testkit import SERVICE_ADMIN, Organisation
+from testkit import Org, SERVICE_ADMIN
 
 FIRST_PASSWORD = "Xylophone-Quarry-7731"
 SECOND_PASSWORD = "Marmalade-Glacier-4410"
@@ -47,7 +47,7 @@ def encodings(secret: str) -> set[bytes]:
     return found
 
 
-def issue_every_kind_of_secret(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> list[str]:
+def issue_every_kind_of_secret(app: SemaApplication, clock: SettableClock, organisation: Org) -> list[str]:
     """Bulk add (one-time passwords), activation (password, answers), password change,
     new security answers, password reset and user reset (one-time passwords)."""
     now = clock.now()
@@ -95,7 +95,7 @@ def postgres_rows(app: SemaApplication) -> Iterator[tuple[str, bytes]]:
 
 
 @pytest.fixture
-def issued(app: SemaApplication, clock: SettableClock, organisation: Organisation) -> list[str]:
+def issued(app: SemaApplication, clock: SettableClock, organisation: Org) -> list[str]:
     return issue_every_kind_of_secret(app, clock, organisation)
 
 
@@ -113,7 +113,7 @@ def test_the_stored_bytes_hold_no_secret_in_any_common_encoding(app: SemaApplica
     assert leaks == []
 
 
-def test_the_scan_finds_a_secret_that_is_stored(app: SemaApplication, clock: SettableClock, organisation: Organisation, database_url: str, tmp_path: Path) -> None:
+def test_the_scan_finds_a_secret_that_is_stored(app: SemaApplication, clock: SettableClock, organisation: Org, database_url: str, tmp_path: Path) -> None:
     """The scan itself works: a secret put where it must never be is found."""
     directory_secret = "Featherstonehaugh"
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])

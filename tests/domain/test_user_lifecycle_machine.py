@@ -18,7 +18,7 @@ from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidC
 from domain.user import Status
 from projections import queries
 from sema.application import NewUser
-from sema_testkit import PASSWORD, SERVICE_ADMIN, START, ScratchSqlite, activate, organisation_with_admin
+from testkit import PASSWORD, SERVICE_ADMIN, START, ScratchSqlite, activate, organisation_with_admin
 
 UNDELETE = timedelta(days=30)
 LOCK_AFTER = 5

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policy_testkit import SmtpServer, close_app, free_port, open_app, settings_for
+from testkit import SmtpServer, close_app, free_port, make_settings, open_app
 from sema.application import SemaApplication
 from sema.config import Settings
 
@@ -20,7 +20,7 @@ def smtp_port() -> int:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, smtp_port: int) -> Settings:
-    return settings_for(database_url, tmp_path, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="notices@cjsm.net")
+    return make_settings(database_url, tmp_path, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="notices@cjsm.net")
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from dateutil.relativedelta import relativedelta
 
 from policies.mailer import Mailer
 from policies.runner import PolicyRunner
-from policy_testkit import START, SmtpServer, close_app, deliver_in_process, event_names, open_app, organisation, outbox_rows, tick_in_process
+from testkit import START, SmtpServer, close_app, event_names, open_app, organisation_with_admin, outbox_rows
+from testkit.racers import deliver_in_process, tick_in_process
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.config import Settings
@@ -51,7 +52,7 @@ def race(settings: Settings, work: Callable[[SemaApplication], Any]) -> list[Any
 
 
 def test_racing_runners_purge_expire_and_alert_each_thing_once(app: SemaApplication, settings: Settings) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     users = app.add_users(org.admin, START, org.id, [NewUser("Jane", f"Doe{i}") for i in range(8)])
     app.change_statuses(org.admin, START, [u.user_id for u in users[:4]], "delete")
 
@@ -70,7 +71,7 @@ def test_racing_runners_purge_expire_and_alert_each_thing_once(app: SemaApplicat
 
 
 def test_racing_mailers_send_each_notice_once(app: SemaApplication, settings: Settings, smtp_server: SmtpServer) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     app.add_users(org.admin, START, org.id, [NewUser("Mo", f"Quiet{i}") for i in range(12)])
     PolicyRunner(app).tick(NOW)
     expected = {f"<{r['message_key']}@cjsm.net>" for r in outbox_rows(app)}
@@ -85,7 +86,7 @@ def test_racing_mailers_send_each_notice_once(app: SemaApplication, settings: Se
 
 def test_runner_and_mailer_processes_racing_do_everything_once(app: SemaApplication, settings: Settings, smtp_server: SmtpServer) -> None:
     """As two `sema policies run` processes would: separate interpreters, one store."""
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     users = app.add_users(org.admin, START, org.id, [NewUser("Jane", f"Doe{i}") for i in range(6)])
     app.change_statuses(org.admin, START, [u.user_id for u in users[:3]], "delete")
     context = multiprocessing.get_context("spawn")

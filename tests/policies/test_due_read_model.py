@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from policies.runner import PolicyRunner
-from policy_testkit import SERVICE_ADMIN, START, activate, add_user, organisation
+from testkit import SERVICE_ADMIN, START, activate, add_user, organisation_with_admin
 from sema.application import SemaApplication
 
 
@@ -19,7 +19,7 @@ def due_tables(app: SemaApplication) -> dict[str, list[tuple]]:
 
 
 def busy_history(app: SemaApplication) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     jane, john, kim = (add_user(app, org, START, "Jane", n) for n in ("Doe", "Roe", "Poe"))
     activate(app, john, START)
     app.change_statuses(org.admin, START, [jane.user_id], "delete")

@@ -8,17 +8,14 @@ import pytest
 
 from domain.errors import InvalidCredentials
 from policies.runner import PolicyRunner
-from policy_testkit import SERVICE_ADMIN, START, Org, activate, add_user, event_names, organisation
+from testkit import Org, SERVICE_ADMIN, START, activate, add_user, event_names, organisation_with_admin
 from sema.application import SemaApplication
 
-ONE_TIME_PASSWORD_LIFETIME = timedelta(days=14)
-CHALLENGE_LIFETIME = timedelta(minutes=10)
-GRANT_LIFETIME = timedelta(days=30)
 
 
 @pytest.fixture
 def org(app: SemaApplication) -> Org:
-    return organisation(app, START, "org")
+    return organisation_with_admin(app, START, "org")
 
 
 @pytest.fixture
@@ -28,25 +25,25 @@ def runner(app: SemaApplication) -> PolicyRunner:
 
 def test_a_one_time_password_is_expired_by_the_first_pass_after_14_days(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
     user = add_user(app, org, START, "Jane", "Doe")
-    runner.tick(START + ONE_TIME_PASSWORD_LIFETIME - timedelta(seconds=1))
+    runner.tick(START + app.settings.one_time_password_lifetime - timedelta(seconds=1))
     assert "User.OneTimePasswordExpired" not in event_names(app, user.user_id)
-    runner.tick(START + ONE_TIME_PASSWORD_LIFETIME)
-    runner.tick(START + ONE_TIME_PASSWORD_LIFETIME + timedelta(days=3))
+    runner.tick(START + app.settings.one_time_password_lifetime)
+    runner.tick(START + app.settings.one_time_password_lifetime + timedelta(days=3))
     assert event_names(app, user.user_id).count("User.OneTimePasswordExpired") == 1
 
 
 def test_an_expired_one_time_password_no_longer_logs_in(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
     user = add_user(app, org, START, "Jane", "Doe")
     assert user.one_time_password is not None
-    runner.tick(START + ONE_TIME_PASSWORD_LIFETIME)
+    runner.tick(START + app.settings.one_time_password_lifetime)
     with pytest.raises(InvalidCredentials):
-        app.log_in(user.username, user.one_time_password, START + ONE_TIME_PASSWORD_LIFETIME + timedelta(minutes=1))
+        app.log_in(user.username, user.one_time_password, START + app.settings.one_time_password_lifetime + timedelta(minutes=1))
 
 
 def test_a_one_time_password_replaced_by_an_own_password_is_not_expired(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
     user = add_user(app, org, START, "Jane", "Doe")
     activate(app, user, START + timedelta(days=1))
-    runner.tick(START + ONE_TIME_PASSWORD_LIFETIME * 2)
+    runner.tick(START + app.settings.one_time_password_lifetime * 2)
     assert "User.OneTimePasswordExpired" not in event_names(app, user.user_id)
 
 
@@ -55,15 +52,15 @@ def test_an_unanswered_challenge_is_expired_after_ten_minutes_once(app: SemaAppl
     activate(app, user, START)
     issued = START + timedelta(hours=1)
     app.issue_challenge(org.admin, issued, user.user_id)
-    runner.tick(issued + CHALLENGE_LIFETIME - timedelta(seconds=1))
+    runner.tick(issued + app.settings.challenge_lifetime - timedelta(seconds=1))
     assert "User.ChallengeExpired" not in event_names(app, user.user_id)
-    runner.tick(issued + CHALLENGE_LIFETIME)
-    runner.tick(issued + CHALLENGE_LIFETIME + timedelta(minutes=1))
+    runner.tick(issued + app.settings.challenge_lifetime)
+    runner.tick(issued + app.settings.challenge_lifetime + timedelta(minutes=1))
     assert event_names(app, user.user_id).count("User.ChallengeExpired") == 1
 
 
 def test_an_answered_challenge_is_not_expired(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
-    from policy_testkit import pass_challenge
+    from testkit import pass_challenge
 
     user = add_user(app, org, START, "Jane", "Doe")
     activate(app, user, START)
@@ -77,10 +74,10 @@ def test_granted_mailbox_access_expires_after_30_days_once(app: SemaApplication,
     assert user.mailbox_id is not None
     grant_id = app.request_exceptional_access(org.admin, START, "mailbox_access", user.mailbox_id, "long illness")
     app.decide_exceptional_access(SERVICE_ADMIN, START, "mailbox_access", user.mailbox_id, grant_id, approve=True)
-    runner.tick(START + GRANT_LIFETIME - timedelta(seconds=1))
+    runner.tick(START + app.settings.exceptional_access_lifetime - timedelta(seconds=1))
     assert app.get_mailbox(user.mailbox_id).grant(grant_id).state == "granted"
-    runner.tick(START + GRANT_LIFETIME)
-    runner.tick(START + GRANT_LIFETIME + timedelta(days=1))
+    runner.tick(START + app.settings.exceptional_access_lifetime)
+    runner.tick(START + app.settings.exceptional_access_lifetime + timedelta(days=1))
     assert app.get_mailbox(user.mailbox_id).grant(grant_id).state == "expired"
     assert event_names(app, user.mailbox_id).count("Mailbox.ExceptionalAccessExpired") == 1
 
@@ -93,7 +90,7 @@ def test_a_granted_user_reset_expires_unused_and_a_revoked_grant_is_left_alone(a
     revoked = app.request_exceptional_access(org.admin, START, "mailbox_access", user.mailbox_id, "sudden departure")
     app.decide_exceptional_access(SERVICE_ADMIN, START, "mailbox_access", user.mailbox_id, revoked, approve=True)
     app.revoke_exceptional_access(org.admin, START + timedelta(days=2), "mailbox_access", user.mailbox_id, revoked)
-    runner.tick(START + GRANT_LIFETIME)
+    runner.tick(START + app.settings.exceptional_access_lifetime)
     assert app.get_user(user.user_id).grant(reset).state == "expired"
     assert app.get_mailbox(user.mailbox_id).grant(revoked).state == "revoked"
 
@@ -101,7 +98,7 @@ def test_a_granted_user_reset_expires_unused_and_a_revoked_grant_is_left_alone(a
 def test_a_catch_up_pass_after_downtime_does_what_frequent_passes_did(app: SemaApplication, org: Org, runner: PolicyRunner, tmp_path) -> None:
     """Two identical histories: one store's policy ran every six hours for
     seven months, the other's only once, a week after everything fell due."""
-    from policy_testkit import close_app, open_app, settings_for
+    from testkit import close_app, make_settings, open_app
 
     def scenario(target: SemaApplication, target_org: Org) -> list:
         jane = add_user(target, target_org, START, "Jane", "Doe")
@@ -124,9 +121,9 @@ def test_a_catch_up_pass_after_downtime_does_what_frequent_passes_did(app: SemaA
         runner.tick(moment)
         moment += timedelta(hours=6)
 
-    other = open_app(settings_for(f"sqlite:///{tmp_path / 'downtime.db'}", tmp_path / "downtime"))
+    other = open_app(make_settings(f"sqlite:///{tmp_path / 'downtime.db'}", tmp_path / "downtime"))
     try:
-        other_org = organisation(other, START, "org")
+        other_org = organisation_with_admin(other, START, "org")
         late_users = scenario(other, other_org)
         PolicyRunner(other).tick(end + timedelta(days=7))
         assert facts(other, late_users) == facts(app, frequent_users)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.actors import Actor, Role
 from policies.runner import PolicyRunner
-from policy_testkit import SERVICE_ADMIN, START, Org, add_user, event_names, organisation, outbox_rows
+from testkit import Org, SERVICE_ADMIN, START, add_user, event_names, organisation_with_admin, outbox_rows
 from sema.application import CreatedUser, SemaApplication
 
 SIX_MONTHS = relativedelta(months=6)
@@ -19,7 +19,7 @@ SIX_MONTHS = relativedelta(months=6)
 
 @pytest.fixture
 def org(app: SemaApplication) -> Org:
-    return organisation(app, START, "org")
+    return organisation_with_admin(app, START, "org")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from domain.errors import InvalidValue
 from policies.mailer import Mailer, SmtpTarget
 from policies.runner import PolicyRunner
-from policy_testkit import START, Org, SmtpServer, add_user, organisation, outbox_rows
+from testkit import Org, START, SmtpServer, add_user, organisation_with_admin, outbox_rows
 from sema.application import SemaApplication
 from sema.clock import SettableClock
 
@@ -19,7 +19,7 @@ SIX_MONTHS = relativedelta(months=6)
 
 @pytest.fixture
 def org(app: SemaApplication) -> Org:
-    return organisation(app, START, "org")
+    return organisation_with_admin(app, START, "org")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from policies.mailer import Mailer, deliveries
 from policies.runner import PolicyRunner
-from policy_testkit import START, Inbox, add_user, organisation, settings_for, open_app, close_app
+from testkit import Inbox, START, add_user, close_app, make_settings, open_app, organisation_with_admin
 from sema.application import SemaApplication
 from sema.clock import SettableClock
 
@@ -90,9 +90,9 @@ def submission(tmp_path: Path, smtp_port: int) -> Iterator[Submission]:
 
 def test_notices_are_delivered_over_starttls_after_logging_in(database_url: str, tmp_path: Path, smtp_port: int, submission: Submission) -> None:
     url = f"smtp+starttls://{USER}:{PASSWORD.replace(' ', '%20')}@127.0.0.1:{smtp_port}?cafile={submission.cert}"
-    app: SemaApplication = open_app(settings_for(database_url, tmp_path / "data", smtp_url=url))
+    app: SemaApplication = open_app(make_settings(database_url, tmp_path / "data", smtp_url=url))
     try:
-        org = organisation(app, START, "org")
+        org = organisation_with_admin(app, START, "org")
         add_user(app, org, START, "Mo", "Quiet")
         clock = SettableClock(START + relativedelta(months=6))
         PolicyRunner(app).tick(clock.now())
@@ -104,9 +104,9 @@ def test_notices_are_delivered_over_starttls_after_logging_in(database_url: str,
 
 
 def test_without_starttls_the_server_refuses_and_the_notices_wait(database_url: str, tmp_path: Path, smtp_port: int, submission: Submission) -> None:
-    app: SemaApplication = open_app(settings_for(database_url, tmp_path / "data", smtp_url=f"smtp://127.0.0.1:{smtp_port}"))
+    app: SemaApplication = open_app(make_settings(database_url, tmp_path / "data", smtp_url=f"smtp://127.0.0.1:{smtp_port}"))
     try:
-        organisation(app, START, "org")
+        organisation_with_admin(app, START, "org")
         clock = SettableClock(START + relativedelta(months=6))
         PolicyRunner(app).tick(clock.now())
         mailer = Mailer(app, clock)

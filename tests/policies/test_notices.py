@@ -7,18 +7,18 @@ from datetime import timedelta
 import pytest
 
 from policies.runner import PolicyRunner
-from policy_testkit import ANSWERS, PASSWORD, SERVICE_ADMIN, START, Org, activate, add_user, organisation, outbox_rows, pass_challenge
+from testkit import ANSWERS, Org, PASSWORD, SERVICE_ADMIN, START, activate, add_user, organisation_with_admin, outbox_rows, pass_challenge
 from sema.application import SemaApplication
 
 
 @pytest.fixture
 def org(app: SemaApplication) -> Org:
-    return organisation(app, START, "org")
+    return organisation_with_admin(app, START, "org")
 
 
 @pytest.fixture
 def police(app: SemaApplication) -> Org:
-    return organisation(app, START, "police", account_type="smtp", domains=("police.gov.uk",))
+    return organisation_with_admin(app, START, "police", account_type="smtp", domains=("police.gov.uk",))
 
 
 def rows_for(app: SemaApplication, reason: str) -> list[dict]:

@@ -11,7 +11,7 @@ import pytest
 from domain.user import Status
 from policies.mailer import Mailer
 from policies.runner import PolicyLoop, PolicyRunner
-from policy_testkit import KEY, START, SmtpServer, add_user, organisation, settings_for
+from testkit import KEY, START, SmtpServer, add_user, make_settings, organisation_with_admin
 import cli
 from sema.application import SemaApplication
 from sema.clock import SettableClock, SystemClock
@@ -41,13 +41,13 @@ def environment(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 @pytest.fixture
 def sqlite_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """For refusals of bad arguments: they do not depend on the store."""
-    set_environment(monkeypatch, settings_for(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path, smtp_url="smtp://127.0.0.1:1", mail_from="notices@cjsm.net"))
+    set_environment(monkeypatch, make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path, smtp_url="smtp://127.0.0.1:1", mail_from="notices@cjsm.net"))
 
 
 def test_tick_with_now_purges_as_at_that_moment_and_sends_the_notices(
     app: SemaApplication, environment: None, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     jane = add_user(app, org, START, "Jane", "Doe")
     app.change_statuses(org.admin, START, [jane.user_id], "delete")
     assert cli.main(["policies", "tick", "--now", "2026-08-01T00:00:00+00:00"]) == 0
@@ -60,7 +60,7 @@ def test_tick_with_now_purges_as_at_that_moment_and_sends_the_notices(
 def test_tick_twice_at_the_same_moment_does_nothing_the_second_time(
     app: SemaApplication, environment: None, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     add_user(app, org, START, "Jane", "Doe")
     cli.main(["policies", "tick", "--now", "2026-08-01T00:00:00Z"])
     capsys.readouterr()
@@ -73,7 +73,7 @@ def test_a_tick_acting_as_at_a_later_time_leaves_alone_what_a_running_mailer_is_
     app: SemaApplication, environment: None, smtp_server: SmtpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The server's mailer holds a lease by the real clock; a tick with --now far ahead must not take it over."""
-    organisation(app, START, "org")
+    organisation_with_admin(app, START, "org")
     PolicyRunner(app).tick(START + timedelta(days=200))  # six quiet months: an alert waits in the outbox
     server_mailer = Mailer(app, SystemClock())
     (notice,) = server_mailer.pending(SystemClock().now())
@@ -100,7 +100,7 @@ def test_without_an_smtp_url_notices_wait_in_the_outbox(
     app: SemaApplication, environment: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("SEMA_SMTP_URL")
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     add_user(app, org, START, "Jane", "Doe")
     assert cli.main(["policies", "tick", "--now", "2026-08-01T00:00:00Z"]) == 0
     assert "mail: SEMA_SMTP_URL is not set; 2 notice(s) wait in the outbox" in capsys.readouterr().out
@@ -112,7 +112,7 @@ def test_run_refuses_a_non_positive_interval(sqlite_environment: None, capsys: p
 
 
 def test_the_background_loop_runs_the_policies_and_delivers_until_stopped(app: SemaApplication, smtp_server: SmtpServer) -> None:
-    org = organisation(app, START, "org")
+    org = organisation_with_admin(app, START, "org")
     jane = add_user(app, org, START, "Jane", "Doe")
     app.change_statuses(org.admin, START, [jane.user_id], "delete")
     clock = SettableClock(START + timedelta(days=29))

@@ -8,18 +8,18 @@ from itertools import count
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from domain.base import UNDELETE_PERIOD
 from domain.errors import UndeletePeriodRunning
 from domain.user import Status
 from policies.runner import PolicyRunner
-from policy_testkit import START, Org, add_user, event_names, organisation
+from testkit import Org, START, add_user, event_names, organisation_with_admin
 from sema.application import SemaApplication
 
-UNDELETE_PERIOD = timedelta(days=30)
 
 
 @pytest.fixture
 def org(app: SemaApplication) -> Org:
-    return organisation(app, START, "org")
+    return organisation_with_admin(app, START, "org")
 
 
 @pytest.fixture
@@ -126,7 +126,7 @@ def test_a_user_undeleted_then_deleted_again_gets_a_new_30_days(app: SemaApplica
 
 
 def test_purging_by_hand_before_the_deadline_is_refused_with_the_date(app: SemaApplication, org: Org) -> None:
-    from policy_testkit import SERVICE_ADMIN
+    from testkit import SERVICE_ADMIN
 
     user = add_user(app, org, START, "Jane", "Doe")
     app.change_statuses(org.admin, START, [user.user_id], "delete")

@@ -12,7 +12,7 @@ from sema.application import NewUser
 from sema.bootstrap import build_application
 from cli import main
 
-from read_side_testkit import read
+from testkit.read_side import read
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sema.application import NewUser, SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SettableClock
 
-from read_side_testkit import READ_SIDE, read, snapshot
+from testkit.read_side import READ_SIDE, read, snapshot
 
 
 def _some_history(app: SemaApplication, admin: Actor, clock: SettableClock) -> dict[str, object]:

@@ -25,7 +25,7 @@ from projections.search_text import matches, search_text
 from sema.application import NewUser, SemaApplication
 from sema.bootstrap import build_application
 
-from read_side_testkit import read, snapshot
+from testkit.read_side import read, snapshot
 
 FIRST = ["Ann", "Bob", "Zoë", "Dan"]
 LAST = ["Lee", "O'Hara", "Smith", "Lee-Jones"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 from projections import queries
 from sema.application import NewUser
 
-from read_side_testkit import read
+from testkit.read_side import read
 
 
 def _route(app, address):

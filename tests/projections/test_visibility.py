@@ -8,7 +8,7 @@ from domain.actors import Actor, Role
 from projections import queries
 from sema.application import NewUser
 
-from read_side_testkit import read
+from testkit.read_side import read
 
 
 def _mailbox_organisation(app, service_admin, clock, code="org", name="Org One"):

@@ -1,4 +1,4 @@
-"""Driving the API as each role would: log in, activate, add users."""
+"""Driving the HTTP API as each role would: log in, activate, add users."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-ANSWERS = {"mothers_maiden_name": "Smithson", "first_school": "Hillside Primary", "place_of_birth": "Birmingham"}
-NORMALISED = {"mothers_maiden_name": "SMITHSON", "first_school": "HILLSIDEPRIMARY", "place_of_birth": "BIRMINGHAM"}
+from testkit.people import ANSWERS, NORMALISED
+
+__all__ = ["ANSWERS", "NORMALISED", "Person", "activate", "add_users", "log_in", "organisation_administrator", "register_organisation"]
 
 
 @dataclass
