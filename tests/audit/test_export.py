@@ -11,6 +11,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.actors import Actor
 from domain.claims import AddressClaim, OrganisationCodeClaim, UsernameClaim
 from sema.application import NewUser
 from sema.audit.export import audit_records, write_records
@@ -137,3 +138,14 @@ def test_export_carries_no_secret_of_the_commands_that_made_the_history(scripted
     write_records(audit_records(app), out, "jsonl")
     text = out.getvalue()
     assert one_time_password not in text and one_time_password.replace("-", "") not in text
+
+
+def test_export_as_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(scripted: Scripted, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    scripted.app.change_statuses(Actor(scripted.jane.id, scripted.jane.role, scripted.organisation_id, request_id="-1-2-3"), UNSUSPENDED, [scripted.peter_id], "suspend")
+    scripted.app.change_details(scripted.jane, UNSUSPENDED, [scripted.peter_id], {"job_title": "=HYPERLINK(\"http://evil.example/\",\"click\")"})
+    output = tmp_path / "history.csv"
+    assert run_cli(settings, monkeypatch, "export", "--format", "csv", "--output", str(output)) == 0
+    with output.open(newline="", encoding="utf-8") as f:
+        cells = [cell for row in csv.reader(f) for cell in row]
+    assert "'-1-2-3" in cells and "-1-2-3" not in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

@@ -3,12 +3,12 @@ however long the history is."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
+from sema import spreadsheet_safe
 from sema.audit.records import FIELDS, AuditRecord
 from sema.audit.stream import stored_events
 
@@ -53,12 +53,12 @@ def write_records(records: Iterator[AuditRecord], out: TextIO, format: str) -> i
             out.write("\n")
             count += 1
     else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(FIELDS)
+        rows = spreadsheet_safe.writer(out)
+        rows.writerow(FIELDS)
         for record in records:
             row = record.as_dict()
             row["data"] = json.dumps(row["data"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            writer.writerow(["" if row[name] is None else row[name] for name in FIELDS])
+            rows.writerow(row[name] for name in FIELDS)
             count += 1
     return count
 
