@@ -14,7 +14,10 @@ import threading
 import time
 from typing import Any
 
+from eventsourcing.persistence import Subscription
 from sqlalchemy.orm import Session
+
+from projections.framework import Projections
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         app.engine.dispose()
 
 
-def _status(projections: Any, names: list[str]) -> int:
+def _status(projections: Projections, names: list[str]) -> int:
     last = projections.source.max_id()
     with Session(projections.engine) as session:
         for model in projections.by_name(names):
@@ -68,7 +71,7 @@ def _status(projections: Any, names: list[str]) -> int:
     return 0
 
 
-def _follow(projections: Any, names: list[str], interval: float, once: bool) -> int:
+def _follow(projections: Projections, names: list[str], interval: float, once: bool) -> int:
     try:
         follow(projections, names, interval, stop=threading.Event() if not once else _stopped())
     except KeyboardInterrupt:
@@ -82,7 +85,7 @@ def _stopped() -> threading.Event:
     return event
 
 
-def follow(projections: Any, names: list[str], interval: float, stop: threading.Event) -> None:
+def follow(projections: Projections, names: list[str], interval: float, stop: threading.Event) -> None:
     """Catches up, then again whenever the store has news, until ``stop`` is set.
 
     PostgreSQL: woken by the library's LISTEN/NOTIFY subscription, with
@@ -91,7 +94,7 @@ def follow(projections: Any, names: list[str], interval: float, stop: threading.
     news = threading.Event()
     subscription, listener = None, None
     if projections.engine.dialect.name == "postgresql":
-        subscription = projections.app.recorder.subscribe(gt=projections.source.max_id())
+        subscription = projections.store.recorder.subscribe(gt=projections.source.max_id())
         listener = threading.Thread(target=_listen, args=(subscription, news), daemon=True)
         listener.start()
     try:
@@ -112,7 +115,7 @@ def follow(projections: Any, names: list[str], interval: float, stop: threading.
             listener.join(5)
 
 
-def _listen(subscription: Any, news: threading.Event) -> None:
+def _listen(subscription: Subscription[Any], news: threading.Event) -> None:
     try:
         for _ in subscription:
             news.set()
@@ -120,7 +123,7 @@ def _listen(subscription: Any, news: threading.Event) -> None:
         pass
 
 
-def _rebuild(projections: Any, names: list[str], batch_size: int) -> int:
+def _rebuild(projections: Projections, names: list[str], batch_size: int) -> int:
     total = projections.source.max_id()
     models = [m.name for m in projections.by_name(names)]
     bar = _progress_bar(f"rebuild {', '.join(models)}", total)
