@@ -36,14 +36,17 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Index, Table, UniqueConstraint, and_, bindparam, select, update
+from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.visitors import iterate
 
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
 # How far back a write looks for a group to join: a bound on the work per write.
 LOOK_BACK = 32
+# Keys per ``IN`` list, well inside both stores' limits on parameters.
+IN_CHUNK = 1000
 _ANY = object()  # a group index entry: some value in this column is not plainly comparable
 
 
@@ -125,26 +128,29 @@ class Batch:
     """Writes buffered and coalesced, reads that see them: what a handler gets.
 
     ``position`` and ``notification`` are the event being applied (its
-    notification id, and the stored record it was read from)."""
+    notification id, and the stored record it was read from). Rows and values
+    are taken as given: plain values (ids as text), fresh dicts."""
 
     def __init__(self, session: Session) -> None:
-        self.connection: Connection = session.connection()
+        self._connection: Connection = session.connection()
         self.position = 0
         self.notification: Notification | None = None
         self._groups: list[_Group] = []
         self._rows: dict[Table, dict[tuple[Any, ...], tuple[RowMapping, ...]]] = {}
+        self._written: dict[Table, list[Mapping[str, Any]]] = {}
 
     # ------------------------------------------------------------------ writes
 
     def insert(self, table: Table, row: Mapping[str, Any]) -> None:
-        values = {k: _plain(v) for k, v in row.items()}
+        values = dict(row)
         self._queue(INSERT, table, {}, values, (INSERT, table, tuple(values)))
 
     def update(self, table: Table, where: Mapping[str, Any], **values: Any) -> None:
         """Sets ``values`` on the rows matching ``where`` (column = value for each).
-        A value may be a SQL expression over the same row's columns (it sees the row before this update)."""
+        A value may be a SQL expression over the same row's columns (it sees the
+        row before this update); keep the expression object to reuse it, so like
+        updates share one statement."""
         key = self._key(where)
-        values = {k: v if isinstance(v, ClauseElement) else _plain(v) for k, v in values.items()}
         shape = tuple((k, id(v)) if isinstance(v, ClauseElement) else k for k, v in values.items())
         self._queue(UPDATE, table, key, values, (UPDATE, table, tuple(key), shape))
 
@@ -159,6 +165,7 @@ class Batch:
 
     def _queue(self, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any], shape: tuple[Any, ...]) -> None:
         self._rows.pop(table, None)
+        self._written.setdefault(table, []).append(values if kind == INSERT else key)
         groups = self._groups
         for i in range(len(groups) - 1, max(-1, len(groups) - 1 - LOOK_BACK), -1):
             group = groups[i]
@@ -170,6 +177,22 @@ class Batch:
         group = _Group(kind, table, tuple(key), frozenset(values) if kind == UPDATE else frozenset(), shape, unique_column_sets(table))
         group.add(key, values)
         groups.append(group)
+
+    def written(self, table: Table, column: str) -> set[Any]:
+        """The values in ``column`` of every row this batch inserted, updated or
+        deleted in ``table`` (each write must name the column, in its row or key)."""
+        found = set()
+        for named in self._written.get(table, ()):
+            if column not in named:
+                raise ValueError(f"{table.name}: a write names no {column} ({dict(named)!r})")
+            found.add(named[column])
+        return found
+
+    def execute(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:
+        """Any other statement, e.g. upkeep of an index the handlers never read:
+        every queued write goes out first, then the statement, at once."""
+        self.flush()
+        self._connection.execute(statement, params)
 
     # ------------------------------------------------------------------- reads
 
@@ -198,14 +221,14 @@ class Batch:
         if found is None:
             self._flush_through(table)
             statement = select(table).where(*[table.c[k] == v for k, v in plain.items()])
-            result = self.connection.execute(statement.order_by(*table.primary_key.columns) if many else statement).mappings()
+            result = self._connection.execute(statement.order_by(*table.primary_key.columns) if many else statement).mappings()
             found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
         return found
 
     def select(self, statement: Executable) -> list[RowMapping]:
         """Any query: every queued write goes out first."""
         self.flush()
-        return list(self.connection.execute(statement).mappings())
+        return list(self._connection.execute(statement).mappings())
 
     # ------------------------------------------------------------------- flush
 
@@ -222,18 +245,41 @@ class Batch:
             self._execute(group)
 
     def _execute(self, group: _Group) -> None:
-        table = group.table
+        table, execute = group.table, self._connection.execute
         if group.kind == INSERT:
-            self.connection.execute(table.insert(), group.values)
+            execute(table.insert(), group.values)
+            return
+        first = group.values[0]
+        literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
+        if _once_per_key(group, literal):
+            # One statement for many keys: the same change, and making it twice changes nothing more.
+            (column,) = group.where
+            keys = list(dict.fromkeys(key[column] for key in group.keys))
+            for start in range(0, len(keys), IN_CHUNK):
+                where = table.c[column].in_(keys[start : start + IN_CHUNK])
+                execute(table.delete().where(where) if group.kind == DELETE else update(table).where(where).values(first))
             return
         condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
         params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
         if group.kind == DELETE:
-            self.connection.execute(table.delete().where(condition), params)
+            execute(table.delete().where(condition), params)
             return
-        first = group.values[0]
-        literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
         setting = {k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()}
         for row, values in zip(params, group.values):
             row.update({f"set_{k}": values[k] for k in literal})
-        self.connection.execute(update(table).where(condition).values(setting), params)
+        execute(update(table).where(condition).values(setting), params)
+
+
+def _once_per_key(group: _Group, literal: list[str]) -> bool:
+    """A keyed group that one ``IN`` statement may stand for: a one-column key,
+    the same literal values throughout, and expressions that read no column the
+    update sets (so applying it again to a row changes nothing)."""
+    if len(group.where) != 1 or len(group.keys) == 1:
+        return False
+    if group.kind == DELETE:
+        return True
+    first = group.values[0]
+    if any(values[k] != first[k] for values in group.values for k in literal):
+        return False
+    read = {c.name for v in first.values() if isinstance(v, ClauseElement) for c in iterate(v) if isinstance(c, Column) and c.table is group.table}
+    return not read & group.changes
