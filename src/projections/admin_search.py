@@ -7,7 +7,6 @@ from the flags by one SQL ``CASE``, in the same order as ``User.status``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, String, Text, and_, case
@@ -18,9 +17,9 @@ from projections.directory import sort_key
 from projections.framework import ReadModel, handles, utc
 from projections.search_text import search_text
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import apply_address_change, apply_details
+from projections.user_rows import ROW_EDITS, edited, set_flags
 
-# Each status event sets these flags; the status follows from the flags.
+# What each status event sets on a user's row (``status`` follows from them).
 FLAGS: dict[type, dict[str, bool]] = {
     User.Suspended: {"suspended": True},
     User.Unsuspended: {"suspended": False},
@@ -114,48 +113,26 @@ class AdminSearch(ReadModel):
             },
         )
 
-    def _set(self, batch: Batch, event: Any, values: dict[str, Any]) -> None:
-        where = {"id": event.originator_id}
-        batch.update(self.users, where, **values)
-        batch.update(self.users, where, status=self.status_rule)
-
     @handles(*FLAGS)
     def _flags_changed(self, batch: Batch, event: Any) -> None:
-        self._set(batch, event, FLAGS[type(event)])
+        set_flags(batch, self.users, event, FLAGS[type(event)], status=self.status_rule)
 
     @handles(User.Deleted)
     def _deleted(self, batch: Batch, event: User.Deleted) -> None:
-        self._set(batch, event, {"deleted": True, "deleted_at": utc(event.timestamp), "undeletable_until": utc(event.undeletable_until)})
+        flags = {"deleted": True, "deleted_at": utc(event.timestamp), "undeletable_until": utc(event.undeletable_until)}
+        set_flags(batch, self.users, event, flags, status=self.status_rule)
 
     @handles(User.Purged)
     def _purged(self, batch: Batch, event: User.Purged) -> None:
         batch.delete(self.users, id=event.originator_id)
 
-    def _rewrite(self, batch: Batch, event: Any, change: Callable[[dict[str, Any]], Any]) -> None:
+    @handles(*ROW_EDITS)
+    def _row_edited(self, batch: Batch, event: Any) -> None:
         row = batch.one(self.users, id=event.originator_id)
-        values = {k: row[k] for k in ("first_name", "last_name", "address", "original_address")}
-        values["aliases"] = list(row["aliases"])
-        values["details"] = dict(row["details"])
-        change(values)
+        values = edited(row, event, ("first_name", "last_name", "address", "original_address"))
         values["sort_name"] = sort_key(values["last_name"], values["first_name"])
         values["search_text"] = admin_search_text(row["username"], values["first_name"], values["last_name"], values["address"], values["aliases"])
         batch.update(self.users, {"id": event.originator_id}, **values)
-
-    @handles(User.DirectoryDetailsChanged)
-    def _details_changed(self, batch: Batch, event: User.DirectoryDetailsChanged) -> None:
-        self._rewrite(batch, event, lambda values: apply_details(values, event))
-
-    @handles(User.LastNameChanged)
-    def _last_name_changed(self, batch: Batch, event: User.LastNameChanged) -> None:
-        self._rewrite(batch, event, lambda values: values.update(last_name=event.last_name))
-
-    @handles(User.SecureAddressChanged)
-    def _secure_address_changed(self, batch: Batch, event: User.SecureAddressChanged) -> None:
-        self._rewrite(batch, event, lambda values: apply_address_change(values, event))
-
-    @handles(User.AliasRemoved)
-    def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
-        self._rewrite(batch, event, lambda values: values["aliases"].remove(event.address))
 
 
 def admin_search_text(username: str, first_name: str, last_name: str, address: str, aliases: list[str]) -> str:

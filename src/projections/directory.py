@@ -10,7 +10,7 @@ are in: an FTS5 table on SQLite, a trigram GIN index on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, and_, not_, select, text
@@ -25,12 +25,21 @@ from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
 from projections.tables import ID, key, optional, required, table
-from projections.user_rows import apply_address_change, apply_details
+from projections.user_rows import ROW_EDITS, edited, set_flags
 
 KIND_USER = "user"
 KIND_LIST = "distribution_list"
 KIND_GROUP_MAILBOX = "group_mailbox"
 DETAIL_FIELDS = ("office_address", "telephone", "mobile", "department", "job_title")
+
+# What each status event sets on a user's entry (``listed`` follows from them).
+FLAGS: dict[type, dict[str, Any]] = {
+    User.Deleted: {"gone": True},
+    User.Purged: {"gone": True, "aliases": []},
+    User.Undeleted: {"gone": False},
+    User.MarkedExDirectory: {"ex_directory": True},
+    User.UnmarkedExDirectory: {"ex_directory": False},
+}
 
 
 class Directory(OrganisationSuspensions, Administrators, ListMembers):
@@ -161,61 +170,21 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
             },
         )
 
-    def _set_flags(self, batch: Batch, event: Any, **flags: Any) -> None:
-        where = {"id": event.originator_id}
-        batch.update(self.entries, where, **flags)
-        batch.update(self.entries, where, listed=self.listed_rule)
+    @handles(*FLAGS)
+    def _user_flags_changed(self, batch: Batch, event: Any) -> None:
+        set_flags(batch, self.entries, event, FLAGS[type(event)], listed=self.listed_rule)
 
-    @handles(User.Deleted)
-    def _user_deleted(self, batch: Batch, event: User.Deleted) -> None:
-        self._set_flags(batch, event, gone=True)
-
-    @handles(User.Purged)
-    def _user_purged(self, batch: Batch, event: User.Purged) -> None:
-        self._set_flags(batch, event, gone=True)
-        batch.update(self.entries, {"id": event.originator_id}, aliases=[])
-
-    @handles(User.Undeleted)
-    def _user_undeleted(self, batch: Batch, event: User.Undeleted) -> None:
-        self._set_flags(batch, event, gone=False)
-
-    @handles(User.MarkedExDirectory)
-    def _user_marked_ex_directory(self, batch: Batch, event: User.MarkedExDirectory) -> None:
-        self._set_flags(batch, event, ex_directory=True)
-
-    @handles(User.UnmarkedExDirectory)
-    def _user_unmarked_ex_directory(self, batch: Batch, event: User.UnmarkedExDirectory) -> None:
-        self._set_flags(batch, event, ex_directory=False)
-
-    def _rewrite_user(self, batch: Batch, event: Any, change: Callable[[dict[str, Any]], Any]) -> None:
-        """Reads the row, lets ``change`` edit it, writes it back with fresh search text."""
+    @handles(*ROW_EDITS)
+    def _user_row_edited(self, batch: Batch, event: Any) -> None:
+        """Rewrites the row with the edit, and a fresh name, sort key and search text."""
         row = batch.one(self.entries, id=event.originator_id)
-        values = {k: row[k] for k in ("first_name", "last_name", "address")}
-        values["aliases"] = list(row["aliases"])
-        values["details"] = dict(row["details"])
-        change(values)
+        values = edited(row, event, ("first_name", "last_name", "address"))
         values["name"] = f"{values['first_name']} {values['last_name']}"
         values["sort_name"] = sort_key(values["last_name"], values["first_name"])
         values["search_text"] = user_search_text(
             values["first_name"], values["last_name"], row["organisation_name"], values["address"], values["aliases"], values["details"]
         )
         batch.update(self.entries, {"id": event.originator_id}, **values)
-
-    @handles(User.DirectoryDetailsChanged)
-    def _details_changed(self, batch: Batch, event: User.DirectoryDetailsChanged) -> None:
-        self._rewrite_user(batch, event, lambda values: apply_details(values, event))
-
-    @handles(User.LastNameChanged)
-    def _last_name_changed(self, batch: Batch, event: User.LastNameChanged) -> None:
-        self._rewrite_user(batch, event, lambda values: values.update(last_name=event.last_name))
-
-    @handles(User.SecureAddressChanged)
-    def _secure_address_changed(self, batch: Batch, event: User.SecureAddressChanged) -> None:
-        self._rewrite_user(batch, event, lambda values: apply_address_change(values, event))
-
-    @handles(User.AliasRemoved)
-    def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
-        self._rewrite_user(batch, event, lambda values: values["aliases"].remove(event.address))
 
     # ----------------------------------------------------- lists and group mailboxes
 

@@ -19,6 +19,7 @@ from projections.batch import Batch
 from projections.common_tables import ListMembers, OrganisationSuspensions
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
+from projections.user_rows import set_flags
 
 TARGET_USER = "user"
 TARGET_LIST = "distribution_list"
@@ -28,6 +29,14 @@ TARGET_GROUP_MAILBOX = "group_mailbox"
 RECEIVING = "receiving"
 SUSPENDED = "suspended"
 DELETED = "deleted"
+
+# What each status event sets on a user's row (``state`` follows from them).
+FLAGS: dict[type, dict[str, bool]] = {
+    User.Suspended: {"suspended": True},
+    User.Unsuspended: {"suspended": False},
+    User.Deleted: {"deleted": True},
+    User.Undeleted: {"deleted": False},
+}
 
 
 class Routing(OrganisationSuspensions, ListMembers):
@@ -89,26 +98,9 @@ class Routing(OrganisationSuspensions, ListMembers):
             if address:
                 self._address(batch, address, TARGET_USER, user_id)
 
-    def _set_user_flags(self, batch: Batch, event: Any, **flags: bool) -> None:
-        where = {"id": event.originator_id}
-        batch.update(self.users, where, **flags)
-        batch.update(self.users, where, state=self.state_rule)
-
-    @handles(User.Suspended)
-    def _user_suspended(self, batch: Batch, event: User.Suspended) -> None:
-        self._set_user_flags(batch, event, suspended=True)
-
-    @handles(User.Unsuspended)
-    def _user_unsuspended(self, batch: Batch, event: User.Unsuspended) -> None:
-        self._set_user_flags(batch, event, suspended=False)
-
-    @handles(User.Deleted)
-    def _user_deleted(self, batch: Batch, event: User.Deleted) -> None:
-        self._set_user_flags(batch, event, deleted=True)
-
-    @handles(User.Undeleted)
-    def _user_undeleted(self, batch: Batch, event: User.Undeleted) -> None:
-        self._set_user_flags(batch, event, deleted=False)
+    @handles(*FLAGS)
+    def _user_flags_changed(self, batch: Batch, event: Any) -> None:
+        set_flags(batch, self.users, event, FLAGS[type(event)], state=self.state_rule)
 
     @handles(User.Purged)
     def _user_purged(self, batch: Batch, event: User.Purged) -> None:
