@@ -16,21 +16,22 @@ database holds, and when in doubt writes are dependent:
 
 - two inserts, or two deletes, are independent (either order, the same rows
   or the same error);
+- a write that sets a column of a unique constraint (primary key, unique
+  column or index) is dependent on every other write to its table;
 - an insert and a keyed write are independent when the row cannot match the
-  key (some key column with a plainly different value) and, if the keyed write
-  deletes rows or changes a unique column, when the row cannot collide with a
-  row it frees (the key names all of some unique constraint's columns, one
-  with a different value);
-- two keyed writes are independent when some key column that neither changes
-  has plainly different values, and neither changes a unique column.
+  key (a key column with a plainly different value) and, if the keyed write
+  deletes, when the row cannot collide with a row it removes (the key names
+  every column of each unique constraint, one with a plainly different value);
+- two keyed writes are independent when a key column that neither sets has
+  plainly different values.
 
-"Plainly different" means two ``str`` or ``int`` values that differ (UUIDs are
-written as text first); anything else counts as possibly equal.
+"Plainly different" means two ``str`` or ``int`` values that differ (UUIDs in
+keys are written as text first); anything else counts as possibly equal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -48,10 +49,7 @@ LOOK_BACK = 32
 # Keys per ``IN`` list, well inside both stores' limits on parameters.
 IN_CHUNK = 1000
 _ANY = object()  # a group index entry: some value in this column is not plainly comparable
-
-
-def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, UUID) else value
+_NONE: frozenset[str] = frozenset()
 
 
 def _comparable(value: Any) -> bool:
@@ -76,9 +74,13 @@ class _Group:
     changes: frozenset[str]  # columns an update sets
     shape: tuple[Any, ...]
     unique: tuple[frozenset[str], ...]
+    changes_unique: bool = False
     keys: list[dict[str, Any]] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
     index: dict[str, set[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.changes_unique = any(s & self.changes for s in self.unique)
 
     def add(self, key: dict[str, Any], values: dict[str, Any]) -> None:
         self.keys.append(key)
@@ -88,7 +90,7 @@ class _Group:
 
     def may_hold(self, column: str, value: Any) -> bool:
         """Whether some write of the group may name ``value`` in ``column`` (its row for inserts, its key otherwise)."""
-        if not _comparable(value):
+        if type(value) is not str and type(value) is not int:
             return True
         seen = self.index.get(column)
         if seen is None:
@@ -102,26 +104,36 @@ def _note(seen: set[Any], value: Any) -> None:
     seen.add(value if _comparable(value) else _ANY)
 
 
-def independent(group: _Group, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any]) -> bool:
-    """Whether a new write and every write of ``group`` leave the same rows in either order (see the module's rules)."""
+def independent(group: _Group, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any], changes: frozenset[str]) -> bool:
+    """Whether a new write and every write of ``group`` leave the same rows in
+    either order (see the module's rules); ``changes``: the columns the new write sets.
+    Plain loops: this runs for most writes of a batch."""
     if group.table is not table:
         return True
     if group.kind == kind != UPDATE:
         return True
-    changes = group.changes | (frozenset(values) if kind == UPDATE else frozenset())
-    if any(s & changes for s in group.unique):
+    if group.changes_unique:
         return False
+    for unique in group.unique:
+        if not unique.isdisjoint(changes):
+            return False
     if INSERT not in (kind, group.kind):
-        return any(c in group.where and c not in changes and not group.may_hold(c, v) for c, v in key.items())
+        for column, value in key.items():
+            if column in group.where and column not in changes and column not in group.changes and not group.may_hold(column, value):
+                return True
+        return False
     # An insert against keyed writes: ``named`` holds the insert side's values, ``keyed`` the key columns.
-    named, keyed, deletes = (values, group.where, group.kind == DELETE) if kind == INSERT else (key, tuple(key), kind == DELETE)
-
-    def apart(column: str) -> bool:
-        return not group.may_hold(column, named.get(column, _ANY))
-
-    if deletes:
-        return all(s <= set(keyed) and any(apart(c) for c in s) for s in group.unique)
-    return any(apart(c) for c in keyed)
+    named: Mapping[str, Any] = values if kind == INSERT else key
+    keyed: Iterable[str] = group.where if kind == INSERT else key
+    if DELETE in (kind, group.kind):
+        for unique in group.unique:
+            if not unique.issubset(keyed) or all(group.may_hold(c, named.get(c, _ANY)) for c in unique):
+                return False
+        return True
+    for column in keyed:
+        if not group.may_hold(column, named.get(column, _ANY)):
+            return True
+    return False
 
 
 class Batch:
@@ -137,7 +149,8 @@ class Batch:
         self.notification: Notification | None = None
         self._groups: list[_Group] = []
         self._rows: dict[Table, dict[tuple[Any, ...], tuple[RowMapping, ...]]] = {}
-        self._written: dict[Table, list[Mapping[str, Any]]] = {}
+        self._inserted: dict[Table, list[dict[str, Any]]] = {}
+        self._keyed: dict[Table, list[dict[str, Any]]] = {}
 
     # ------------------------------------------------------------------ writes
 
@@ -159,33 +172,47 @@ class Batch:
         self._queue(DELETE, table, key, {}, (DELETE, table, tuple(key)))
 
     def _key(self, where: Mapping[str, Any]) -> dict[str, Any]:
-        if not where or any(v is None for v in where.values()):
+        key = {k: str(v) if v.__class__ is UUID else v for k, v in where.items()}
+        if not key or None in key.values():
             raise ValueError(f"a key needs columns with values, not {dict(where)!r}")
-        return {k: _plain(v) for k, v in where.items()}
+        return key
 
     def _queue(self, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any], shape: tuple[Any, ...]) -> None:
-        self._rows.pop(table, None)
-        self._written.setdefault(table, []).append(values if kind == INSERT else key)
+        if self._rows:
+            self._rows.pop(table, None)
+        written = self._inserted if kind == INSERT else self._keyed
+        named = written.get(table)
+        if named is None:
+            named = written[table] = []
+        named.append(values if kind == INSERT else key)
         groups = self._groups
-        for i in range(len(groups) - 1, max(-1, len(groups) - 1 - LOOK_BACK), -1):
-            group = groups[i]
-            if group.shape == shape:
-                group.add(key, values)
-                return
-            if not independent(group, kind, table, key, values):
+        if groups and groups[-1].shape == shape:
+            groups[-1].add(key, values)
+            return
+        changes = frozenset(values) if kind == UPDATE else _NONE
+        for i in range(len(groups) - 2, max(-1, len(groups) - 1 - LOOK_BACK), -1):
+            group = groups[i + 1]
+            if group.table is table and not independent(group, kind, table, key, values, changes):
                 break
-        group = _Group(kind, table, tuple(key), frozenset(values) if kind == UPDATE else frozenset(), shape, unique_column_sets(table))
+            if groups[i].shape == shape:
+                groups[i].add(key, values)
+                return
+        group = _Group(kind, table, tuple(key), changes, shape, unique_column_sets(table))
         group.add(key, values)
         groups.append(group)
 
-    def written(self, table: Table, column: str) -> set[Any]:
-        """The values in ``column`` of every row this batch inserted, updated or
-        deleted in ``table`` (each write must name the column, in its row or key)."""
+    def inserted(self, table: Table) -> list[dict[str, Any]]:
+        """The rows this batch inserted in ``table``."""
+        return list(self._inserted.get(table, ()))
+
+    def keyed(self, table: Table, column: str) -> set[Any]:
+        """The values in ``column`` of the keys of every update and delete this
+        batch made in ``table`` (each must name the column in its key)."""
         found = set()
-        for named in self._written.get(table, ()):
-            if column not in named:
-                raise ValueError(f"{table.name}: a write names no {column} ({dict(named)!r})")
-            found.add(named[column])
+        for key in self._keyed.get(table, ()):
+            if column not in key:
+                raise ValueError(f"{table.name}: a write's key names no {column} ({key!r})")
+            found.add(key[column])
         return found
 
     def execute(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:

@@ -123,14 +123,17 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
             self._reindex(batch)
 
     def _reindex(self, batch: Batch) -> None:
-        """SQLite: the FTS rows of every entry the batch wrote follow its text and
-        whether it is listed, once per batch (no handler reads the FTS table).
-        Plain VALUES: FTS5 takes ``INSERT … SELECT`` row by row many times slower."""
-        ids = sorted(batch.written(self.entries, "id"))
-        e = self.entries.c
-        rows = [r for start in range(0, len(ids), IN_CHUNK) for r in batch.select(select(e.seq, e.search_text, e.listed).where(e.id.in_(ids[start : start + IN_CHUNK])))]
-        if rows:
-            batch.execute(text(f"DELETE FROM {self.fts_name} WHERE rowid = :seq"), [{"seq": r["seq"]} for r in rows])
+        """SQLite: the FTS rows of the entries the batch wrote follow their text
+        and whether they are listed, once per batch (no handler reads the FTS
+        table). Plain VALUES: FTS5 takes ``INSERT … SELECT`` many times slower."""
+        keyed = batch.keyed(self.entries, "id")
+        rows = [r for r in batch.inserted(self.entries) if r["id"] not in keyed]  # new: no FTS row yet
+        changed = sorted(keyed)
+        if changed:
+            e = self.entries.c
+            for start in range(0, len(changed), IN_CHUNK):
+                rows += batch.select(select(e.seq, e.search_text, e.listed).where(e.id.in_(changed[start : start + IN_CHUNK])))
+            batch.execute(text(f"DELETE FROM {self.fts_name} WHERE rowid = (SELECT seq FROM {self.entries.name} WHERE id = :id)"), [{"id": i} for i in changed])
         listed = [{"seq": r["seq"], "search_text": r["search_text"]} for r in rows if r["listed"]]
         if listed:
             batch.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) VALUES (:seq, :search_text)"), listed)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
+from eventsourcing.persistence import Recording
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, select, text
 from sqlalchemy.orm import Session
 

@@ -31,7 +31,6 @@ from sqlalchemy.engine import RowMapping
 
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
-from domain.organisation import Organisation
 from domain.user import User
 from projections.due import stored, utc
 from projections.batch import Batch
