@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Table, and_, delete, or_, select, update
+from sqlalchemy import DateTime, Index, String, Table, and_, or_, select
 from sqlalchemy.orm import Session
 
 from domain.base import INACTIVITY_PERIOD
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.user import User
+from projections.batch import Batch
 from projections.framework import ReadModel, handles
+from projections.tables import key, optional, required, table
 
 
 def utc(moment: datetime) -> datetime:
@@ -53,115 +55,96 @@ class DueItem:
 class Due(ReadModel):
     name = "due"
 
-    def define_tables(self) -> None:
-        self.deleted_users = self.table(
-            "sema_due_deleted_users",
-            Column("user_id", String(36), primary_key=True),
-            Column("due_at", DateTime, nullable=False),
-            Index(self.index_name("ix_sema_due_deleted_users_due"), "due_at"),
-        )
-        self.one_time_passwords = self.table(
-            "sema_due_one_time_passwords",
-            Column("user_id", String(36), primary_key=True),
-            Column("due_at", DateTime, nullable=False),
-            Index(self.index_name("ix_sema_due_one_time_passwords_due"), "due_at"),
-        )
-        self.challenges = self.table(
-            "sema_due_challenges",
-            Column("user_id", String(36), primary_key=True),
-            Column("challenge_id", String(36), nullable=False),
-            Column("due_at", DateTime, nullable=False),
-            Index(self.index_name("ix_sema_due_challenges_due"), "due_at"),
-        )
-        self.grants = self.table(
-            "sema_due_grants",
-            Column("grant_id", String(36), primary_key=True),
-            Column("kind", String(30), nullable=False),
-            Column("target_id", String(36), nullable=False),
-            Column("due_at", DateTime, nullable=False),
-            Index(self.index_name("ix_sema_due_grants_due"), "due_at"),
-        )
-        self.mailboxes = self.table(
-            "sema_due_mailboxes",
-            Column("mailbox_id", String(36), primary_key=True),
-            Column("organisation_id", String(36), nullable=False),
-            Column("last_used_at", DateTime, nullable=False),
-            # Six months after the last use; NULL once the alert for this quiet period was sent.
-            Column("due_at", DateTime),
-            Index(self.index_name("ix_sema_due_mailboxes_due"), "due_at"),
-        )
+    deleted_users = table("sema_due_deleted_users", key("user_id"), required("due_at", DateTime), Index("ix_sema_due_deleted_users_due", "due_at"))
+    one_time_passwords = table(
+        "sema_due_one_time_passwords", key("user_id"), required("due_at", DateTime), Index("ix_sema_due_one_time_passwords_due", "due_at")
+    )
+    challenges = table(
+        "sema_due_challenges", key("user_id"), required("challenge_id"), required("due_at", DateTime), Index("ix_sema_due_challenges_due", "due_at")
+    )
+    grants = table(
+        "sema_due_grants",
+        key("grant_id"),
+        required("kind", String(30)),
+        required("target_id"),
+        required("due_at", DateTime),
+        Index("ix_sema_due_grants_due", "due_at"),
+    )
+    mailboxes = table(
+        "sema_due_mailboxes",
+        key("mailbox_id"),
+        required("organisation_id"),
+        required("last_used_at", DateTime),
+        # Six months after the last use; NULL once the alert for this quiet period was sent.
+        optional("due_at", DateTime),
+        Index("ix_sema_due_mailboxes_due", "due_at"),
+    )
 
     # ------------------------------------------------------------ deleted users
 
     @handles(User.Deleted)
-    def _deleted(self, session: Session, event: User.Deleted, notification_id: int) -> None:
+    def _deleted(self, batch: Batch, event: User.Deleted) -> None:
         user_id = str(event.originator_id)
-        self._replace(session, self.deleted_users, "user_id", user_id, due_at=stored(event.undeletable_until))
+        _replace(batch, self.deleted_users, user_id=user_id, due_at=stored(event.undeletable_until))
         # Deleting a user closes any open challenge (the aggregate forgets it).
-        session.execute(delete(self.challenges).where(self.challenges.c.user_id == user_id))
+        batch.delete(self.challenges, user_id=user_id)
 
     @handles(User.Undeleted)
-    def _undeleted(self, session: Session, event: User.Undeleted, notification_id: int) -> None:
-        session.execute(delete(self.deleted_users).where(self.deleted_users.c.user_id == str(event.originator_id)))
+    def _undeleted(self, batch: Batch, event: User.Undeleted) -> None:
+        batch.delete(self.deleted_users, user_id=event.originator_id)
 
     @handles(User.Purged)
-    def _purged(self, session: Session, event: User.Purged, notification_id: int) -> None:
-        user_id = str(event.originator_id)
-        for table in (self.deleted_users, self.one_time_passwords, self.challenges):
-            session.execute(delete(table).where(table.c.user_id == user_id))
+    def _purged(self, batch: Batch, event: User.Purged) -> None:
+        for deadlines in (self.deleted_users, self.one_time_passwords, self.challenges):
+            batch.delete(deadlines, user_id=event.originator_id)
 
     # ------------------------------------------------------ one-time passwords
 
-    @handles(User.OneTimePasswordIssued, appends_only=True)
-    def _otp_issued(self, session: Session, event: User.OneTimePasswordIssued, notification_id: int) -> None:
-        self._replace_later(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.expires_at))
+    @handles(User.OneTimePasswordIssued)
+    def _otp_issued(self, batch: Batch, event: User.OneTimePasswordIssued) -> None:
+        _replace(batch, self.one_time_passwords, user_id=str(event.originator_id), due_at=stored(event.expires_at))
 
-    @handles(User.PasswordReset, appends_only=True)
-    def _password_reset(self, session: Session, event: User.PasswordReset, notification_id: int) -> None:
-        self._replace_later(session, self.one_time_passwords, "user_id", str(event.originator_id), due_at=stored(event.one_time_password_expires_at))
+    @handles(User.PasswordReset)
+    def _password_reset(self, batch: Batch, event: User.PasswordReset) -> None:
+        _replace(batch, self.one_time_passwords, user_id=str(event.originator_id), due_at=stored(event.one_time_password_expires_at))
 
     @handles(User.OneTimePasswordExpired, User.Activated, User.PasswordChanged)
-    def _otp_gone(self, session: Session, event: Any, notification_id: int) -> None:
-        session.execute(delete(self.one_time_passwords).where(self.one_time_passwords.c.user_id == str(event.originator_id)))
+    def _otp_gone(self, batch: Batch, event: User.OneTimePasswordExpired | User.Activated | User.PasswordChanged) -> None:
+        batch.delete(self.one_time_passwords, user_id=event.originator_id)
 
     # -------------------------------------------------------------- challenges
 
-    @handles(User.ChallengeIssued, appends_only=True)
-    def _challenge_issued(self, session: Session, event: User.ChallengeIssued, notification_id: int) -> None:
-        self._replace_later(
-            session, self.challenges, "user_id", str(event.originator_id), challenge_id=str(event.challenge_id), due_at=stored(event.expires_at)
-        )
+    @handles(User.ChallengeIssued)
+    def _challenge_issued(self, batch: Batch, event: User.ChallengeIssued) -> None:
+        _replace(batch, self.challenges, user_id=str(event.originator_id), challenge_id=str(event.challenge_id), due_at=stored(event.expires_at))
 
     @handles(User.ChallengePassed, User.ChallengeFailed, User.ChallengeExpired)
-    def _challenge_closed(self, session: Session, event: Any, notification_id: int) -> None:
-        session.execute(delete(self.challenges).where(self.challenges.c.user_id == str(event.originator_id)))
+    def _challenge_closed(self, batch: Batch, event: User.ChallengePassed | User.ChallengeFailed | User.ChallengeExpired) -> None:
+        batch.delete(self.challenges, user_id=event.originator_id)
 
     # ------------------------------------------------------ exceptional access
 
     @handles(Mailbox.ExceptionalAccessGranted, User.ExceptionalAccessGranted)
-    def _granted(self, session: Session, event: GrantingAggregate.ExceptionalAccessGranted, notification_id: int) -> None:
+    def _granted(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessGranted) -> None:
         kind = Mailbox.grant_kind if isinstance(event, Mailbox.ExceptionalAccessGranted) else User.grant_kind
-        self._replace(
-            session, self.grants, "grant_id", str(event.grant_id), kind=kind, target_id=str(event.originator_id), due_at=stored(event.expires_at)
-        )
+        _replace(batch, self.grants, grant_id=str(event.grant_id), kind=kind, target_id=str(event.originator_id), due_at=stored(event.expires_at))
 
     @handles(Mailbox.ExceptionalAccessRevoked, User.ExceptionalAccessRevoked, Mailbox.ExceptionalAccessExpired, User.ExceptionalAccessExpired)
-    def _grant_ended(self, session: Session, event: Any, notification_id: int) -> None:
-        session.execute(delete(self.grants).where(self.grants.c.grant_id == str(event.grant_id)))
+    def _grant_ended(self, batch: Batch, event: Any) -> None:
+        batch.delete(self.grants, grant_id=event.grant_id)
 
     @handles(User.UserReset)
-    def _user_reset(self, session: Session, event: User.UserReset, notification_id: int) -> None:
+    def _user_reset(self, batch: Batch, event: User.UserReset) -> None:
         user_id = str(event.originator_id)
-        session.execute(delete(self.grants).where(self.grants.c.grant_id == str(event.grant_id)))
-        session.execute(delete(self.challenges).where(self.challenges.c.user_id == user_id))
-        self._replace(session, self.one_time_passwords, "user_id", user_id, due_at=stored(event.one_time_password_expires_at))
+        batch.delete(self.grants, grant_id=event.grant_id)
+        batch.delete(self.challenges, user_id=user_id)
+        _replace(batch, self.one_time_passwords, user_id=user_id, due_at=stored(event.one_time_password_expires_at))
 
     # --------------------------------------------------------------- mailboxes
 
-    @handles(Mailbox.Created, Mailbox.GroupMailboxCreated, appends_only=True)
-    def _mailbox_created(self, session: Session, event: Any, notification_id: int) -> None:
-        self.insert_later(
-            session,
+    @handles(Mailbox.Created, Mailbox.GroupMailboxCreated)
+    def _mailbox_created(self, batch: Batch, event: Mailbox.Created | Mailbox.GroupMailboxCreated) -> None:
+        batch.insert(
             self.mailboxes,
             {
                 "mailbox_id": str(event.originator_id),
@@ -172,45 +155,18 @@ class Due(ReadModel):
         )
 
     @handles(Mailbox.Used)
-    def _mailbox_used(self, session: Session, event: Mailbox.Used, notification_id: int) -> None:
-        session.execute(
-            update(self.mailboxes)
-            .where(self.mailboxes.c.mailbox_id == str(event.originator_id))
-            .values(last_used_at=stored(event.timestamp), due_at=stored(event.timestamp + INACTIVITY_PERIOD))
+    def _mailbox_used(self, batch: Batch, event: Mailbox.Used) -> None:
+        batch.update(
+            self.mailboxes, {"mailbox_id": event.originator_id}, last_used_at=stored(event.timestamp), due_at=stored(event.timestamp + INACTIVITY_PERIOD)
         )
 
     @handles(Mailbox.InactivityAlertSent)
-    def _alert_sent(self, session: Session, event: Mailbox.InactivityAlertSent, notification_id: int) -> None:
-        session.execute(
-            update(self.mailboxes)
-            .where(and_(self.mailboxes.c.mailbox_id == str(event.originator_id), self.mailboxes.c.last_used_at == stored(event.quiet_since)))
-            .values(due_at=None)
-        )
+    def _alert_sent(self, batch: Batch, event: Mailbox.InactivityAlertSent) -> None:
+        batch.update(self.mailboxes, {"mailbox_id": event.originator_id, "last_used_at": stored(event.quiet_since)}, due_at=None)
 
     @handles(Mailbox.Purged)
-    def _mailbox_purged(self, session: Session, event: Mailbox.Purged, notification_id: int) -> None:
-        session.execute(delete(self.mailboxes).where(self.mailboxes.c.mailbox_id == str(event.originator_id)))
-
-    # -------------------------------------------------------------- helpers
-
-    def _replace(self, session: Session, table: Table, key: str, value: str, **values: Any) -> None:
-        """Insert or overwrite, the same on both stores."""
-        session.execute(delete(table).where(table.c[key] == value))
-        session.execute(table.insert().values({key: value, **values}))
-
-    def _replace_later(self, session: Session, table: Table, key: str, value: str, **values: Any) -> None:
-        """Like :meth:`_replace`, queued: a bulk add's 500 one-time passwords become
-        one DELETE … IN and one multi-row INSERT. The framework flushes the queue
-        before any handler that may read or change rows, so order is kept."""
-        queued = session.info.setdefault(("sema_due_replace", id(self)), {})
-        queued.setdefault((table, key), {})[value] = {key: value, **values}
-
-    def flush(self, session: Session) -> None:
-        queued = session.info.pop(("sema_due_replace", id(self)), None)
-        for (table, key), rows in (queued or {}).items():
-            session.execute(delete(table).where(table.c[key].in_(list(rows))))
-            session.execute(table.insert(), list(rows.values()))
-        super().flush(session)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+        batch.delete(self.mailboxes, mailbox_id=event.originator_id)
 
     # --------------------------------------------------------------- queries
 
@@ -240,3 +196,10 @@ class Due(ReadModel):
             "expire_exceptional_access": (self.grants, "grant_id"),
             "send_inactivity_alert": (self.mailboxes, "mailbox_id"),
         }[kind]
+
+
+def _replace(batch: Batch, deadlines: Table, **row: Any) -> None:
+    """Insert or overwrite (by the row's first column, its key), the same on both stores."""
+    first = next(iter(row))
+    batch.delete(deadlines, **{first: row[first]})
+    batch.insert(deadlines, row)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import structlog
+from eventsourcing.persistence import Subscription
 
 from projections.framework import Projections
 
@@ -24,7 +24,7 @@ def follow(projections: Projections, names: list[str], interval: float, stop: th
     news = threading.Event()
     subscription, listener = None, None
     if projections.engine.dialect.name == "postgresql":
-        subscription = projections.app.recorder.subscribe(gt=projections.source.max_id())
+        subscription = projections.store.recorder.subscribe(gt=projections.source.max_id())
         listener = threading.Thread(target=_listen, args=(subscription, news), daemon=True)
         listener.start()
     try:
@@ -45,7 +45,7 @@ def follow(projections: Projections, names: list[str], interval: float, stop: th
             listener.join(5)
 
 
-def _listen(subscription: Iterable[Any], news: threading.Event) -> None:
+def _listen(subscription: Subscription[Any], news: threading.Event) -> None:
     try:
         for _ in subscription:
             news.set()

@@ -1,12 +1,17 @@
 """One shape for every read model.
 
-A :class:`ReadModel` owns some SQLAlchemy tables and one handler per event
-type. It is *tracked*: the position of the last event it applied is stored in
-``sema_projection_tracking`` in the same transaction as its rows, so each
-event is applied exactly once whether it arrives inline (in the command's own
-transaction), from a follower polling the store, or during a rebuild. Events
-at or below the tracked position are skipped, which makes reprocessing
-idempotent.
+A :class:`ReadModel` declares its tables (:mod:`projections.tables`) and one
+handler per event type, all with one signature: ``(self, batch, event)``. The
+handlers of a batch of events write and read through one :class:`Batch`,
+which sends like writes together and makes every read see the writes before
+it, so batching is the framework's business, never a handler's.
+
+A read model is *tracked*: the position of the last event it applied is
+stored in ``sema_projection_tracking`` in the same transaction as its rows, so
+each event is applied exactly once whether it arrives inline (in the
+command's own transaction), from a follower polling the store, or during a
+rebuild. Events at or below the tracked position are skipped, which makes
+reprocessing idempotent.
 
 Tables are named with a suffix so a rebuild can fill a shadow copy
 (``…__rebuild``) while the service keeps reading the live one, then swap the
@@ -15,15 +20,17 @@ two in one short transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification, Recording
+from eventsourcing.persistence import Recording
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, select, text
 from sqlalchemy.orm import Session
+
+from projections.batch import Batch
+from projections.source import EventSource, EventStore, Position
+from projections.tables import TableSpec
 
 tracking_metadata = MetaData()
 tracking_table = Table(
@@ -34,46 +41,61 @@ tracking_table = Table(
 )
 
 REBUILD_SUFFIX = "__rebuild"
-Handler = Callable[..., None]
+Handler = Callable[[Batch, Any], None]
+H = TypeVar("H", bound=Callable[..., None])
+
+__all__ = ["REBUILD_SUFFIX", "Batch", "EventSource", "Position", "Projections", "ReadModel", "handles", "tracking_table", "utc"]
 
 
-@dataclass(frozen=True)
-class Position:
-    """An event with its place in the application sequence, and the stored
-    record it was read from (topic and serialised state, as in the event table)."""
+def handles(*event_classes: type) -> Callable[[H], H]:
+    """Marks a read-model method ``(self, batch, event)`` as a handler of these event classes."""
 
-    notification_id: int
-    event: DomainEventProtocol[Any]
-    notification: Notification
+    def decorate(method: H) -> H:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return decorate
 
 
 class ReadModel:
-    """Subclasses set ``name``, define their tables in :meth:`define_tables` and
-    register handlers with :func:`handles`. Unhandled events only advance tracking."""
+    """Subclasses set ``name``, declare tables with :func:`projections.tables.table`
+    and register handlers with :func:`handles`; handlers of mixins are kept too,
+    several for one event class run in the order the classes are based
+    (mixins first). Events no handler takes only advance tracking."""
 
     name: ClassVar[str]
-    handlers: ClassVar[dict[type, Handler]]
+    table_specs: ClassVar[dict[str, TableSpec]] = {}
+    handler_names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
         self.metadata = MetaData()
         # The database's dialect ("sqlite", "postgresql"), known once created or dropped.
         self.dialect = ""
-        self.define_tables()
+        for attribute, spec in self.table_specs.items():
+            setattr(self, attribute, spec.build(self.metadata, suffix))
+        self.handlers: dict[type, list[Handler]] = {
+            event_class: [getattr(self, name) for name in names] for event_class, names in self.handler_names.items()
+        }
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        handlers: dict[type, Handler] = {}
+        specs: dict[str, TableSpec] = {}
+        methods: dict[str, Any] = {}
         for base in reversed(cls.__mro__):
-            for attribute in vars(base).values():
-                for event_class in getattr(attribute, "_handles", ()):
-                    handlers[event_class] = attribute
-        cls.handlers = handlers
+            for attribute, value in vars(base).items():
+                if isinstance(value, TableSpec):
+                    specs[attribute] = value
+                elif getattr(value, "_handles", None):
+                    methods[attribute] = value
+        names: dict[type, list[str]] = {}
+        for attribute, method in methods.items():
+            for event_class in method._handles:
+                names.setdefault(event_class, []).append(attribute)
+        cls.table_specs = specs
+        cls.handler_names = {event_class: tuple(found) for event_class, found in names.items()}
 
     # --- to override
-
-    def define_tables(self) -> None:
-        raise NotImplementedError
 
     def create_extras(self, session: Session) -> None:
         """Dialect-specific objects SQLAlchemy's metadata cannot express (FTS tables, trigram indexes)."""
@@ -85,13 +107,18 @@ class ReadModel:
     def after_swap(self, session: Session) -> None:
         """After a rebuild's shadow tables took the live names: rename extras such as indexes."""
 
+    def apply(self, batch: Batch, positions: Sequence[Position]) -> None:
+        """Runs each event's handlers; a read model that folds every stored record (the ledger) overrides it."""
+        handlers = self.handlers
+        for position in positions:
+            found = handlers.get(type(position.event))
+            if found:
+                batch.position = position.notification_id
+                batch.notification = position.notification
+                for handler in found:
+                    handler(batch, position.event)
+
     # --- machinery
-
-    def table(self, name: str, *columns: Any, **kwargs: Any) -> Table:
-        return Table(f"{name}{self.suffix}", self.metadata, *columns, **kwargs)
-
-    def index_name(self, name: str) -> str:
-        return f"{name}{self.suffix}"
 
     @property
     def tracking_name(self) -> str:
@@ -122,80 +149,29 @@ class ReadModel:
         return value or 0
 
     def process(self, session: Session, positions: Iterable[Position]) -> int:
-        """Applies the events after the tracked position, then records the new position.
-
-        Consecutive events taken by the same ``many`` handler are passed to it
-        together (one ``executemany`` instead of one statement per event), and
-        rows given to :meth:`insert_later` are written in bulk before any other
-        handler runs, so handlers still see the events' effects in order."""
+        """Applies the events after the tracked position through one :class:`Batch`,
+        then records the new position, all in ``session``'s transaction."""
         tracked = start = self.position(session)
-        run: list[tuple[Any, int]] = []
-        run_handler: Handler | None = None
+        new = []
         for position in positions:
-            if position.notification_id <= tracked:
-                continue
-            handler = self.handlers.get(type(position.event))
-            tracked = position.notification_id
-            if handler is None:
-                continue
-            if run and handler is not run_handler:
-                self._apply_run(session, run_handler, run)
-                run = []
-            if getattr(handler, "_many", False):
-                run_handler = handler
-                run.append((position.event, position.notification_id))
-                continue
-            if not getattr(handler, "_appends_only", False):
-                self.flush(session)
-            handler(self, session, position.event, position.notification_id)
-        if run:
-            self._apply_run(session, run_handler, run)
-        self.flush(session)
-        if tracked != start:
-            self._set_position(session, tracked, insert=start == 0 and not self._has_row(session))
+            if position.notification_id > tracked:
+                new.append(position)
+                tracked = position.notification_id
+        if not new:
+            return start
+        batch = Batch(session)
+        self.apply(batch, new)
+        batch.flush()
+        if start == 0 and not self._has_row(session):
+            session.execute(tracking_table.insert().values(projection=self.tracking_name, notification_id=tracked))
+        else:
+            session.execute(tracking_table.update().where(tracking_table.c.projection == self.tracking_name).values(notification_id=tracked))
         return tracked
-
-    def _apply_run(self, session: Session, handler: Handler | None, run: list[tuple[Any, int]]) -> None:
-        assert handler is not None  # a run always has the handler that started it
-        self.flush(session)
-        handler(self, session, run)
-
-    def insert_later(self, session: Session, table: Table, row: dict[str, Any]) -> None:
-        """Queues a row; queued rows are inserted together before the next handler
-        that may read or change rows, and at the end of the batch. The queue
-        lives on the session, so concurrent commands never share one."""
-        pending = session.info.setdefault(("sema_pending", id(self)), {})
-        pending.setdefault(table, []).append(row)
-
-    def pending_rows(self, session: Session, table: Table) -> list[dict[str, Any]]:
-        """Rows queued for ``table`` and not yet written (an ``appends_only`` handler may amend them)."""
-        return session.info.get(("sema_pending", id(self)), {}).get(table, [])
-
-    def flush(self, session: Session) -> None:
-        pending = session.info.pop(("sema_pending", id(self)), None)
-        if not pending:
-            return
-        for table, rows in pending.items():
-            session.execute(table.insert(), rows)
-        self.after_flush(session, pending)
-
-    def after_flush(self, session: Session, inserted: dict[Table, list[dict[str, Any]]]) -> None:
-        """Override to write what depends on freshly inserted rows (search indexes)."""
 
     def _has_row(self, session: Session) -> bool:
         return session.execute(
             select(tracking_table.c.projection).where(tracking_table.c.projection == self.tracking_name)
         ).first() is not None
-
-    def _set_position(self, session: Session, notification_id: int, insert: bool) -> None:
-        if insert:
-            session.execute(tracking_table.insert().values(projection=self.tracking_name, notification_id=notification_id))
-        else:
-            session.execute(
-                tracking_table.update()
-                .where(tracking_table.c.projection == self.tracking_name)
-                .values(notification_id=notification_id)
-            )
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -203,59 +179,17 @@ def utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc) if value is not None else None
 
 
-def handles(*event_classes: type, many: bool = False, appends_only: bool = False) -> Callable[[Handler], Handler]:
-    """Marks a read-model method as the handler of these event classes.
-
-    A plain handler is called as ``(self, session, event, notification_id)``.
-    ``many=True``: called as ``(self, session, [(event, notification_id), …])``
-    with every consecutive event it handles (a bulk status change, a rebuild).
-    ``appends_only=True``: the handler only queues rows with
-    :meth:`ReadModel.insert_later` and reads nothing its model queues, so
-    queued rows need not be written before it runs."""
-
-    def decorate(method: Handler) -> Handler:
-        method._handles = event_classes  # type: ignore[attr-defined]
-        method._many = many  # type: ignore[attr-defined]
-        method._appends_only = appends_only  # type: ignore[attr-defined]
-        return method
-
-    return decorate
-
-
-class EventSource:
-    """Reads the application sequence in order, in batches, decoded."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    def max_id(self) -> int:
-        return self.app.recorder.max_notification_id() or 0
-
-    def batches(self, after: int, batch_size: int = 2000, stop: int | None = None) -> Iterator[list[Position]]:
-        to_domain_event = self.app.mapper.to_domain_event
-        while True:
-            notifications = self.app.recorder.select_notifications(
-                start=after, limit=batch_size, stop=stop, inclusive_of_start=False
-            )
-            if not notifications:
-                return
-            yield [Position(n.id, to_domain_event(n), n) for n in notifications]
-            after = notifications[-1].id
-            if len(notifications) < batch_size:
-                return
-
-
 class Projections:
     """The read models of one application, kept inline, by catching up, or rebuilt."""
 
-    def __init__(self, app: Any, read_models: Sequence[ReadModel]) -> None:
-        self.app = app
+    def __init__(self, store: EventStore, read_models: Sequence[ReadModel]) -> None:
+        self.store = store
         self.read_models = list(read_models)
-        self.source = EventSource(app)
+        self.source = EventSource(store)
 
     @property
     def engine(self) -> Engine:
-        return self.app.engine
+        return self.store.engine
 
     def create_tables(self) -> None:
         for model in self.read_models:
@@ -322,7 +256,7 @@ class Projections:
             # last catch-up below and the swap (SQLite: the first write takes the
             # database lock; PostgreSQL: writers lock the events table to insert).
             if self.engine.dialect.name == "postgresql":
-                session.execute(text(f"LOCK TABLE {self.app.recorder.events_table_name} IN EXCLUSIVE MODE"))
+                session.execute(text(f"LOCK TABLE {self.store.recorder.events_table_name} IN EXCLUSIVE MODE"))
             else:
                 session.execute(tracking_table.update().where(tracking_table.c.projection == shadow.tracking_name).values(notification_id=tracking_table.c.notification_id))
             for batch in self.source.batches(shadow.position(session), batch_size):

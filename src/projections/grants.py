@@ -5,110 +5,94 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, DateTime, Index, String, Text
 
 from domain.grants import GrantingAggregate, GrantState
 from domain.mailbox import Mailbox
 from domain.user import User
+from projections.batch import Batch
 from projections.framework import ReadModel, handles, utc
+from projections.tables import key, optional, required, table
 
 
 class Grants(ReadModel):
     name = "grants"
 
-    def define_tables(self) -> None:
-        self.mailboxes = self.table(
-            "sema_grant_mailboxes",
-            Column("id", String(36), primary_key=True),
-            Column("owner_id", String(36), nullable=False),
-            Column("organisation_id", String(36), nullable=False),
-        )
-        self.users = self.table(
-            "sema_grant_users",
-            Column("id", String(36), primary_key=True),
-            Column("organisation_id", String(36), nullable=False),
-        )
-        self.grants = self.table(
-            "sema_grants",
-            Column("grant_id", String(36), primary_key=True),
-            Column("seq", BigInteger, nullable=False),
-            Column("kind", String(30), nullable=False),
-            Column("target_id", String(36), nullable=False),
-            Column("owner_id", String(36), nullable=False),
-            Column("organisation_id", String(36), nullable=False),
-            Column("reason", Text, nullable=False),
-            Column("state", String(20), nullable=False),
-            Column("requested_by", String(100), nullable=False),
-            Column("requested_at", DateTime(timezone=True), nullable=False),
-            Column("decided_by", String(100)),
-            Column("decided_at", DateTime(timezone=True)),
-            Column("refusal_reason", Text),
-            Column("expires_at", DateTime(timezone=True)),
-            Column("ended_at", DateTime(timezone=True)),
-            Index(self.index_name("ix_sema_grants_target"), "target_id"),
-            Index(self.index_name("ix_sema_grants_owner"), "owner_id"),
-            Index(self.index_name("ix_sema_grants_state"), "state"),
-        )
+    mailboxes = table("sema_grant_mailboxes", key("id"), required("owner_id"), required("organisation_id"))
+    users = table("sema_grant_users", key("id"), required("organisation_id"))
+    grants = table(
+        "sema_grants",
+        key("grant_id"),
+        required("seq", BigInteger),
+        required("kind", String(30)),
+        required("target_id"),
+        required("owner_id"),
+        required("organisation_id"),
+        required("reason", Text),
+        required("state", String(20)),
+        required("requested_by", String(100)),
+        required("requested_at", DateTime(timezone=True)),
+        optional("decided_by", String(100)),
+        optional("decided_at", DateTime(timezone=True)),
+        optional("refusal_reason", Text),
+        optional("expires_at", DateTime(timezone=True)),
+        optional("ended_at", DateTime(timezone=True)),
+        Index("ix_sema_grants_target", "target_id"),
+        Index("ix_sema_grants_owner", "owner_id"),
+        Index("ix_sema_grants_state", "state"),
+    )
 
-    @handles(Mailbox.Created, appends_only=True)
-    def _mailbox_created(self, session: Session, event: Mailbox.Created, notification_id: int) -> None:
-        self.insert_later(
-            session, self.mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id), "organisation_id": str(event.organisation_id)}
-        )
+    @handles(Mailbox.Created)
+    def _mailbox_created(self, batch: Batch, event: Mailbox.Created) -> None:
+        batch.insert(self.mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id), "organisation_id": str(event.organisation_id)})
 
-    @handles(User.Registered, appends_only=True)
-    def _user_registered(self, session: Session, event: User.Registered, notification_id: int) -> None:
-        self.insert_later(session, self.users, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
+    @handles(User.Registered)
+    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
+        batch.insert(self.users, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
 
     @handles(Mailbox.ExceptionalAccessRequested, User.ExceptionalAccessRequested)
-    def _requested(self, session: Session, event: GrantingAggregate.ExceptionalAccessRequested, notification_id: int) -> None:
+    def _requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:
         target_id = str(event.originator_id)
         if isinstance(event, Mailbox.ExceptionalAccessRequested):
-            owner_id, organisation_id = session.execute(
-                select(self.mailboxes.c.owner_id, self.mailboxes.c.organisation_id).where(self.mailboxes.c.id == target_id)
-            ).one()
+            mailbox = batch.one(self.mailboxes, id=target_id)
+            owner_id, organisation_id = mailbox["owner_id"], mailbox["organisation_id"]
         else:
-            owner_id = target_id
-            organisation_id = session.execute(select(self.users.c.organisation_id).where(self.users.c.id == target_id)).scalar_one()
-        session.execute(
-            self.grants.insert().values(
-                grant_id=str(event.grant_id),
-                seq=notification_id,
-                kind=event.kind,
-                target_id=target_id,
-                owner_id=owner_id,
-                organisation_id=organisation_id,
-                reason=event.reason,
-                state=GrantState.REQUESTED,
-                requested_by=event.actor_id,
-                requested_at=utc(event.timestamp),
-            )
+            owner_id, organisation_id = target_id, batch.one(self.users, id=target_id)["organisation_id"]
+        batch.insert(
+            self.grants,
+            {
+                "grant_id": str(event.grant_id),
+                "seq": batch.position,
+                "kind": event.kind,
+                "target_id": target_id,
+                "owner_id": owner_id,
+                "organisation_id": organisation_id,
+                "reason": event.reason,
+                "state": GrantState.REQUESTED,
+                "requested_by": event.actor_id,
+                "requested_at": utc(event.timestamp),
+            },
         )
 
-    def _update(self, event: Any, **values: Any) -> Any:
-        return update(self.grants).where(self.grants.c.grant_id == str(event.grant_id)).values(**values)
+    def _update(self, batch: Batch, event: Any, **values: Any) -> None:
+        batch.update(self.grants, {"grant_id": event.grant_id}, **values)
 
     @handles(Mailbox.ExceptionalAccessGranted, User.ExceptionalAccessGranted)
-    def _granted(self, session: Session, event: GrantingAggregate.ExceptionalAccessGranted, notification_id: int) -> None:
-        session.execute(
-            self._update(event, state=GrantState.GRANTED, decided_by=event.actor_id, decided_at=utc(event.timestamp), expires_at=utc(event.expires_at))
-        )
+    def _granted(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessGranted) -> None:
+        self._update(batch, event, state=GrantState.GRANTED, decided_by=event.actor_id, decided_at=utc(event.timestamp), expires_at=utc(event.expires_at))
 
     @handles(Mailbox.ExceptionalAccessRefused, User.ExceptionalAccessRefused)
-    def _refused(self, session: Session, event: GrantingAggregate.ExceptionalAccessRefused, notification_id: int) -> None:
-        session.execute(
-            self._update(event, state=GrantState.REFUSED, decided_by=event.actor_id, decided_at=utc(event.timestamp), refusal_reason=event.reason)
-        )
+    def _refused(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRefused) -> None:
+        self._update(batch, event, state=GrantState.REFUSED, decided_by=event.actor_id, decided_at=utc(event.timestamp), refusal_reason=event.reason)
 
     @handles(Mailbox.ExceptionalAccessRevoked, User.ExceptionalAccessRevoked)
-    def _revoked(self, session: Session, event: GrantingAggregate.ExceptionalAccessRevoked, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.REVOKED, ended_at=utc(event.timestamp)))
+    def _revoked(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRevoked) -> None:
+        self._update(batch, event, state=GrantState.REVOKED, ended_at=utc(event.timestamp))
 
     @handles(Mailbox.ExceptionalAccessExpired, User.ExceptionalAccessExpired)
-    def _expired(self, session: Session, event: GrantingAggregate.ExceptionalAccessExpired, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.EXPIRED, ended_at=utc(event.timestamp)))
+    def _expired(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessExpired) -> None:
+        self._update(batch, event, state=GrantState.EXPIRED, ended_at=utc(event.timestamp))
 
     @handles(User.UserReset)
-    def _used(self, session: Session, event: User.UserReset, notification_id: int) -> None:
-        session.execute(self._update(event, state=GrantState.USED, ended_at=utc(event.timestamp)))
+    def _used(self, batch: Batch, event: User.UserReset) -> None:
+        self._update(batch, event, state=GrantState.USED, ended_at=utc(event.timestamp))

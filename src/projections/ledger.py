@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import BigInteger, Column, String, func, insert, select
+from sqlalchemy import BigInteger, Select, String, func, select
 from sqlalchemy.orm import Session
 
-from projections.framework import Position, ReadModel
+from projections.batch import Batch
+from projections.framework import ReadModel
+from projections.source import Position
+from projections.tables import key, required, table
 
 GENESIS = bytes(32)
 _U64 = struct.Struct(">Q")
@@ -58,47 +60,33 @@ class Ledger(ReadModel):
 
     name = "ledger"
 
-    def define_tables(self) -> None:
-        self.links = self.table(
-            "sema_ledger",
-            Column("notification_id", BigInteger, primary_key=True, autoincrement=False),
-            Column("originator_id", String(36), nullable=False),
-            Column("originator_version", BigInteger, nullable=False),
-            Column("link", String(64), nullable=False),
-        )
+    links = table(
+        "sema_ledger", key("notification_id", BigInteger), required("originator_id"), required("originator_version", BigInteger), required("link", String(64))
+    )
+
+    def _last_link(self) -> Select[tuple[int, str]]:
+        return select(self.links.c.notification_id, self.links.c.link).order_by(self.links.c.notification_id.desc()).limit(1)
 
     def head(self, session: Session) -> tuple[int, bytes]:
         """The last chained position and its link; ``(0, GENESIS)`` when empty."""
-        row = session.execute(
-            select(self.links.c.notification_id, self.links.c.link).order_by(self.links.c.notification_id.desc()).limit(1)
-        ).first()
+        row = session.execute(self._last_link()).first()
         return (0, GENESIS) if row is None else (int(row[0]), bytes.fromhex(row[1]))
 
     def count(self, session: Session) -> int:
         return int(session.execute(select(func.count()).select_from(self.links)).scalar_one())
 
-    def process(self, session: Session, positions: Iterable[Position]) -> int:
-        """Every event is chained, whatever its type, so this replaces per-type handlers."""
-        tracked = start = self.position(session)
-        previous: bytes | None = None
-        rows: list[dict[str, Any]] = []
+    def apply(self, batch: Batch, positions: Sequence[Position]) -> None:
+        """Every stored record is chained, whatever its event, so the ledger folds the records instead of handling event types."""
+        last = batch.select(self._last_link())
+        previous = bytes.fromhex(last[0]["link"]) if last else GENESIS
         for position in positions:
-            if position.notification_id <= tracked:
-                continue
-            if previous is None:
-                previous = self.head(session)[1]
             previous = next_link(previous, position.notification)
-            rows.append(
+            batch.insert(
+                self.links,
                 {
                     "notification_id": position.notification_id,
                     "originator_id": str(position.notification.originator_id),
                     "originator_version": position.notification.originator_version,
                     "link": previous.hex(),
-                }
+                },
             )
-            tracked = position.notification_id
-        if rows:
-            session.execute(insert(self.links), rows)
-        if tracked != start:
-            self._set_position(session, tracked, insert=start == 0 and not self._has_row(session))
-        return tracked

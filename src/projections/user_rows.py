@@ -1,11 +1,25 @@
-"""How a user's row changes with the events that edit details and addresses,
-shared by the read models that keep a copy of the user (directory, admin search)."""
+"""How a user's row follows the user's events, for the read models that keep a
+copy of the user (directory, admin search, routing): status flags with the
+columns derived from them, and the edits of details, names and addresses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import Table
+from sqlalchemy.sql import ColumnElement
+
 from domain.user import User
+from projections.batch import Batch
+
+
+def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], **derived: ColumnElement[Any]) -> None:
+    """Sets the event's flags on the user's row, then the columns derived from
+    them (SQL over the row, e.g. a status), which must see the new flags."""
+    where = {"id": event.originator_id}
+    batch.update(users, where, **flags)
+    batch.update(users, where, **derived)
 
 
 def apply_details(values: dict[str, Any], event: User.DirectoryDetailsChanged) -> None:
@@ -25,3 +39,29 @@ def apply_address_change(values: dict[str, Any], event: User.SecureAddressChange
     values["address"] = event.new_address
     if "original_address" in values:
         values["original_address"] = event.original_address
+
+
+def _change_last_name(values: dict[str, Any], event: User.LastNameChanged) -> None:
+    values["last_name"] = event.last_name
+
+
+def _remove_alias(values: dict[str, Any], event: User.AliasRemoved) -> None:
+    values["aliases"].remove(event.address)
+
+
+# The events that edit a user's row, and how.
+ROW_EDITS: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    User.DirectoryDetailsChanged: apply_details,
+    User.LastNameChanged: _change_last_name,
+    User.SecureAddressChanged: apply_address_change,
+    User.AliasRemoved: _remove_alias,
+}
+
+
+def edited(row: Mapping[str, Any], event: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The row's ``fields``, aliases and details after ``event``: copies, so the row read stays as read."""
+    values = {field: row[field] for field in fields}
+    values["aliases"] = list(row["aliases"])
+    values["details"] = dict(row["details"])
+    ROW_EDITS[type(event)](values, event)
+    return values

@@ -13,6 +13,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from projections.framework import EventSource, ReadModel, tracking_table
+from sema.application import SemaApplication
 
 CHECK_SUFFIX = "__check"
 EXAMPLES = 5
@@ -97,9 +98,10 @@ def compare_tables(session: Session, live: Table, rebuilt: Table, batch_size: in
 
 
 def check_read_models(
-    app: Any, names: Iterable[str] = (), batch_size: int = 5000, progress: Callable[[int], None] | None = None
+    app: SemaApplication, names: Iterable[str] = (), batch_size: int = 5000, progress: Callable[[int], None] | None = None
 ) -> list[ReadModelReport]:
     projections = app.projections
+    assert projections is not None  # built by the composition root
     engine = projections.engine
     source = EventSource(app)
     reports = []
@@ -121,7 +123,8 @@ def check_read_models(
     return reports
 
 
-def _compare(app: Any, live: ReadModel, scratch: ReadModel, source: EventSource, batch_size: int) -> ReadModelReport:
+def _compare(app: SemaApplication, live: ReadModel, scratch: ReadModel, source: EventSource, batch_size: int) -> ReadModelReport:
+    assert app.projections is not None
     engine = app.projections.engine
     if engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="REPEATABLE READ")

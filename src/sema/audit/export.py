@@ -6,18 +6,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from sema import spreadsheet_safe
 from sema.audit.records import FIELDS, AuditRecord
 from sema.audit.stream import stored_events
+from sema.application import SemaApplication
 
 FORMATS = ("jsonl", "csv")
 BATCH_SIZE = 2000
 
 
 def audit_records(
-    app: Any,
+    app: SemaApplication,
     *,
     after: int = 0,
     since: datetime | None = None,
@@ -63,7 +64,7 @@ def write_records(records: Iterator[AuditRecord], out: TextIO, format: str) -> i
     return count
 
 
-def page(app: Any, *, after: int, limit: int, since: datetime | None = None, until: datetime | None = None) -> tuple[list[AuditRecord], int | None]:
+def page(app: SemaApplication, *, after: int, limit: int, since: datetime | None = None, until: datetime | None = None) -> tuple[list[AuditRecord], int | None]:
     """One page for the HTTP API: the records among the next ``limit`` stored
     events after ``after``, and the position to continue from (``None`` at the end).
     With a time window a page may hold fewer records than it scanned, even none."""

@@ -19,6 +19,7 @@ from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User
 from sema.audit.records import iso, split_topic, to_jsonable
+from sema.application import SemaApplication
 
 KINDS: dict[str, type] = {"user": User, "organisation": Organisation, "mailbox": Mailbox, "list": DistributionList}
 ROLE_NAMES = {
@@ -41,7 +42,7 @@ def parse_kind(kind: str) -> type:
         raise AuditLookupError(f"kind: must be one of {', '.join(KINDS)}, not {kind!r}") from None
 
 
-def _events(app: Any, kind: str, aggregate_id: UUID) -> list[DomainEventProtocol[Any]]:
+def _events(app: SemaApplication, kind: str, aggregate_id: UUID) -> list[DomainEventProtocol[Any]]:
     cls = parse_kind(kind)
     events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(aggregate_id)]
     if not events or split_topic(events[0])[0] != cls.__name__:
@@ -49,7 +50,7 @@ def _events(app: Any, kind: str, aggregate_id: UUID) -> list[DomainEventProtocol
     return events
 
 
-def state_as_of(app: Any, kind: str, aggregate_id: UUID, as_of: datetime) -> dict[str, Any]:
+def state_as_of(app: SemaApplication, kind: str, aggregate_id: UUID, as_of: datetime) -> dict[str, Any]:
     """The aggregate's state (fields and derived properties) after its events up to ``as_of``, as JSON-ready data."""
     events = _events(app, kind, aggregate_id)
     version = None
@@ -156,7 +157,7 @@ class HistoryLine(BaseModel):
 class Names:
     """Actor and user ids to usernames, read from each user's first event (Registered)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: SemaApplication) -> None:
         self.app = app
         self.known: dict[str, str] = {}
 
@@ -221,7 +222,7 @@ def _readable(value: Any) -> str:
     return str(value)
 
 
-def history(app: Any, kind: str, aggregate_id: UUID) -> list[HistoryLine]:
+def history(app: SemaApplication, kind: str, aggregate_id: UUID) -> list[HistoryLine]:
     """One line per event of the aggregate, oldest first: when, who (name and role), what."""
     names = Names(app)
     lines = []

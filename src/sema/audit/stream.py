@@ -8,15 +8,16 @@ millions of rows, so they use Core selects: rows in, rows out, freed at once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import select
 
+from sema.application import SemaApplication
+
 BATCH_SIZE = 2000
 
 
-def stored_events(app: Any, after: int = 0, stop: int | None = None, batch_size: int = BATCH_SIZE) -> Iterator[list[Notification]]:
+def stored_events(app: SemaApplication, after: int = 0, stop: int | None = None, batch_size: int = BATCH_SIZE) -> Iterator[list[Notification]]:
     """Batches of the stored records after position ``after`` (up to ``stop``), oldest first."""
     table = app.recorder.events_record_cls.__table__
     columns = (table.c.id, table.c.originator_id, table.c.originator_version, table.c.topic, table.c.state)

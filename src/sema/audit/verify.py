@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from projections.ledger import GENESIS, Ledger, next_link
 from sema.audit.stream import stored_events
+from sema.application import SemaApplication
 
 BATCH_SIZE = 5000
 
@@ -73,7 +73,7 @@ def _describe(originator_id: object, version: int) -> str:
 
 
 class Verifier:
-    def __init__(self, app: Any, ledger: Ledger | None = None, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, app: SemaApplication, ledger: Ledger | None = None, batch_size: int = BATCH_SIZE) -> None:
         self.app = app
         self.ledger = ledger or Ledger()
         self.batch_size = batch_size

@@ -1,0 +1,312 @@
+"""The change buffer every handler writes and reads through, one per batch of events.
+
+A handler says what changes, row by row: insert this row, update the rows
+with this key, delete the rows with this key. The buffer keeps those writes
+in order, and sends them in as few statements as it may: a write joins an
+earlier group of writes of the same shape (same table, same columns) when it
+is *independent* of every write queued after that group — when no row could
+be touched by both, so their order cannot matter — and each group goes out as
+one ``executemany``. Before a read, the writes queued up to the last one on
+the tables it reads go out, so a handler always sees what the earlier events
+of the batch did. That is the whole contract: a batch of events leaves the
+same rows as the same events applied one statement at a time.
+
+Independence is decided from what a write names, never from what the
+database holds, and when in doubt writes are dependent:
+
+- two inserts, or two deletes, are independent (either order, the same rows
+  or the same error);
+- a write that sets a column of a unique constraint (primary key, unique
+  column or index) is dependent on every other write to its table;
+- an insert and a keyed write are independent when the row cannot match the
+  key (a key column with a plainly different value) and, if the keyed write
+  deletes, when the row cannot collide with a row it removes (the key names
+  every column of each unique constraint, one with a plainly different value);
+- two keyed writes are independent when a key column that neither sets has
+  plainly different values.
+
+"Plainly different" means two ``str`` or ``int`` values that differ (UUIDs in
+keys are written as text first); anything else counts as possibly equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
+from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.visitors import iterate
+
+INSERT, UPDATE, DELETE = "insert", "update", "delete"
+# How far back a write looks for a group to join: a bound on the work per write.
+LOOK_BACK = 32
+# Keys per ``IN`` list, well inside both stores' limits on parameters.
+IN_CHUNK = 1000
+_ANY = object()  # a group index entry: some value in this column is not plainly comparable
+_NONE: frozenset[str] = frozenset()
+
+
+def _comparable(value: Any) -> bool:
+    return type(value) is str or type(value) is int
+
+
+def unique_column_sets(table: Table) -> tuple[frozenset[str], ...]:
+    """The column sets no two rows of ``table`` may share: primary key, unique constraints and indexes."""
+    sets = [frozenset(c.name for c in table.primary_key.columns)]
+    sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
+    sets += [frozenset(c.name for c in i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
+    return tuple(s for s in sets if s)
+
+
+@dataclass(eq=False, slots=True)
+class _Group:
+    """Writes of one shape, in the order they were made; sent as one statement."""
+
+    kind: str
+    table: Table
+    where: tuple[str, ...]  # key columns (update, delete)
+    changes: frozenset[str]  # columns an update sets
+    shape: tuple[Any, ...]
+    unique: tuple[frozenset[str], ...]
+    changes_unique: bool = False
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    values: list[dict[str, Any]] = field(default_factory=list)
+    index: dict[str, set[Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.changes_unique = any(s & self.changes for s in self.unique)
+
+    def add(self, key: dict[str, Any], values: dict[str, Any]) -> None:
+        self.keys.append(key)
+        self.values.append(values)
+        for column, seen in self.index.items():
+            _note(seen, (values if self.kind == INSERT else key).get(column, _ANY))
+
+    def may_hold(self, column: str, value: Any) -> bool:
+        """Whether some write of the group may name ``value`` in ``column`` (its row for inserts, its key otherwise)."""
+        if type(value) is not str and type(value) is not int:
+            return True
+        seen = self.index.get(column)
+        if seen is None:
+            seen = self.index[column] = set()
+            for named in self.values if self.kind == INSERT else self.keys:
+                _note(seen, named.get(column, _ANY))
+        return _ANY in seen or value in seen
+
+
+def _note(seen: set[Any], value: Any) -> None:
+    seen.add(value if _comparable(value) else _ANY)
+
+
+def independent(group: _Group, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any], changes: frozenset[str]) -> bool:
+    """Whether a new write and every write of ``group`` leave the same rows in
+    either order (see the module's rules); ``changes``: the columns the new write sets.
+    Plain loops: this runs for most writes of a batch."""
+    if group.table is not table:
+        return True
+    if group.kind == kind != UPDATE:
+        return True
+    if group.changes_unique:
+        return False
+    for unique in group.unique:
+        if not unique.isdisjoint(changes):
+            return False
+    if INSERT not in (kind, group.kind):
+        for column, value in key.items():
+            if column in group.where and column not in changes and column not in group.changes and not group.may_hold(column, value):
+                return True
+        return False
+    # An insert against keyed writes: ``named`` holds the insert side's values, ``keyed`` the key columns.
+    named: Mapping[str, Any] = values if kind == INSERT else key
+    keyed: Iterable[str] = group.where if kind == INSERT else key
+    if DELETE in (kind, group.kind):
+        for unique in group.unique:
+            if not unique.issubset(keyed) or all(group.may_hold(c, named.get(c, _ANY)) for c in unique):
+                return False
+        return True
+    for column in keyed:
+        if not group.may_hold(column, named.get(column, _ANY)):
+            return True
+    return False
+
+
+class Batch:
+    """Writes buffered and coalesced, reads that see them: what a handler gets.
+
+    ``position`` and ``notification`` are the event being applied (its
+    notification id, and the stored record it was read from). Rows and values
+    are taken as given: plain values (ids as text), fresh dicts."""
+
+    def __init__(self, session: Session) -> None:
+        self._connection: Connection = session.connection()
+        self.position = 0
+        self.notification: Notification | None = None
+        self._groups: list[_Group] = []
+        self._rows: dict[Table, dict[tuple[Any, ...], tuple[RowMapping, ...]]] = {}
+        self._inserted: dict[Table, list[dict[str, Any]]] = {}
+        self._keyed: dict[Table, list[dict[str, Any]]] = {}
+
+    # ------------------------------------------------------------------ writes
+
+    def insert(self, table: Table, row: Mapping[str, Any]) -> None:
+        values = dict(row)
+        self._queue(INSERT, table, {}, values, (INSERT, table, tuple(values)))
+
+    def update(self, table: Table, where: Mapping[str, Any], **values: Any) -> None:
+        """Sets ``values`` on the rows matching ``where`` (column = value for each).
+        A value may be a SQL expression over the same row's columns (it sees the
+        row before this update); keep the expression object to reuse it, so like
+        updates share one statement."""
+        key = self._key(where)
+        shape = tuple((k, id(v)) if isinstance(v, ClauseElement) else k for k, v in values.items())
+        self._queue(UPDATE, table, key, values, (UPDATE, table, tuple(key), shape))
+
+    def delete(self, table: Table, **where: Any) -> None:
+        key = self._key(where)
+        self._queue(DELETE, table, key, {}, (DELETE, table, tuple(key)))
+
+    def _key(self, where: Mapping[str, Any]) -> dict[str, Any]:
+        key = {k: str(v) if v.__class__ is UUID else v for k, v in where.items()}
+        if not key or None in key.values():
+            raise ValueError(f"a key needs columns with values, not {dict(where)!r}")
+        return key
+
+    def _queue(self, kind: str, table: Table, key: dict[str, Any], values: dict[str, Any], shape: tuple[Any, ...]) -> None:
+        if self._rows:
+            self._rows.pop(table, None)
+        written = self._inserted if kind == INSERT else self._keyed
+        named = written.get(table)
+        if named is None:
+            named = written[table] = []
+        named.append(values if kind == INSERT else key)
+        groups = self._groups
+        if groups and groups[-1].shape == shape:
+            groups[-1].add(key, values)
+            return
+        changes = frozenset(values) if kind == UPDATE else _NONE
+        for i in range(len(groups) - 2, max(-1, len(groups) - 1 - LOOK_BACK), -1):
+            group = groups[i + 1]
+            if group.table is table and not independent(group, kind, table, key, values, changes):
+                break
+            if groups[i].shape == shape:
+                groups[i].add(key, values)
+                return
+        group = _Group(kind, table, tuple(key), changes, shape, unique_column_sets(table))
+        group.add(key, values)
+        groups.append(group)
+
+    def inserted(self, table: Table) -> list[dict[str, Any]]:
+        """The rows this batch inserted in ``table``."""
+        return list(self._inserted.get(table, ()))
+
+    def keyed(self, table: Table, column: str) -> set[Any]:
+        """The values in ``column`` of the keys of every update and delete this
+        batch made in ``table`` (each must name the column in its key)."""
+        found = set()
+        for key in self._keyed.get(table, ()):
+            if column not in key:
+                raise ValueError(f"{table.name}: a write's key names no {column} ({key!r})")
+            found.add(key[column])
+        return found
+
+    def execute(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:
+        """Any other statement, e.g. upkeep of an index the handlers never read:
+        every queued write goes out first, then the statement, at once."""
+        self.flush()
+        self._connection.execute(statement, params)
+
+    # ------------------------------------------------------------------- reads
+
+    def get(self, table: Table, **key: Any) -> RowMapping | None:
+        """The row with this key (at most one), as the earlier events left it."""
+        found = self._read(table, key, many=False)
+        return found[0] if found else None
+
+    def one(self, table: Table, **key: Any) -> RowMapping:
+        """Like :meth:`get`, for a row the history guarantees."""
+        found = self._read(table, key, many=False)
+        if not found:
+            raise LookupError(f"{table.name}: no row with {key}")
+        return found[0]
+
+    def rows(self, table: Table, **key: Any) -> list[RowMapping]:
+        """Every row matching ``key``, in primary-key order."""
+        return list(self._read(table, key, many=True))
+
+    def _read(self, table: Table, key: Mapping[str, Any], many: bool) -> tuple[RowMapping, ...]:
+        # Cached until the next write to the table, which drops the table's entries.
+        plain = self._key(key)
+        cache = self._rows.setdefault(table, {})
+        cache_key = (many, *plain.items())
+        found = cache.get(cache_key)
+        if found is None:
+            self._flush_through(table)
+            statement = select(table).where(*[table.c[k] == v for k, v in plain.items()])
+            result = self._connection.execute(statement.order_by(*table.primary_key.columns) if many else statement).mappings()
+            found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
+        return found
+
+    def select(self, statement: Executable) -> list[RowMapping]:
+        """Any query: every queued write goes out first."""
+        self.flush()
+        return list(self._connection.execute(statement).mappings())
+
+    # ------------------------------------------------------------------- flush
+
+    def flush(self) -> None:
+        self._send(len(self._groups))
+
+    def _flush_through(self, table: Table) -> None:
+        last = max((i for i, g in enumerate(self._groups) if g.table is table), default=-1)
+        self._send(last + 1)
+
+    def _send(self, count: int) -> None:
+        sending, self._groups = self._groups[:count], self._groups[count:]
+        for group in sending:
+            self._execute(group)
+
+    def _execute(self, group: _Group) -> None:
+        table, execute = group.table, self._connection.execute
+        if group.kind == INSERT:
+            execute(table.insert(), group.values)
+            return
+        first = group.values[0]
+        literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
+        if _once_per_key(group, literal):
+            # One statement for many keys: the same change, and making it twice changes nothing more.
+            (column,) = group.where
+            keys = list(dict.fromkeys(key[column] for key in group.keys))
+            for start in range(0, len(keys), IN_CHUNK):
+                where = table.c[column].in_(keys[start : start + IN_CHUNK])
+                execute(table.delete().where(where) if group.kind == DELETE else update(table).where(where).values(first))
+            return
+        condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
+        params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
+        if group.kind == DELETE:
+            execute(table.delete().where(condition), params)
+            return
+        setting = {k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()}
+        for row, values in zip(params, group.values):
+            row.update({f"set_{k}": values[k] for k in literal})
+        execute(update(table).where(condition).values(setting), params)
+
+
+def _once_per_key(group: _Group, literal: list[str]) -> bool:
+    """A keyed group that one ``IN`` statement may stand for: a one-column key,
+    the same literal values throughout, and expressions that read no column the
+    update sets (so applying it again to a row changes nothing)."""
+    if len(group.where) != 1 or len(group.keys) == 1:
+        return False
+    if group.kind == DELETE:
+        return True
+    first = group.values[0]
+    if any(values[k] != first[k] for values in group.values for k in literal):
+        return False
+    read = {c.name for v in first.values() if isinstance(v, ClauseElement) for c in iterate(v) if isinstance(c, Column) and c.table is group.table}
+    return not read & group.changes

@@ -1,0 +1,78 @@
+"""Tables several read models keep alike, with their handlers, written once.
+
+A read model takes one by basing itself on the mixin and declaring the table
+the mixin names (``organisations``, ``administrators``, ``members``) under its
+own table name, with the columns and indexes its queries need.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+
+from domain.distribution_list import DistributionList
+from domain.organisation import Organisation
+from projections.batch import Batch
+from projections.framework import ReadModel, handles
+
+
+class OrganisationRows(ReadModel):
+    """``organisations``: a row per organisation, with the registered details it has columns for."""
+
+    organisations: Table
+
+    @handles(Organisation.Registered)
+    def _organisation_registered(self, batch: Batch, event: Organisation.Registered) -> None:
+        known = {
+            "id": str(event.originator_id),
+            "name": event.name,
+            "code": event.code,
+            "account_type": event.account_type,
+            "domains": list(event.domains),
+            "suspended": False,
+            "suspension_message": None,
+        }
+        batch.insert(self.organisations, {column: known[column] for column in self.organisations.c.keys()})
+
+
+class OrganisationSuspensions(OrganisationRows):
+    """``organisations`` with ``suspended`` and ``suspension_message`` columns kept up to date."""
+
+    @handles(Organisation.Suspended)
+    def _organisation_suspended(self, batch: Batch, event: Organisation.Suspended) -> None:
+        batch.update(self.organisations, {"id": event.originator_id}, suspended=True, suspension_message=event.message)
+
+    @handles(Organisation.Unsuspended)
+    def _organisation_unsuspended(self, batch: Batch, event: Organisation.Unsuspended) -> None:
+        batch.update(self.organisations, {"id": event.originator_id}, suspended=False, suspension_message=None)
+
+
+class Administrators(ReadModel):
+    """``administrators``: an (organisation_id, user_id) row per organisation administrator."""
+
+    administrators: Table
+
+    @handles(Organisation.AdministratorAppointed)
+    def _administrator_appointed(self, batch: Batch, event: Organisation.AdministratorAppointed) -> None:
+        batch.insert(self.administrators, {"organisation_id": str(event.originator_id), "user_id": str(event.user_id)})
+
+    @handles(Organisation.AdministratorRevoked)
+    def _administrator_revoked(self, batch: Batch, event: Organisation.AdministratorRevoked) -> None:
+        batch.delete(self.administrators, organisation_id=event.originator_id, user_id=event.user_id)
+
+
+class ListMembers(ReadModel):
+    """``members``: a (list_id, user_id) row per member of a distribution list; none once it is deleted."""
+
+    members: Table
+
+    @handles(DistributionList.MemberAdded)
+    def _member_added(self, batch: Batch, event: DistributionList.MemberAdded) -> None:
+        batch.insert(self.members, {"list_id": str(event.originator_id), "user_id": str(event.user_id)})
+
+    @handles(DistributionList.MemberRemoved)
+    def _member_removed(self, batch: Batch, event: DistributionList.MemberRemoved) -> None:
+        batch.delete(self.members, list_id=event.originator_id, user_id=event.user_id)
+
+    @handles(DistributionList.Deleted)
+    def _list_members_gone(self, batch: Batch, event: DistributionList.Deleted) -> None:
+        batch.delete(self.members, list_id=event.originator_id)
