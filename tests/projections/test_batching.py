@@ -22,7 +22,7 @@ from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.credentials import normalise_answer
 
-from read_side_testkit import snapshot
+from testkit.read_side import snapshot
 
 ANSWERS = {"mothers_maiden_name": "Darling", "first_school": "Kensington Gardens", "place_of_birth": "Bloomsbury"}
 ALL = ("directory", "admin_search", "routing", "address_book", "grants", "ledger", "due", "outbox")
