@@ -63,11 +63,22 @@ def _renderer(format: LogFormat, stream: IO[str]) -> Processor:
     return structlog.processors.JSONRenderer(sort_keys=True)
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged (it may be replaced after set-up)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        pass
+
+
 def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] | None = None) -> None:
     """Sets up logging for this process (called once by each ``sema`` command)."""
-    stream = stream or sys.stderr
-    renderer = _renderer(format, stream)
-    handler = logging.StreamHandler(stream)
+    renderer = _renderer(format, stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StandardError()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
