@@ -316,6 +316,10 @@ class NotAGroupMailbox(RuleViolated):
 class NotAPersonalMailbox(RuleViolated):
     template = "exceptional access is to a user's personal mailbox"
 
+
+class NoOneToAlert(RuleViolated):
+    template = "no administrator of organisation {organisation_id} can receive the inactivity alert; it waits until one is appointed"
+
 # distribution lists
 
 
