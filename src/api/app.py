@@ -17,6 +17,7 @@ from api.context import ApiSettings, ApiState
 from api.letters import LetterStore
 from api.logging import RequestLog
 from api.openapi import openapi_route
+from api.operations import served
 from api.problems import problem_response
 from api.routes import API
 from api.sessions import SessionStore
@@ -52,7 +53,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
     )
     # Each part of the service adds its list of routes here.
     routes: list[BaseRoute] = [
-        *API,
+        *served(API),
         openapi_route(API),
     ]
 

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from api.access import authenticate, authorise
 from api.context import ApiState, Context
 from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
-from api.problems import ApiProblem, from_api_problem, from_domain_error
+from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
 from domain.errors import DomainError
 
@@ -121,6 +121,38 @@ class Operation(Route):
         if isinstance(result, BaseModel):
             return JSONResponse(result.model_dump(mode="json"), status_code=self.status)
         raise TypeError(f"{self.name} returned {type(result).__name__}")
+
+
+class MethodNotAllowed(Route):
+    """Any other method on a path of the table: 405, with ``Allow`` listing every
+    method of every operation on that path (Starlette's own 405 names only the
+    methods of the first route whose path matched)."""
+
+    def __init__(self, path: str, methods: set[str]) -> None:
+        self.allowed = ", ".join(sorted(methods))
+        super().__init__(path, self._refuse, include_in_schema=False, name=f"method-not-allowed {path}")
+        self.methods = None  # matches every method (Starlette would default a function endpoint to GET)
+
+    async def _refuse(self, request: Request) -> Response:
+        detail = f"{request.method} is not allowed on {self.path}; it allows {self.allowed}"
+        return problem_response(405, "method-not-allowed", detail, headers={"Allow": self.allowed})
+
+
+def served(operations: list[Operation]) -> list[Route]:
+    """The routes to serve: each path's operations, then its :class:`MethodNotAllowed`.
+
+    A path's operations are served together, where the path first appears in
+    the table, so a literal path (``/users/status-changes``) answers 405 for
+    the methods it lacks instead of falling through to a parameter path after
+    it (``/users/{user_id}``): keep literal paths above the parameter paths
+    they look like."""
+    by_path: dict[str, list[Operation]] = {}
+    for op in operations:
+        by_path.setdefault(op.path, []).append(op)
+    routes: list[Route] = []
+    for path, ops in by_path.items():
+        routes += [*ops, MethodNotAllowed(path, set().union(*(op.methods or set() for op in ops)))]
+    return routes
 
 
 def request_id_of(request: Request) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
 from sema.services.results import CreatedUser, Outcome
@@ -25,6 +25,8 @@ RoleName = Literal["user", "organisation_administrator", "service_administrator"
 
 
 class Request(BaseModel):
+    """A request body: unknown fields refused; booleans are StrictBool (0, 1 and "true" are not booleans)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -116,12 +118,12 @@ class NewUserIn(Request):
     original_address: Address | None = Field(None, description="smtp/gsc organisations: the user's address on the organisation's own server")
     old_style_address: Address | None = Field(None, description="only for users imported from before the address change")
     directory: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=dict)
-    ex_directory: bool = False
+    ex_directory: StrictBool = False
 
 
 class BulkAddIn(Request):
     users: list[NewUserIn] = Field(min_length=1, max_length=500)
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 class BulkAddQuery(Request):
@@ -223,5 +225,5 @@ class AccessRequestIn(Request):
 
 
 class DecisionIn(Request):
-    approve: bool
+    approve: StrictBool
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
