@@ -39,6 +39,7 @@ from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
 from sema.application import MAX_BULK, NewUser
 
 LETTERS_KEY_HEADER = "sema-letters-key"
+CSV_FLAGS = {"1": True, "true": True, "yes": True, "y": True, "0": False, "false": False, "no": False, "n": False, "": False}
 CSV_COLUMNS = ("first_name", "last_name", "original_address", "old_style_address", "ex_directory", *DIRECTORY_FIELDS)
 
 
@@ -109,7 +110,7 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
                 if value:
                     values["directory"][column] = value
             elif column == "ex_directory":
-                values[column] = value.lower() in ("1", "true", "yes", "y")
+                values[column] = CSV_FLAGS.get(value.lower(), value)  # anything else is refused by name
             elif value:
                 values[column] = value
         try:
