@@ -96,6 +96,19 @@ class OrganisationIn(Request):
     domains: list[Annotated[str, StringConstraints(max_length=253)]] = Field(default_factory=list, max_length=50)
 
 
+class OrganisationRenameIn(Request):
+    name: Name
+
+
+class ContactDetailsIn(Request):
+    """The whole set: a part left out or empty is cleared."""
+
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    telephone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    postal_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
 class Created(BaseModel):
     id: UUID
 

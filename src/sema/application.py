@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from domain.actors import Actor, Role, system_actor
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
-from domain.organisation import Organisation
+from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser
 from sema.config import Settings
@@ -140,6 +140,18 @@ class SemaApplication(Application):
 
     def unsuspend_organisation(self, actor: Actor, at: datetime, organisation_id: UUID) -> None:
         self.organisations.unsuspend(actor, at, organisation_id)
+
+    def rename_organisation(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
+        self.organisations.rename(actor, at, organisation_id, name)
+
+    def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.add_mail_domain(actor, at, organisation_id, domain)
+
+    def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.remove_mail_domain(actor, at, organisation_id, domain)
+
+    def change_contact_details(self, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
+        self.organisations.change_contact_details(actor, at, organisation_id, contact)
 
     # ------------------------------------------------------------ users
 

@@ -174,6 +174,10 @@ BUILDERS: dict[str, Build] = {
     "remove_address_book_entry": lambda w, p, org: Call(f"/me/address-book/{_saved_entry(w, p)}"),
     "record_mailbox_use": lambda w, p, org: Call(f"/mailboxes/{p.mailbox_id if org == w.own and p.mailbox_id else w.user(org).mailbox_id}/use"),
     "register_organisation": lambda w, p, org: Call("/organisations", {"name": "New", "code": f"new-{w.n()}", "account_type": "mailbox"}),
+    "rename_organisation": lambda w, p, org: Call(f"/organisations/{org}", {"name": f"Renamed {w.n()}"}),
+    "add_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "remove_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "change_contact_details": lambda w, p, org: Call(f"/organisations/{org}/contact", {"contact_name": f"Desk {w.n()}"}),
     "appoint_administrator": lambda w, p, org: Call(f"/organisations/{org}/administrators/{w.user(org).user_id}"),
     "revoke_administrator": lambda w, p, org: _appointed(w, org),
     "suspend_organisation": lambda w, p, org: Call(f"/organisations/{org}/suspension", {"message": f"away {w.n()}"}),
@@ -233,6 +237,8 @@ BUILDERS: dict[str, Build] = {
 ALLOWED_BUT_RULED = {
     "activate": 422,  # the principals are already activated
     "change_original_address": 422,  # the organisations are mailbox ones, not smtp/gsc
+    "add_mail_domain": 422,  # mailbox organisations have no mail domains of their own
+    "remove_mail_domain": 422,  # nor one to remove
 }
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {

@@ -25,7 +25,7 @@ from projections.queries.groups import (
     group_mailboxes,
     group_mailboxes_of_user,
 )
-from projections.queries.organisation_views import OrganisationView, organisation, organisations
+from projections.queries.organisation_views import ContactDetailsView, OrganisationPage, OrganisationView, organisation, organisations, search_organisations
 from projections.queries.routing import (
     DELIVER,
     EXPAND,
@@ -81,6 +81,9 @@ __all__ = [
     "group_mailboxes_of_user",
     "organisation",
     "organisations",
+    "search_organisations",
+    "OrganisationPage",
+    "ContactDetailsView",
     "pending_exceptional_access",
     "route",
     "search_directory",
