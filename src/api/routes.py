@@ -54,6 +54,7 @@ API: list[Operation] = [
     Operation("POST", "/users/{user_id}/challenges", users.issue_challenge, ADMINISTRATORS, response=schemas.ChallengeOut, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/challenges/{challenge_id}/answer", users.answer_challenge, ADMINISTRATORS, body=schemas.ChallengeAnswer, response=schemas.ChallengeResult, tag="users"),
     Operation("POST", "/users/{user_id}/password-reset", users.reset_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
+    Operation("POST", "/users/{user_id}/one-time-password", users.reissue_one_time_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/reset", users.reset_user, ADMINISTRATORS, body=schemas.UserResetIn, response=schemas.NewOneTimePassword, status=201, tag="users"),
 
     # --- group mailboxes and distribution lists

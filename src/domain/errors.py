@@ -239,6 +239,11 @@ class OneTimePasswordStillValid(RuleViolated):
     template = "the one-time password is valid until {until}"
 
 
+class AlreadyActivated(RuleViolated):
+    code = "already-activated"
+    template = "the user has activated their account: authenticate them with a challenge, then reset the password"
+
+
 class NotARelayingUser(RuleViolated):
     template = "only smtp and gsc users have an original address"
 

@@ -213,6 +213,9 @@ class SemaApplication(Application):
     def reset_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
         return self.challenges.reset_password(actor, at, user_id)
 
+    def reissue_one_time_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
+        return self.users.reissue_one_time_password(actor, at, user_id)
+
     # ------------------------------------------------------ exceptional access
 
     def request_exceptional_access(self, actor: Actor, at: datetime, kind: str, target_id: UUID, reason: str) -> UUID:

@@ -196,6 +196,7 @@ BUILDERS: dict[str, Build] = {
         {"letters": [NORMALISED[q][i - 1] for q, i in c.positions]},
     ),
     "reset_password": lambda w, p, org: Call(f"/users/{_passed_challenge(w, p, w.user(org, activated=True).user_id)}/password-reset"),
+    "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
     "create_group_mailbox": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes", {"name": "Group", "local_part": f"group-{w.n()}"}),
     "grant_mailbox_permission": lambda w, p, org: Call(f"/mailboxes/{_group(w, org)}/permissions/{w.user(org).user_id}/read"),

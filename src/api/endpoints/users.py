@@ -203,6 +203,13 @@ def reset_password(ctx: Context, user_id: UUID) -> NewOneTimePassword:
     return _new_otp_out(ctx, user_id, otp, expires_at)
 
 
+def reissue_one_time_password(ctx: Context, user_id: UUID) -> NewOneTimePassword:
+    """A new one-time password and welcome letter for a user who never activated (the last one expired or was lost)"""
+    otp, expires_at = ctx.app.reissue_one_time_password(ctx.actor, ctx.now, user_id)
+    ctx.state.sessions.close_all_for(user_id)  # a session opened with the old one-time password ends with it
+    return _new_otp_out(ctx, user_id, otp, expires_at)
+
+
 def reset_user(ctx: Context, user_id: UUID, body: UserResetIn) -> NewOneTimePassword:
     """Reset a user under an approved exceptional-access grant: security information cleared, new one-time password"""
     otp, expires_at = ctx.app.reset_user(ctx.actor, ctx.now, user_id, body.grant_id)
