@@ -22,6 +22,8 @@ class ApiSettings:
     session_absolute: timedelta = timedelta(hours=8)
     max_body_bytes: int = 2 * 1024 * 1024
     cookie_name: str = "sema_session"
+    # The mail system's own credential for GET /routing (a bearer token); unset: no mail-system access.
+    mail_system_token: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -49,7 +51,7 @@ class Context:
     request: Request
     request_id: str
     now: datetime
-    principal: Principal | None = None
+    principal: Principal | None = None  # None on an operation the mail system called with its own token
     log: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import authenticate, authorise
+from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
 from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
 from api.problems import ApiProblem, from_api_problem, from_domain_error
@@ -62,6 +62,7 @@ class Operation(Route):
         status: int = 200,
         response_media_type: str = "application/json",
         during_activation: bool = False,  # callable by a session that must still activate
+        mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -74,6 +75,7 @@ class Operation(Route):
         self.status = status
         self.response_media_type = response_media_type
         self.during_activation = during_activation
+        self.mail_system = mail_system
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -98,7 +100,9 @@ class Operation(Route):
 
     def _run(self, ctx: Context, raw: bytes | None, upload: Upload | None) -> Response:
         request = ctx.request
-        if self.roles is not None:
+        if self.mail_system and is_mail_system(ctx.state, request):
+            request.scope.setdefault("state", {})["principal_role"] = "mail_system"
+        elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
             scope_state = request.scope.setdefault("state", {})
             scope_state["principal_id"] = str(ctx.principal.user_id)
