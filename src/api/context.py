@@ -8,6 +8,7 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.sessions import Session, SessionStore
 from domain.actors import Actor, Role
@@ -33,6 +34,7 @@ class ApiState:
     settings: ApiSettings
     sessions: SessionStore
     letters: LetterStore
+    idempotency: IdempotencyStore
 
 
 @dataclass
