@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from starlette.requests import Request
@@ -17,6 +19,16 @@ def token_of(request: Request, cookie_name: str) -> str | None:
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     return request.cookies.get(cookie_name) or None
+
+
+def is_mail_system(state: ApiState, request: Request) -> bool:
+    """Whether the request carries the mail system's own bearer token (compared in constant time)."""
+    expected = state.settings.mail_system_token
+    authorization = request.headers.get("authorization", "")
+    scheme, _, given = authorization.partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(hashlib.sha256(given.strip().encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
 def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from api.context import ApiSettings, ApiState
+from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.logging import RequestLog
 from api.openapi import openapi_route
@@ -50,6 +51,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
         settings=settings,
         sessions=SessionStore(sema.engine, settings.session_idle, settings.session_absolute),
         letters=LetterStore(sema.engine),
+        idempotency=IdempotencyStore(sema.engine, sema.settings.resolved_secret_key()),
     )
     # Each part of the service adds its list of routes here.
     routes: list[BaseRoute] = [

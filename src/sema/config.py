@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field("auto", description="auto: readable on a terminal, JSON lines otherwise")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # HTTP hardening (api.app, cli.serve).
+    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+
     @property
     def argon2(self) -> Argon2Parameters:
         return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism)

@@ -16,6 +16,7 @@ def log_in(ctx: Context, body: LogIn) -> Response:
     result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id)
     ctx.state.sessions.purge_expired(ctx.now)
     ctx.state.letters.purge_expired(ctx.now)
+    ctx.state.idempotency.purge_expired(ctx.now)
     must_activate = result.must_change_password or result.must_set_security_information
     token, session = ctx.state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, ctx.now)
     ctx.request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)

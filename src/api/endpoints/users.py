@@ -35,6 +35,7 @@ from api.schemas import (
     StatusChangeIn,
     UserResetIn,
 )
+from domain import text
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
 from sema.application import MAX_BULK, NewUser
 
@@ -78,11 +79,11 @@ def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bo
 def parse_csv(content: bytes) -> list[NewUserIn]:
     """CSV with a header row; every bad row and field is reported at once, by data row number."""
     try:
-        text = content.decode("utf-8-sig")
+        decoded = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = content[: error.start].count(b"\n")  # the header is line 1, so data row = newlines before
         raise invalid_request([{"field": "file", "row": max(row, 1), "message": "is not UTF-8 text"}], "the CSV file must be UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(decoded, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("first_name", "last_name") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
@@ -104,8 +105,12 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
             errors.append({"field": "file", "row": number, "message": "more values than columns"})
             continue
         values: dict[str, Any] = {"directory": {}}
+        refused = [e for e in (_refused(column, value, number) for column, value in record.items()) if e]
+        if refused:
+            errors += refused
+            continue
         for column, value in record.items():
-            value = (value or "").strip()
+            value = text.check(column, (value or "").strip())
             if column in DIRECTORY_FIELDS:
                 if value:
                     values["directory"][column] = value
@@ -122,6 +127,14 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     if errors:
         raise invalid_request(errors, f"{len(errors)} problem(s) in the CSV; nothing was created")
     return rows
+
+
+def _refused(column: str, value: str | None, row: int) -> dict[str, Any] | None:
+    try:
+        text.check(column, value or "")
+    except text.RefusedText as refused:
+        return {"field": column, "row": row, "message": str(refused)}
+    return None
 
 
 def add_user(ctx: Context, organisation_id: UUID, body: NewUserIn) -> BulkAddOut:
