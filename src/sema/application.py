@@ -172,8 +172,8 @@ class SemaApplication(Application):
     def find_user_id(self, username: str) -> UUID | None:
         return self.activation.find_user_id(username)
 
-    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
-        return self.activation.log_in(username, password, at, request_id)
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
+        return self.activation.log_in(username, password, at, request_id, client)
 
     def current_role(self, user_id: UUID) -> Role:
         return self.activation.role_of(self.get_user(user_id))

@@ -119,9 +119,9 @@ class World:
             app.change_statuses(admin, at, [self.pick(self.users, step[1])], step[2])
         elif kind == "lock" and self.users:
             user = app.get_user(self.pick(self.users, step[1]))
-            for _ in range(app.settings.max_failed_log_ins):
-                try:
-                    app.log_in(user.username, "wrong password", at)
+            for attempt in range(app.settings.max_failed_log_ins):
+                try:  # each after log-in throttling's longest wait, so each counts
+                    app.log_in(user.username, "wrong password", at + attempt * timedelta(seconds=app.settings.log_in_longest_delay_s))
                 except DomainError:
                     pass
         elif kind == "administrator" and self.users:

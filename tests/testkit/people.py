@@ -4,10 +4,11 @@ with an administrator, users added and activated, challenges passed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from domain.actors import Actor, Role
+from domain.errors import InvalidCredentials
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.credentials import normalise_answer
 
@@ -63,3 +64,18 @@ def pass_challenge(app: SemaApplication, admin: Actor, user_id: UUID, at: dateti
     prompt = app.issue_challenge(admin, at, user_id)
     assert app.answer_challenge(admin, at, user_id, prompt.challenge_id, letters_for(prompt.positions))
     return prompt
+
+
+def fail_log_ins(app: SemaApplication, username: str, at: datetime, times: int, password: str = "not the password at all") -> datetime:
+    """``times`` wrong passwords, each after the longest wait log-in throttling
+    can impose (so each is checked and counts); returns the time of the last."""
+    wait = timedelta(seconds=app.settings.log_in_longest_delay_s)
+    for _ in range(times):
+        at += wait
+        try:
+            app.log_in(username, password, at)
+        except InvalidCredentials:
+            pass
+        else:
+            raise AssertionError("a wrong password logged in")
+    return at
