@@ -350,5 +350,11 @@ class GrantNotInForce(RuleViolated):
     template = "exceptional access {grant_id} is not in force"
 
 
+class ApproverIsRequester(RuleViolated):
+    """Four eyes: whoever asked for exceptional access cannot also grant it."""
+
+    template = "exceptional-access request {grant_id} was made by you; another service administrator must decide it"
+
+
 class GrantInAnotherState(RuleViolated):
     template = "exceptional-access request {grant_id} is {state} and cannot be {verb}"

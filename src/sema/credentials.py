@@ -114,7 +114,7 @@ class CredentialStore:
         )
         # Bounds the CPU a log-in storm can take: requests beyond it wait here, in their thread.
         self._argon2_slots = threading.BoundedSemaphore(argon2.concurrency)
-        self._dummy_hash = self.hash_password(secrets.token_hex(16)).decode()
+        self._dummy: str | None = None  # made on first use: commands that never log anyone in never pay for it
 
     # writing (inside the command's transaction)
 
@@ -177,7 +177,9 @@ class CredentialStore:
 
     def burn_time_as_if_verifying(self) -> None:
         """Unknown usernames cost as much as wrong passwords, so timing leaks nothing."""
-        self._argon2_matches(self._dummy_hash, "not the password")
+        if self._dummy is None:
+            self._dummy = self.hash_password(secrets.token_hex(16)).decode()
+        self._argon2_matches(self._dummy, "not the password")
 
     def _argon2_matches(self, password_hash: str, password: str) -> bool:
         with self._argon2_slots:

@@ -16,7 +16,7 @@ from uuid import UUID
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from testkit import START, create_postgres_database, drop_postgres_database, make_settings
-from domain.actors import Actor, Role
+from domain.actors import Actor, Role, system_actor
 from domain.errors import DomainError
 from domain.mailbox import MailboxKind
 from domain.user import UserKind
@@ -175,7 +175,7 @@ class World:
             if step[2] == "revoke":
                 app.revoke_exceptional_access(admin, at, "mailbox_access", mailbox_id, grant_id)
             else:
-                app.decide_exceptional_access(admin, at, "mailbox_access", mailbox_id, grant_id, step[2] == "grant", "no")
+                app.decide_exceptional_access(system_actor("approver"), at, "mailbox_access", mailbox_id, grant_id, step[2] == "grant", "no")
         elif kind == "address_book" and self.users:
             owner = Actor(str(self.pick(self.users, step[1])), Role.USER)
             entries = [("user", u) for u in self.users] + [("distribution_list", d) for d in self.lists] + [("group_mailbox", g) for g in self.group_mailboxes]

@@ -14,6 +14,8 @@ from sema.credentials import normalise_answer
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 SERVICE_ADMIN = Actor(id="service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
+# Four eyes: exceptional access that SERVICE_ADMIN asks for is decided by another.
+SECOND_SERVICE_ADMIN = Actor(id="second-service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
 AUDITOR = Actor(id="auditor-under-test", role=Role.AUDITOR)
 PASSWORD = "a long enough password 42"
 ANSWERS = {"mothers_maiden_name": "Quetzalcoatl", "first_school": "Hillcrest Primary", "place_of_birth": "Ulaanbaatar"}
