@@ -33,10 +33,11 @@ from api.schemas import (
     OriginalAddressIn,
     Outcomes,
     StatusChangeIn,
+    ServicePersonIn,
     UserResetIn,
 )
 from domain import text
-from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
+from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS, UserKind
 from sema.application import MAX_BULK, NewUser
 
 LETTERS_KEY_HEADER = "sema-letters-key"
@@ -64,8 +65,8 @@ def _to_new_user(row: NewUserIn) -> NewUser:
     )
 
 
-def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bool) -> BulkAddOut:
-    created = ctx.app.add_users(ctx.actor, ctx.now, organisation_id, [_to_new_user(r) for r in rows], dry_run=dry_run)
+def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bool, kind: str = UserKind.PERSON) -> BulkAddOut:
+    created = ctx.app.add_users(ctx.actor, ctx.now, organisation_id, [_to_new_user(r) for r in rows], dry_run=dry_run, kind=kind)
     letters = None
     if not dry_run:
         letters = keep_letters(
@@ -140,6 +141,13 @@ def _refused(column: str, value: str | None, row: int) -> dict[str, Any] | None:
 def add_user(ctx: Context, organisation_id: UUID, body: NewUserIn) -> BulkAddOut:
     """Add one user; returns the one-time password once and a welcome letter"""
     return _add(ctx, organisation_id, [body], dry_run=False)
+
+
+def add_service_person(ctx: Context, body: ServicePersonIn) -> BulkAddOut:
+    """Register another service administrator, or an auditor, in the service's own organisation"""
+    organisation_id = ctx.app.service_organisation_id()
+    assert organisation_id is not None  # made on first start, before anyone could log in
+    return _add(ctx, organisation_id, [NewUserIn(first_name=body.first_name, last_name=body.last_name)], dry_run=False, kind=body.kind)
 
 
 def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
