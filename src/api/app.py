@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from api.console import CONSOLE
 from api.context import ApiSettings, ApiState
 from api.letters import LetterStore
 from api.logging import RequestLog
@@ -54,6 +55,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
     routes: list[BaseRoute] = [
         *API,
         openapi_route(API),
+        *CONSOLE,
     ]
 
     @contextlib.asynccontextmanager
