@@ -145,3 +145,23 @@ def secrets_in_urls(requests: list[tuple[str, str]], secrets: list[str]) -> list
             if any(f and (f in url or f in referer) for f in forms):
                 found.append(f"{url} (referer {referer!r}) holds a secret")
     return found
+
+
+@dataclass(frozen=True)
+class SignedInOrganisation:
+    """An organisation with an activated administrator (password ``PASSWORD``, answers ``ANSWERS``) and users."""
+
+    org: Any
+    admin_username: str
+    users: list[Any]
+
+
+def organisation_with_users(server: Server, code: str, names: list[tuple[str, str]]) -> SignedInOrganisation:
+    from testkit import activate, organisation_with_admin
+    from sema.application import NewUser
+
+    at = server.clock.now()
+    org = organisation_with_admin(server.app, at, code=code)
+    activate(server.app, org.admin_user, at)
+    users = server.app.add_users(org.admin, at, org.id, [NewUser(first, last) for first, last in names]) if names else []
+    return SignedInOrganisation(org, org.admin_user.username, users)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from api.console import account
+from api.console import account, adding, organisations, user_page, users
 from api.console.pages import Page
-from api.operations import EVERYONE, PUBLIC
+from api.operations import ADMINISTRATORS, EVERYONE, PUBLIC, SERVICE
+from domain.actors import Role
+
+ORGANISATION_ADMINISTRATOR = frozenset({Role.ORGANISATION_ADMINISTRATOR})
 
 POST = ("GET", "POST")
 
@@ -26,5 +29,25 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/account/password", account.change_password, EVERYONE, methods=POST),
     Page("/console/account/security-information", account.security_information, EVERYONE, methods=POST),
     Page("/console/account/sessions/end-others", account.end_other_sessions, EVERYONE, methods=("POST",)),
+    # --- administrators: users search, multiple changes, adding, one user
+    Page("/console/users", users.search, ADMINISTRATORS),
+    Page("/console/users/change", users.change, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/change/confirm", users.confirm, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/add", adding.add_one, ADMINISTRATORS, methods=POST),
+    Page("/console/users/bulk-add", adding.bulk_add, ADMINISTRATORS, methods=POST),
+    Page("/console/letters", adding.letters, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}", user_page.show, ADMINISTRATORS),
+    Page("/console/users/{user_id}/challenge", user_page.challenge, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/challenge/answer", user_page.answer, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/password-reset", user_page.password_reset, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/last-name", user_page.last_name, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/aliases/remove", user_page.remove_alias, ADMINISTRATORS, methods=("POST",)),
+    # --- organisations: an administrator's own; the service administrators' all
+    Page("/console/organisation", organisations.own, ORGANISATION_ADMINISTRATOR),
+    Page("/console/organisations", organisations.search, SERVICE),
+    Page("/console/organisations/new", organisations.register, SERVICE, methods=POST),
+    Page("/console/organisations/{organisation_id}", organisations.show, ADMINISTRATORS),
+    Page("/console/organisations/{organisation_id}/suspension", organisations.suspension, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, SERVICE, methods=("POST",)),
     Mount("/console/static", app=StaticFiles(packages=[("api.console", "static")]), name="console-static"),
 ]
