@@ -165,3 +165,17 @@ def organisation_with_users(server: Server, code: str, names: list[tuple[str, st
     activate(server.app, org.admin_user, at)
     users = server.app.add_users(org.admin, at, org.id, [NewUser(first, last) for first, last in names]) if names else []
     return SignedInOrganisation(org, org.admin_user.username, users)
+
+
+NEW_PASSWORD = "a long enough password 42"
+
+
+def activate_in_browser(browser: Browser, username: str, one_time_password: str, password: str = NEW_PASSWORD) -> Browser:
+    """First log-in through the console: own password and three security answers."""
+    browser.sign_in(username, one_time_password)
+    assert browser.heading == "Set up your account"
+    browser.fill("New password", password).fill("Confirm new password", password)
+    for slot, (question, answer) in enumerate([("first_pet", "Rex the dog"), ("first_school", "Hillcrest Primary"), ("place_of_birth", "Ulaanbaatar")], start=1):
+        browser.page.locator(f"#question_{slot}").select_option(question)
+        browser.page.locator(f"#answer_{slot}").fill(answer)
+    return browser.press("Save and continue")

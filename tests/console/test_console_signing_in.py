@@ -3,20 +3,7 @@ account pages and signing out, in Chromium."""
 
 from __future__ import annotations
 
-from console_kit import Browser
-
-NEW_PASSWORD = "a long enough password 42"
-
-
-def activate_in_browser(browser: Browser, username: str, one_time_password: str, password: str = NEW_PASSWORD) -> Browser:
-    browser.sign_in(username, one_time_password)
-    assert browser.heading == "Set up your account"
-    browser.fill("New password", password).fill("Confirm new password", password)
-    for slot, (question, answer) in enumerate([("first_pet", "Rex the dog"), ("first_school", "Hillcrest Primary"), ("place_of_birth", "Ulaanbaatar")], start=1):
-        browser.page.locator(f"#question_{slot}").select_option(question)
-        browser.page.locator(f"#answer_{slot}").fill(answer)
-    return browser.press("Save and continue")
-
+from console_kit import NEW_PASSWORD, Browser, activate_in_browser
 
 def test_a_wrong_password_is_reported_in_an_error_summary_linking_to_the_field(browser: Browser) -> None:
     browser.sign_in(browser.server.service_username, "not the password")

@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from api.console import account, adding, organisations, user_page, users
+from api.console import account, adding, exceptional_access, organisations, people, user_page, users
 from api.console.pages import Page
-from api.operations import ADMINISTRATORS, EVERYONE, PUBLIC, SERVICE
+from api.operations import ADMINISTRATORS, EVERYONE, PEOPLE, PUBLIC, SERVICE
 from domain.actors import Role
 
 ORGANISATION_ADMINISTRATOR = frozenset({Role.ORGANISATION_ADMINISTRATOR})
@@ -29,6 +29,13 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/account/password", account.change_password, EVERYONE, methods=POST),
     Page("/console/account/security-information", account.security_information, EVERYONE, methods=POST),
     Page("/console/account/sessions/end-others", account.end_other_sessions, EVERYONE, methods=("POST",)),
+    # --- people: directory, address book, group mailboxes, access to one's own mailbox
+    Page("/console/directory", people.directory, PEOPLE),
+    Page("/console/address-book", people.address_book, PEOPLE),
+    Page("/console/address-book/save", people.save_entry, PEOPLE, methods=("POST",)),
+    Page("/console/address-book/remove", people.remove_entry, PEOPLE, methods=("POST",)),
+    Page("/console/my-group-mailboxes", people.my_group_mailboxes, PEOPLE),
+    Page("/console/my-exceptional-access", people.my_exceptional_access, PEOPLE),
     # --- administrators: users search, multiple changes, adding, one user
     Page("/console/users", users.search, ADMINISTRATORS),
     Page("/console/users/change", users.change, ADMINISTRATORS, methods=("POST",)),
@@ -49,5 +56,9 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/organisations/{organisation_id}", organisations.show, ADMINISTRATORS),
     Page("/console/organisations/{organisation_id}/suspension", organisations.suspension, ADMINISTRATORS, methods=("POST",)),
     Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, SERVICE, methods=("POST",)),
+    # --- exceptional access: organisation administrators ask, service administrators decide
+    Page("/console/exceptional-access", exceptional_access.overview, ADMINISTRATORS),
+    Page("/console/exceptional-access/request", exceptional_access.request, ORGANISATION_ADMINISTRATOR, methods=("POST",)),
+    Page("/console/exceptional-access/{grant_id}/decision", exceptional_access.decision, SERVICE, methods=("POST",)),
     Mount("/console/static", app=StaticFiles(packages=[("api.console", "static")]), name="console-static"),
 ]
