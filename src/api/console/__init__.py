@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from api.console import account, adding, exceptional_access, organisations, people, user_page, users
+from api.console import account, adding, audit, exceptional_access, organisations, people, user_page, users
 from api.console.pages import Page
-from api.operations import ADMINISTRATORS, EVERYONE, PEOPLE, PUBLIC, SERVICE
+from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE
 from domain.actors import Role
 
 ORGANISATION_ADMINISTRATOR = frozenset({Role.ORGANISATION_ADMINISTRATOR})
@@ -60,5 +60,11 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/exceptional-access", exceptional_access.overview, ADMINISTRATORS),
     Page("/console/exceptional-access/request", exceptional_access.request, ORGANISATION_ADMINISTRATOR, methods=("POST",)),
     Page("/console/exceptional-access/{grant_id}/decision", exceptional_access.decision, SERVICE, methods=("POST",)),
+    # --- auditors
+    Page("/console/audit", audit.home, AUDITORS),
+    Page("/console/audit/history", audit.aggregate_history, AUDITORS),
+    Page("/console/audit/state", audit.state, AUDITORS),
+    Page("/console/audit/verify", audit.verify, AUDITORS),
+    Page("/console/audit/export", audit.download, AUDITORS),
     Mount("/console/static", app=StaticFiles(packages=[("api.console", "static")]), name="console-static"),
 ]
