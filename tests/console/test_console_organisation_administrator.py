@@ -120,3 +120,28 @@ def test_suspending_the_organisation_returns_its_mail_with_the_message(browser: 
     browser.press("Lift the suspension")
     with browser.server.app.engine.connect() as connection:
         assert queries.route(connection, setup.users[0].address).action == queries.DELIVER
+
+
+def test_a_multiple_details_change_asks_for_the_details_then_checks_then_changes_each_user(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", PEOPLE[:3])
+    browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users")
+    browser.tick("Select Alice Archer").tick("Select Bob Baker").select("What to do to the selected users", "change_details").press("Continue")
+    assert browser.heading == "Change directory details"
+    browser.press("Continue")
+    assert browser.errors == ["Enter at least one detail to set"]
+    browser.fill("Department", "Custody").press("Continue")
+    assert browser.heading == "Check your answers"
+    browser.press("Change directory details 2 users")
+    assert [row[2] for row in browser.table("outcomes")] == ["changed", "changed"]
+    assert browser.server.app.get_user(setup.users[1].user_id).directory["department"] == "Custody"
+
+
+def test_an_administrator_adds_one_user_and_sees_the_one_time_password_once(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [])
+    browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users/add")
+    browser.press("Add user")
+    assert browser.errors == ["Enter a first name", "Enter a last name"]
+    browser.fill("First name", "Grace").fill("Last name", "Hopper").fill("Job title (optional)", "Rear Admiral").press("Add user")
+    assert browser.heading == "User added"
+    one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
+    assert browser.server.app.log_in("grace.hopper", one_time_password, browser.server.clock.now()).must_change_password
