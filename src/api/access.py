@@ -7,11 +7,14 @@ import hmac
 from datetime import datetime
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from api.context import ApiState, Principal
+from api.context import ApiSettings, ApiState, Principal
+from api.sessions import Session
 from api.problems import ApiProblem
 from domain.actors import Role
 from domain.errors import DomainError
+from sema.application import LogInResult
 
 def token_of(request: Request, cookie_name: str) -> str | None:
     authorization = request.headers.get("authorization", "")
@@ -58,3 +61,22 @@ def authorise(principal: Principal, roles: frozenset[Role] | None, during_activa
         raise ApiProblem(403, "activation-required", "Activation required", "choose your own password and set your security information first (POST /me/activation)")
     if roles is not None and principal.role not in roles:
         raise ApiProblem(403, "permission-denied", "Forbidden", f"a {principal.role.value.replace('_', ' ')} may not do this")
+
+
+def open_session(state: ApiState, request: Request, result: LogInResult, now: datetime) -> tuple[str, Session]:
+    """A session after a successful log-in (API or console); expired sessions and letters are cleared first."""
+    state.sessions.purge_expired(now)
+    state.letters.purge_expired(now)
+    state.idempotency.purge_expired(now)
+    must_activate = result.must_change_password or result.must_set_security_information
+    request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)
+    return state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, now)
+
+
+def set_session_cookie(response: Response, settings: ApiSettings, token: str) -> None:
+    max_age = int(settings.session_absolute.total_seconds())
+    response.set_cookie(settings.cookie_name, token, max_age=max_age, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/")
+
+
+def clear_session_cookie(response: Response, settings: ApiSettings) -> None:
+    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="strict", secure=settings.secure_cookies)

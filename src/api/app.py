@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from api.console import CONSOLE
 from api.context import ApiSettings, ApiState
 from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
@@ -57,6 +58,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
     routes: list[BaseRoute] = [
         *served(API),
         openapi_route(API),
+        *CONSOLE,
     ]
 
     @contextlib.asynccontextmanager
