@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from sema.application import SemaApplication
 from testkit.mail_servers import MailSystem
-from testkit.smtp import SmtpServer
 from testkit.mail_servers import RELAY_PORT
+from testkit.smtp import SmtpServer
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """A directory of the test's own, outside pytest's shared base directory: other
+    pytest runs on the machine prune old base directories while the servers read the store."""
+    directory = Path(tempfile.mkdtemp(prefix="sema-mail-store-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

@@ -239,6 +239,18 @@ delay_warning_time = 0
             time.sleep(0.05)
         raise AssertionError(f"{len(self.messages(mailbox_id))} of {count} messages in {mailbox_id}; postfix log:\n{self.log('postfix')[-3000:]}")
 
+    submission_port = SUBMISSION_PORT
+
+    def wait_for_queue_empty(self, timeout: float = 10.0) -> None:
+        """Until Postfix holds no message (everything delivered, relayed or bounced)."""
+        spool = self.root / "postfix" / "spool"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(f.is_file() for q in ["incoming", "active", "deferred", "maildrop"] for f in (spool / q).rglob("*")):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"Postfix still holds mail; its log:\n{self.log('postfix')[-3000:]}")
+
     @contextmanager
     def smtp(self, port: int = SMTP_PORT) -> Iterator[smtplib.SMTP]:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
