@@ -37,6 +37,7 @@ from sema.services.claims import Claims
 from sema.services.context import ServiceContext
 from sema.services.distribution_lists import DistributionLists
 from sema.services.exceptional_access import ExceptionalAccess
+from sema.services.mail_access import MailAccess
 from sema.services.mailboxes import Mailboxes
 from sema.services.organisations import SERVICE_ORGANISATION_CODE, Organisations
 from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Outcome
@@ -92,6 +93,7 @@ class SemaApplication(Application):
         self.distribution_lists = DistributionLists(context)
         self.address_book = AddressBook(context)
         self.break_glass = BreakGlass(context)
+        self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
 
     @property
@@ -256,6 +258,10 @@ class SemaApplication(Application):
 
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
+
+    def report_imap_log_in(self, at: datetime, login: str, success: bool) -> None:
+        """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
+        self.mail_access.imap_log_in(at, login, success)
 
     # ------------------------------------------------------ distribution lists
 
