@@ -80,11 +80,15 @@ def in_domains(address: str, domains: Iterable[str]) -> bool:
 
 def numbered(base: str) -> Iterator[str]:
     """``base``, ``base2``, ``base3``, … — the lowest free number wins a clash."""
-    yield base
-    n = 2
+    n = 1
     while True:
-        yield f"{base}{n}"
+        yield with_number(base, n)
         n += 1
+
+
+def with_number(base: str, n: int) -> str:
+    """The ``n``-th of :func:`numbered`: ``base`` itself is the first."""
+    return base if n == 1 else f"{base}{n}"
 
 
 def new_style_local_part(first_name: str, last_name: str) -> str:
