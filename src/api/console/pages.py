@@ -106,7 +106,7 @@ class Page(Route):
         self.handler = handler
         self.roles = roles
         self.during_activation = during_activation
-        super().__init__(path, self._serve, methods=list(methods), name=f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}")
+        super().__init__(path, self._serve, methods=list(methods), include_in_schema=False, name=f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}")
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
