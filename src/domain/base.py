@@ -42,6 +42,24 @@ def updates(**values: Any) -> Callable[[Any, Any], None]:
     return apply
 
 
+def joins(collection: str, member: str) -> Callable[[Any, Any], None]:
+    """An event's ``apply`` that adds the id in its field ``member`` to the aggregate's list ``collection``."""
+
+    def apply(event: Any, aggregate: Any) -> None:
+        getattr(aggregate, collection).append(str(getattr(event, member)))
+
+    return apply
+
+
+def leaves(collection: str, member: str) -> Callable[[Any, Any], None]:
+    """An event's ``apply`` that removes the id in its field ``member`` from the aggregate's list ``collection``."""
+
+    def apply(event: Any, aggregate: Any) -> None:
+        getattr(aggregate, collection).remove(str(getattr(event, member)))
+
+    return apply
+
+
 def check_aware(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("times must be timezone-aware")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import From, SemaAggregate, updates
+from domain.base import From, joins, leaves, SemaAggregate, updates
 from domain.errors import (
     AlreadySo,
     DeletedUserCannotAdminister,
@@ -106,15 +106,11 @@ class Organisation(SemaAggregate):
 
     class AdministratorAppointed(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.administrators.append(str(self.user_id))
+        apply = joins("administrators", "user_id")
 
     class AdministratorRevoked(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.administrators.remove(str(self.user_id))
+        apply = leaves("administrators", "user_id")
 
     class Suspended(SemaAggregate.Event):
         message: str | None
