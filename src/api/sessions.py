@@ -8,6 +8,7 @@ first of: log-out, ``idle`` without use, ``absolute`` after log-in.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -108,6 +109,39 @@ class SessionStore:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where((sessions_table.c.expires_at <= at) | (sessions_table.c.last_used_at <= at - self.idle)))
 
-    def close_all_for(self, user_id: UUID) -> None:
+    def close_all_for(self, user_id: UUID, keep: str | None = None) -> None:
+        """Ends every session of the user, but ``keep`` (a token hash) if given."""
+        condition = sessions_table.c.user_id == str(user_id)
+        if keep is not None:
+            condition = condition & (sessions_table.c.token_hash != keep)
         with self.engine.begin() as conn:
-            conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))
+            conn.execute(delete(sessions_table).where(condition))
+
+    def list_for(self, user_id: UUID, at: datetime) -> list[SessionInfo]:
+        """The user's live sessions, newest first; each named by :func:`session_id`, never by its token."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(sessions_table).where(sessions_table.c.user_id == str(user_id)).order_by(sessions_table.c.created_at.desc())).mappings().all()
+        live = [r for r in rows if at < _aware(r["expires_at"]) and at < _aware(r["last_used_at"]) + self.idle]
+        return [SessionInfo(session_id(r["token_hash"]), r["token_hash"], _aware(r["created_at"]), _aware(r["last_used_at"]), _aware(r["expires_at"])) for r in live]
+
+    def close_by_id(self, user_id: UUID, id_: str, at: datetime) -> bool:
+        """Ends the user's session named ``id_``; whether there was one."""
+        for info in self.list_for(user_id, at):
+            if hmac.compare_digest(info.session_id, id_):
+                self.close(info.token_hash)
+                return True
+        return False
+
+
+def session_id(token_hash: str) -> str:
+    """A session's public name: derived from its token's hash, useless for logging in."""
+    return hashlib.sha256(f"session id {token_hash}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    token_hash: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime

@@ -191,8 +191,8 @@ class SemaApplication(Application):
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         self.activation.change_password(actor, at, current_password, new_password)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
-        self.activation.set_security_information(actor, at, security_answers)
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
+        self.activation.set_security_information(actor, at, current_password, security_answers)
 
     # -------------------------------------------- authenticating and resetting
 

@@ -158,6 +158,6 @@ def test_new_security_information_forgets_what_was_revealed(app: SemaApplication
     prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
     app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
     actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()
-    app.set_security_information(actor, clock.now(), {"first_pet": "Rover the dog", "first_school": "St Mary's", "place_of_birth": "Leeds"})
+    app.set_security_information(actor, clock.now(), PASSWORD, {"first_pet": "Rover the dog", "first_school": "St Mary's", "place_of_birth": "Leeds"})
     user = app.get_user(jane.user_id)
     assert (user.revealed, user.security_renewal_required, user.security_questions) == ({}, False, ["first_pet", "first_school", "place_of_birth"])

@@ -125,12 +125,16 @@ class Activation(Service):
 
         self.run(work)
 
+    def _require_current_password(self, user_id: UUID, current_password: str) -> None:
+        """Re-authentication: a stolen session alone cannot change credentials."""
+        with self.context.runner.read() as session:
+            if self.credentials.verify_password(session, user_id, current_password) is None:
+                raise InvalidValue("current_password", "is not correct")
+
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         user = self.aggregates.own_user(actor)
         check_new_password("new_password", new_password, user.username)
-        with self.context.runner.read() as session:
-            if self.credentials.verify_password(session, user.id, current_password) is None:
-                raise InvalidValue("current_password", "is not correct")
+        self._require_current_password(user.id, current_password)
         password_hash = self.credentials.hash_password(new_password)
 
         def work(uow: UnitOfWork) -> None:
@@ -141,8 +145,9 @@ class Activation(Service):
 
         self.run(work)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
         answers = check_answers(security_answers)
+        self._require_current_password(UUID(actor.id), current_password)
 
         def work(uow: UnitOfWork) -> None:
             user = self.aggregates.own_user(actor)
