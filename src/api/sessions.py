@@ -51,6 +51,19 @@ class Session:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    token_hash: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+
+    @property
+    def session_id(self) -> str:
+        """The session's public name: derived from its token's hash, useless for logging in."""
+        return hashlib.sha256(f"session id {self.token_hash}".encode()).hexdigest()[:20]
+
+
 def _aware(at: datetime) -> datetime:
     # SQLite returns naive datetimes; every time we store is UTC.
     return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
@@ -109,39 +122,30 @@ class SessionStore:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where((sessions_table.c.expires_at <= at) | (sessions_table.c.last_used_at <= at - self.idle)))
 
-    def close_all_for(self, user_id: UUID, keep: str | None = None) -> None:
-        """Ends every session of the user, but ``keep`` (a token hash) if given."""
-        condition = sessions_table.c.user_id == str(user_id)
-        if keep is not None:
-            condition = condition & (sessions_table.c.token_hash != keep)
-        with self.engine.begin() as conn:
-            conn.execute(delete(sessions_table).where(condition))
+    def of_user(self, user_id: UUID) -> list[SessionInfo]:
+        """A person's sessions, newest first (what their account page lists)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sessions_table).where(sessions_table.c.user_id == str(user_id)).order_by(sessions_table.c.created_at.desc())).mappings()
+            return [SessionInfo(r["token_hash"], _aware(r["created_at"]), _aware(r["last_used_at"]), _aware(r["expires_at"])) for r in rows]
 
-    def list_for(self, user_id: UUID, at: datetime) -> list[SessionInfo]:
-        """The user's live sessions, newest first; each named by :func:`session_id`, never by its token."""
+    def close_others(self, user_id: UUID, keep_token_hash: str) -> int:
+        """Ends every session of the person but one; returns how many ended."""
         with self.engine.begin() as conn:
-            rows = conn.execute(select(sessions_table).where(sessions_table.c.user_id == str(user_id)).order_by(sessions_table.c.created_at.desc())).mappings().all()
-        live = [r for r in rows if at < _aware(r["expires_at"]) and at < _aware(r["last_used_at"]) + self.idle]
-        return [SessionInfo(session_id(r["token_hash"]), r["token_hash"], _aware(r["created_at"]), _aware(r["last_used_at"]), _aware(r["expires_at"])) for r in live]
+            table = sessions_table.c
+            return conn.execute(delete(sessions_table).where(table.user_id == str(user_id), table.token_hash != keep_token_hash)).rowcount or 0
+
+    def close_all_for(self, user_id: UUID) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))
+
+    def live_of_user(self, user_id: UUID, at: datetime) -> list[SessionInfo]:
+        """:meth:`of_user`, but only those that still work at ``at``."""
+        return [s for s in self.of_user(user_id) if at < s.expires_at and at < s.last_used_at + self.idle]
 
     def close_by_id(self, user_id: UUID, id_: str, at: datetime) -> bool:
-        """Ends the user's session named ``id_``; whether there was one."""
-        for info in self.list_for(user_id, at):
+        """Ends the user's session named ``id_`` (:attr:`SessionInfo.session_id`); whether there was one."""
+        for info in self.live_of_user(user_id, at):
             if hmac.compare_digest(info.session_id, id_):
                 self.close(info.token_hash)
                 return True
         return False
-
-
-def session_id(token_hash: str) -> str:
-    """A session's public name: derived from its token's hash, useless for logging in."""
-    return hashlib.sha256(f"session id {token_hash}".encode()).hexdigest()[:20]
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    session_id: str
-    token_hash: str
-    created_at: datetime
-    last_used_at: datetime
-    expires_at: datetime

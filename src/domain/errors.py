@@ -252,6 +252,11 @@ class OneTimePasswordStillValid(RuleViolated):
     template = "the one-time password is valid until {until}"
 
 
+class AlreadyActivated(RuleViolated):
+    code = "already-activated"
+    template = "the user has activated their account: authenticate them with a challenge, then reset the password"
+
+
 class NotARelayingUser(RuleViolated):
     template = "only smtp and gsc users have an original address"
 
@@ -304,8 +309,23 @@ class DeletedUserCannotAdminister(RuleViolated):
     template = "a deleted user cannot be appointed administrator"
 
 
+class NoMailDomainsOfItsOwn(RuleViolated):
+    code = "no-mail-domains-of-its-own"
+    template = "a mailbox organisation uses the service's domain and has no mail domains of its own"
+
+
+class LastMailDomain(RuleViolated):
+    code = "last-mail-domain"
+    template = "an {account_type} organisation keeps at least one mail domain; add another before removing {domain}"
+
+
+class LastAdministrator(RuleViolated):
+    code = "last-administrator"
+    template = "the organisation's last administrator cannot be revoked; appoint another first"
+
+
 class MailboxesNotHosted(RuleViolated):
-    template = "group mailboxes and hosted mailboxes are only for mailbox organisations; {code} is {account_type}"
+    template = "group mailboxes and hosted mailboxes are only for mailbox organisations; {organisation_code} is {account_type}"
 
 # mailboxes
 
@@ -328,6 +348,11 @@ class NotAGroupMailbox(RuleViolated):
 
 class NotAPersonalMailbox(RuleViolated):
     template = "exceptional access is to a user's personal mailbox"
+
+
+class NoOneToAlert(RuleViolated):
+    code = "no-one-to-alert"
+    template = "no administrator of organisation {organisation_id} can receive the inactivity alert; it waits until one is appointed"
 
 # distribution lists
 

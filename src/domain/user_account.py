@@ -14,7 +14,7 @@ from datetime import datetime
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidValue, OneTimePasswordStillValid
+from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, OneTimePasswordStillValid
 
 SECURITY_QUESTIONS: dict[str, str] = {
     "mothers_maiden_name": "Mother's maiden name",
@@ -143,6 +143,15 @@ class Account(SemaAggregate):
         if expires_at <= at:
             raise InvalidValue("expires_at", "a one-time password must expire in the future")
         self._record(self.OneTimePasswordIssued, by, at, expires_at=expires_at)
+
+    def reissue_one_time_password(self, expires_at: datetime, by: Actor, at: datetime) -> None:
+        """A user who never activated has no answers to be challenged on: their
+        administrator issues a new one-time password (with a new welcome letter),
+        whether the last one expired or was lost; it replaces the last one."""
+        self._require_present()
+        if self.has_own_password or self.security_questions:
+            raise AlreadyActivated(user_id=self.id)
+        self.issue_one_time_password(expires_at, by, at)
 
     def expire_one_time_password(self, by: Actor, at: datetime) -> None:
         expires_at = self.one_time_password_expires_at

@@ -23,7 +23,7 @@ from domain.actors import Actor, Role, system_actor
 from domain.claims import OrganisationCodeClaim
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
-from domain.organisation import Organisation
+from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser
 from sema.config import Settings
@@ -37,6 +37,7 @@ from sema.services.claims import Claims
 from sema.services.context import ServiceContext
 from sema.services.distribution_lists import DistributionLists
 from sema.services.exceptional_access import ExceptionalAccess
+from sema.services.mail_access import MailAccess
 from sema.services.mailboxes import Mailboxes
 from sema.services.organisations import SERVICE_ORGANISATION_CODE, Organisations
 from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Outcome
@@ -92,6 +93,7 @@ class SemaApplication(Application):
         self.distribution_lists = DistributionLists(context)
         self.address_book = AddressBook(context)
         self.break_glass = BreakGlass(context)
+        self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
 
     @property
@@ -147,6 +149,18 @@ class SemaApplication(Application):
 
     def unsuspend_organisation(self, actor: Actor, at: datetime, organisation_id: UUID) -> None:
         self.organisations.unsuspend(actor, at, organisation_id)
+
+    def rename_organisation(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
+        self.organisations.rename(actor, at, organisation_id, name)
+
+    def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.add_mail_domain(actor, at, organisation_id, domain)
+
+    def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.remove_mail_domain(actor, at, organisation_id, domain)
+
+    def change_contact_details(self, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
+        self.organisations.change_contact_details(actor, at, organisation_id, contact)
 
     # ------------------------------------------------------------ users
 
@@ -208,6 +222,9 @@ class SemaApplication(Application):
     def reset_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
         return self.challenges.reset_password(actor, at, user_id)
 
+    def reissue_one_time_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
+        return self.users.reissue_one_time_password(actor, at, user_id)
+
     # ------------------------------------------------------ exceptional access
 
     def request_exceptional_access(self, actor: Actor, at: datetime, kind: str, target_id: UUID, reason: str) -> UUID:
@@ -241,6 +258,10 @@ class SemaApplication(Application):
 
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
+
+    def report_imap_log_in(self, at: datetime, login: str, success: bool) -> None:
+        """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
+        self.mail_access.imap_log_in(at, login, success)
 
     # ------------------------------------------------------ distribution lists
 

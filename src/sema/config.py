@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field("auto", description="auto: readable on a terminal, JSON lines otherwise")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # HTTP hardening (api.app, cli.serve).
+    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
     # Log-in throttling (sema.throttle, docs/adr/0013): failures beyond the free
     # ones make the next attempt wait, doubling from the first delay to the longest.
     log_in_free_failures: int = Field(3, ge=0, description="failed log-ins per username before each next attempt must wait")

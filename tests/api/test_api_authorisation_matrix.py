@@ -197,6 +197,10 @@ BUILDERS: dict[str, Build] = {
     "remove_address_book_entry": lambda w, p, org: Call(f"/me/address-book/{_saved_entry(w, p)}"),
     "record_mailbox_use": lambda w, p, org: Call(f"/mailboxes/{p.mailbox_id if org == w.own and p.mailbox_id else w.user(org).mailbox_id}/use"),
     "register_organisation": lambda w, p, org: Call("/organisations", {"name": "New", "code": f"new-{w.n()}", "account_type": "mailbox"}),
+    "rename_organisation": lambda w, p, org: Call(f"/organisations/{org}", {"name": f"Renamed {w.n()}"}),
+    "add_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "remove_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "change_contact_details": lambda w, p, org: Call(f"/organisations/{org}/contact", {"contact_name": f"Desk {w.n()}"}),
     "appoint_administrator": lambda w, p, org: Call(f"/organisations/{org}/administrators/{w.user(org).user_id}"),
     "revoke_administrator": lambda w, p, org: _appointed(w, org),
     "suspend_organisation": lambda w, p, org: Call(f"/organisations/{org}/suspension", {"message": f"away {w.n()}"}),
@@ -218,6 +222,7 @@ BUILDERS: dict[str, Build] = {
     "user_sessions": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/sessions"),
     "end_user_session": lambda w, p, org: Call(f"/users/{(u := w.user(org)).user_id}/sessions/{_session_of(w, u)}"),
     "reset_password": lambda w, p, org: Call(f"/users/{_passed_challenge(w, p, w.user(org, activated=True).user_id)}/password-reset"),
+    "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
     "create_group_mailbox": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes", {"name": "Group", "local_part": f"group-{w.n()}"}),
     "grant_mailbox_permission": lambda w, p, org: Call(f"/mailboxes/{_group(w, org)}/permissions/{w.user(org).user_id}/read"),
@@ -259,6 +264,8 @@ BUILDERS: dict[str, Build] = {
 ALLOWED_BUT_RULED = {
     "activate": 403,  # the principals' sessions are not activation sessions: they are activated
     "change_original_address": 422,  # the organisations are mailbox ones, not smtp/gsc
+    "add_mail_domain": 422,  # mailbox organisations have no mail domains of their own
+    "remove_mail_domain": 422,  # nor one to remove
 }
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {

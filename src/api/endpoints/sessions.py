@@ -14,7 +14,7 @@ def _sessions(ctx: Context, user_id: UUID) -> SessionsOut:
     return SessionsOut(
         sessions=[
             SessionView(session_id=s.session_id, created_at=s.created_at, last_used_at=s.last_used_at, expires_at=s.expires_at, current=s.token_hash == current)
-            for s in ctx.state.sessions.list_for(user_id, ctx.now)
+            for s in ctx.state.sessions.live_of_user(user_id, ctx.now)
         ]
     )
 

@@ -237,6 +237,17 @@ class Users(Service):
         uow.save(user, mailbox, *released)
 
     @command
+    def reissue_one_time_password(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
+        """A user who never activated gets a new one-time password from their administrator."""
+        user = self.aggregates.administered_user(actor, user_id)
+        otp = self.context.secrets.one_time_password()
+        expires_at = at + self.settings.one_time_password_lifetime
+        user.reissue_one_time_password(expires_at, actor, at)
+        self.credentials.set_one_time_passwords(uow.session, [self.credentials.one_time_password_row(user.id, otp, at)])
+        uow.save(user)
+        return otp, expires_at
+
+    @command
     def expire_one_time_password(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> None:
         require_service_administrator(actor)
         user = self.aggregates.user(user_id)
