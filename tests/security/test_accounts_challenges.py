@@ -11,7 +11,7 @@ from domain.errors import AccountLocked, DomainError, SecurityInformationExhaust
 from domain.user import Status
 from sema.application import CreatedUser, SemaApplication
 from sema.clock import SettableClock
-from testkit import NORMALISED, Org, activate, add_user, letters_for, organisation_with_admin, outbox_rows
+from testkit import NORMALISED, SERVICE_ADMIN, Org, activate, add_user, letters_for, organisation_with_admin, outbox_rows
 
 
 @pytest.fixture
@@ -42,14 +42,32 @@ def test_answered_challenges_never_reveal_more_than_half_of_an_answer(app: SemaA
     assert app.get_user(jane.user_id).must_set_security_information
 
 
-def test_challenges_issued_and_abandoned_count_as_failures_and_lock(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
-    revealed = 0
-    with pytest.raises(AccountLocked):
-        for _ in range(12):  # the harvest of the review: ask and ask, never answer
-            revealed += len(app.issue_challenge(organisation.admin, clock.now(), jane.user_id).positions)
+def test_asking_again_and_again_without_answering_harvests_at_most_half_of_each_answer(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
+    for _ in range(12):  # the harvest of the review: ask and ask, never answer
+        try:
+            app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        except (AccountLocked, SecurityInformationExhausted):
+            break
+    else:
+        raise AssertionError("twelve challenges issued without an answer")
+    user = app.get_user(jane.user_id)
+    assert all(len(user.revealed.get(q, [])) <= len(NORMALISED[q]) // 2 for q in NORMALISED), user.revealed
+    assert user.failed_challenges >= 1
+
+
+def test_a_replaced_challenge_is_a_failure(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
+    app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    assert app.get_user(jane.user_id).failed_challenges == 1
+
+
+def test_challenges_left_to_expire_count_as_failures_and_lock(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
+    for _ in range(app.settings.max_failed_challenges):
+        prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        clock.set(prompt.expires_at)
+        app.expire_challenge(SERVICE_ADMIN, clock.now(), jane.user_id)
     user = app.get_user(jane.user_id)
     assert user.status == Status.LOCKED and user.failed_challenges == app.settings.max_failed_challenges
-    assert revealed <= app.settings.max_failed_challenges * app.settings.challenge_letters
     with pytest.raises(DomainError):
         app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
 
