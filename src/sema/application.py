@@ -98,6 +98,10 @@ class SemaApplication(Application):
         self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
 
+    def close(self) -> None:
+        self.credentials.close()
+        super().close()
+
     @property
     def inline_processors(self) -> list[InlineProcessor]:
         """Run in every command's transaction after its events are recorded (read models, outbox)."""

@@ -58,11 +58,12 @@ class Settings(BaseSettings):
     # Log-in throttling (sema.throttle, docs/adr/0013): failures beyond the free
     # ones make the next attempt wait, doubling from the first delay to the longest.
     log_in_free_failures: int = Field(3, ge=0, description="failed log-ins per username before each next attempt must wait")
-    log_in_free_failures_per_client: int = Field(10, ge=0, description="failed log-ins per client address before each next attempt must wait")
+    log_in_free_failures_per_client: int = Field(5, ge=0, description="failed log-ins per client address before each next attempt must wait")
     log_in_first_delay_s: float = Field(1.0, gt=0)
     log_in_longest_delay_s: float = Field(900.0, gt=0)
-    # At most this many password hashes are computed at once, so a log-in storm leaves the other requests their CPU.
-    argon2_concurrency: int = Field(2, ge=1)
+    # At most this many password hashes are computed at once (each uses argon2_parallelism
+    # threads), so a log-in storm leaves the other requests their CPU.
+    argon2_concurrency: int = Field(1, ge=1)
     secret_key_file: Path | None = Field(None, description="the key file; default: secret.key in data_dir (keep it elsewhere in production)")
 
     @property

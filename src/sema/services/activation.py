@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import NoReturn
 from uuid import UUID
 
 from domain.actors import Actor, Role
@@ -50,11 +49,11 @@ class Activation(Service):
         told only once the password is proven, and a lock not even then.
         Throttled attempts (``sema.throttle``) are refused before anything is checked."""
         keys = ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
-        self._check_throttles(keys, at)
+        self._admit(keys, at)
         user_id = self.find_user_id(username)
         if user_id is None:
             self.credentials.burn_time_as_if_verifying()
-            self._failed(keys, at)
+            raise InvalidCredentials()
         with self.context.runner.read() as session:
             matched = self.credentials.verify_password(session, user_id, password)
         actor = Actor(id=str(user_id), role=Role.USER, request_id=request_id)
@@ -78,19 +77,20 @@ class Activation(Service):
 
         result = self.run(work)
         if result is None:
-            self._failed(keys, at)
+            raise InvalidCredentials()
         self.throttles[0].succeeded(keys[0])
+        if len(keys) > 1:
+            self.throttles[1].refund(keys[1])
         return result
 
-    def _check_throttles(self, keys: list[str], at: datetime) -> None:
-        wait = max(throttle.wait(key, at) for throttle, key in zip(self.throttles, keys))
-        if wait > timedelta(0):
-            raise TooManyLogInAttempts(retry_after_s=math.ceil(wait.total_seconds()))
-
-    def _failed(self, keys: list[str], at: datetime) -> NoReturn:
-        for throttle, key in zip(self.throttles, keys):
-            throttle.failed(key, at)
-        raise InvalidCredentials()
+    def _admit(self, keys: list[str], at: datetime) -> None:
+        """Each attempt counts against its username and client address until it succeeds."""
+        waits = [throttle.attempt(key, at) for throttle, key in zip(self.throttles, keys)]
+        if max(waits) > timedelta(0):
+            for throttle, key, wait in zip(self.throttles, keys, waits):
+                if not wait:
+                    throttle.refund(key)  # not tried after all
+            raise TooManyLogInAttempts(retry_after_s=math.ceil(max(waits).total_seconds()))
 
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""
