@@ -61,6 +61,10 @@ class Context:
         return self.state.app
 
     @property
+    def actor_user_id(self) -> UUID:
+        return UUID(self.actor.id)
+
+    @property
     def actor(self) -> Actor:
         if self.principal is None:
             raise RuntimeError("this endpoint has no principal")

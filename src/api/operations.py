@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -34,7 +35,7 @@ from api.idempotency import Reservation
 from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
-from domain.errors import DomainError
+from domain.errors import DomainError, TooManyLogInAttempts
 
 # Who may call an operation: a set of roles, or PUBLIC (no log-in needed).
 PUBLIC: frozenset[Role] | None = None
@@ -43,6 +44,8 @@ SERVICE = frozenset({Role.SERVICE_ADMINISTRATOR})
 PEOPLE = frozenset({Role.USER, Role.ORGANISATION_ADMINISTRATOR, Role.SERVICE_ADMINISTRATOR})
 EVERYONE = frozenset({*PEOPLE, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
+
+THROTTLED_PAUSE_S = 2.0  # the longest a throttled log-in waits for its 429
 
 Endpoint = Callable[..., Any]  # (ctx, path parameters…, query=, body=, upload=) -> model | Response | None
 INPUTS = ("query", "body", "upload")
@@ -95,6 +98,11 @@ class Operation(Route):
             return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
             return from_api_problem(problem)
+        except TooManyLogInAttempts as error:
+            # A throttled guesser waits for its answer (without holding a thread), so a
+            # storm of them sends a trickle of requests rather than a flood.
+            await anyio.sleep(min(error.retry_after_s, THROTTLED_PAUSE_S))
+            return from_domain_error(error)
         except DomainError as error:
             return from_domain_error(error)
         except ClientDisconnect:
