@@ -31,7 +31,7 @@ from api import idempotency
 from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
 from api.idempotency import Reservation
-from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
+from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
 from api.problems import ApiProblem, from_api_problem, from_domain_error
 from domain.actors import Role
 from domain.errors import DomainError
@@ -90,7 +90,11 @@ class Operation(Route):
         request_id = scope_state.setdefault("request_id", request_id_of(request))
         scope_state["route"] = f"{self.method} {self.path}"
         try:
-            raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes) if self.body is not None else (None, None)
+            raw, upload = None, None
+            if self.body is not None:
+                raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes)
+            elif self.method != "GET":
+                refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
             return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
