@@ -87,7 +87,7 @@ class Operation(Route):
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
         scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
+        request_id = scope_state.setdefault("request_id", new_request_id())
         scope_state["route"] = f"{self.method} {self.path}"
         try:
             raw, upload = None, None
@@ -154,9 +154,16 @@ class Operation(Route):
         raise TypeError(f"{self.name} returned {type(result).__name__}")
 
 
-def request_id_of(request: Request) -> str:
+def new_request_id() -> str:
+    """The server's id of a request: what events and log lines carry. A client's
+    ``X-Request-Id`` is never used as it (it could forge or collide); it is
+    logged beside it as ``client_request_id`` (see ``client_request_id_of``)."""
+    return uuid.uuid4().hex
+
+
+def client_request_id_of(request: Request) -> str | None:
     given = request.headers.get("x-request-id", "")
-    return given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex
+    return given if re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", given) else None
 
 
 def _summary(endpoint: Endpoint) -> str:

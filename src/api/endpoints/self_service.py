@@ -13,6 +13,7 @@ from domain.user import SECURITY_QUESTIONS
 
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
+    ctx.request.scope.setdefault("state", {})["username_tried"] = body.username  # the request log names it, failed or not
     result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id)
     ctx.state.sessions.purge_expired(ctx.now)
     ctx.state.letters.purge_expired(ctx.now)
