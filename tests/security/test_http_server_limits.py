@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from testkit.servers import wait_until_serving
+
 PORTS = range(8200, 8300)  # this suite's servers use this range
 pytestmark = pytest.mark.slow
 
@@ -48,12 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     with open(data_dir / "out.log", "w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/security-questions", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_until_serving(port)
             yield port
         finally:
             process.terminate()
