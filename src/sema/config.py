@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     # HTTP hardening (api.app, cli.serve).
-    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    mail_system_token: str | None = Field(None, min_length=32, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
     allowed_hosts: str = Field("", description="comma-separated Host header values served (sema.example.org, *.example.org, * for any); empty: localhost and the bind address")
     hsts_seconds: int = Field(31_536_000, ge=0, description="Strict-Transport-Security max-age on requests that came over TLS (via uvicorn or a proxy's X-Forwarded-Proto); 0: none")
     http_header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a complete request head within this long (trickling does not extend it)")
