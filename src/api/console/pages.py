@@ -29,7 +29,7 @@ from starlette.routing import Route
 from api.access import authenticate, authorise
 from api.console.navigation import menu, person_name
 from api.context import ApiState, Context
-from api.operations import request_id_of
+from api.operations import new_request_id
 from api.problems import ApiProblem, status_of
 from domain.actors import Role
 from domain.errors import DomainError, InvalidValue, InvalidValues
@@ -111,7 +111,7 @@ class Page(Route):
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
         scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
+        request_id = scope_state.setdefault("request_id", new_request_id())
         scope_state["route"] = f"{request.method} {self.path}"
         try:
             form = await _read_form(request) if request.method == "POST" else None
