@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field("auto", description="auto: readable on a terminal, JSON lines otherwise")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # The mail system (sema mail-config, sema mail-policy; docs/adr/0040-0041).
+    mail_root: Path = Field(Path("/var/vmail"), description="where Dovecot keeps the Maildirs, one folder per mailbox id")
+    mail_policy_host: str = Field("127.0.0.1", description="where sema mail-policy listens for Dovecot's log-in reports")
+    mail_policy_port: int = Field(8025, ge=1, le=65535)
+    mail_lookup_user: str | None = Field(None, description="PostgreSQL: the read-only account Postfix and Dovecot use; default: the store URL's")
+    mail_lookup_password: str | None = None
+
     @property
     def argon2(self) -> Argon2Parameters:
         return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism)
