@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     # threads), so a log-in storm leaves the other requests their CPU.
     argon2_concurrency: int = Field(1, ge=1)
     secret_key_file: Path | None = Field(None, description="the key file; default: secret.key in data_dir (keep it elsewhere in production)")
+    # The mail system (sema mail-config, sema mail-policy; docs/adr/0040-0041).
+    mail_root: Path = Field(Path("/var/vmail"), description="where Dovecot keeps the Maildirs, one folder per mailbox id")
+    mail_policy_host: str = Field("127.0.0.1", description="where sema mail-policy listens for Dovecot's log-in reports")
+    mail_policy_port: int = Field(8025, ge=1, le=65535)
+    mail_lookup_user: str | None = Field(None, description="PostgreSQL: the read-only account Postfix and Dovecot use; default: the store URL's")
+    mail_lookup_password: str | None = None
 
     def served_hosts(self) -> tuple[str, ...]:
         """The Host values the API answers: the configured ones, or loopback names and the bind address."""
