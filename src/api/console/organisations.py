@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, redirect, render
+from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
@@ -19,20 +19,13 @@ from domain.errors import DomainError, OrganisationNotFound, UserNotFound
 ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
 
 
-def _organisation_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise OrganisationNotFound(value) from None
-
-
 def own(ctx: Context, form: Form | None) -> Response:
     assert ctx.principal is not None
     return redirect(f"/console/organisations/{ctx.principal.organisation_id}")
 
 
 def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None) -> Response:
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     administrators = []
     for user_id in organisation.administrator_ids:
         try:
@@ -45,7 +38,7 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
 def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Suspends (with the message returned to senders) or lifts the suspension."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     if form.get("lift") == "yes":
         ctx.app.unsuspend_organisation(ctx.actor, ctx.now, organisation.id)
         return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is no longer suspended")
@@ -94,7 +87,7 @@ def register(ctx: Context, form: Form | None) -> Response:
 def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Appoints (by username) or revokes an administrator of the organisation."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     errors = Errors()
     if form.get("revoke"):
         ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, UUID(form.get("revoke")))

@@ -18,6 +18,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +33,7 @@ from api.context import ApiState, Context
 from api.operations import request_id_of
 from api.problems import ApiProblem, status_of
 from domain.actors import Role
-from domain.errors import DomainError, InvalidValue, InvalidValues
+from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
 
 SIGN_IN = "/console/sign-in"
 ACTIVATE = "/console/activate"
@@ -106,7 +107,8 @@ class Page(Route):
         self.handler = handler
         self.roles = roles
         self.during_activation = during_activation
-        super().__init__(path, self._serve, methods=list(methods), name=f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}")
+        name = f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
+        super().__init__(path, self._serve, methods=list(methods), name=name, include_in_schema=False)  # HTML pages: not part of the API
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
@@ -158,6 +160,14 @@ async def _read_form(request: Request) -> Form:
             fields.setdefault(name, []).append(value)
     await submitted.close()
     return Form(fields, files)
+
+
+def parse_id(value: str, not_found: type[NotFound]) -> UUID:
+    """A path's id; one that is not a UUID names nothing, so it is that thing's 404."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise not_found(value) from None
 
 
 # ------------------------------------------------------------------ CSRF
