@@ -30,7 +30,7 @@ from starlette.routing import Route
 from api.access import authenticate, authorise
 from api.console.navigation import menu, person_name
 from api.context import ApiState, Context
-from api.operations import request_id_of
+from api.operations import note_request
 from api.problems import ApiProblem, status_of
 from domain.actors import Role
 from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
@@ -112,9 +112,7 @@ class Page(Route):
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
-        scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
-        scope_state["route"] = f"{request.method} {self.path}"
+        request_id = note_request(request, f"{request.method} {self.path}")
         try:
             form = await _read_form(request) if request.method == "POST" else None
         except ClientDisconnect:
@@ -133,9 +131,6 @@ class Page(Route):
                     ctx.principal = authenticate(ctx.state, ctx.request, ctx.now)
                 except ApiProblem:
                     return RedirectResponse(SIGN_IN, status_code=303)
-                scope_state = ctx.request.scope.setdefault("state", {})
-                scope_state["principal_id"] = str(ctx.principal.user_id)
-                scope_state["principal_role"] = ctx.principal.role.value
                 if ctx.principal.session.must_activate and not self.during_activation:
                     return RedirectResponse(ACTIVATE, status_code=303)
                 authorise(ctx.principal, self.roles, self.during_activation)
