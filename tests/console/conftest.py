@@ -2,7 +2,7 @@
 uvicorn (a real HTTP server over a real SQLite file) and Playwright drives
 the Debian chromium binary. Every page a test reaches is checked by axe-core.
 
-The browser tests are marked ``browser``; they skip only if the chromium
+The tests that use Chromium are marked ``browser`` here; they skip only if the chromium
 binary is missing (``SEMA_CHROMIUM`` names another one).
 """
 
@@ -32,7 +32,7 @@ PORTS = range(8500, 8600)  # this suite's loopback ports
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = str(Path(__file__).parent)
     for item in items:
-        if str(item.path).startswith(here):
+        if str(item.path).startswith(here) and "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 
