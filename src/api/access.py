@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from starlette.requests import Request
@@ -20,6 +22,16 @@ def token_of(request: Request, cookie_name: str) -> str | None:
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     return request.cookies.get(cookie_name) or None
+
+
+def is_mail_system(state: ApiState, request: Request) -> bool:
+    """Whether the request carries the mail system's own bearer token (compared in constant time)."""
+    expected = state.settings.mail_system_token
+    authorization = request.headers.get("authorization", "")
+    scheme, _, given = authorization.partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(hashlib.sha256(given.strip().encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
 def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
@@ -57,6 +69,7 @@ def open_session(state: ApiState, request: Request, result: LogInResult, now: da
     """A session after a successful log-in (API or console); expired sessions and letters are cleared first."""
     state.sessions.purge_expired(now)
     state.letters.purge_expired(now)
+    state.idempotency.purge_expired(now)
     must_activate = result.must_change_password or result.must_set_security_information
     request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)
     return state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, now)

@@ -128,6 +128,11 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
     def can_receive_mail(self) -> bool:
         return not (self.suspended or self.deleted or self.purged)
 
+    @property
+    def receives_notices(self) -> bool:
+        """The service's notices reach a user until they are deleted (as the outbox writes them)."""
+        return not (self.deleted or self.purged)
+
     # ------------------------------------------------------------- creation
 
     @classmethod

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidValue, OneTimePasswordStillValid
+from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, OneTimePasswordStillValid
 
 SECURITY_QUESTIONS: dict[str, str] = {
     "mothers_maiden_name": "Mother's maiden name",
@@ -144,6 +144,15 @@ class Account(SemaAggregate):
             raise InvalidValue("expires_at", "a one-time password must expire in the future")
         self._record(self.OneTimePasswordIssued, by, at, expires_at=expires_at)
 
+    def reissue_one_time_password(self, expires_at: datetime, by: Actor, at: datetime) -> None:
+        """A user who never activated has no answers to be challenged on: their
+        administrator issues a new one-time password (with a new welcome letter),
+        whether the last one expired or was lost; it replaces the last one."""
+        self._require_present()
+        if self.has_own_password or self.security_questions:
+            raise AlreadyActivated(user_id=self.id)
+        self.issue_one_time_password(expires_at, by, at)
+
     def expire_one_time_password(self, by: Actor, at: datetime) -> None:
         expires_at = self.one_time_password_expires_at
         if expires_at is None or self.has_own_password:
@@ -173,8 +182,11 @@ class Account(SemaAggregate):
         self._record(self.LoggedIn, by, at)
 
     def fail_log_in(self, by: Actor, at: datetime, max_failures: int) -> None:
-        """A wrong password was given; the ``max_failures``-th in a row locks the account."""
-        if self.gone:
+        """A wrong password was given; the ``max_failures``-th in a row locks the account.
+
+        Nothing is recorded for a locked or deleted account: its history must
+        not grow with every guess (the lock already says enough)."""
+        if self.gone or self.locked:
             return
         failures = self.failed_log_ins + 1
         self._record(self.LogInFailed, by, at, consecutive_failures=failures)

@@ -11,7 +11,7 @@ from api.access import clear_session_cookie, open_session, set_session_cookie
 from api.console.navigation import MENU
 from api.console.pages import ACTIVATE, LOGIN_CSRF_COOKIE, Errors, Form, new_login_csrf, redirect, render
 from api.context import Context
-from domain.errors import AccountLocked, AccountUnavailable, DomainError, InvalidCredentials, InvalidValue
+from domain.errors import AccountLocked, AccountUnavailable, DomainError, InvalidCredentials, InvalidValue, TooManyLogInAttempts
 from domain.user import SECURITY_ANSWERS_REQUIRED, SECURITY_QUESTIONS
 from sema.credentials import MIN_PASSWORD_LENGTH, check_new_password
 
@@ -37,7 +37,10 @@ def sign_in(ctx: Context, form: Form | None) -> Response:
             errors.add("password", "Enter your password")
         if not errors:
             try:
-                result = ctx.app.log_in(username, password, ctx.now, request_id=ctx.request_id)
+                client = ctx.request.client.host if ctx.request.client else None
+                result = ctx.app.log_in(username, password, ctx.now, request_id=ctx.request_id, client=client)
+            except TooManyLogInAttempts as throttled:
+                errors.add("username", f"Too many failed attempts: wait {throttled.retry_after_s} seconds, then try again")
             except AccountLocked:
                 errors.add("username", "Your account is locked after too many failed attempts; ask your administrator to unlock it")
             except (InvalidCredentials, AccountUnavailable):

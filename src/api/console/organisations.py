@@ -14,6 +14,7 @@ from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
 from api.schemas import OrganisationIn, Suspension
+from projections import queries
 from domain.errors import DomainError, OrganisationNotFound, UserNotFound
 
 ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
@@ -56,12 +57,12 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
 
 
 def search(ctx: Context, form: Form | None) -> Response:
-    text = ctx.request.query_params.get("q", "").strip()[:200]
-    found = reads.list_organisations(ctx).organisations
-    if text:
-        words = text.lower().split()
-        found = [o for o in found if all(w in f"{o.name} {o.code} {' '.join(o.domains)}".lower() for w in words)]
-    return render(ctx, "organisations.html", title="Organisations", organisations=found, q=text)
+    """The API's organisation search: words of the name, code or domains; suspended or not."""
+    params = ctx.request.query_params
+    suspended = {"yes": True, "no": False}.get(params.get("suspended", ""))
+    query = reads.OrganisationSearchQuery(q=params.get("q", "").strip()[:200], suspended=suspended, limit=queries.MAX_LIMIT)
+    found = reads.list_organisations(ctx, query)
+    return render(ctx, "organisations.html", title="Organisations", found=found, q=query.q, suspended=params.get("suspended", ""))
 
 
 def register(ctx: Context, form: Form | None) -> Response:

@@ -96,7 +96,7 @@ def _search_page(ctx: Context, values: dict[str, list[str]], page_number: int, e
         statuses=STATUS_NAMES,
         actions=ACTION_NAMES,
         search_values=values,
-        organisations=reads.list_organisations(ctx).organisations if ctx.principal and ctx.principal.role is Role.SERVICE_ADMINISTRATOR else [],
+        organisations=reads.list_organisations(ctx, reads.OrganisationSearchQuery(limit=queries.MAX_LIMIT)).organisations if ctx.principal and ctx.principal.role is Role.SERVICE_ADMINISTRATOR else [],
     )
 
 
