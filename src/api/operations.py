@@ -89,9 +89,7 @@ class Operation(Route):
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
-        scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", new_request_id())
-        scope_state["route"] = f"{self.method} {self.path}"
+        request_id = note_request(request, f"{self.method} {self.path}")
         try:
             raw, upload = None, None
             if self.body is not None:
@@ -118,9 +116,6 @@ class Operation(Route):
             request.scope.setdefault("state", {})["principal_role"] = "mail_system"
         elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
-            scope_state = request.scope.setdefault("state", {})
-            scope_state["principal_id"] = str(ctx.principal.user_id)
-            scope_state["principal_role"] = ctx.principal.role.value
             authorise(ctx.principal, self.roles, self.during_activation)
         kwargs: dict[str, Any] = parse_path(self.path_params, request)
         if "query" in self._inputs and self.query is not None:
@@ -160,6 +155,13 @@ class Operation(Route):
         if isinstance(result, BaseModel):
             return JSONResponse(result.model_dump(mode="json"), status_code=self.status)
         raise TypeError(f"{self.name} returned {type(result).__name__}")
+
+
+def note_request(request: Request, route: str) -> str:
+    """Names the request (the server's id, see ``new_request_id``) and route for the request log; returns the id."""
+    scope_state = request.scope.setdefault("state", {})
+    scope_state["route"] = route
+    return str(scope_state.setdefault("request_id", new_request_id()))
 
 
 class MethodNotAllowed(Route):
