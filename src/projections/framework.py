@@ -64,6 +64,9 @@ class ReadModel:
     (mixins first). Events no handler takes only advance tracking."""
 
     name: ClassVar[str]
+    # Kept in every command's transaction even when a follower keeps the others
+    # (requests authenticate from it); never followed, so never applied twice.
+    always_inline: ClassVar[bool] = False
     table_specs: ClassVar[dict[str, TableSpec]] = {}
     handler_names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
@@ -205,11 +208,18 @@ class Projections:
 
     def process_inline(self, session: Session, recordings: Sequence[Recording]) -> None:
         """Called inside the command's transaction: the command's effect is visible to the next query."""
+        self._process_inline(self.read_models, session, recordings)
+
+    def process_always_inline(self, session: Session, recordings: Sequence[Recording]) -> None:
+        """Inline processing of the read models that are never followed, when a follower keeps the rest."""
+        self._process_inline([m for m in self.read_models if m.always_inline], session, recordings)
+
+    def _process_inline(self, models: Sequence[ReadModel], session: Session, recordings: Sequence[Recording]) -> None:
         if not recordings:
             return
         new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
         first = new[0].notification_id
-        for model in self.read_models:
+        for model in models:
             tracked = model.position(session)
             if tracked < first - 1:
                 # Behind (a read model added later, or events written without it): catch up first.
@@ -219,8 +229,11 @@ class Projections:
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the
-        named read models; one transaction per batch. Returns events read."""
-        models = self.by_name(names)
+        named read models; one transaction per batch. Returns events read.
+        Read models kept always inline are left to the commands."""
+        models = [m for m in self.by_name(names) if not m.always_inline]
+        if not models:
+            return 0
         with Session(self.engine) as session:
             start = min((m.position(session) for m in models), default=0)
         seen = 0

@@ -10,8 +10,9 @@ from projections.framework import ReadModel
 from projections.grants import Grants
 from projections.ledger import Ledger
 from projections.outbox import Outbox
+from projections.principals import Principals
 from projections.routing import Routing
 
 
 def all_read_models() -> list[ReadModel]:
-    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger(), Due(), Outbox()]
+    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger(), Due(), Outbox(), Principals()]
