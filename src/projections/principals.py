@@ -16,20 +16,17 @@ from sqlalchemy import Boolean, String
 
 from domain.organisation import Organisation
 from domain.user import User
+from projections.admin_search import FLAGS as USER_FLAGS
 from projections.batch import Batch
 from projections.framework import ReadModel, handles
 from projections.tables import key, required, table
 
-# What each event sets on a user's row.
+# The flags that stop a user from acting, as the administrators' search keeps them.
+STOPS = ("suspended", "deleted", "locked")
 FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Locked: {"locked": True},
-    User.Unlocked: {"locked": False},
-    User.UserReset: {"locked": False},
-    User.Deleted: {"deleted": True},
-    User.Undeleted: {"deleted": False},
+    event: stops for event, flags in USER_FLAGS.items() if (stops := {k: v for k, v in flags.items() if k in STOPS})
 }
+FLAGS[User.Deleted] = {"deleted": True}
 
 
 class Principals(ReadModel):
