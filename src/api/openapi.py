@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import PydanticUndefined
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -75,7 +76,11 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     ]
     if op.query is not None:
         for name, query_field in op.query.model_fields.items():
-            schema = TypeAdapter(query_field.annotation).json_schema()
+            # The field's constraints (ge, le, lengths) are in its metadata; the document publishes them.
+            annotated = Annotated[(query_field.annotation, *query_field.metadata)] if query_field.metadata else query_field.annotation
+            schema = TypeAdapter(annotated).json_schema()
+            if query_field.default is not None and query_field.default is not PydanticUndefined:
+                schema["default"] = TypeAdapter(query_field.annotation).dump_python(query_field.default, mode="json")
             parameters.append({"name": name, "in": "query", "required": query_field.is_required(), "schema": schema, "description": query_field.description or ""})
     if parameters:
         spec["parameters"] = parameters

@@ -30,8 +30,12 @@ API: list[Operation] = [
 
     # --- organisations
     Operation("POST", "/organisations", organisations.register_organisation, SERVICE, body=schemas.OrganisationIn, response=schemas.Created, status=201, tag="organisations"),
-    Operation("PUT", "/organisations/{organisation_id}/administrators/{user_id}", organisations.appoint_administrator, SERVICE, status=204, tag="organisations"),
-    Operation("DELETE", "/organisations/{organisation_id}/administrators/{user_id}", organisations.revoke_administrator, SERVICE, status=204, tag="organisations"),
+    Operation("PATCH", "/organisations/{organisation_id}", organisations.rename_organisation, SERVICE, body=schemas.OrganisationRenameIn, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/domains/{domain}", organisations.add_mail_domain, SERVICE, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/domains/{domain}", organisations.remove_mail_domain, SERVICE, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/contact", organisations.change_contact_details, ADMINISTRATORS, body=schemas.ContactDetailsIn, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/administrators/{user_id}", organisations.appoint_administrator, ADMINISTRATORS, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/administrators/{user_id}", organisations.revoke_administrator, ADMINISTRATORS, status=204, tag="organisations"),
     Operation("PUT", "/organisations/{organisation_id}/suspension", organisations.suspend_organisation, ADMINISTRATORS, body=schemas.Suspension, status=204, tag="organisations"),
     Operation("DELETE", "/organisations/{organisation_id}/suspension", organisations.unsuspend_organisation, ADMINISTRATORS, status=204, tag="organisations"),
 
@@ -41,6 +45,7 @@ API: list[Operation] = [
         "POST", "/organisations/{organisation_id}/users/bulk", users.bulk_add_users, ADMINISTRATORS,
         body=schemas.BulkAddIn, body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART), query=schemas.BulkAddQuery, response=schemas.BulkAddOut, status=201, tag="users",
     ),
+    Operation("POST", "/service-people", users.add_service_person, SERVICE, body=schemas.ServicePersonIn, response=schemas.BulkAddOut, status=201, tag="users"),
     Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
     Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
@@ -50,6 +55,7 @@ API: list[Operation] = [
     Operation("POST", "/users/{user_id}/challenges", users.issue_challenge, ADMINISTRATORS, response=schemas.ChallengeOut, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/challenges/{challenge_id}/answer", users.answer_challenge, ADMINISTRATORS, body=schemas.ChallengeAnswer, response=schemas.ChallengeResult, tag="users"),
     Operation("POST", "/users/{user_id}/password-reset", users.reset_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
+    Operation("POST", "/users/{user_id}/one-time-password", users.reissue_one_time_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/reset", users.reset_user, ADMINISTRATORS, body=schemas.UserResetIn, response=schemas.NewOneTimePassword, status=201, tag="users"),
 
     # --- group mailboxes and distribution lists
@@ -79,13 +85,13 @@ API: list[Operation] = [
     Operation("GET", "/me/group-mailboxes", reads.my_group_mailboxes, PEOPLE, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/exceptional-access", reads.list_grants, ADMINISTRATORS, query=reads.GrantsQuery, response=reads.GrantsOut, tag="exceptional access"),
     Operation("GET", "/exceptional-access/{grant_id}", reads.get_grant, ADMINISTRATORS, response=queries.GrantView, tag="exceptional access"),
-    Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, response=reads.OrganisationsOut, tag="organisations"),
+    Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, query=reads.OrganisationSearchQuery, response=reads.OrganisationsOut, tag="organisations"),
     Operation("GET", "/organisations/{organisation_id}", reads.get_organisation, ADMINISTRATORS, response=queries.OrganisationView, tag="organisations"),
     Operation("GET", "/organisations/{organisation_id}/distribution-lists", reads.list_distribution_lists, ADMINISTRATORS, response=reads.DistributionListsOut, tag="distribution lists"),
     Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists"),
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
-    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, tag="mail routing"),
+    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, mail_system=True, tag="mail routing"),
 
     # --- the auditors' reads
     Operation("GET", "/audit/events", audit.audit_events, AUDITORS, query=audit.EventsQuery, response=audit.EventsPage, tag="audit"),

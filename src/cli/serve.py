@@ -50,6 +50,7 @@ def api_settings(settings: Settings, insecure_cookies: bool) -> ApiSettings:
         secure_cookies=not insecure_cookies,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(hours=settings.session_absolute_hours),
+        mail_system_token=settings.mail_system_token,
     )
 
 

@@ -119,7 +119,7 @@ def _passed_challenge(w: World, p: Principal, user_id: UUID) -> UUID:
 
 
 def _grant(w: World, kind: str, target: UUID, approve: bool = False) -> UUID:
-    admin = Actor("system:matrix", Role.SYSTEM)
+    admin = Actor("system:matrix-requester", Role.SYSTEM)  # four eyes: not the approver
     grant = w.app.request_exceptional_access(admin, w.now, kind, target, "matrix")
     if approve:
         w.app.decide_exceptional_access(w.sa, w.now, kind, target, grant, True)
@@ -174,6 +174,10 @@ BUILDERS: dict[str, Build] = {
     "remove_address_book_entry": lambda w, p, org: Call(f"/me/address-book/{_saved_entry(w, p)}"),
     "record_mailbox_use": lambda w, p, org: Call(f"/mailboxes/{p.mailbox_id if org == w.own and p.mailbox_id else w.user(org).mailbox_id}/use"),
     "register_organisation": lambda w, p, org: Call("/organisations", {"name": "New", "code": f"new-{w.n()}", "account_type": "mailbox"}),
+    "rename_organisation": lambda w, p, org: Call(f"/organisations/{org}", {"name": f"Renamed {w.n()}"}),
+    "add_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "remove_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "change_contact_details": lambda w, p, org: Call(f"/organisations/{org}/contact", {"contact_name": f"Desk {w.n()}"}),
     "appoint_administrator": lambda w, p, org: Call(f"/organisations/{org}/administrators/{w.user(org).user_id}"),
     "revoke_administrator": lambda w, p, org: _appointed(w, org),
     "suspend_organisation": lambda w, p, org: Call(f"/organisations/{org}/suspension", {"message": f"away {w.n()}"}),
@@ -181,6 +185,7 @@ BUILDERS: dict[str, Build] = {
     "add_user": lambda w, p, org: Call(f"/organisations/{org}/users", {"first_name": "Added", "last_name": f"One{w.n()}"}),
     "bulk_add_users": lambda w, p, org: Call(f"/organisations/{org}/users/bulk", {"users": [{"first_name": "Bulk", "last_name": f"One{w.n()}"}]}),
     "letters_pdf": _letters,
+    "add_service_person": lambda w, p, org: Call("/service-people", {"first_name": "Service", "last_name": f"Person{w.n()}", "kind": "auditor"}),
     "change_statuses": lambda w, p, org: Call("/users/status-changes", {"user_ids": [str(w.user(org).user_id)], "action": "suspend"}),
     "change_details": lambda w, p, org: Call("/users/details-changes", {"user_ids": [str(w.user(org).user_id)], "details": {"department": "Custody"}}),
     "change_last_name": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/last-name", {"last_name": f"Changed{w.n()}"}),
@@ -192,6 +197,7 @@ BUILDERS: dict[str, Build] = {
         {"letters": [NORMALISED[q][i - 1] for q, i in c.positions]},
     ),
     "reset_password": lambda w, p, org: Call(f"/users/{_passed_challenge(w, p, w.user(org, activated=True).user_id)}/password-reset"),
+    "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
     "create_group_mailbox": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes", {"name": "Group", "local_part": f"group-{w.n()}"}),
     "grant_mailbox_permission": lambda w, p, org: Call(f"/mailboxes/{_group(w, org)}/permissions/{w.user(org).user_id}/read"),
@@ -233,11 +239,13 @@ BUILDERS: dict[str, Build] = {
 ALLOWED_BUT_RULED = {
     "activate": 422,  # the principals are already activated
     "change_original_address": 422,  # the organisations are mailbox ones, not smtp/gsc
+    "add_mail_domain": 422,  # mailbox organisations have no mail domains of their own
+    "remove_mail_domain": 422,  # nor one to remove
 }
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {
     "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
-    "save_address_book_entry", "remove_address_book_entry", "register_organisation",
+    "save_address_book_entry", "remove_address_book_entry", "register_organisation", "add_service_person",
     "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route",
     "audit_events", "audit_state", "audit_history", "audit_digest",
 }
