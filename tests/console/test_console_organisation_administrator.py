@@ -145,3 +145,26 @@ def test_an_administrator_adds_one_user_and_sees_the_one_time_password_once(brow
     assert browser.heading == "User added"
     one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
     assert browser.server.app.log_in("grace.hopper", one_time_password, browser.server.clock.now()).must_change_password
+
+
+def test_a_last_name_change_keeps_the_old_address_as_an_alias_which_can_be_removed(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = setup.users
+    browser.sign_in(setup.admin_username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.fill("New last name", "Murray").press("Change last name")
+    assert "the address is now grace.murray@kent.cjsm.net" in browser.banner
+    assert [row[0] for row in browser.table("aliases")] == [grace.address]
+    browser.press(f"Remove {grace.address}")
+    assert f"Alias {grace.address} removed" in browser.banner
+    with browser.server.app.engine.connect() as connection:
+        assert queries.route(connection, grace.address).reason == queries.REASON_UNKNOWN
+
+
+def test_a_user_who_never_activated_gets_a_new_one_time_password(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = setup.users
+    browser.sign_in(setup.admin_username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.press("Issue a new one-time password")
+    one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
+    assert one_time_password != grace.one_time_password
+    assert browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now()).must_change_password

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
-from api.endpoints.users import issue_challenge, reset_password
+from api.endpoints.users import issue_challenge, reissue_one_time_password, reset_password
 from api.schemas import ChallengeOut, ChallengePosition
 from domain.errors import ChallengeNotOpen, ChallengeOutOfTime, DomainError, UserNotFound
 from domain.user import SECURITY_QUESTIONS
@@ -81,3 +81,10 @@ def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
     ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
     return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")
 
+
+
+def reissue(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """A new one-time password and letter for a user who never activated."""
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    new = reissue_one_time_password(ctx, user.id)
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
