@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from console_kit import Browser, organisation_with_users
 from projections import queries
-from testkit import PASSWORD, activate, letters_for
+from testkit import PASSWORD, activate, add_user, letters_for, organisation_with_admin
 
 DOCS = Path(__file__).parents[2] / "docs"  # the README shows these screenshots
 PEOPLE = [("Alice", "Archer"), ("Bob", "Baker"), ("Carol", "Cooper"), ("Dan", "Dyer"), ("Erin", "Evans")]
@@ -152,7 +152,7 @@ def test_a_last_name_change_keeps_the_old_address_as_an_alias_which_can_be_remov
     (grace,) = setup.users
     browser.sign_in(setup.admin_username, PASSWORD).goto(f"/console/users/{grace.user_id}")
     browser.fill("New last name", "Murray").press("Change last name")
-    assert "the address is now grace.murray@kent.cjsm.net" in browser.banner
+    assert "Last name changed; the address is now grace.murray@kent.cjsm.net" in browser.banner
     assert [row[0] for row in browser.table("aliases")] == [grace.address]
     browser.press(f"Remove {grace.address}")
     assert f"Alias {grace.address} removed" in browser.banner
@@ -168,3 +168,16 @@ def test_a_user_who_never_activated_gets_a_new_one_time_password(browser: Browse
     one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
     assert one_time_password != grace.one_time_password
     assert browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now()).must_change_password
+
+
+def test_an_smtp_users_original_address_is_changed_and_so_is_their_secure_address(browser: Browser) -> None:
+    app, at = browser.server.app, browser.server.clock.now()
+    org = organisation_with_admin(app, at, code="kentpol", account_type="smtp", domains=("kent.police.uk",))
+    activate(app, org.admin_user, at)
+    grace = add_user(app, org, at, "Grace", "Hopper", original_address="grace.hopper@kent.police.uk")
+    browser.sign_in(org.admin_user.username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.fill("New original address", "not an address").press("Change original address")
+    assert browser.error_links == ["#original_address"]
+    browser.fill("New original address", "g.hopper@kent.police.uk").press("Change original address")
+    assert "Original address changed" in browser.banner
+    assert app.get_user(grace.user_id).original_address == "g.hopper@kent.police.uk"

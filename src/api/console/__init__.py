@@ -48,6 +48,7 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/users/{user_id}/challenge/answer", user_page.answer, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/password-reset", user_page.password_reset, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/one-time-password", user_page.reissue, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/original-address", user_page.original_address, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/last-name", user_page.last_name, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/aliases/remove", user_page.remove_alias, ADMINISTRATORS, methods=("POST",)),
     # --- organisations: an administrator's own; the service administrators' all
