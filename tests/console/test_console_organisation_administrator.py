@@ -181,3 +181,12 @@ def test_an_smtp_users_original_address_is_changed_and_so_is_their_secure_addres
     browser.fill("New original address", "g.hopper@kent.police.uk").press("Change original address")
     assert "Original address changed" in browser.banner
     assert app.get_user(grace.user_id).original_address == "g.hopper@kent.police.uk"
+
+
+def test_the_select_all_box_ticks_every_user_on_the_page(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", PEOPLE[:3])
+    browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users")
+    browser.tick("Select every user on this page")
+    assert browser.page.locator("input[name=user_id]:checked").count() == 4
+    browser.select("What to do to the selected users", "mark_ex_directory").press("Continue")
+    assert len(browser.table("selected")) == 4
