@@ -150,6 +150,8 @@ def change_password(ctx: Context, form: Form | None) -> Response:
             except InvalidValue as error:
                 errors.add(error.field, "Your current password is not correct" if error.field == "current_password" else f"The new password {error.message.split(': ', 1)[-1]}")
             else:
+                assert ctx.principal is not None
+                ctx.state.sessions.close_others(ctx.principal.user_id, ctx.principal.session.token_hash)  # a password change ends the others
                 return redirect("/console/account", "Your password has been changed")
     return render(ctx, "change_password.html", errors=errors, title="Change your password")
 
@@ -157,10 +159,13 @@ def change_password(ctx: Context, form: Form | None) -> Response:
 def security_information(ctx: Context, form: Form | None) -> Response:
     errors = Errors()
     if form is not None:
+        current = form.raw("current_password")
+        if not current:
+            errors.add("current_password", "Enter your current password")
         answers = _answers(form, errors)
         if not errors:
             try:
-                ctx.app.set_security_information(ctx.actor, ctx.now, answers)
+                ctx.app.set_security_information(ctx.actor, ctx.now, current, answers)
             except DomainError as error:
                 errors.add_domain_error(error, _answer_fields(form), "question_1")
             else:
