@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, SemaAggregate, updates
 from domain.errors import (
     AccountLocked,
     AlreadySo,
@@ -126,27 +126,16 @@ class Challenges(SemaAggregate):
         challenge_id: UUID
         consecutive_failures: int
         abandoned: bool = False  # left unanswered (replaced or expired): a failure all the same
-
-        def apply(self, user: Challenges) -> None:
-            user.challenge = None
-            user.failed_challenges = self.consecutive_failures
-            user.passed_challenge = None
+        apply = updates(challenge=None, failed_challenges=From("consecutive_failures"), passed_challenge=None)
 
     class ChallengeExpired(SemaAggregate.Event):
         challenge_id: UUID
-
-        def apply(self, user: Challenges) -> None:
-            user.challenge = None
+        apply = updates(challenge=None)
 
     class PasswordReset(SemaAggregate.Event):
         challenge_id: UUID
         one_time_password_expires_at: datetime
-
-        def apply(self, user: Challenges) -> None:
-            user.passed_challenge = None
-            user.has_own_password = False
-            user.one_time_password_expires_at = self.one_time_password_expires_at
-            user.failed_log_ins = 0
+        apply = updates(passed_challenge=None, has_own_password=False, one_time_password_expires_at=From("one_time_password_expires_at"), failed_log_ins=0)
 
     def issue_challenge(
         self,
