@@ -54,7 +54,13 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     # HTTP hardening (api.app, cli.serve).
-    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    mail_system_token: str | None = Field(None, min_length=32, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    allowed_hosts: str = Field("", description="comma-separated Host header values served (sema.example.org, *.example.org, * for any); empty: localhost and the bind address")
+    hsts_seconds: int = Field(31_536_000, ge=0, description="Strict-Transport-Security max-age on requests that came over TLS (via uvicorn or a proxy's X-Forwarded-Proto); 0: none")
+    http_header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a complete request head within this long (trickling does not extend it)")
+    http_keep_alive_s: int = Field(5, ge=1, description="an idle keep-alive connection is closed after this long")
+    http_max_connections: int = Field(200, ge=1, description="concurrent connections and tasks; beyond it new requests get 503")
+    http_max_header_bytes: int = Field(16_384, ge=1024, description="the largest request head (request line and headers) accepted")
     # Log-in throttling (sema.throttle, docs/adr/0013): failures beyond the free
     # ones make the next attempt wait, doubling from the first delay to the longest.
     log_in_free_failures: int = Field(3, ge=0, description="failed log-ins per username before each next attempt must wait")
@@ -65,6 +71,20 @@ class Settings(BaseSettings):
     # threads), so a log-in storm leaves the other requests their CPU.
     argon2_concurrency: int = Field(1, ge=1)
     secret_key_file: Path | None = Field(None, description="the key file; default: secret.key in data_dir (keep it elsewhere in production)")
+    # The mail system (sema mail-config, sema mail-policy; docs/adr/0040-0041).
+    mail_root: Path = Field(Path("/var/vmail"), description="where Dovecot keeps the Maildirs, one folder per mailbox id")
+    mail_policy_host: str = Field("127.0.0.1", description="where sema mail-policy listens for Dovecot's log-in reports")
+    mail_policy_port: int = Field(8025, ge=1, le=65535)
+    mail_lookup_user: str | None = Field(None, description="PostgreSQL: the read-only account Postfix and Dovecot use; default: the store URL's")
+    mail_lookup_password: str | None = None
+
+    def served_hosts(self) -> tuple[str, ...]:
+        """The Host values the API answers: the configured ones, or loopback names and the bind address."""
+        configured = tuple(h.strip() for h in self.allowed_hosts.split(",") if h.strip())
+        if configured:
+            return configured
+        local = ("localhost", "127.0.0.1", "::1", "[::1]")
+        return local if self.host in ("0.0.0.0", "::", *local) else (*local, self.host)
 
     @property
     def argon2(self) -> Argon2Parameters:

@@ -15,6 +15,7 @@ from domain.user import SECURITY_QUESTIONS
 
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
+    ctx.request.scope.setdefault("state", {})["username_tried"] = body.username  # the request log names it, failed or not
     client = ctx.request.client.host if ctx.request.client else None
     result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=client)
     token, session = open_session(ctx.state, ctx.request, result, ctx.now)
