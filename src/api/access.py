@@ -50,6 +50,8 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     if found is None:
         state.sessions.close(session.token_hash)
         raise unauthenticated
+    # The request log names who asked.
+    request.scope.setdefault("state", {}).update(principal_id=str(session.user_id), principal_role=found.role.value)
     return Principal(session=session, role=found.role, user_id=session.user_id, organisation_id=found.organisation_id)
 
 

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.context import ApiSettings
+from api.slow_clients import HeaderDeadlineProtocol, with_header_timeout
 from policies.runner import PolicyLoop
 from sema.application import SemaApplication
 from sema.bootstrap import build_application
@@ -51,12 +52,15 @@ def api_settings(settings: Settings, insecure_cookies: bool) -> ApiSettings:
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(hours=settings.session_absolute_hours),
         mail_system_token=settings.mail_system_token,
+        allowed_hosts=settings.served_hosts(),
+        hsts_seconds=settings.hsts_seconds,
     )
 
 
 def worker_app() -> Starlette:
     """One worker's ASGI app (uvicorn's factory in each ``--workers`` process)."""
     settings = Settings()
+    HeaderDeadlineProtocol.header_timeout = settings.http_header_timeout_s
     app = build_application(settings, inline_projections=settings.inline_read_models)
     return create_app(app, clock=SystemClock(), settings=api_settings(settings, os.environ.get(INSECURE_COOKIES_ENV) == "1"))
 
@@ -76,15 +80,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"  one-time password: {one_time_password}", flush=True)
         print("Log in with these now (POST /session); the password is not shown again.", flush=True)
     loop = policy_loop(app, clock, settings)
-    options = {"host": settings.host, "port": settings.port, "access_log": False, "log_config": None, "log_level": settings.log_level}
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "access_log": False,
+        "log_config": None,
+        "log_level": settings.log_level,
+        "timeout_keep_alive": settings.http_keep_alive_s,
+        "limit_concurrency": settings.http_max_connections,
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        "server_header": False,
+    }
     try:
         if args.workers == 1:
-            uvicorn.run(create_app(app, clock=clock, settings=api_settings(settings, args.insecure_cookies)), **options)  # type: ignore[arg-type]
+            asgi = create_app(app, clock=clock, settings=api_settings(settings, args.insecure_cookies))
+            uvicorn.run(asgi, http=with_header_timeout(settings.http_header_timeout_s), **options)  # type: ignore[arg-type]
         else:
             os.environ[INSECURE_COOKIES_ENV] = "1" if args.insecure_cookies else "0"
             # A worker builds its application before it answers uvicorn's health check;
             # on a busy machine that takes longer than uvicorn's 5 s, which would kill it.
-            uvicorn.run("cli.serve:worker_app", factory=True, workers=args.workers, timeout_worker_healthcheck=60, **options)  # type: ignore[arg-type]
+            # Workers are spawned, so the protocol goes by name; worker_app sets its deadline.
+            uvicorn.run(
+                "cli.serve:worker_app",
+                factory=True,
+                workers=args.workers,
+                timeout_worker_healthcheck=60,
+                http="api.slow_clients:HeaderDeadlineProtocol",
+                **options,  # type: ignore[arg-type]
+            )
     finally:
         if loop is not None:
             loop.stop()

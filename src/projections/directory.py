@@ -21,7 +21,7 @@ from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User, UserKind
 from projections.batch import IN_CHUNK, Batch
-from projections.common_tables import Administrators, ListMembers, OrganisationSuspensions
+from projections.common_tables import Administrators, GroupPermissions, ListMembers, OrganisationSuspensions
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
@@ -43,7 +43,7 @@ FLAGS: dict[type, dict[str, Any]] = {
 }
 
 
-class Directory(OrganisationSuspensions, Administrators, ListMembers):
+class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermissions):
     name = "directory"
 
     organisations = table(
@@ -278,17 +278,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
     def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
         batch.update(self.entries, {"id": event.originator_id}, gone=True, listed=False)
 
-    @handles(Mailbox.PermissionGranted)
-    def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:
-        batch.insert(self.permissions, {"mailbox_id": str(event.originator_id), "user_id": str(event.user_id), "permission": event.permission})
-
-    @handles(Mailbox.PermissionRevoked)
-    def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
-        batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
-
     @handles(Mailbox.Purged)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
-        batch.delete(self.permissions, mailbox_id=event.originator_id)
         batch.update(self.entries, {"id": event.originator_id, "kind": KIND_GROUP_MAILBOX}, gone=True, listed=False)
 
 

@@ -9,21 +9,16 @@ from uuid import UUID
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, redirect, render
+from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
-from api.schemas import OrganisationIn, Suspension
+from api.endpoints.users import add_service_person
+from api.schemas import OrganisationIn, OrganisationRenameIn, ServicePersonIn, Suspension
+from projections import queries
 from domain.errors import DomainError, OrganisationNotFound, UserNotFound
 
 ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
-
-
-def _organisation_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise OrganisationNotFound(value) from None
 
 
 def own(ctx: Context, form: Form | None) -> Response:
@@ -32,7 +27,7 @@ def own(ctx: Context, form: Form | None) -> Response:
 
 
 def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None) -> Response:
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     administrators = []
     for user_id in organisation.administrator_ids:
         try:
@@ -45,7 +40,7 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
 def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Suspends (with the message returned to senders) or lifts the suspension."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     if form.get("lift") == "yes":
         ctx.app.unsuspend_organisation(ctx.actor, ctx.now, organisation.id)
         return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is no longer suspended")
@@ -63,12 +58,12 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
 
 
 def search(ctx: Context, form: Form | None) -> Response:
-    text = ctx.request.query_params.get("q", "").strip()[:200]
-    found = reads.list_organisations(ctx).organisations
-    if text:
-        words = text.lower().split()
-        found = [o for o in found if all(w in f"{o.name} {o.code} {' '.join(o.domains)}".lower() for w in words)]
-    return render(ctx, "organisations.html", title="Organisations", organisations=found, q=text)
+    """The API's organisation search: words of the name, code or domains; suspended or not."""
+    params = ctx.request.query_params
+    suspended = {"yes": True, "no": False}.get(params.get("suspended", ""))
+    query = reads.OrganisationSearchQuery(q=params.get("q", "").strip()[:200], suspended=suspended, limit=queries.MAX_LIMIT)
+    found = reads.list_organisations(ctx, query)
+    return render(ctx, "organisations.html", title="Organisations", found=found, q=query.q, suspended=params.get("suspended", ""))
 
 
 def register(ctx: Context, form: Form | None) -> Response:
@@ -94,7 +89,7 @@ def register(ctx: Context, form: Form | None) -> Response:
 def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Appoints (by username) or revokes an administrator of the organisation."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     errors = Errors()
     if form.get("revoke"):
         ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, UUID(form.get("revoke")))
@@ -110,3 +105,42 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
     if errors:
         return show(ctx, None, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"{form.get('username')} is now an administrator of {organisation.name}")
+
+
+def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
+    assert form is not None
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    errors = Errors()
+    try:
+        name = OrganisationRenameIn.model_validate({"name": form.get("name")}).name
+        ctx.app.rename_organisation(ctx.actor, ctx.now, organisation.id, name)
+    except ValidationError as error:
+        errors.add("name", "Enter the new name" if not form.get("name") else validation_errors(error)[0]["message"])
+    except DomainError as error:
+        errors.add_domain_error(error, {"name": "name"}, "name")
+    if errors:
+        return show(ctx, None, organisation_id, errors)
+    return redirect(f"/console/organisations/{organisation.id}", f"Renamed {name}")
+
+
+SERVICE_KINDS = [("service_administrator", "Service administrator"), ("auditor", "Auditor")]
+
+
+def service_people(ctx: Context, form: Form | None) -> Response:
+    """Registers another service administrator or an auditor in the service's own organisation."""
+    errors = Errors()
+    if form is not None:
+        for field, message in (("first_name", "Enter a first name"), ("last_name", "Enter a last name"), ("kind", "Choose the role")):
+            if not form.get(field):
+                errors.add(field, message)
+    if form is not None and not errors:
+        try:
+            person = ServicePersonIn.model_validate({"first_name": form.get("first_name"), "last_name": form.get("last_name"), "kind": form.get("kind")})
+        except ValidationError as error:
+            for problem in validation_errors(error):
+                field = problem["field"].split(".")[0]
+                errors.add(field if field in ("first_name", "last_name", "kind") else "first_name", problem["message"])
+        else:
+            result = add_service_person(ctx, person)
+            return render(ctx, "added_one.html", title="Person added", created=result.users[0], letters=result.letters)
+    return render(ctx, "service_people.html", errors=errors, title="Service administrators and auditors", form=form, kinds=SERVICE_KINDS)
