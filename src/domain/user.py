@@ -28,6 +28,7 @@ from domain.errors import (
 from domain.grants import GrantingAggregate, GrantState
 from domain.user_account import SECURITY_ANSWERS_REQUIRED, SECURITY_QUESTIONS, Account, check_questions
 from domain.user_challenges import Challenges
+from domain.user_snapshot import UserSnapshot
 
 __all__ = ["SECURITY_ANSWERS_REQUIRED", "SECURITY_QUESTIONS", "DIRECTORY_FIELDS", "Status", "User", "UserKind", "check_questions"]
 
@@ -50,6 +51,8 @@ class Status:
 
 
 class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
+    Snapshot = UserSnapshot  # see domain.user_snapshot
+
     grant_kind = "user_reset"
 
     class Registered(SemaAggregate.Created):

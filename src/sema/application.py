@@ -83,6 +83,9 @@ def sqlite_synchronous(engine: Engine, level: str) -> None:
 
 class SemaApplication(Application):
     name = "sema"
+    # A user's stream grows by an event per log-in: a snapshot every so many
+    # events bounds what loading one replays. Other streams stay short.
+    snapshotting_intervals = {User: 25}
 
     def __init__(self, settings: Settings, env: dict[str, str] | None = None, secrets: SecretSource | None = None, new_id: Callable[[], UUID] = uuid4) -> None:
         self.settings = settings

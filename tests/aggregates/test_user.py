@@ -289,3 +289,19 @@ def test_directory_details_are_only_the_known_fields() -> None:
     with pytest.raises(InvalidValue) as refused:
         user.change_directory_details({"shoe_size": "9"}, ADMIN, T0)
     assert refused.value.field == "shoe_size"
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_a_snapshot_through_the_event_stores_encoding_gives_back_the_same_user() -> None:
+    from eventsourcing.application import Application
+
+    user = challenged().event("AddressBookEntrySaved", entry_kind="user", entry_id=uuid4()).aggregate()
+    user.request_exceptional_access(uuid4(), "locked out before the audit", ADMIN, T0)
+    user.collect_events()
+    assert user.grants and user.challenge is not None and user.address_book
+    mapper = Application().mapper  # the library's default transcodings, as the event store's
+    stored = mapper.to_stored_event(User.Snapshot.take(user))
+    restored = mapper.to_domain_event(stored).mutate(None)
+    assert vars(restored) == vars(user)

@@ -48,10 +48,12 @@ def test_two_api_workers_and_a_follower_serve_commands_and_the_directory(postgre
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
         server = subprocess.Popen([SEMA, "serve", "--port", str(port), "--workers", "2", "--insecure-cookies"], env=env, stdout=out, stderr=subprocess.STDOUT)
-        follower = subprocess.Popen([SEMA, "projections", "run", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        follower = None
         try:
             base = f"http://127.0.0.1:{port}"
             assert _eventually(lambda: httpx.get(f"{base}/security-questions", timeout=1).status_code == 200, seconds=180), log.read_text()  # workers start slowly on a busy machine
+            # Started once the server made the tables, as an operator would after the first start.
+            follower = subprocess.Popen([SEMA, "projections", "run", "--interval", "0.2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             workers = subprocess.run(["ps", "--ppid", str(server.pid), "-o", "pid="], capture_output=True, text=True).stdout.split()
             assert len(workers) >= 2  # uvicorn's workers (and its resource tracker)
             text = log.read_text()
@@ -76,7 +78,7 @@ def test_two_api_workers_and_a_follower_serve_commands_and_the_directory(postgre
                 summary = _eventually(lambda: (r := client.get(f"/users/{user_id}", headers=headers)).status_code == 200 and r.json()["status"] == "suspended")
                 assert summary
         finally:
-            follower.terminate()
-            server.terminate()
-            follower.wait(timeout=30)
-            server.wait(timeout=30)
+            for process in (follower, server):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=30)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import column, select, table
+from sqlalchemy import ColumnElement, and_, column, func, select, table
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
@@ -14,7 +14,7 @@ from projections.search_text import finds_nothing, query_words
 
 
 TRIGRAM = 3  # the shortest fragment a trigram index can look up
-FEW = 1000  # matches sorted for a page; beyond, the name index is walked instead
+FEW = 5000  # matches sorted (top-N) for a page; beyond, the name index is walked instead
 
 
 class DirectoryEntry(View):
@@ -47,21 +47,30 @@ def search_directory(
     words = query_words(text)
     if finds_nothing(text):
         return []
-    query = select(directory.entries).where(*[e.search_text.like(f"%{w}%") for w in words])
+    # The words filter over an expression no index holds; which index drives is chosen below.
+    unindexed = e.search_text + ""
+    query = select(directory.entries).where(*[unindexed.like(f"%{w}%") for w in words])
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
     few = _few_matches(session, [w for w in words if len(w) >= TRIGRAM])
-    # The few are listed already; naming ``listed`` too would lead SQLite to walk the name index.
-    query = query.where(e.seq.in_(few)) if few is not None else query.where(e.listed)
-    rows = session.execute(query.order_by(e.sort_name, e.id).limit(limit).offset(offset)).mappings()
+    if few is None:
+        # Many matches (or no fragment a trigram index can look up): walk the name
+        # index until the page is full — many matches fill it soon.
+        order = (e.sort_name, e.id)
+        query = query.where(e.listed)
+    else:
+        # Few: the trigram index finds them and only they are sorted (top-N); the
+        # sort over an expression keeps the planners off the name index.
+        order = (e.sort_name + "", e.id)
+        query = query.where(few)
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).mappings()
     return [directory_entry(r) for r in rows]
 
 
-def _few_matches(session: Reader, words: list[str]) -> list[int] | None:
-    """The entries the trigram index finds for ``words``, if there are at most
-    ``FEW`` of them: those are sorted for the page. More, and ``None``: the page
-    comes from walking the name index until it is full — many matches fill it
-    soon — so a short fragment never sorts thousands of rows (issue 12)."""
+def _few_matches(session: Reader, words: list[str]) -> ColumnElement[bool] | None:
+    """A condition that lets the trigram index find the entries matching ``words``,
+    if there are at most ``FEW`` of them (counted, capped, in the index); else
+    ``None``. So a page never sorts more than ``FEW`` rows (issue 12)."""
     if not words:
         return None
     e = directory.entries.c
@@ -69,10 +78,12 @@ def _few_matches(session: Reader, words: list[str]) -> list[int] | None:
         fts = table(directory.fts_name, column("rowid"), column(directory.fts_name))
         match = " AND ".join(f'"{w}"' for w in words)
         found = select(fts.c.rowid).where(fts.c[directory.fts_name].op("MATCH")(match))
+        condition: ColumnElement[bool] = e.seq.in_(found)  # the FTS table holds listed entries only
     else:
-        found = select(e.seq).where(e.listed, *[e.search_text.like(f"%{w}%") for w in words])
-    seqs = list(session.execute(found.limit(FEW + 1)).scalars())
-    return seqs if len(seqs) <= FEW else None
+        condition = and_(e.listed, *[e.search_text.like(f"%{w}%") for w in words])
+        found = select(e.seq).where(condition)
+    count = session.execute(select(func.count()).select_from(found.limit(FEW + 1).subquery())).scalar_one()
+    return condition if count <= FEW else None
 
 
 def directory_entry(row: Any) -> DirectoryEntry:
