@@ -109,7 +109,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
 
     def create_extras(self, session: Session) -> None:
         if self.dialect == "sqlite":
-            session.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts_name} USING fts5(search_text, tokenize='unicode61')"))
+            self._create_trigram_fts(session)
         elif self.dialect == "postgresql":
             session.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
             session.execute(
@@ -118,6 +118,17 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                     "USING gin (search_text gin_trgm_ops) WHERE listed"
                 )
             )
+
+    def _create_trigram_fts(self, session: Session) -> None:
+        """The FTS5 table with the trigram tokenizer (substring search); a store made
+        before it had word tokens: that table is replaced and refilled once."""
+        existing = session.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": self.fts_name}).scalar()
+        if existing is not None and "trigram" in existing:
+            return
+        session.execute(text(f"DROP TABLE IF EXISTS {self.fts_name}"))
+        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5(search_text, tokenize='trigram')"))
+        if existing is not None:
+            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) SELECT seq, search_text FROM {self.entries.name} WHERE listed"))
 
     def extra_table_names(self) -> list[str]:
         return [self.fts_name] if self.dialect == "sqlite" else []

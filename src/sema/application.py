@@ -12,11 +12,11 @@ import string
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from domain.actors import Actor, Role, system_actor
@@ -70,13 +70,26 @@ def sqlalchemy_url(settings: Settings) -> str:
     return url
 
 
+def sqlite_synchronous(engine: Engine, level: str) -> None:
+    """Every SQLite connection (the setting is per connection) at ``level``;
+    pooled ones made before are dropped, to reconnect with it."""
+
+    def on_connect(connection: Any, _: Any) -> None:
+        connection.execute(f"PRAGMA synchronous={level.upper()}")
+
+    event.listen(engine, "connect", on_connect)
+    engine.pool.dispose()
+
+
 class SemaApplication(Application):
     name = "sema"
 
     def __init__(self, settings: Settings, env: dict[str, str] | None = None, secrets: SecretSource | None = None, new_id: Callable[[], UUID] = uuid4) -> None:
         self.settings = settings
-        super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
+        super().__init__(env={"PERSISTENCE_MODULE": "sema.persistence:Factory", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
         self.engine: Engine = self.recorder.datastore.engine
+        if self.engine.dialect.name == "sqlite":
+            sqlite_synchronous(self.engine, settings.sqlite_synchronous)
         metadata.create_all(self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()

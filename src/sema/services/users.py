@@ -19,7 +19,7 @@ from domain.user import User, UserKind
 from domain.user_plans import NewUser, UserPlan, plan_users, taken_address_problems
 from sema.services.context import Service
 from sema.services.results import CreatedUser, Outcome
-from sema.services.runner import UnitOfWork, command
+from sema.services.runner import UnitOfWork, collector_paused, command
 
 MAX_BULK = 500
 
@@ -45,7 +45,8 @@ class Users(Service):
             raise InvalidValue("users", "give at least one user")
         if len(rows) > MAX_BULK:
             raise InvalidValue("users", f"at most {MAX_BULK} users can be added at once; got {len(rows)}")
-        return self._add(actor, at, organisation_id, rows, dry_run, kind)
+        with collector_paused():
+            return self._add(actor, at, organisation_id, rows, dry_run, kind)
 
     @command
     def _add(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, rows: Sequence[NewUser], dry_run: bool, kind: str) -> list[CreatedUser]:
