@@ -26,6 +26,7 @@ ERROR_STATUSES = {
     "413": "Request body too large",
     "415": "Unsupported media type",
     "422": "Validation failed or a rule forbids it",
+    "429": "Too many attempts (log-in throttling); wait as Retry-After says, then try again",
 }
 
 IDEMPOTENCY_KEY = {
