@@ -18,11 +18,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from common import fresh_sqlite_settings
+from common import fresh_postgres_database, fresh_sqlite_settings, postgres_admin_url
 from domain.actors import system_actor
 from projections import queries
+from projections.queries.common import directory as directory_model
 from sema.application import NewUser
 from sema.bootstrap import build_application
 
@@ -146,23 +148,64 @@ def directory_search() -> dict[str, float]:
             queries_to_run.append(rng.choice([s for s in samples if "@" in s]))  # an address
         else:
             queries_to_run.append(rng.choice(JOBS))  # a job title
+    # Fragments inside a word ("ara" of "Sarah"): what LDAP's substring filters find.
+    inside = []
+    for _ in range(500):
+        name = rng.choice([n for n in FIRST + LAST if len(n) >= 5])
+        start = rng.randint(1, len(name) - 4)
+        inside.append(name[start : start + rng.randint(3, len(name) - start - 1)])
     try:
         with Session(app.engine) as session:
             # Every query must be answerable: the read models were rebuilt by the first benchmark, or catch up now.
             app.projections.catch_up()
-            times = []
-            for text in queries_to_run:
-                started = time.perf_counter()
-                queries.search_directory(session, text, limit=50)
-                times.append((time.perf_counter() - started) * 1000)
+            figures = searched(session, "", queries_to_run, inside)
+            admin = postgres_admin_url()
+            if admin:
+                with fresh_postgres_database(admin) as url:
+                    figures.update(searched_on_postgres(session, url, queries_to_run, inside))
     finally:
         app.close()
         app.engine.dispose()
+    return {"directory_search_users": float(USERS), **figures}
+
+
+def searched(session: Session, prefix: str, texts: list[str], inside: list[str]) -> dict[str, float]:
+    times = timed_queries(session, texts)
+    substring_times = timed_queries(session, inside)
     return {
-        "directory_search_users": float(USERS),
-        "directory_search_p50_ms": statistics.median(times),
-        "directory_search_p95_ms": statistics.quantiles(times, n=20)[18],
+        f"{prefix}directory_search_p50_ms": statistics.median(times),
+        f"{prefix}directory_search_p95_ms": statistics.quantiles(times, n=20)[18],
+        f"{prefix}directory_substring_p95_ms": statistics.quantiles(substring_times, n=20)[18],
+        f"{prefix}directory_substring_found_of_500": float(sum(1 for text in inside if queries.search_directory(session, text, limit=1))),
     }
+
+
+def searched_on_postgres(sqlite_session: Session, url: str, texts: list[str], inside: list[str]) -> dict[str, float]:
+    """The same queries on PostgreSQL, its directory read model a copy of the SQLite one's rows."""
+    settings = fresh_sqlite_settings(tempfile.mkdtemp(prefix="sema-bench-pg-search-"), database_url=url)
+    pg = build_application(settings, inline_projections=False)
+    try:
+        entries = directory_model.entries
+        with Session(pg.engine) as pg_session, pg_session.begin():
+            for chunk in sqlite_session.execute(select(entries)).mappings().partitions(5000):
+                pg_session.execute(entries.insert(), [dict(r) for r in chunk])
+        with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(f"VACUUM ANALYZE {entries.name}"))
+        with Session(pg.engine) as pg_session:
+            return searched(pg_session, "pg_", texts, inside)
+    finally:
+        pg.close()
+        pg.engine.dispose()
+
+
+def timed_queries(session: Session, texts: list[str]) -> list[float]:
+    """Milliseconds of each query for the first page of 50."""
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        queries.search_directory(session, text, limit=50)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 BENCHMARKS = {"read_side_rebuild": rebuild_and_raw_read, "read_side_search": directory_search}

@@ -21,18 +21,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import authenticate, authorise
+from api import idempotency
+from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
-from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
-from api.problems import ApiProblem, from_api_problem, from_domain_error
+from api.idempotency import Reservation
+from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
+from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
-from domain.errors import DomainError
+from domain.errors import DomainError, TooManyLogInAttempts
 
 # Who may call an operation: a set of roles, or PUBLIC (no log-in needed).
 PUBLIC: frozenset[Role] | None = None
@@ -41,6 +44,8 @@ SERVICE = frozenset({Role.SERVICE_ADMINISTRATOR})
 PEOPLE = frozenset({Role.USER, Role.ORGANISATION_ADMINISTRATOR, Role.SERVICE_ADMINISTRATOR})
 EVERYONE = frozenset({*PEOPLE, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
+
+THROTTLED_PAUSE_S = 2.0  # the longest a throttled log-in waits for its 429
 
 Endpoint = Callable[..., Any]  # (ctx, path parameters…, query=, body=, upload=) -> model | Response | None
 INPUTS = ("query", "body", "upload")
@@ -62,6 +67,7 @@ class Operation(Route):
         status: int = 200,
         response_media_type: str = "application/json",
         during_activation: bool = False,  # callable by a session that must still activate
+        mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -74,6 +80,7 @@ class Operation(Route):
         self.status = status
         self.response_media_type = response_media_type
         self.during_activation = during_activation
+        self.mail_system = mail_system
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -82,15 +89,22 @@ class Operation(Route):
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
-        scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
-        scope_state["route"] = f"{self.method} {self.path}"
+        request_id = note_request(request, f"{self.method} {self.path}")
         try:
-            raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes) if self.body is not None else (None, None)
+            raw, upload = None, None
+            if self.body is not None:
+                raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes)
+            elif self.method != "GET":
+                refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
             return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
             return from_api_problem(problem)
+        except TooManyLogInAttempts as error:
+            # A throttled guesser waits for its answer (without holding a thread), so a
+            # storm of them sends a trickle of requests rather than a flood.
+            await anyio.sleep(min(error.retry_after_s, THROTTLED_PAUSE_S))
+            return from_domain_error(error)
         except DomainError as error:
             return from_domain_error(error)
         except ClientDisconnect:
@@ -98,11 +112,10 @@ class Operation(Route):
 
     def _run(self, ctx: Context, raw: bytes | None, upload: Upload | None) -> Response:
         request = ctx.request
-        if self.roles is not None:
+        if self.mail_system and is_mail_system(ctx.state, request):
+            request.scope.setdefault("state", {})["principal_role"] = "mail_system"
+        elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
-            scope_state = request.scope.setdefault("state", {})
-            scope_state["principal_id"] = str(ctx.principal.user_id)
-            scope_state["principal_role"] = ctx.principal.role.value
             authorise(ctx.principal, self.roles, self.during_activation)
         kwargs: dict[str, Any] = parse_path(self.path_params, request)
         if "query" in self._inputs and self.query is not None:
@@ -111,7 +124,28 @@ class Operation(Route):
             kwargs["body"] = parse_json_body(self.body, raw) if raw is not None else None
         if "upload" in self._inputs:
             kwargs["upload"] = upload
-        return self._serialise(self.handler(ctx, **kwargs))
+        reservation = self._reserve(ctx, kwargs)
+        if isinstance(reservation, Response):
+            return reservation  # a retry: the first request's response
+        try:
+            response = self._serialise(self.handler(ctx, **kwargs))
+        except BaseException:
+            if reservation is not None:
+                ctx.state.idempotency.release(reservation)
+            raise
+        if reservation is not None:
+            ctx.state.idempotency.finish(reservation, response)
+        return response
+
+    def _reserve(self, ctx: Context, kwargs: dict[str, Any]) -> Reservation | Response | None:
+        """A POST command with an Idempotency-Key: its reservation, or the stored response of its first run."""
+        if self.method != "POST" or ctx.principal is None:
+            return None
+        key = idempotency.key_of(ctx.request)
+        if key is None:
+            return None
+        fingerprint = idempotency.fingerprint(self.method, ctx.request.url.path, kwargs.get("query"), kwargs.get("body"), kwargs.get("upload"))
+        return ctx.state.idempotency.begin(str(ctx.principal.user_id), key, fingerprint, ctx.now)
 
     def _serialise(self, result: Any) -> Response:
         if isinstance(result, Response):
@@ -123,9 +157,55 @@ class Operation(Route):
         raise TypeError(f"{self.name} returned {type(result).__name__}")
 
 
-def request_id_of(request: Request) -> str:
+def note_request(request: Request, route: str) -> str:
+    """Names the request (the server's id, see ``new_request_id``) and route for the request log; returns the id."""
+    scope_state = request.scope.setdefault("state", {})
+    scope_state["route"] = route
+    return str(scope_state.setdefault("request_id", new_request_id()))
+
+
+class MethodNotAllowed(Route):
+    """Any other method on a path of the table: 405, with ``Allow`` listing every
+    method of every operation on that path (Starlette's own 405 names only the
+    methods of the first route whose path matched)."""
+
+    def __init__(self, path: str, methods: set[str]) -> None:
+        self.allowed = ", ".join(sorted(methods))
+        super().__init__(path, self._refuse, include_in_schema=False, name=f"method-not-allowed {path}")
+        self.methods = None  # matches every method (Starlette would default a function endpoint to GET)
+
+    async def _refuse(self, request: Request) -> Response:
+        detail = f"{request.method} is not allowed on {self.path}; it allows {self.allowed}"
+        return problem_response(405, "method-not-allowed", detail, headers={"Allow": self.allowed})
+
+
+def served(operations: list[Operation]) -> list[Route]:
+    """The routes to serve: each path's operations, then its :class:`MethodNotAllowed`.
+
+    A path's operations are served together, where the path first appears in
+    the table, so a literal path (``/users/status-changes``) answers 405 for
+    the methods it lacks instead of falling through to a parameter path after
+    it (``/users/{user_id}``): keep literal paths above the parameter paths
+    they look like."""
+    by_path: dict[str, list[Operation]] = {}
+    for op in operations:
+        by_path.setdefault(op.path, []).append(op)
+    routes: list[Route] = []
+    for path, ops in by_path.items():
+        routes += [*ops, MethodNotAllowed(path, set().union(*(op.methods or set() for op in ops)))]
+    return routes
+
+
+def new_request_id() -> str:
+    """The server's id of a request: what events and log lines carry. A client's
+    ``X-Request-Id`` is never used as it (it could forge or collide); it is
+    logged beside it as ``client_request_id`` (see ``client_request_id_of``)."""
+    return uuid.uuid4().hex
+
+
+def client_request_id_of(request: Request) -> str | None:
     given = request.headers.get("x-request-id", "")
-    return given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex
+    return given if re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", given) else None
 
 
 def _summary(endpoint: Endpoint) -> str:

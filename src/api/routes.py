@@ -10,7 +10,7 @@ matches routes in it.
 from __future__ import annotations
 
 from api import schemas
-from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, self_service, users
+from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, self_service, sessions, users
 from api.inputs import Body
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE, Operation
 from projections import queries
@@ -24,14 +24,20 @@ API: list[Operation] = [
     Operation("POST", "/me/activation", self_service.activate, EVERYONE, body=schemas.Activation, status=204, during_activation=True, tag="self-service"),
     Operation("POST", "/me/password", self_service.change_password, EVERYONE, body=schemas.PasswordChange, status=204, tag="self-service"),
     Operation("PUT", "/me/security-information", self_service.set_security_information, EVERYONE, body=schemas.SecurityInformation, status=204, tag="self-service"),
+    Operation("GET", "/me/sessions", sessions.my_sessions, EVERYONE, response=schemas.SessionsOut, during_activation=True, tag="self-service"),
+    Operation("DELETE", "/me/sessions/{session_id}", sessions.end_my_session, EVERYONE, status=204, during_activation=True, tag="self-service"),
     Operation("POST", "/me/address-book", self_service.save_address_book_entry, PEOPLE, body=schemas.AddressBookEntryIn, status=204, tag="self-service"),
     Operation("DELETE", "/me/address-book/{entry_id}", self_service.remove_address_book_entry, PEOPLE, status=204, tag="self-service"),
     Operation("POST", "/mailboxes/{mailbox_id}/use", self_service.record_mailbox_use, PEOPLE, status=204, tag="mailboxes"),
 
     # --- organisations
     Operation("POST", "/organisations", organisations.register_organisation, SERVICE, body=schemas.OrganisationIn, response=schemas.Created, status=201, tag="organisations"),
-    Operation("PUT", "/organisations/{organisation_id}/administrators/{user_id}", organisations.appoint_administrator, SERVICE, status=204, tag="organisations"),
-    Operation("DELETE", "/organisations/{organisation_id}/administrators/{user_id}", organisations.revoke_administrator, SERVICE, status=204, tag="organisations"),
+    Operation("PATCH", "/organisations/{organisation_id}", organisations.rename_organisation, SERVICE, body=schemas.OrganisationRenameIn, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/domains/{domain}", organisations.add_mail_domain, SERVICE, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/domains/{domain}", organisations.remove_mail_domain, SERVICE, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/contact", organisations.change_contact_details, ADMINISTRATORS, body=schemas.ContactDetailsIn, status=204, tag="organisations"),
+    Operation("PUT", "/organisations/{organisation_id}/administrators/{user_id}", organisations.appoint_administrator, ADMINISTRATORS, status=204, tag="organisations"),
+    Operation("DELETE", "/organisations/{organisation_id}/administrators/{user_id}", organisations.revoke_administrator, ADMINISTRATORS, status=204, tag="organisations"),
     Operation("PUT", "/organisations/{organisation_id}/suspension", organisations.suspend_organisation, ADMINISTRATORS, body=schemas.Suspension, status=204, tag="organisations"),
     Operation("DELETE", "/organisations/{organisation_id}/suspension", organisations.unsuspend_organisation, ADMINISTRATORS, status=204, tag="organisations"),
 
@@ -41,15 +47,19 @@ API: list[Operation] = [
         "POST", "/organisations/{organisation_id}/users/bulk", users.bulk_add_users, ADMINISTRATORS,
         body=schemas.BulkAddIn, body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART), query=schemas.BulkAddQuery, response=schemas.BulkAddOut, status=201, tag="users",
     ),
+    Operation("POST", "/service-people", users.add_service_person, SERVICE, body=schemas.ServicePersonIn, response=schemas.BulkAddOut, status=201, tag="users"),
     Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
     Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("PUT", "/users/{user_id}/last-name", users.change_last_name, ADMINISTRATORS, body=schemas.LastNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/original-address", users.change_original_address, ADMINISTRATORS, body=schemas.OriginalAddressIn, response=schemas.AddressOut, tag="users"),
     Operation("DELETE", "/users/{user_id}/aliases/{address}", users.remove_alias, ADMINISTRATORS, status=204, tag="users"),
+    Operation("GET", "/users/{user_id}/sessions", sessions.user_sessions, ADMINISTRATORS, response=schemas.SessionsOut, tag="users"),
+    Operation("DELETE", "/users/{user_id}/sessions/{session_id}", sessions.end_user_session, ADMINISTRATORS, status=204, tag="users"),
     Operation("POST", "/users/{user_id}/challenges", users.issue_challenge, ADMINISTRATORS, response=schemas.ChallengeOut, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/challenges/{challenge_id}/answer", users.answer_challenge, ADMINISTRATORS, body=schemas.ChallengeAnswer, response=schemas.ChallengeResult, tag="users"),
     Operation("POST", "/users/{user_id}/password-reset", users.reset_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
+    Operation("POST", "/users/{user_id}/one-time-password", users.reissue_one_time_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/reset", users.reset_user, ADMINISTRATORS, body=schemas.UserResetIn, response=schemas.NewOneTimePassword, status=201, tag="users"),
 
     # --- group mailboxes and distribution lists
@@ -79,13 +89,13 @@ API: list[Operation] = [
     Operation("GET", "/me/group-mailboxes", reads.my_group_mailboxes, PEOPLE, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/exceptional-access", reads.list_grants, ADMINISTRATORS, query=reads.GrantsQuery, response=reads.GrantsOut, tag="exceptional access"),
     Operation("GET", "/exceptional-access/{grant_id}", reads.get_grant, ADMINISTRATORS, response=queries.GrantView, tag="exceptional access"),
-    Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, response=reads.OrganisationsOut, tag="organisations"),
+    Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, query=reads.OrganisationSearchQuery, response=reads.OrganisationsOut, tag="organisations"),
     Operation("GET", "/organisations/{organisation_id}", reads.get_organisation, ADMINISTRATORS, response=queries.OrganisationView, tag="organisations"),
     Operation("GET", "/organisations/{organisation_id}/distribution-lists", reads.list_distribution_lists, ADMINISTRATORS, response=reads.DistributionListsOut, tag="distribution lists"),
     Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists"),
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
-    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, tag="mail routing"),
+    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, mail_system=True, tag="mail routing"),
 
     # --- the auditors' reads
     Operation("GET", "/audit/events", audit.audit_events, AUDITORS, query=audit.EventsQuery, response=audit.EventsPage, tag="audit"),

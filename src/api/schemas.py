@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
 from sema.services.results import CreatedUser, Outcome
@@ -25,6 +25,8 @@ RoleName = Literal["user", "organisation_administrator", "service_administrator"
 
 
 class Request(BaseModel):
+    """A request body: unknown fields refused; booleans are StrictBool (0, 1 and "true" are not booleans)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -67,7 +69,20 @@ class PasswordChange(Request):
 
 
 class SecurityInformation(Request):
+    current_password: Secret = Field(description="re-authentication: a session alone cannot change security information")
     security_answers: dict[Question, Annotated[str, StringConstraints(max_length=200)]]
+
+
+class SessionView(BaseModel):
+    session_id: str = Field(description="names the session; it is not its token")
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="the session this request came with")
+
+
+class SessionsOut(BaseModel):
+    sessions: list[SessionView]
 
 
 class SecurityQuestionOut(BaseModel):
@@ -94,6 +109,19 @@ class OrganisationIn(Request):
     domains: list[Annotated[str, StringConstraints(max_length=253)]] = Field(default_factory=list, max_length=50)
 
 
+class OrganisationRenameIn(Request):
+    name: Name
+
+
+class ContactDetailsIn(Request):
+    """The whole set: a part left out or empty is cleared."""
+
+    contact_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    telephone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    postal_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
 class Created(BaseModel):
     id: UUID
 
@@ -116,12 +144,18 @@ class NewUserIn(Request):
     original_address: Address | None = Field(None, description="smtp/gsc organisations: the user's address on the organisation's own server")
     old_style_address: Address | None = Field(None, description="only for users imported from before the address change")
     directory: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=dict)
-    ex_directory: bool = False
+    ex_directory: StrictBool = False
+
+
+class ServicePersonIn(Request):
+    first_name: Name
+    last_name: Name
+    kind: Literal["service_administrator", "auditor"]
 
 
 class BulkAddIn(Request):
     users: list[NewUserIn] = Field(min_length=1, max_length=500)
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 class BulkAddQuery(Request):
@@ -223,5 +257,5 @@ class AccessRequestIn(Request):
 
 
 class DecisionIn(Request):
-    approve: bool
+    approve: StrictBool
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""

@@ -8,6 +8,7 @@ first of: log-out, ``idle`` without use, ``absolute`` after log-in.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -48,6 +49,19 @@ class Session:
     organisation_id: UUID
     must_activate: bool
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    token_hash: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+
+    @property
+    def session_id(self) -> str:
+        """The session's public name: derived from its token's hash, useless for logging in."""
+        return hashlib.sha256(f"session id {self.token_hash}".encode()).hexdigest()[:20]
 
 
 def _aware(at: datetime) -> datetime:
@@ -108,6 +122,30 @@ class SessionStore:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where((sessions_table.c.expires_at <= at) | (sessions_table.c.last_used_at <= at - self.idle)))
 
+    def of_user(self, user_id: UUID) -> list[SessionInfo]:
+        """A person's sessions, newest first (what their account page lists)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sessions_table).where(sessions_table.c.user_id == str(user_id)).order_by(sessions_table.c.created_at.desc())).mappings()
+            return [SessionInfo(r["token_hash"], _aware(r["created_at"]), _aware(r["last_used_at"]), _aware(r["expires_at"])) for r in rows]
+
+    def close_others(self, user_id: UUID, keep_token_hash: str) -> int:
+        """Ends every session of the person but one; returns how many ended."""
+        with self.engine.begin() as conn:
+            table = sessions_table.c
+            return conn.execute(delete(sessions_table).where(table.user_id == str(user_id), table.token_hash != keep_token_hash)).rowcount or 0
+
     def close_all_for(self, user_id: UUID) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))
+
+    def live_of_user(self, user_id: UUID, at: datetime) -> list[SessionInfo]:
+        """:meth:`of_user`, but only those that still work at ``at``."""
+        return [s for s in self.of_user(user_id) if at < s.expires_at and at < s.last_used_at + self.idle]
+
+    def close_by_id(self, user_id: UUID, id_: str, at: datetime) -> bool:
+        """Ends the user's session named ``id_`` (:attr:`SessionInfo.session_id`); whether there was one."""
+        for info in self.live_of_user(user_id, at):
+            if hmac.compare_digest(info.session_id, id_):
+                self.close(info.token_hash)
+                return True
+        return False

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from cli import audit, demo, mail, policies, projections, serve
+from cli import audit, demo, mail, operator, policies, projections, serve
 from sema import logs
 from sema.config import Settings
 
@@ -40,6 +40,7 @@ COMMANDS = [
     Command("mail-config", "write the Postfix and Dovecot configuration that connects them to this store", mail.add_config_arguments, mail.run_config),
     Command("mail-policy", "listen for Dovecot's IMAP log-in reports (failed log-ins, mailbox use)", mail.add_policy_arguments, mail.run_policy),
     Command("audit", "auditors: export, state, history, verify, digest, check-read-models", audit.add_arguments, audit.run),
+    Command("operator", "break glass: unlock or re-issue a one-time password for a service administrator", operator.add_arguments, operator.run),
 ]
 
 

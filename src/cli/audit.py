@@ -11,18 +11,20 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
 
 from cli.progress import progress
+from domain.actors import system_actor
 from sema.application import SemaApplication
 from sema.audit.check import check_read_models
 from sema.audit.export import FORMATS, audit_records, write_records
 from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
 from sema.audit.verify import Digest, Verifier
 from sema.bootstrap import build_application
+from sema.clock import SystemClock, as_utc
 from sema.config import Settings
 
 
@@ -35,7 +37,10 @@ def parse_time(text: str, field: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{field}: not an ISO 8601 time: {text!r} (e.g. 2026-03-01T10:02:00Z)") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    try:
+        return as_utc(moment)
+    except ValueError as error:
+        raise UsageError(f"{field}: {error}") from None
 
 
 def parse_id(text: str, field: str = "id") -> UUID:
@@ -119,6 +124,7 @@ def _export(app: SemaApplication, args: argparse.Namespace) -> int:
     total = max(0, (app.recorder.max_notification_id() or 0) - args.after)
     with progress(total, "events") as report, _output(args.output) as out:
         count = write_records(audit_records(app, after=args.after, since=since, until=until, progress=report), out, args.format)
+    app.record_sensitive_read(system_actor("audit-export"), SystemClock().now(), "audit_history_exported", [f"after:{args.after}"])
     if args.output:
         print(f"exported {count} events to {args.output}", file=sys.stderr)
     return 0

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, joins, leaves, SemaAggregate, updates
 from domain.errors import AlreadySo, DistributionListDeleted, InvalidValue
 
 
@@ -29,27 +29,19 @@ class DistributionList(SemaAggregate):
 
     class Renamed(SemaAggregate.Event):
         name: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.name = self.name
+        apply = updates(name=From("name"))
 
     class MemberAdded(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.members.append(str(self.user_id))
+        apply = joins("members", "user_id")
 
     class MemberRemoved(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.members.remove(str(self.user_id))
+        apply = leaves("members", "user_id")
 
     class Deleted(SemaAggregate.Event):
         released_address: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.deleted = True
+        apply = updates(deleted=True)
 
     def _require_present(self) -> None:
         if self.deleted:

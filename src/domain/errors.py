@@ -143,6 +143,19 @@ class AccountUnavailable(DomainError):
         super().__init__(f"the account cannot log in: it is {reason}", reason=reason)
 
 
+class TooManyLogInAttempts(DomainError):
+    """Too many failed log-ins from this client or for this username: wait, then try again.
+
+    Said before any password is checked, and the same for unknown usernames, so
+    it tells nothing about the account."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed log-ins; try again in {retry_after_s} seconds", retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
 class ConcurrencyConflict(DomainError):
     """Another writer changed the same thing and retrying did not help."""
 
@@ -239,6 +252,11 @@ class OneTimePasswordStillValid(RuleViolated):
     template = "the one-time password is valid until {until}"
 
 
+class AlreadyActivated(RuleViolated):
+    code = "already-activated"
+    template = "the user has activated their account: authenticate them with a challenge, then reset the password"
+
+
 class NotARelayingUser(RuleViolated):
     template = "only smtp and gsc users have an original address"
 
@@ -291,8 +309,23 @@ class DeletedUserCannotAdminister(RuleViolated):
     template = "a deleted user cannot be appointed administrator"
 
 
+class NoMailDomainsOfItsOwn(RuleViolated):
+    code = "no-mail-domains-of-its-own"
+    template = "a mailbox organisation uses the service's domain and has no mail domains of its own"
+
+
+class LastMailDomain(RuleViolated):
+    code = "last-mail-domain"
+    template = "an {account_type} organisation keeps at least one mail domain; add another before removing {domain}"
+
+
+class LastAdministrator(RuleViolated):
+    code = "last-administrator"
+    template = "the organisation's last administrator cannot be revoked; appoint another first"
+
+
 class MailboxesNotHosted(RuleViolated):
-    template = "group mailboxes and hosted mailboxes are only for mailbox organisations; {code} is {account_type}"
+    template = "group mailboxes and hosted mailboxes are only for mailbox organisations; {organisation_code} is {account_type}"
 
 # mailboxes
 
@@ -316,6 +349,11 @@ class NotAGroupMailbox(RuleViolated):
 class NotAPersonalMailbox(RuleViolated):
     template = "exceptional access is to a user's personal mailbox"
 
+
+class NoOneToAlert(RuleViolated):
+    code = "no-one-to-alert"
+    template = "no administrator of organisation {organisation_id} can receive the inactivity alert; it waits until one is appointed"
+
 # distribution lists
 
 
@@ -335,6 +373,12 @@ class GrantStillRunning(RuleViolated):
 
 class GrantNotInForce(RuleViolated):
     template = "exceptional access {grant_id} is not in force"
+
+
+class ApproverIsRequester(RuleViolated):
+    """Four eyes: whoever asked for exceptional access cannot also grant it."""
+
+    template = "exceptional-access request {grant_id} was made by you; another service administrator must decide it"
 
 
 class GrantInAnotherState(RuleViolated):

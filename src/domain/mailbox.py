@@ -6,8 +6,8 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import INACTIVITY_PERIOD, SemaAggregate
-from domain.errors import AlreadySo, InvalidValue, MailboxPurged, MailboxRecentlyUsed, MailboxUseOutOfOrder, NotAGroupMailbox, NotAPersonalMailbox
+from domain.base import From, INACTIVITY_PERIOD, SemaAggregate, updates
+from domain.errors import AlreadySo, InvalidValue, MailboxPurged, MailboxRecentlyUsed, MailboxUseOutOfOrder, NoOneToAlert, NotAGroupMailbox, NotAPersonalMailbox
 from domain.grants import GrantingAggregate
 
 PERMISSIONS = ("read", "write", "mail")
@@ -54,14 +54,11 @@ class Mailbox(GrantingAggregate):
         return cls._new(cls.GroupMailboxCreated, id, by, at, organisation_id=organisation_id, name=name, address=address)
 
     class Used(SemaAggregate.Event):
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.last_used_at = self.timestamp
+        apply = updates(last_used_at=From("timestamp"))
 
     class InactivityAlertSent(SemaAggregate.Event):
         quiet_since: datetime
-
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.alerted_for_quiet_since = self.quiet_since
+        apply = updates(alerted_for_quiet_since=From("quiet_since"))
 
     class PermissionGranted(SemaAggregate.Event):
         user_id: UUID
@@ -107,11 +104,16 @@ class Mailbox(GrantingAggregate):
             and self.alerted_for_quiet_since != self.last_used_at
         )
 
-    def send_inactivity_alert(self, by: Actor, at: datetime) -> None:
+    def send_inactivity_alert(self, by: Actor, at: datetime, *, reachable_administrators: int) -> None:
+        """The alert is for the organisation's administrators: it is recorded only
+        when at least one of them can receive it (the service's own organisation
+        has none), so no alert is ever recorded that nobody reads; it stays due."""
         if self.alerted_for_quiet_since == self.last_used_at:
             raise AlreadySo("the administrators were already alerted for this quiet period")
         if not self.inactivity_alert_due(at):
             raise MailboxRecentlyUsed(mailbox_id=self.id)
+        if reachable_administrators < 1:
+            raise NoOneToAlert(mailbox_id=self.id, organisation_id=self.organisation_id)
         self._record(self.InactivityAlertSent, by, at, quiet_since=self.last_used_at)
 
     def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
-from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidValue, OneTimePasswordStillValid
+from domain.base import From, SemaAggregate, updates
+from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, OneTimePasswordStillValid
 
 SECURITY_QUESTIONS: dict[str, str] = {
     "mothers_maiden_name": "Mother's maiden name",
@@ -78,14 +78,10 @@ class Account(SemaAggregate):
 
     class OneTimePasswordIssued(SemaAggregate.Event):
         expires_at: datetime
-
-        def apply(self, user: Account) -> None:
-            user.has_own_password = False
-            user.one_time_password_expires_at = self.expires_at
+        apply = updates(has_own_password=False, one_time_password_expires_at=From("expires_at"))
 
     class OneTimePasswordExpired(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.one_time_password_expires_at = None
+        apply = updates(one_time_password_expires_at=None)
 
     class Activated(SemaAggregate.Event):
         questions: list[str]
@@ -96,9 +92,7 @@ class Account(SemaAggregate):
             user._security_information_set(self.questions)
 
     class PasswordChanged(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.has_own_password = True
-            user.one_time_password_expires_at = None
+        apply = updates(has_own_password=True, one_time_password_expires_at=None)
 
     class SecurityInformationSet(SemaAggregate.Event):
         questions: list[str]
@@ -107,29 +101,18 @@ class Account(SemaAggregate):
             user._security_information_set(self.questions)
 
     class LoggedIn(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.failed_log_ins = 0
-            user.last_log_in_at = self.timestamp
+        apply = updates(failed_log_ins=0, last_log_in_at=From("timestamp"))
 
     class LogInFailed(SemaAggregate.Event):
         consecutive_failures: int
-
-        def apply(self, user: Account) -> None:
-            user.failed_log_ins = self.consecutive_failures
+        apply = updates(failed_log_ins=From("consecutive_failures"))
 
     class Locked(SemaAggregate.Event):
         reason: str
-
-        def apply(self, user: Account) -> None:
-            user.locked = True
-            user.lock_reason = self.reason
+        apply = updates(locked=True, lock_reason=From("reason"))
 
     class Unlocked(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.locked = False
-            user.lock_reason = None
-            user.failed_log_ins = 0
-            user.failed_challenges = 0
+        apply = updates(locked=False, lock_reason=None, failed_log_ins=0, failed_challenges=0)
 
     def _security_information_set(self, questions: list[str]) -> None:
         self.security_questions = list(questions)
@@ -143,6 +126,15 @@ class Account(SemaAggregate):
         if expires_at <= at:
             raise InvalidValue("expires_at", "a one-time password must expire in the future")
         self._record(self.OneTimePasswordIssued, by, at, expires_at=expires_at)
+
+    def reissue_one_time_password(self, expires_at: datetime, by: Actor, at: datetime) -> None:
+        """A user who never activated has no answers to be challenged on: their
+        administrator issues a new one-time password (with a new welcome letter),
+        whether the last one expired or was lost; it replaces the last one."""
+        self._require_present()
+        if self.has_own_password or self.security_questions:
+            raise AlreadyActivated(user_id=self.id)
+        self.issue_one_time_password(expires_at, by, at)
 
     def expire_one_time_password(self, by: Actor, at: datetime) -> None:
         expires_at = self.one_time_password_expires_at
@@ -173,8 +165,11 @@ class Account(SemaAggregate):
         self._record(self.LoggedIn, by, at)
 
     def fail_log_in(self, by: Actor, at: datetime, max_failures: int) -> None:
-        """A wrong password was given; the ``max_failures``-th in a row locks the account."""
-        if self.gone:
+        """A wrong password was given; the ``max_failures``-th in a row locks the account.
+
+        Nothing is recorded for a locked or deleted account: its history must
+        not grow with every guess (the lock already says enough)."""
+        if self.gone or self.locked:
             return
         failures = self.failed_log_ins + 1
         self._record(self.LogInFailed, by, at, consecutive_failures=failures)

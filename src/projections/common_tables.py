@@ -21,7 +21,7 @@ from projections.framework import ReadModel, handles
 
 
 class OrganisationRows(ReadModel):
-    """``organisations``: a row per organisation, with the registered details it has columns for."""
+    """``organisations``: a row per organisation, with the details it has columns for, kept up to date."""
 
     organisations: Table
 
@@ -37,6 +37,22 @@ class OrganisationRows(ReadModel):
             "suspension_message": None,
         }
         batch.insert(self.organisations, {column: known[column] for column in self.organisations.c.keys()})
+
+
+    @handles(Organisation.Renamed)
+    def _organisation_renamed(self, batch: Batch, event: Organisation.Renamed) -> None:
+        if "name" in self.organisations.c:
+            batch.update(self.organisations, {"id": event.originator_id}, name=event.name)
+
+    @handles(Organisation.MailDomainAdded, Organisation.MailDomainRemoved)
+    def _organisation_domains_changed(self, batch: Batch, event: Organisation.MailDomainAdded | Organisation.MailDomainRemoved) -> None:
+        if "domains" in self.organisations.c:
+            domains = set(batch.one(self.organisations, id=event.originator_id)["domains"])
+            if isinstance(event, Organisation.MailDomainAdded):
+                domains.add(event.domain)
+            else:
+                domains.discard(event.domain)
+            batch.update(self.organisations, {"id": event.originator_id}, domains=sorted(domains))
 
 
 class OrganisationSuspensions(OrganisationRows):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
+from domain.organisation import Organisation
 from domain.user import User, UserKind
 from projections.batch import IN_CHUNK, Batch
 from projections.common_tables import Administrators, GroupPermissions, ListMembers, OrganisationSuspensions
@@ -56,6 +57,14 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         optional("suspension_message", Text),
     )
     administrators = table("sema_directory_administrators", key("organisation_id"), key("user_id"))
+    contacts = table(
+        "sema_directory_organisation_contacts",
+        key("organisation_id"),
+        optional("contact_name", Text),
+        optional("email", Text),
+        optional("telephone", Text),
+        optional("postal_address", Text),
+    )
     entries = table(
         "sema_directory_entries",
         # The notification id of the entry's creation: a stable integer key for the FTS index.
@@ -100,7 +109,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
 
     def create_extras(self, session: Session) -> None:
         if self.dialect == "sqlite":
-            session.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts_name} USING fts5(search_text, tokenize='unicode61')"))
+            self._create_trigram_fts(session)
         elif self.dialect == "postgresql":
             session.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
             session.execute(
@@ -109,6 +118,17 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                     "USING gin (search_text gin_trgm_ops) WHERE listed"
                 )
             )
+
+    def _create_trigram_fts(self, session: Session) -> None:
+        """The FTS5 table with the trigram tokenizer (substring search); a store made
+        before it had word tokens: that table is replaced and refilled once."""
+        existing = session.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": self.fts_name}).scalar()
+        if existing is not None and "trigram" in existing:
+            return
+        session.execute(text(f"DROP TABLE IF EXISTS {self.fts_name}"))
+        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5(search_text, tokenize='trigram')"))
+        if existing is not None:
+            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) SELECT seq, search_text FROM {self.entries.name} WHERE listed"))
 
     def extra_table_names(self) -> list[str]:
         return [self.fts_name] if self.dialect == "sqlite" else []
@@ -141,6 +161,32 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
     def _organisation_name(self, batch: Batch, organisation_id: Any) -> str:
         row = batch.get(self.organisations, id=organisation_id)
         return row["name"] if row is not None else ""
+
+    # ------------------------------------------------------------ organisations
+
+    @handles(Organisation.Renamed)
+    def _entries_organisation_renamed(self, batch: Batch, event: Organisation.Renamed) -> None:
+        """Every entry of the organisation shows, and is found by, its new name."""
+        for row in batch.rows(self.entries, organisation_id=event.originator_id):
+            if row["kind"] == KIND_USER:
+                text_ = user_search_text(row["first_name"], row["last_name"], event.name, row["address"], row["aliases"], row["details"])
+            else:
+                text_ = search_text(row["name"], event.name, row["address"])
+            batch.update(self.entries, {"id": row["id"]}, organisation_name=event.name, search_text=text_)
+
+    @handles(Organisation.ContactDetailsChanged)
+    def _contact_details_changed(self, batch: Batch, event: Organisation.ContactDetailsChanged) -> None:
+        batch.delete(self.contacts, organisation_id=event.originator_id)
+        batch.insert(
+            self.contacts,
+            {
+                "organisation_id": str(event.originator_id),
+                "contact_name": event.contact_name,
+                "email": event.email,
+                "telephone": event.telephone,
+                "postal_address": event.postal_address,
+            },
+        )
 
     # -------------------------------------------------------------------- users
 

@@ -4,7 +4,8 @@ One table per kind of deadline, each row with the moment it falls due:
 deleted users (purge once the undelete period ends), one-time passwords and
 open authentication challenges (expire), granted exceptional access (expire),
 and mailboxes (inactivity alert six months after the last use, unless the
-alert for that quiet period was sent). A row leaves its table when the thing
+alert for that quiet period was sent; listed only while their organisation has
+an administrator to receive it). A row leaves its table when the thing
 is no longer due (undeleted, activated, answered, revoked, alerted, purged).
 
 Times are stored in UTC: SQLite keeps them as text, so every value written
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, Table, and_, or_, select
+from sqlalchemy import DateTime, Index, String, Table, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from domain.base import INACTIVITY_PERIOD
@@ -25,6 +26,7 @@ from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
+from projections.common_tables import Administrators
 from projections.framework import ReadModel, handles
 from projections.tables import key, optional, required, table
 
@@ -52,7 +54,7 @@ class DueItem:
     grant_kind: str | None = None
 
 
-class Due(ReadModel):
+class Due(Administrators):
     name = "due"
 
     deleted_users = table("sema_due_deleted_users", key("user_id"), required("due_at", DateTime), Index("ix_sema_due_deleted_users_due", "due_at"))
@@ -79,6 +81,8 @@ class Due(ReadModel):
         optional("due_at", DateTime),
         Index("ix_sema_due_mailboxes_due", "due_at"),
     )
+    # An inactivity alert is due only where an administrator can receive it (not the service's own organisation).
+    administrators = table("sema_due_administrators", key("organisation_id"), key("user_id"))
 
     # ------------------------------------------------------------ deleted users
 
@@ -180,6 +184,8 @@ class Due(ReadModel):
         table, key = self._table_of(kind)
         due_at, ident = table.c.due_at, table.c[key]
         query = select(table).where(due_at <= stored(now))
+        if kind == "send_inactivity_alert":
+            query = query.where(exists().where(self.administrators.c.organisation_id == table.c.organisation_id))
         if after is not None:
             last_due, last_id = stored(after.due_at), after.grant_id or after.target_id
             query = query.where(or_(due_at > last_due, and_(due_at == last_due, ident > last_id)))

@@ -8,26 +8,29 @@ area; this class wires them to the store and keeps call sites simple
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from domain.actors import Actor, Role, system_actor
+from domain.claims import OrganisationCodeClaim
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
-from domain.organisation import Organisation
+from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser
 from sema.config import Settings
 from sema.credentials import CredentialStore, SecretSource, metadata
 from sema.services.activation import Activation
 from sema.services.address_book import AddressBook
+from sema.services.break_glass import BreakGlass
 from sema.services.aggregates import Aggregates
 from sema.services.challenges import Challenges
 from sema.services.claims import Claims
@@ -39,6 +42,7 @@ from sema.services.mailboxes import Mailboxes
 from sema.services.organisations import SERVICE_ORGANISATION_CODE, Organisations
 from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Outcome
 from sema.services.runner import CommandRunner, InlineProcessor
+from sema.services.sensitive_reads import SensitiveReads
 from sema.services.users import MAX_BULK, Users
 
 if TYPE_CHECKING:
@@ -66,20 +70,34 @@ def sqlalchemy_url(settings: Settings) -> str:
     return url
 
 
+def sqlite_synchronous(engine: Engine, level: str) -> None:
+    """Every SQLite connection (the setting is per connection) at ``level``;
+    pooled ones made before are dropped, to reconnect with it."""
+
+    def on_connect(connection: Any, _: Any) -> None:
+        connection.execute(f"PRAGMA synchronous={level.upper()}")
+
+    event.listen(engine, "connect", on_connect)
+    engine.pool.dispose()
+
+
 class SemaApplication(Application):
     name = "sema"
 
     def __init__(self, settings: Settings, env: dict[str, str] | None = None, secrets: SecretSource | None = None, new_id: Callable[[], UUID] = uuid4) -> None:
         self.settings = settings
-        super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
+        super().__init__(env={"PERSISTENCE_MODULE": "sema.persistence:Factory", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
         self.engine: Engine = self.recorder.datastore.engine
+        if self.engine.dialect.name == "sqlite":
+            sqlite_synchronous(self.engine, settings.sqlite_synchronous)
         metadata.create_all(self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
         self.runner = CommandRunner(self)
-        self.aggregates = Aggregates(self.repository)
-        context = ServiceContext(settings, self.runner, self.aggregates, Claims(self.recorder, self.repository), self.credentials, self.secrets, new_id)
+        claims = Claims(self.recorder, self.repository)
+        self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE))
+        context = ServiceContext(settings, self.runner, self.aggregates, claims, self.credentials, self.secrets, new_id)
         self.organisations = Organisations(context)
         self.users = Users(context)
         self.activation = Activation(context)
@@ -88,8 +106,14 @@ class SemaApplication(Application):
         self.mailboxes = Mailboxes(context)
         self.distribution_lists = DistributionLists(context)
         self.address_book = AddressBook(context)
+        self.break_glass = BreakGlass(context)
+        self.sensitive_reads = SensitiveReads(context)
         self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
+
+    def close(self) -> None:
+        self.credentials.close()
+        super().close()
 
     @property
     def inline_processors(self) -> list[InlineProcessor]:
@@ -121,7 +145,9 @@ class SemaApplication(Application):
         organisation_id = self.organisations.register_service_organisation(at)
         if organisation_id is None:
             return None
-        rows = [NewUser("Service", "Administrator")]
+        # A username nobody can guess: it is printed once, and guessing a known one is the first step of an attack.
+        suffix = "".join(self.secrets.rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+        rows = [NewUser("Service", f"Administrator-{suffix}")]
         (created,) = self.users.add(system_actor("bootstrap"), at, organisation_id, rows, kind=UserKind.SERVICE_ADMINISTRATOR)
         return created.username, created.one_time_password or ""
 
@@ -142,6 +168,18 @@ class SemaApplication(Application):
 
     def unsuspend_organisation(self, actor: Actor, at: datetime, organisation_id: UUID) -> None:
         self.organisations.unsuspend(actor, at, organisation_id)
+
+    def rename_organisation(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
+        self.organisations.rename(actor, at, organisation_id, name)
+
+    def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.add_mail_domain(actor, at, organisation_id, domain)
+
+    def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.organisations.remove_mail_domain(actor, at, organisation_id, domain)
+
+    def change_contact_details(self, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
+        self.organisations.change_contact_details(actor, at, organisation_id, contact)
 
     # ------------------------------------------------------------ users
 
@@ -174,8 +212,8 @@ class SemaApplication(Application):
     def find_user_id(self, username: str) -> UUID | None:
         return self.activation.find_user_id(username)
 
-    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
-        return self.activation.log_in(username, password, at, request_id)
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
+        return self.activation.log_in(username, password, at, request_id, client)
 
     def current_role(self, user_id: UUID) -> Role:
         return self.activation.role_of(self.get_user(user_id))
@@ -186,8 +224,8 @@ class SemaApplication(Application):
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         self.activation.change_password(actor, at, current_password, new_password)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
-        self.activation.set_security_information(actor, at, security_answers)
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
+        self.activation.set_security_information(actor, at, current_password, security_answers)
 
     # -------------------------------------------- authenticating and resetting
 
@@ -202,6 +240,9 @@ class SemaApplication(Application):
 
     def reset_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
         return self.challenges.reset_password(actor, at, user_id)
+
+    def reissue_one_time_password(self, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
+        return self.users.reissue_one_time_password(actor, at, user_id)
 
     # ------------------------------------------------------ exceptional access
 
@@ -257,6 +298,12 @@ class SemaApplication(Application):
 
     def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
         self.distribution_lists.delete(actor, at, list_id)
+
+    # ---------------------------------------------------------- sensitive reads
+
+    def record_sensitive_read(self, actor: Actor, at: datetime, what: str, subject_ids: Sequence[object]) -> None:
+        """Someone read what they must account for; auditors see it in the history."""
+        self.sensitive_reads.record(actor, at, what, subject_ids)
 
     # ---------------------------------------------------------- address book
 

@@ -19,6 +19,8 @@ import hmac
 import json
 import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -99,6 +101,7 @@ class Argon2Parameters:
     time_cost: int = 3
     memory_cost: int = 65536
     parallelism: int = 4
+    concurrency: int = 1  # hashes computed at once, at most
 
 
 class CredentialStore:
@@ -110,12 +113,19 @@ class CredentialStore:
         self._hasher = PasswordHasher(
             time_cost=argon2.time_cost, memory_cost=argon2.memory_cost, parallelism=argon2.parallelism
         )
+        # Bounds the CPU a log-in storm can take: hashes run on these few threads only,
+        # at the lowest CPU priority, and requests beyond them wait their turn.
+        self._argon2_pool = ThreadPoolExecutor(argon2.concurrency, thread_name_prefix="argon2", initializer=_lowest_priority)
+        self._dummy: str | None = None  # made on first use: commands that never log anyone in never pay for it
+
+    def close(self) -> None:
+        self._argon2_pool.shutdown(wait=False)
 
     # writing (inside the command's transaction)
 
     def hash_password(self, password: str) -> bytes:
         """The argon2id hash to store; slow on purpose, so callers hash before their transaction."""
-        return self._hasher.hash(password).encode()
+        return self._argon2_pool.submit(self._hasher.hash, password).result().encode()
 
     def set_password(self, session: Session, subject_id: UUID, password_hash: bytes, at: datetime) -> None:
         """Stores a hash from :meth:`hash_password`; the one-time password stops working."""
@@ -150,36 +160,36 @@ class CredentialStore:
     # checking
 
     def verify_password(self, session: Session, subject_id: UUID, password: str) -> str | None:
-        """Which credential matched: ``"password"``, ``"otp"`` or ``None``."""
+        """Which credential matched: ``"password"``, ``"otp"`` or ``None``.
+
+        Exactly one argon2 verification whatever the account holds (a user
+        with only a one-time password is verified against a dummy hash), so
+        the time taken tells nothing about the account."""
         rows = dict(
             session.execute(
                 select(credentials_table.c.kind, credentials_table.c.secret).where(credentials_table.c.subject_id == str(subject_id))
             ).all()
         )
         if PASSWORD in rows:
-            try:
-                if self._hasher.verify(bytes(rows[PASSWORD]).decode(), password):
-                    return PASSWORD
-            except (VerificationError, InvalidHashError):
-                pass
+            if self._argon2_matches(bytes(rows[PASSWORD]).decode(), password):
+                return PASSWORD
+        else:
+            self.burn_time_as_if_verifying()
         if ONE_TIME_PASSWORD in rows and hmac.compare_digest(bytes(rows[ONE_TIME_PASSWORD]), self._otp_digest(password)):
             return ONE_TIME_PASSWORD
         return None
 
     def burn_time_as_if_verifying(self) -> None:
         """Unknown usernames cost as much as wrong passwords, so timing leaks nothing."""
-        try:
-            self._hasher.verify(self._dummy_hash, "not the password")
-        except VerificationError:
-            pass
+        if self._dummy is None:
+            self._dummy = self.hash_password(secrets.token_hex(16)).decode()
+        self._argon2_matches(self._dummy, "not the password")
 
-    @property
-    def _dummy_hash(self) -> str:
+    def _argon2_matches(self, password_hash: str, password: str) -> bool:
         try:
-            return self.__dummy_hash
-        except AttributeError:
-            self.__dummy_hash: str = self._hasher.hash(secrets.token_hex(16))
-            return self.__dummy_hash
+            return bool(self._argon2_pool.submit(self._hasher.verify, password_hash, password).result())
+        except (VerificationError, InvalidHashError):
+            return False
 
     def answer_lengths(self, session: Session, subject_id: UUID) -> dict[str, int]:
         return {q: len(a) for q, a in self._read_answers(session, subject_id).items()}
@@ -217,6 +227,15 @@ class CredentialStore:
         session.execute(
             delete(credentials_table).where(credentials_table.c.subject_id == str(subject_id), credentials_table.c.kind == kind)
         )
+
+
+def _lowest_priority() -> None:
+    """This thread, and the threads argon2 starts from it, yield the CPU to every
+    other request (Linux: niceness is per thread and inherited)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass  # elsewhere the pool's size alone bounds the work
 
 
 def _derive(key: bytes, purpose: bytes) -> bytes:

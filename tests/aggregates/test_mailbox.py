@@ -18,6 +18,7 @@ from domain.errors import (
     MailboxPurged,
     MailboxRecentlyUsed,
     MailboxUseOutOfOrder,
+    NoOneToAlert,
     NotAGroupMailbox,
     NotAPersonalMailbox,
 )
@@ -47,14 +48,23 @@ def test_use_is_recorded_in_time_order_only() -> None:
 def test_one_alert_after_six_quiet_months_then_none_until_used_and_quiet_again() -> None:
     history = personal()
     with pytest.raises(MailboxRecentlyUsed):
-        history.aggregate().send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS - timedelta(seconds=1))
+        history.aggregate().send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS - timedelta(seconds=1), reachable_administrators=1)
     mailbox = history.aggregate()
-    mailbox.send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS)
+    mailbox.send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS, reachable_administrators=1)
     assert then(mailbox) == [("InactivityAlertSent", {"quiet_since": T0})]
     with pytest.raises(AlreadySo):
-        mailbox.send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS * 2)
+        mailbox.send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS * 2, reachable_administrators=1)
     mailbox.record_use(SYSTEM, T0 + days(200))
     assert mailbox.inactivity_alert_due(T0 + days(200) + SIX_MONTHS)
+
+
+def test_no_alert_is_recorded_when_no_administrator_can_receive_it_and_it_stays_due() -> None:
+    mailbox = personal().aggregate()
+    with pytest.raises(NoOneToAlert) as refused:
+        mailbox.send_inactivity_alert(SYSTEM, T0 + SIX_MONTHS, reachable_administrators=0)
+    assert refused.value.organisation_id == ORG
+    assert then(mailbox) == []
+    assert mailbox.inactivity_alert_due(T0 + SIX_MONTHS)
 
 
 def test_permissions_are_held_on_group_mailboxes_only_and_from_the_list() -> None:

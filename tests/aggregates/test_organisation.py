@@ -7,8 +7,18 @@ from uuid import UUID, uuid4
 import pytest
 
 from aggregate_testkit import ADMIN, ORG, OTHER_ORG, SERVICE_ADMIN, T0, Given, days, then, then_types
-from domain.errors import AlreadySo, DeletedUserCannotAdminister, InvalidValue, MailboxesNotHosted, NotAMemberOfTheOrganisation, NotARelayingUser
-from domain.organisation import Organisation
+from domain.errors import (
+    AlreadySo,
+    DeletedUserCannotAdminister,
+    InvalidValue,
+    LastAdministrator,
+    LastMailDomain,
+    MailboxesNotHosted,
+    NoMailDomainsOfItsOwn,
+    NotAMemberOfTheOrganisation,
+    NotARelayingUser,
+)
+from domain.organisation import ContactDetails, Organisation
 from domain.user import User
 
 JANE = UUID("40000000-0000-0000-0000-000000000001")
@@ -89,3 +99,60 @@ def test_only_mailbox_organisations_host_mailboxes() -> None:
     with pytest.raises(MailboxesNotHosted):
         registered("gsc", ["cps.gov.uk"]).aggregate().require_mailboxes()
     assert then_types(registered().aggregate()) == []
+
+
+def test_renaming_records_the_trimmed_name_once() -> None:
+    organisation = registered().aggregate()
+    organisation.rename("  Northshire Youth Offending Service ", SERVICE_ADMIN, T0)
+    assert then(organisation) == [("Renamed", {"name": "Northshire Youth Offending Service"})]
+    with pytest.raises(AlreadySo):
+        organisation.rename("Northshire Youth Offending Service", SERVICE_ADMIN, T0)
+    with pytest.raises(InvalidValue) as refused:
+        organisation.rename("   ", SERVICE_ADMIN, T0)
+    assert refused.value.field == "name"
+
+
+def test_a_relaying_organisation_adds_and_removes_mail_domains_but_keeps_one() -> None:
+    organisation = registered("smtp", ["northshire.police.uk"]).aggregate()
+    organisation.add_mail_domain("yos.northshire.gov.uk", SERVICE_ADMIN, T0)
+    assert organisation.domains == ["northshire.police.uk", "yos.northshire.gov.uk"]
+    with pytest.raises(AlreadySo):
+        organisation.add_mail_domain("yos.northshire.gov.uk", SERVICE_ADMIN, T0)
+    organisation.remove_mail_domain("northshire.police.uk", SERVICE_ADMIN, T0)
+    with pytest.raises(LastMailDomain) as refused:
+        organisation.remove_mail_domain("yos.northshire.gov.uk", SERVICE_ADMIN, T0)
+    assert refused.value.domain == "yos.northshire.gov.uk"
+    assert then_types(organisation) == ["MailDomainAdded", "MailDomainRemoved"]
+    # Relaying to a removed domain is refused for new addresses.
+    with pytest.raises(InvalidValue):
+        organisation.relay_address_for("jane@northshire.police.uk", "cjsm.net")
+
+
+def test_a_mailbox_organisation_has_no_mail_domains_of_its_own() -> None:
+    with pytest.raises(NoMailDomainsOfItsOwn):
+        registered().aggregate().add_mail_domain("northshire.gov.uk", SERVICE_ADMIN, T0)
+
+
+def test_contact_details_are_checked_and_recorded_when_they_change() -> None:
+    organisation = registered().aggregate()
+    contact = ContactDetails.checked(contact_name=" Duty desk ", email="Duty@Northshire.gov.uk", telephone="", postal_address=None)
+    assert contact == ContactDetails(contact_name="Duty desk", email="duty@northshire.gov.uk")
+    organisation.change_contact_details(contact, ADMIN, T0)
+    with pytest.raises(AlreadySo):
+        organisation.change_contact_details(contact, ADMIN, T0)
+    assert then(organisation) == [("ContactDetailsChanged", {"contact_name": "Duty desk", "email": "duty@northshire.gov.uk", "telephone": None, "postal_address": None})]
+    with pytest.raises(InvalidValue) as refused:
+        ContactDetails.checked(contact_name=None, email="not an address", telephone=None, postal_address=None)
+    assert refused.value.field == "email"
+
+
+def test_an_organisation_administrator_never_revokes_the_last_administrator_a_service_administrator_may() -> None:
+    history = registered().event("AdministratorAppointed", by=SERVICE_ADMIN, user_id=JANE)
+    with pytest.raises(LastAdministrator):
+        history.aggregate().revoke_administrator(JANE, ADMIN, T0)
+    organisation = history.aggregate()
+    organisation.revoke_administrator(JANE, SERVICE_ADMIN, T0)
+    assert then(organisation) == [("AdministratorRevoked", {"user_id": JANE})]
+    two = registered().event("AdministratorAppointed", by=SERVICE_ADMIN, user_id=JANE).event("AdministratorAppointed", user_id=UUID(ADMIN.id)).aggregate()
+    two.revoke_administrator(JANE, ADMIN, T0)
+    assert two.administrators == [ADMIN.id]

@@ -10,6 +10,7 @@ import pytest
 
 from aggregate_testkit import ADMIN, OTHER_ADMIN, ORG, SERVICE_ADMIN, SYSTEM, T0, Given, days, then, then_types
 from domain.errors import (
+    AlreadyActivated,
     AccountLocked,
     AccountUnavailable,
     AlreadySo,
@@ -83,6 +84,20 @@ def test_a_one_time_password_must_expire_in_the_future() -> None:
     with pytest.raises(InvalidValue) as refused:
         user.issue_one_time_password(T0, ADMIN, T0)
     assert refused.value.field == "expires_at"
+
+
+def test_a_user_who_never_activated_is_given_a_new_one_time_password_by_their_administrator() -> None:
+    user = registered().event("OneTimePasswordExpired", by=SYSTEM, at=T0 + days(14)).aggregate()
+    user.reissue_one_time_password(T0 + days(30), ADMIN, T0 + days(16))
+    assert then(user) == [("OneTimePasswordIssued", {"expires_at": T0 + days(30)})]
+    assert user.one_time_password_expires_at == T0 + days(30)
+
+
+def test_an_activated_user_is_not_given_a_one_time_password_but_authenticated_by_a_challenge() -> None:
+    with pytest.raises(AlreadyActivated):
+        active().aggregate().reissue_one_time_password(T0 + days(30), ADMIN, T0 + days(1))
+    with pytest.raises(UserDeleted):
+        registered().event("Deleted", undeletable_until=T0 + days(30)).aggregate().reissue_one_time_password(T0 + days(30), ADMIN, T0 + days(1))
 
 
 # ----------------------------------------------------------------- statuses

@@ -119,11 +119,32 @@ def _passed_challenge(w: World, p: Principal, user_id: UUID) -> UUID:
 
 
 def _grant(w: World, kind: str, target: UUID, approve: bool = False) -> UUID:
-    admin = Actor("system:matrix", Role.SYSTEM)
+    admin = Actor("system:matrix-requester", Role.SYSTEM)  # four eyes: not the approver
     grant = w.app.request_exceptional_access(admin, w.now, kind, target, "matrix")
     if approve:
         w.app.decide_exceptional_access(w.sa, w.now, kind, target, grant, True)
     return grant
+
+
+def _session_of(w: World, created: Any) -> str:
+    """A live session of a new user (logged in with their one-time password); its id."""
+    session = w.client.post("/session", json={"username": created.username, "password": created.one_time_password}).json()
+    w.client.cookies.clear()
+    return str(_ids_of(w, session["token"])[0])
+
+
+def _own_other_session(w: World, p: Principal) -> str:
+    """Another session of the caller's own, so ending it leaves theirs; anonymous: any id."""
+    if p.role == "anonymous":
+        return "0" * 20
+    session = w.client.post("/session", json={"username": p.username, "password": p.password}).json()
+    w.client.cookies.clear()
+    return str(_ids_of(w, session["token"])[0])
+
+
+def _ids_of(w: World, token: str) -> list[str]:
+    listed = w.client.get("/me/sessions", headers={"Authorization": f"Bearer {token}"}).json()["sessions"]
+    return [s["session_id"] for s in listed if s["current"]]
 
 
 def _letters(w: World, p: Principal, org: UUID) -> Call:
@@ -169,11 +190,17 @@ BUILDERS: dict[str, Build] = {
     "security_questions": lambda w, p, org: Call("/security-questions"),
     "activate": lambda w, p, org: Call("/me/activation", {"new_password": "Another password 1", "security_answers": ANSWERS}),
     "change_password": lambda w, p, org: Call("/me/password", {"current_password": p.password, "new_password": p.password}),
-    "set_security_information": lambda w, p, org: Call("/me/security-information", {"security_answers": ANSWERS}),
+    "set_security_information": lambda w, p, org: Call("/me/security-information", {"current_password": p.password, "security_answers": ANSWERS}),
+    "my_sessions": lambda w, p, org: Call("/me/sessions"),
+    "end_my_session": lambda w, p, org: Call(f"/me/sessions/{_own_other_session(w, p)}"),
     "save_address_book_entry": lambda w, p, org: Call("/me/address-book", {"entry_kind": "user", "entry_id": str(w.user(org).user_id)}),
     "remove_address_book_entry": lambda w, p, org: Call(f"/me/address-book/{_saved_entry(w, p)}"),
     "record_mailbox_use": lambda w, p, org: Call(f"/mailboxes/{p.mailbox_id if org == w.own and p.mailbox_id else w.user(org).mailbox_id}/use"),
     "register_organisation": lambda w, p, org: Call("/organisations", {"name": "New", "code": f"new-{w.n()}", "account_type": "mailbox"}),
+    "rename_organisation": lambda w, p, org: Call(f"/organisations/{org}", {"name": f"Renamed {w.n()}"}),
+    "add_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "remove_mail_domain": lambda w, p, org: Call(f"/organisations/{org}/domains/d{w.n()}.example.org"),
+    "change_contact_details": lambda w, p, org: Call(f"/organisations/{org}/contact", {"contact_name": f"Desk {w.n()}"}),
     "appoint_administrator": lambda w, p, org: Call(f"/organisations/{org}/administrators/{w.user(org).user_id}"),
     "revoke_administrator": lambda w, p, org: _appointed(w, org),
     "suspend_organisation": lambda w, p, org: Call(f"/organisations/{org}/suspension", {"message": f"away {w.n()}"}),
@@ -181,6 +208,7 @@ BUILDERS: dict[str, Build] = {
     "add_user": lambda w, p, org: Call(f"/organisations/{org}/users", {"first_name": "Added", "last_name": f"One{w.n()}"}),
     "bulk_add_users": lambda w, p, org: Call(f"/organisations/{org}/users/bulk", {"users": [{"first_name": "Bulk", "last_name": f"One{w.n()}"}]}),
     "letters_pdf": _letters,
+    "add_service_person": lambda w, p, org: Call("/service-people", {"first_name": "Service", "last_name": f"Person{w.n()}", "kind": "auditor"}),
     "change_statuses": lambda w, p, org: Call("/users/status-changes", {"user_ids": [str(w.user(org).user_id)], "action": "suspend"}),
     "change_details": lambda w, p, org: Call("/users/details-changes", {"user_ids": [str(w.user(org).user_id)], "details": {"department": "Custody"}}),
     "change_last_name": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/last-name", {"last_name": f"Changed{w.n()}"}),
@@ -191,7 +219,10 @@ BUILDERS: dict[str, Build] = {
         f"/users/{(u := w.user(org, activated=True)).user_id}/challenges/{(c := w.app.issue_challenge(w.sa, w.now, u.user_id)).challenge_id}/answer",
         {"letters": [NORMALISED[q][i - 1] for q, i in c.positions]},
     ),
+    "user_sessions": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/sessions"),
+    "end_user_session": lambda w, p, org: Call(f"/users/{(u := w.user(org)).user_id}/sessions/{_session_of(w, u)}"),
     "reset_password": lambda w, p, org: Call(f"/users/{_passed_challenge(w, p, w.user(org, activated=True).user_id)}/password-reset"),
+    "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
     "create_group_mailbox": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes", {"name": "Group", "local_part": f"group-{w.n()}"}),
     "grant_mailbox_permission": lambda w, p, org: Call(f"/mailboxes/{_group(w, org)}/permissions/{w.user(org).user_id}/read"),
@@ -231,13 +262,15 @@ BUILDERS: dict[str, Build] = {
 
 # Where an allowed caller still gets a rule's 422 on the world's principals and organisations.
 ALLOWED_BUT_RULED = {
-    "activate": 422,  # the principals are already activated
+    "activate": 403,  # the principals' sessions are not activation sessions: they are activated
     "change_original_address": 422,  # the organisations are mailbox ones, not smtp/gsc
+    "add_mail_domain": 422,  # mailbox organisations have no mail domains of their own
+    "remove_mail_domain": 422,  # nor one to remove
 }
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {
-    "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
-    "save_address_book_entry", "remove_address_book_entry", "register_organisation",
+    "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information", "my_sessions", "end_my_session",
+    "save_address_book_entry", "remove_address_book_entry", "register_organisation", "add_service_person",
     "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route",
     "audit_events", "audit_state", "audit_history", "audit_digest",
 }

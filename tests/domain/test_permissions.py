@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.errors import MailboxNotFound, OrganisationNotFound, MailboxesNotHosted, PermissionDenied, UserNotFound
 from domain.grants import GrantState
 from sema.application import NewUser, SemaApplication
@@ -65,13 +65,22 @@ def test_a_service_administrator_decides_exceptional_access(app: SemaApplication
     assert (grant.state, grant.expires_at) == (GrantState.GRANTED, clock.now() + app.settings.exceptional_access_lifetime)
 
 
-def test_only_a_service_administrator_registers_organisations_and_appoints_administrators(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
+def test_only_a_service_administrator_registers_organisations_and_an_organisation_administrator_appoints_only_in_their_own(
+    app: SemaApplication, clock: SettableClock, organisation: Org
+) -> None:
     with pytest.raises(PermissionDenied):
         app.register_organisation(organisation.admin, clock.now(), name="Mine", code="mine", account_type="mailbox")
+    other = organisation_with_admin(app, clock.now(), code="other")
     (jane,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
+    (sam,) = app.add_users(other.admin, clock.now(), other.id, [NewUser("Sam", "Else")])
+    with pytest.raises(OrganisationNotFound):
+        app.appoint_administrator(organisation.admin, clock.now(), other.id, sam.user_id)
+    assert not app.get_organisation(other.id).is_administrator(sam.user_id)
+    app.appoint_administrator(organisation.admin, clock.now(), organisation.id, jane.user_id)
+    assert app.get_organisation(organisation.id).is_administrator(jane.user_id)
+    user = Actor(id=str(jane.user_id), role=Role.USER, organisation_id=organisation.id)
     with pytest.raises(PermissionDenied):
-        app.appoint_administrator(organisation.admin, clock.now(), organisation.id, jane.user_id)
-    assert not app.get_organisation(organisation.id).is_administrator(jane.user_id)
+        app.revoke_administrator(user, clock.now(), organisation.id, jane.user_id)
 
 
 @pytest.mark.parametrize("account_type", ["smtp", "gsc"])

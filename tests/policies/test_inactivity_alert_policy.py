@@ -10,6 +10,8 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.actors import Actor, Role
+from domain.claims import UsernameClaim
+from domain.errors import NoOneToAlert
 from policies.runner import PolicyRunner
 from testkit import Org, SERVICE_ADMIN, START, add_user, event_names, organisation_with_admin, outbox_rows
 from sema.application import CreatedUser, SemaApplication
@@ -140,3 +142,31 @@ def test_a_purged_users_mailbox_is_not_alerted(app: SemaApplication, org: Org, r
     runner.tick(START + timedelta(days=30))
     runner.tick(START + SIX_MONTHS)
     assert alerts_for(app, user) == 0
+
+
+def test_the_service_administrators_own_mailbox_is_not_alerted_since_no_one_would_receive_it(app: SemaApplication, runner: PolicyRunner) -> None:
+    bootstrapped = app.bootstrap(START)
+    assert bootstrapped is not None and app.service_organisation_id() is not None
+    assert app.get_organisation(app.service_organisation_id()).administrators == []
+    admin_id = app.organisations.claims.owner(UsernameClaim, bootstrapped[0])
+    assert admin_id is not None
+    admin_mailbox = app.get_user(admin_id).mailbox_id
+    assert admin_mailbox is not None
+    report = runner.tick(START + SIX_MONTHS * 2)
+    assert report.done["send_inactivity_alert"] == 0 and report.skipped["send_inactivity_alert"] == 0
+    assert event_names(app, admin_mailbox).count("Mailbox.InactivityAlertSent") == 0
+    assert [r for r in outbox_rows(app) if r["reason"] == "inactivity_alert"] == []
+    with pytest.raises(NoOneToAlert):
+        app.send_inactivity_alert(SERVICE_ADMIN, START + SIX_MONTHS * 2, admin_mailbox)
+
+
+def test_an_organisation_whose_only_administrator_is_deleted_gets_no_alert_until_one_is_appointed(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
+    quiet = add_user(app, org, START, "Mo", "Quiet")
+    app.change_statuses(SERVICE_ADMIN, START, [org.admin_user.user_id], "delete")
+    runner.tick(START + SIX_MONTHS)
+    assert alerts_for(app, quiet) == 0
+    app.appoint_administrator(SERVICE_ADMIN, START + SIX_MONTHS, org.id, quiet.user_id)
+    runner.tick(START + SIX_MONTHS + timedelta(hours=1))
+    assert alerts_for(app, quiet) == 1
+    assert [r["recipient"] for r in alert_rows_for(app, quiet)] == [quiet.address]
+

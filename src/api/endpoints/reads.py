@@ -42,6 +42,9 @@ class GrantsOut(BaseModel):
 
 class OrganisationsOut(BaseModel):
     organisations: list[queries.OrganisationView]
+    total: int = Field(description="how many match the filters")
+    limit: int
+    offset: int
 
 
 class DistributionListsOut(BaseModel):
@@ -71,6 +74,13 @@ class UserSearchQuery(Paging):
     organisation_id: UUID | None = Field(None, description="service administrators: one organisation (default all); organisation administrators: their own")
     sort: Literal["name", "username", "address", "status"] = "name"
     descending: bool = False
+
+
+class OrganisationSearchQuery(Paging):
+    q: str = Field("", max_length=200, description="words found in the name, code or mail domains")
+    account_type: list[Literal["smtp", "gsc", "mailbox"]] = Field(default_factory=list, description="any of these (repeat the parameter)")
+    suspended: bool | None = None
+    domain: str = Field("", max_length=253, description="organisations with exactly this mail domain")
 
 
 class GrantsQuery(BaseModel):
@@ -123,8 +133,10 @@ def search_users(ctx: Context, query: UserSearchQuery) -> queries.UserPage:
 
 
 def get_user(ctx: Context, user_id: UUID) -> queries.UserSummary:
-    """One user as administrators see them"""
-    return visible(ctx, ask(ctx, lambda c: queries.get_user_summary(c, user_id)), UserNotFound(user_id))
+    """One user as administrators see them (recorded in the history as a sensitive read)"""
+    summary = visible(ctx, ask(ctx, lambda c: queries.get_user_summary(c, user_id)), UserNotFound(user_id))
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "user_viewed", [user_id])
+    return summary
 
 
 def get_address_book(ctx: Context) -> AddressBookOut:
@@ -164,13 +176,17 @@ def get_grant(ctx: Context, grant_id: UUID) -> queries.GrantView:
     return visible(ctx, ask(ctx, lambda c: queries.grant(c, grant_id)), GrantNotFound(grant_id))
 
 
-def list_organisations(ctx: Context) -> OrganisationsOut:
-    """Organisations (an organisation administrator sees their own)"""
+def list_organisations(ctx: Context, query: OrganisationSearchQuery) -> OrganisationsOut:
+    """Search organisations by name, code, mail domain, account type and suspension (an organisation administrator sees their own)"""
     assert ctx.principal is not None
-    found = ask(ctx, queries.organisations)
-    if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR:
-        found = [o for o in found if o.id == ctx.principal.organisation_id]
-    return OrganisationsOut(organisations=found)
+    own = ctx.principal.organisation_id if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR else None
+    page = ask(
+        ctx,
+        lambda c: queries.search_organisations(
+            c, text=query.q, account_types=query.account_type, suspended=query.suspended, domain=query.domain, only=own, limit=query.limit, offset=query.offset
+        ),
+    )
+    return OrganisationsOut(organisations=page.items, total=page.total, limit=page.limit, offset=page.offset)
 
 
 def get_organisation(ctx: Context, organisation_id: UUID) -> queries.OrganisationView:
@@ -205,5 +221,13 @@ def get_group_mailbox(ctx: Context, mailbox_id: UUID) -> queries.GroupMailboxVie
 
 
 def route(ctx: Context, address: str) -> queries.Route:
-    """Mail routing for an address: deliver, relay, expand, or return to sender with the reason"""
-    return ask(ctx, lambda c: queries.route(c, address))
+    """Mail routing for an address: deliver, relay, expand, or return to sender with the reason
+
+    For the mail system (its own bearer token) and service administrators; an
+    organisation administrator learns about their own organisation's addresses
+    only: any other address is answered as unknown, so the answer tells nothing."""
+    found = ask(ctx, lambda c: queries.route(c, address))
+    principal = ctx.principal
+    if principal is not None and principal.role is Role.ORGANISATION_ADMINISTRATOR and found.organisation_id != principal.organisation_id:
+        return queries.unknown_route(address)
+    return found

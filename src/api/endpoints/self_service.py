@@ -6,19 +6,19 @@ from uuid import UUID
 
 from starlette.responses import JSONResponse, Response
 
+from api.access import clear_session_cookie, open_session, set_session_cookie
 from api.context import Context
+from api.problems import ApiProblem
 from api.schemas import Activation, AddressBookEntryIn, LogIn, Me, PasswordChange, SecurityInformation, SecurityQuestionOut, SecurityQuestions, SessionOut
 from domain.user import SECURITY_QUESTIONS
 
 
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
-    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id)
-    ctx.state.sessions.purge_expired(ctx.now)
-    ctx.state.letters.purge_expired(ctx.now)
-    must_activate = result.must_change_password or result.must_set_security_information
-    token, session = ctx.state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, ctx.now)
-    ctx.request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)
+    ctx.request.scope.setdefault("state", {})["username_tried"] = body.username  # the request log names it, failed or not
+    client = ctx.request.client.host if ctx.request.client else None
+    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=client)
+    token, session = open_session(ctx.state, ctx.request, result, ctx.now)
     out = SessionOut(
         token=token,
         expires_at=session.expires_at,
@@ -26,19 +26,10 @@ def log_in(ctx: Context, body: LogIn) -> Response:
         username=result.username,
         role=result.role.value,
         organisation_id=result.organisation_id,
-        must_activate=must_activate,
+        must_activate=session.must_activate,
     )
     response = JSONResponse(out.model_dump(mode="json"), status_code=201)
-    settings = ctx.state.settings
-    response.set_cookie(
-        settings.cookie_name,
-        token,
-        max_age=int(settings.session_absolute.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, ctx.state.settings, token)
     return response
 
 
@@ -47,7 +38,7 @@ def log_out(ctx: Context) -> Response:
     assert ctx.principal is not None
     ctx.state.sessions.close(ctx.principal.session.token_hash)
     response = Response(status_code=204)
-    response.delete_cookie(ctx.state.settings.cookie_name, path="/", httponly=True, samesite="strict", secure=ctx.state.settings.secure_cookies)
+    clear_session_cookie(response, ctx.state.settings)
     return response
 
 
@@ -66,18 +57,22 @@ def security_questions(ctx: Context) -> SecurityQuestions:
 def activate(ctx: Context, body: Activation) -> None:
     """First log-in: replace the one-time password and set three security answers"""
     assert ctx.principal is not None
+    if not ctx.principal.session.must_activate:
+        raise ApiProblem(403, "activation-session-required", "Forbidden", "activation is done from the session of a log-in that requires it; change your password with POST /me/password")
     ctx.app.complete_first_log_in(ctx.actor, ctx.now, body.new_password, dict(body.security_answers) if body.security_answers else None)
     ctx.state.sessions.activated(ctx.principal.session.token_hash)
 
 
 def change_password(ctx: Context, body: PasswordChange) -> None:
-    """Change own password"""
+    """Change own password (the current one is required); every other session of yours ends"""
+    assert ctx.principal is not None
     ctx.app.change_password(ctx.actor, ctx.now, body.current_password, body.new_password)
+    ctx.state.sessions.close_others(ctx.principal.user_id, ctx.principal.session.token_hash)
 
 
 def set_security_information(ctx: Context, body: SecurityInformation) -> None:
-    """Set own security information (three answers)"""
-    ctx.app.set_security_information(ctx.actor, ctx.now, dict(body.security_answers))
+    """Set own security information (three answers; the current password is required)"""
+    ctx.app.set_security_information(ctx.actor, ctx.now, body.current_password, dict(body.security_answers))
 
 
 def save_address_book_entry(ctx: Context, body: AddressBookEntryIn) -> None:

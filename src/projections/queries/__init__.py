@@ -25,7 +25,7 @@ from projections.queries.groups import (
     group_mailboxes,
     group_mailboxes_of_user,
 )
-from projections.queries.organisation_views import OrganisationView, organisation, organisations
+from projections.queries.organisation_views import ContactDetailsView, OrganisationPage, OrganisationView, organisation, organisations, search_organisations
 from projections.queries.routing import (
     DELIVER,
     EXPAND,
@@ -37,6 +37,7 @@ from projections.queries.routing import (
     RETURN,
     Route,
     route,
+    unknown_route,
 )
 from projections.queries.users import SORTS, STATUS_FILTERS, STATUSES, UserPage, UserSummary, get_user_summary, search_users
 
@@ -81,8 +82,12 @@ __all__ = [
     "group_mailboxes_of_user",
     "organisation",
     "organisations",
+    "search_organisations",
+    "OrganisationPage",
+    "ContactDetailsView",
     "pending_exceptional_access",
     "route",
+    "unknown_route",
     "search_directory",
     "search_users",
 ]

@@ -10,7 +10,11 @@ from sqlalchemy import column, select, table
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
-from projections.search_text import query_words
+from projections.search_text import finds_nothing, query_words
+
+
+TRIGRAM = 3  # the shortest fragment a trigram index can look up
+FEW = 1000  # matches sorted for a page; beyond, the name index is walked instead
 
 
 class DirectoryEntry(View):
@@ -31,8 +35,9 @@ class DirectoryEntry(View):
 def search_directory(
     session: Reader, text: str = "", *, kinds: Sequence[str] = (), limit: int = 50, offset: int = 0
 ) -> list[DirectoryEntry]:
-    """What an ordinary user finds: every word of ``text`` starts a word of
-    the entry's name, organisation, address, job title, telephone or department.
+    """What an ordinary user finds, sorted by name: every word of ``text`` is
+    found inside a word of the entry's name, organisation, address, job title,
+    telephone or department (``"ara"`` finds Sarah; rule: ``search_text.found_in``).
     Ex-directory, deleted and purged users are never included."""
     check_paging(limit, offset)
     unknown = [k for k in kinds if k not in (KIND_USER, KIND_LIST, KIND_GROUP_MAILBOX)]
@@ -40,23 +45,34 @@ def search_directory(
         raise QueryError("kinds", f"{unknown[0]!r} is not one of {KIND_USER}, {KIND_LIST}, {KIND_GROUP_MAILBOX}")
     e = directory.entries.c
     words = query_words(text)
-    if not words:
-        query = select(directory.entries).where(e.listed)
-    elif dialect(session) == "sqlite":
-        # The FTS table holds listed entries only; let it drive, so the text narrows first.
-        fts = table(directory.fts_name, column("rowid"), column(directory.fts_name))
-        match = " ".join(f'"{w}"*' for w in words)
-        query = (
-            select(directory.entries)
-            .select_from(fts.join(directory.entries, e.seq == fts.c.rowid))
-            .where(fts.c[directory.fts_name].op("MATCH")(match))
-        )
-    else:
-        query = select(directory.entries).where(e.listed, *[e.search_text.like(f"% {w}%") for w in words])
+    if finds_nothing(text):
+        return []
+    query = select(directory.entries).where(*[e.search_text.like(f"%{w}%") for w in words])
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
+    few = _few_matches(session, [w for w in words if len(w) >= TRIGRAM])
+    # The few are listed already; naming ``listed`` too would lead SQLite to walk the name index.
+    query = query.where(e.seq.in_(few)) if few is not None else query.where(e.listed)
     rows = session.execute(query.order_by(e.sort_name, e.id).limit(limit).offset(offset)).mappings()
     return [directory_entry(r) for r in rows]
+
+
+def _few_matches(session: Reader, words: list[str]) -> list[int] | None:
+    """The entries the trigram index finds for ``words``, if there are at most
+    ``FEW`` of them: those are sorted for the page. More, and ``None``: the page
+    comes from walking the name index until it is full — many matches fill it
+    soon — so a short fragment never sorts thousands of rows (issue 12)."""
+    if not words:
+        return None
+    e = directory.entries.c
+    if dialect(session) == "sqlite":
+        fts = table(directory.fts_name, column("rowid"), column(directory.fts_name))
+        match = " AND ".join(f'"{w}"' for w in words)
+        found = select(fts.c.rowid).where(fts.c[directory.fts_name].op("MATCH")(match))
+    else:
+        found = select(e.seq).where(e.listed, *[e.search_text.like(f"%{w}%") for w in words])
+    seqs = list(session.execute(found.limit(FEW + 1)).scalars())
+    return seqs if len(seqs) <= FEW else None
 
 
 def directory_entry(row: Any) -> DirectoryEntry:

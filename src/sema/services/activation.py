@@ -6,34 +6,45 @@ command's transaction opens, so no writer waits for a hash.
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.actors import Actor, Role
+from domain.actors import Actor, Role, role_for
 from domain.claims import UsernameClaim
-from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues
+from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues, TooManyLogInAttempts
 from domain.user import User, UserKind, check_questions
 from sema.credentials import ONE_TIME_PASSWORD, check_answers, check_new_password
-from sema.services.context import Service
+from sema.services.context import Service, ServiceContext
 from sema.services.results import LogInResult
 from sema.services.runner import UnitOfWork
+from sema.throttle import Throttle
 
 
 class Activation(Service):
+    def __init__(self, context: ServiceContext) -> None:
+        super().__init__(context)
+        first, longest = timedelta(seconds=self.settings.log_in_first_delay_s), timedelta(seconds=self.settings.log_in_longest_delay_s)
+        # By username (typed, so unknown ones too), then by client address.
+        self.throttles = (
+            Throttle(self.settings.log_in_free_failures, first, longest),
+            Throttle(self.settings.log_in_free_failures_per_client, first, longest),
+        )
+
     def find_user_id(self, username: str) -> UUID | None:
         return self.claims.owner(UsernameClaim, username)
 
     def role_of(self, user: User) -> Role:
-        if user.kind == UserKind.SERVICE_ADMINISTRATOR:
-            return Role.SERVICE_ADMINISTRATOR
-        if user.kind == UserKind.AUDITOR:
-            return Role.AUDITOR
-        if self.aggregates.organisation(user.organisation_id).is_administrator(user.id):
-            return Role.ORGANISATION_ADMINISTRATOR
-        return Role.USER
+        administers = user.kind not in (UserKind.SERVICE_ADMINISTRATOR, UserKind.AUDITOR) and self.aggregates.organisation(user.organisation_id).is_administrator(user.id)
+        return role_for(user.kind, administers)
 
-    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
-        """Unknown username and wrong password fail the same way (and take as long)."""
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
+        """Unknown username, wrong password and locked account fail the same way
+        (and take as long: one argon2 verification each). The account's state is
+        told only once the password is proven, and a lock not even then.
+        Throttled attempts (``sema.throttle``) are refused before anything is checked."""
+        keys = ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
+        self._admit(keys, at)
         user_id = self.find_user_id(username)
         if user_id is None:
             self.credentials.burn_time_as_if_verifying()
@@ -44,7 +55,7 @@ class Activation(Service):
 
         def work(uow: UnitOfWork) -> LogInResult | None:
             user = self.aggregates.user(user_id)
-            if matched is None:
+            if matched is None or user.locked:
                 user.fail_log_in(actor, at, self.settings.max_failed_log_ins)
                 uow.save(user)
                 return None
@@ -62,7 +73,19 @@ class Activation(Service):
         result = self.run(work)
         if result is None:
             raise InvalidCredentials()
+        self.throttles[0].succeeded(keys[0])
+        if len(keys) > 1:
+            self.throttles[1].refund(keys[1])
         return result
+
+    def _admit(self, keys: list[str], at: datetime) -> None:
+        """Each attempt counts against its username and client address until it succeeds."""
+        waits = [throttle.attempt(key, at) for throttle, key in zip(self.throttles, keys)]
+        if max(waits) > timedelta(0):
+            for throttle, key, wait in zip(self.throttles, keys, waits):
+                if not wait:
+                    throttle.refund(key)  # not tried after all
+            raise TooManyLogInAttempts(retry_after_s=math.ceil(max(waits).total_seconds()))
 
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""
@@ -97,12 +120,16 @@ class Activation(Service):
 
         self.run(work)
 
+    def _require_current_password(self, user_id: UUID, current_password: str) -> None:
+        """Re-authentication: a stolen session alone cannot change credentials."""
+        with self.context.runner.read() as session:
+            if self.credentials.verify_password(session, user_id, current_password) is None:
+                raise InvalidValue("current_password", "is not correct")
+
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         user = self.aggregates.own_user(actor)
         check_new_password("new_password", new_password, user.username)
-        with self.context.runner.read() as session:
-            if self.credentials.verify_password(session, user.id, current_password) is None:
-                raise InvalidValue("current_password", "is not correct")
+        self._require_current_password(user.id, current_password)
         password_hash = self.credentials.hash_password(new_password)
 
         def work(uow: UnitOfWork) -> None:
@@ -113,8 +140,9 @@ class Activation(Service):
 
         self.run(work)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
         answers = check_answers(security_answers)
+        self._require_current_password(UUID(actor.id), current_password)
 
         def work(uow: UnitOfWork) -> None:
             user = self.aggregates.own_user(actor)

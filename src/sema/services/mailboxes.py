@@ -55,5 +55,7 @@ class Mailboxes(Service):
     def send_inactivity_alert(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         require_service_administrator(actor)
         mailbox = self.aggregates.mailbox(mailbox_id)
-        mailbox.send_inactivity_alert(actor, at)
+        organisation = self.aggregates.organisation(mailbox.organisation_id)
+        reachable = [a for a in organisation.administrators if self.aggregates.user(UUID(a)).receives_notices]
+        mailbox.send_inactivity_alert(actor, at, reachable_administrators=len(reachable))
         uow.save(mailbox)

@@ -1,4 +1,4 @@
-"""Organisations: the service's own, registration, administrators, suspension."""
+"""Organisations: the service's own, registration, upkeep (name, mail domains, contact details), administrators, suspension."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from domain.actors import Actor, system_actor
 from domain.claims import OrganisationCodeClaim
 from domain.errors import OrganisationCodeTaken
 from domain.naming import check_domain, check_organisation_code
-from domain.organisation import AccountType, Organisation
+from domain.organisation import AccountType, ContactDetails, Organisation
 from domain.permissions import require_service_administrator
 from sema.services.context import Service
 from sema.services.runner import UnitOfWork, command
@@ -40,16 +40,43 @@ class Organisations(Service):
 
     @command
     def appoint_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
-        require_service_administrator(actor)
-        organisation = self.aggregates.organisation(organisation_id)
+        """A service administrator, or an administrator of the organisation, appoints one of its users."""
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
         organisation.appoint_administrator(self.aggregates.user(user_id), actor, at)
         uow.save(organisation)
 
     @command
     def revoke_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        organisation.revoke_administrator(user_id, actor, at)
+        uow.save(organisation)
+
+    @command
+    def rename(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
         require_service_administrator(actor)
         organisation = self.aggregates.organisation(organisation_id)
-        organisation.revoke_administrator(user_id, actor, at)
+        organisation.rename(name, actor, at)
+        uow.save(organisation)
+
+    @command
+    def add_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        require_service_administrator(actor)
+        organisation = self.aggregates.organisation(organisation_id)
+        organisation.add_mail_domain(check_domain("domain", domain), actor, at)
+        uow.save(organisation)
+
+    @command
+    def remove_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        require_service_administrator(actor)
+        organisation = self.aggregates.organisation(organisation_id)
+        organisation.remove_mail_domain(domain.strip().lower(), actor, at)
+        uow.save(organisation)
+
+    @command
+    def change_contact_details(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
+        """The organisation's own administrators keep their contact details up to date, as the service's do."""
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        organisation.change_contact_details(contact, actor, at)
         uow.save(organisation)
 
     @command

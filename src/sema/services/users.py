@@ -19,7 +19,7 @@ from domain.user import User, UserKind
 from domain.user_plans import NewUser, UserPlan, plan_users, taken_address_problems
 from sema.services.context import Service
 from sema.services.results import CreatedUser, Outcome
-from sema.services.runner import UnitOfWork, command
+from sema.services.runner import UnitOfWork, collector_paused, command
 
 MAX_BULK = 500
 
@@ -45,11 +45,14 @@ class Users(Service):
             raise InvalidValue("users", "give at least one user")
         if len(rows) > MAX_BULK:
             raise InvalidValue("users", f"at most {MAX_BULK} users can be added at once; got {len(rows)}")
-        return self._add(actor, at, organisation_id, rows, dry_run, kind)
+        with collector_paused():
+            return self._add(actor, at, organisation_id, rows, dry_run, kind)
 
     @command
     def _add(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, rows: Sequence[NewUser], dry_run: bool, kind: str) -> list[CreatedUser]:
         organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        if kind != UserKind.PERSON and organisation.id != self.aggregates.service_organisation_id():
+            raise InvalidValue("kind", "service administrators and auditors belong to the service's own organisation")
         plans = self._plan(organisation, rows)
         expires_at = at + self.settings.one_time_password_lifetime
         address_claims = self.claims.existing(AddressClaim, [a for p in plans for a in p.addresses])
@@ -233,6 +236,17 @@ class Users(Service):
         released.append(self.claims.release(UsernameClaim, user.username, user.id, actor, at))
         self.credentials.forget(uow.session, user.id)
         uow.save(user, mailbox, *released)
+
+    @command
+    def reissue_one_time_password(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
+        """A user who never activated gets a new one-time password from their administrator."""
+        user = self.aggregates.administered_user(actor, user_id)
+        otp = self.context.secrets.one_time_password()
+        expires_at = at + self.settings.one_time_password_lifetime
+        user.reissue_one_time_password(expires_at, actor, at)
+        self.credentials.set_one_time_passwords(uow.session, [self.credentials.one_time_password_row(user.id, otp, at)])
+        uow.save(user)
+        return otp, expires_at
 
     @command
     def expire_one_time_password(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> None:

@@ -1,0 +1,101 @@
+"""Administrators: one user's page, authenticating them by letters of their
+security answers (the administrator types what the user reads out), then
+resetting their password; changing their last name, removing an alias."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.context import Context
+from api.endpoints import reads
+from api.endpoints.users import issue_challenge, reissue_one_time_password, reset_password
+from api.schemas import ChallengeOut, ChallengePosition
+from domain.errors import ChallengeNotOpen, ChallengeOutOfTime, DomainError, UserNotFound
+from domain.user import SECURITY_QUESTIONS
+
+
+def show(ctx: Context, form: Form | None, user_id: str) -> Response:
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user)
+
+
+def challenge(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Issues a challenge: which letters of which answers to ask the user for."""
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    prompt = issue_challenge(ctx, user.id)
+    return render(ctx, "challenge.html", title="Ask for letters", user=user, prompt=prompt)
+
+
+def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    # The positions asked travel with the form (they are no secret), so a
+    # mistyped letter is asked again without issuing a new challenge.
+    count = min(int(form.get("count") or 0) if form.get("count").isdigit() else 0, 20)
+    positions = [ChallengePosition(question=form.get(f"question_{i}"), question_text=SECURITY_QUESTIONS.get(form.get(f"question_{i}"), ""), position=int(form.get(f"position_{i}") or 0)) for i in range(1, count + 1)]
+    prompt = ChallengeOut(challenge_id=UUID(form.get("challenge_id")), positions=positions, expires_at=form.get("expires_at"))
+    letters = [form.raw(f"letter_{i}").strip() for i in range(1, count + 1)]
+    errors = Errors()
+    for i, letter in enumerate(letters, start=1):
+        if len(letter) != 1:
+            errors.add(f"letter_{i}", f"Enter letter {i} as one letter or digit")
+    if errors or not letters:
+        return render(ctx, "challenge.html", errors=errors, title="Ask for letters", user=user, prompt=prompt)
+    try:
+        passed = ctx.app.answer_challenge(ctx.actor, ctx.now, user.id, prompt.challenge_id, letters)
+    except (ChallengeNotOpen, ChallengeOutOfTime) as error:
+        return render(ctx, "challenge_result.html", title="Challenge closed", user=user, passed=False, reason=error.message)
+    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, reason="")
+
+
+def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    new = reset_password(ctx, user.id)
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
+
+
+def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Changes the last name (the address may change; the old one stays as an alias)."""
+    return _change_address(ctx, form, user_id, "last_name", "Enter the new last name", lambda user, value: ctx.app.change_last_name(ctx.actor, ctx.now, user, value))
+
+
+def original_address(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Changes an smtp or gsc user's original address, and so their secure address."""
+    return _change_address(ctx, form, user_id, "original_address", "Enter the new original address", lambda user, value: ctx.app.change_original_address(ctx.actor, ctx.now, user, value))
+
+
+def _change_address(ctx: Context, form: Form | None, user_id: str, field: str, missing: str, change: Callable[[UUID, str], str]) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    errors = Errors()
+    value = form.get(field)
+    if not value:
+        errors.add(field, missing)
+    else:
+        try:
+            address = change(user.id, value)
+        except DomainError as error:
+            errors.add_domain_error(error, {field: field}, field)
+        else:
+            return redirect(f"/console/users/{user.id}", f"{field.replace('_', ' ').capitalize()} changed; the address is now {address}")
+    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user)
+
+
+def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    alias = form.get("alias")
+    ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
+    return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")
+
+
+
+def reissue(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """A new one-time password and letter for a user who never activated."""
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    new = reissue_one_time_password(ctx, user.id)
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
