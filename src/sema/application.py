@@ -281,9 +281,9 @@ class SemaApplication(Application):
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
 
-    def report_imap_log_in(self, at: datetime, login: str, master: str, success: bool) -> None:
+    def report_imap_log_in(self, at: datetime, login: str, person: str, success: bool) -> None:
         """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
-        self.mail_access.imap_log_in(at, login, master, success)
+        self.mail_access.imap_log_in(at, login, person, success)
 
     # ------------------------------------------------------ distribution lists
 
