@@ -10,7 +10,7 @@ matches routes in it.
 from __future__ import annotations
 
 from api import schemas
-from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, self_service, users
+from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, reports, self_service, users
 from api.inputs import Body
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE, Operation
 from projections import queries
@@ -78,6 +78,7 @@ API: list[Operation] = [
     # --- reads: directory, users, address book, grants, organisations, lists, group mailboxes, routing
     Operation("GET", "/directory", reads.search_directory, PEOPLE, query=reads.DirectoryQuery, response=reads.DirectoryPage, tag="directory"),
     Operation("GET", "/users", reads.search_users, ADMINISTRATORS, query=reads.UserSearchQuery, response=queries.UserPage, tag="users"),
+    Operation("GET", "/users/export.csv", reports.export_users, ADMINISTRATORS, query=reports.UserExportQuery, response_media_type="text/csv", tag="users"),
     Operation("GET", "/users/{user_id}", reads.get_user, ADMINISTRATORS, response=queries.UserSummary, tag="users"),
     Operation("GET", "/me/address-book", reads.get_address_book, PEOPLE, response=reads.AddressBookOut, tag="self-service"),
     Operation("GET", "/me/exceptional-access", reads.my_grants, PEOPLE, response=reads.GrantsOut, tag="exceptional access"),
@@ -90,6 +91,7 @@ API: list[Operation] = [
     Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists"),
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
+    Operation("GET", "/notices", reports.list_notices, SERVICE, query=reports.NoticesQuery, response=reports.NoticePage, tag="notices"),
     Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, tag="mail routing"),
 
     # --- the auditors' reads

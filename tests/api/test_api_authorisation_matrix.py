@@ -214,6 +214,8 @@ BUILDERS: dict[str, Build] = {
     "revoke_user_reset": lambda w, p, org: Call(f"/users/{(u := w.user(org).user_id)}/exceptional-access/{_grant(w, 'user_reset', u, approve=True)}"),
     "search_directory": lambda w, p, org: Call("/directory?q=given"),
     "search_users": lambda w, p, org: Call(f"/users?organisation_id={org}&status=pending_activation"),
+    "export_users": lambda w, p, org: Call(f"/users/export.csv?organisation_id={org}"),
+    "list_notices": lambda w, p, org: Call("/notices"),
     "get_user": lambda w, p, org: Call(f"/users/{w.user(org).user_id}"),
     "get_address_book": lambda w, p, org: Call("/me/address-book"),
     "my_grants": lambda w, p, org: Call("/me/exceptional-access"),
@@ -245,7 +247,7 @@ ALLOWED_BUT_RULED = {
 NOT_ORGANISATION_SCOPED = {
     "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
     "save_address_book_entry", "remove_address_book_entry", "register_organisation",
-    "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route",
+    "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route", "list_notices",
     "audit_events", "audit_state", "audit_history", "audit_digest",
 }
 # Multiple changes answer 200 with a per-user outcome; a foreign user is "refused" like an unknown one.
