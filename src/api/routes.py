@@ -48,6 +48,7 @@ API: list[Operation] = [
     Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
     Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
+    Operation("PUT", "/users/{user_id}/first-name", users.change_first_name, ADMINISTRATORS, body=schemas.FirstNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/last-name", users.change_last_name, ADMINISTRATORS, body=schemas.LastNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/original-address", users.change_original_address, ADMINISTRATORS, body=schemas.OriginalAddressIn, response=schemas.AddressOut, tag="users"),
     Operation("DELETE", "/users/{user_id}/aliases/{address}", users.remove_alias, ADMINISTRATORS, status=204, tag="users"),
@@ -59,6 +60,8 @@ API: list[Operation] = [
 
     # --- group mailboxes and distribution lists
     Operation("POST", "/organisations/{organisation_id}/group-mailboxes", mailboxes.create_group_mailbox, ADMINISTRATORS, body=schemas.GroupMailboxIn, response=schemas.CreatedWithAddress, status=201, tag="mailboxes"),
+    Operation("PATCH", "/group-mailboxes/{mailbox_id}", mailboxes.rename_group_mailbox, ADMINISTRATORS, body=schemas.RenameIn, status=204, tag="mailboxes"),
+    Operation("DELETE", "/group-mailboxes/{mailbox_id}", mailboxes.delete_group_mailbox, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("PUT", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.grant_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("DELETE", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.revoke_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("POST", "/organisations/{organisation_id}/distribution-lists", mailboxes.create_distribution_list, ADMINISTRATORS, body=schemas.DistributionListIn, response=schemas.CreatedWithAddress, status=201, tag="distribution lists"),

@@ -174,6 +174,10 @@ class LastNameIn(Request):
     last_name: Name
 
 
+class FirstNameIn(Request):
+    first_name: Name
+
+
 class OriginalAddressIn(Request):
     original_address: Address
 

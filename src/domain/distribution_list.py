@@ -7,7 +7,8 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, DistributionListDeleted, InvalidValue
+from domain.errors import AlreadySo, DistributionListDeleted
+from domain.naming import check_display_name
 
 
 class DistributionList(SemaAggregate):
@@ -25,7 +26,7 @@ class DistributionList(SemaAggregate):
 
     @classmethod
     def create(cls, *, id: UUID, organisation_id: UUID, name: str, address: str, by: Actor, at: datetime) -> DistributionList:
-        return cls._new(cls.Created, id, by, at, organisation_id=organisation_id, name=check_name(name), address=address)
+        return cls._new(cls.Created, id, by, at, organisation_id=organisation_id, name=check_display_name(name), address=address)
 
     class Renamed(SemaAggregate.Event):
         name: str
@@ -57,7 +58,7 @@ class DistributionList(SemaAggregate):
 
     def rename(self, name: str, by: Actor, at: datetime) -> None:
         self._require_present()
-        name = check_name(name)
+        name = check_display_name(name)
         if name == self.name:
             raise AlreadySo("the list already has that name")
         self._record(self.Renamed, by, at, name=name)
@@ -79,11 +80,3 @@ class DistributionList(SemaAggregate):
             raise AlreadySo("the list is already deleted")
         self._record(self.Deleted, by, at, released_address=self.address)
 
-
-def check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise InvalidValue("name", "must not be empty")
-    if len(name) > 200:
-        raise InvalidValue("name", "must be at most 200 characters")
-    return name

@@ -252,8 +252,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
             },
         )
 
-    @handles(DistributionList.Renamed)
-    def _list_renamed(self, batch: Batch, event: DistributionList.Renamed) -> None:
+    @handles(DistributionList.Renamed, Mailbox.GroupMailboxRenamed)
+    def _addressable_renamed(self, batch: Batch, event: DistributionList.Renamed | Mailbox.GroupMailboxRenamed) -> None:
         row = batch.one(self.entries, id=event.originator_id)
         batch.update(
             self.entries,
@@ -275,8 +275,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
     def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
         batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.delete(self.permissions, mailbox_id=event.originator_id)
         batch.update(self.entries, {"id": event.originator_id, "kind": KIND_GROUP_MAILBOX}, gone=True, listed=False)
 

@@ -168,8 +168,8 @@ class Due(Administrators):
     def _alert_sent(self, batch: Batch, event: Mailbox.InactivityAlertSent) -> None:
         batch.update(self.mailboxes, {"mailbox_id": event.originator_id, "last_used_at": stored(event.quiet_since)}, due_at=None)
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.delete(self.mailboxes, mailbox_id=event.originator_id)
 
     # --------------------------------------------------------------- queries

@@ -167,6 +167,9 @@ class SemaApplication(Application):
     def change_last_name(self, actor: Actor, at: datetime, user_id: UUID, last_name: str) -> str:
         return self.users.change_last_name(actor, at, user_id, last_name)
 
+    def change_first_name(self, actor: Actor, at: datetime, user_id: UUID, first_name: str) -> str:
+        return self.users.change_first_name(actor, at, user_id, first_name)
+
     def change_original_address(self, actor: Actor, at: datetime, user_id: UUID, original_address: str) -> str:
         return self.users.change_original_address(actor, at, user_id, original_address)
 
@@ -237,6 +240,12 @@ class SemaApplication(Application):
 
     def create_group_mailbox(self, actor: Actor, at: datetime, organisation_id: UUID, name: str, local_part: str) -> tuple[UUID, str]:
         return self.mailboxes.create_group(actor, at, organisation_id, name, local_part)
+
+    def rename_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
+        self.mailboxes.rename_group(actor, at, mailbox_id, name)
+
+    def delete_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
+        self.mailboxes.delete_group(actor, at, mailbox_id)
 
     def grant_mailbox_permission(self, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
         self.mailboxes.grant_permission(actor, at, mailbox_id, user_id, permission)

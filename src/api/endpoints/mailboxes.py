@@ -14,6 +14,16 @@ def create_group_mailbox(ctx: Context, organisation_id: UUID, body: GroupMailbox
     return CreatedWithAddress(id=mailbox_id, address=address)
 
 
+def rename_group_mailbox(ctx: Context, mailbox_id: UUID, body: RenameIn) -> None:
+    """Rename a group mailbox (its address stays)"""
+    ctx.app.rename_group_mailbox(ctx.actor, ctx.now, mailbox_id, body.name)
+
+
+def delete_group_mailbox(ctx: Context, mailbox_id: UUID) -> None:
+    """Delete a group mailbox: its mail and permissions go, its address is released"""
+    ctx.app.delete_group_mailbox(ctx.actor, ctx.now, mailbox_id)
+
+
 def grant_mailbox_permission(ctx: Context, mailbox_id: UUID, user_id: UUID, permission: PermissionName) -> None:
     """Grant a user read, write or mail permission on a group mailbox"""
     ctx.app.grant_mailbox_permission(ctx.actor, ctx.now, mailbox_id, user_id, permission)
