@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from common import free_port
 
 BIN = Path(sys.executable).parent
 REQUESTS = 300  # fewer than the 500 users of a bulk add, so each command touches a fresh user
@@ -41,12 +42,6 @@ BARE_APP = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_until_up(base: str) -> None:
     for _ in range(300):
         try:
@@ -58,20 +53,24 @@ def wait_until_up(base: str) -> None:
 
 
 @contextmanager
-def sema_server(directory: str) -> Iterator[tuple[str, str, str]]:
+def sema_server(directory: str, database_url: str | None = None, log_name: str = "server.log", *extra: str) -> Iterator[tuple[str, str, str]]:
+    """``sema serve`` on a data directory (SQLite there unless ``database_url``); its
+    base URL and, on a first start, the service administrator's credentials (else empty)."""
     port = free_port()
     env = {**os.environ, "SEMA_DATA_DIR": directory, "SEMA_POLICIES_IN_SERVER": "false"}
     env.pop("SEMA_DATABASE_URL", None)
-    log_path = Path(directory) / "server.log"
+    if database_url:
+        env["SEMA_DATABASE_URL"] = database_url
+    log_path = Path(directory) / log_name
     with open(log_path, "w") as log:
-        server = subprocess.Popen([str(BIN / "sema"), "serve", "--port", str(port), "--insecure-cookies"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen([str(BIN / "sema"), "serve", "--port", str(port), "--insecure-cookies", *extra], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base)
             text = log_path.read_text()
-            username = re.search(r"username:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
-            password = re.search(r"one-time password:\s+(\S+)", text).group(1)  # type: ignore[union-attr]
-            yield base, username, password
+            username = re.search(r"username:\s+(\S+)", text)
+            password = re.search(r"one-time password:\s+(\S+)", text)
+            yield base, username.group(1) if username else "", password.group(1) if password else ""
         finally:
             server.terminate()
             server.wait(timeout=30)

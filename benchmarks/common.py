@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import socket
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
 
 from sema.config import Settings
 
@@ -31,3 +39,40 @@ def fresh_sqlite_settings(directory: str | None = None, **overrides: object) -> 
     }
     values.update(overrides)
     return Settings(**values)
+
+
+def postgres_admin_url() -> str | None:
+    """The PostgreSQL server the ``pg_*`` figures use: SEMA_BENCH_POSTGRES_URL, else
+    the tests' SEMA_TEST_POSTGRES_URL; unset, those figures are skipped."""
+    return os.environ.get("SEMA_BENCH_POSTGRES_URL") or os.environ.get("SEMA_TEST_POSTGRES_URL") or None
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """A new, empty database on the benchmark server, dropped afterwards; its URL."""
+    name = f"sema_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_next_port = itertools.count(int(os.environ.get("SEMA_BENCH_PORT_BASE", "0")))
+
+
+def free_port() -> int:
+    """A loopback port for a benchmark server: from SEMA_BENCH_PORT_BASE upwards
+    when set (machines where each user has a port range), else any free one."""
+    if os.environ.get("SEMA_BENCH_PORT_BASE"):
+        return next(_next_port)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]

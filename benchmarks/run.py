@@ -4,6 +4,21 @@ Each ``benchmarks/bench_*.py`` module exposes ``BENCHMARKS``: a mapping of a
 benchmark's name to a function returning ``{figure: value}``. A benchmark
 measures its baseline (the bare library, bare Starlette) in the same run, so
 ratios hold on a noisy machine; each figure is the median of several runs.
+
+Issue 12's figures and their same-run baselines: ``http`` (http_command_p50_ms /
+bare_starlette_p50_ms, http_bulk_add_500_s), ``postgres`` (pg_command_p50_ms /
+pg_raw_save_p50_ms; pg_concurrent_* / pg_raw_concurrent_saves_per_s),
+``addresses`` (add_common_name_ms / add_unique_name_ms), ``bulk_add_500``
+(bulk_add_500_s / raw_batched_save_500_s), ``read_side_rebuild``
+(rebuild_events_per_s / raw_read_events_per_s), ``audit``
+(audit_export_events_per_s / audit_baseline_decode_events_per_s),
+``read_side_search`` (directory_search_p50_ms, directory_search_p95_ms,
+directory_substring_p95_ms).
+
+Sizes default to the issue's; shorter for a quick run:
+SEMA_BENCH_READ_SIDE_USERS (default 100000), SEMA_BENCH_PG_SECONDS (default 60).
+SEMA_BENCH_POSTGRES_URL names the PostgreSQL server of the ``pg_*`` figures;
+SEMA_BENCH_PORT_BASE, the first loopback port servers may use.
 """
 
 from __future__ import annotations

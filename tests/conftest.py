@@ -3,6 +3,7 @@ PostgreSQL database per test when ``SEMA_TEST_POSTGRES_URL`` is set."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,17 @@ def service_admin(app: SemaApplication, clock: SettableClock) -> Actor:
     username, otp = app.bootstrap(clock.now()) or ("", "")
     result = app.log_in(username, otp, clock.now())
     return result.actor()
+
+
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """``SEMA_TEST_REQUIRE=postgres,browser,mail`` (as ``.ci/run`` sets it): a
+    test with one of those markers that skips fails instead, saying why it
+    skipped, since on CI every server it needs is there."""
+    required = {m for m in os.environ.get("SEMA_TEST_REQUIRE", "").split(",") if m}
+    report = pytest.TestReport.from_item_and_call(item, call)
+    markers = {m.name for m in item.iter_markers()} & required
+    if report.skipped and markers and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"marked {', '.join(sorted(markers))} but skipped, and SEMA_TEST_REQUIRE says it must run: {reason}"
+    return report

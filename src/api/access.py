@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from starlette.requests import Request
+from starlette.responses import Response
 
-from api.context import ApiState, Principal
+from api.context import ApiSettings, ApiState, Principal
+from api.sessions import Session
 from api.problems import ApiProblem
 from domain.actors import Role
 from domain.errors import DomainError
+from sema.application import LogInResult
 
 def token_of(request: Request, cookie_name: str) -> str | None:
     authorization = request.headers.get("authorization", "")
@@ -17,6 +22,16 @@ def token_of(request: Request, cookie_name: str) -> str | None:
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
     return request.cookies.get(cookie_name) or None
+
+
+def is_mail_system(state: ApiState, request: Request) -> bool:
+    """Whether the request carries the mail system's own bearer token (compared in constant time)."""
+    expected = state.settings.mail_system_token
+    authorization = request.headers.get("authorization", "")
+    scheme, _, given = authorization.partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(hashlib.sha256(given.strip().encode()).digest(), hashlib.sha256(expected.encode()).digest())
 
 
 def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
@@ -46,3 +61,22 @@ def authorise(principal: Principal, roles: frozenset[Role] | None, during_activa
         raise ApiProblem(403, "activation-required", "Activation required", "choose your own password and set your security information first (POST /me/activation)")
     if roles is not None and principal.role not in roles:
         raise ApiProblem(403, "permission-denied", "Forbidden", f"a {principal.role.value.replace('_', ' ')} may not do this")
+
+
+def open_session(state: ApiState, request: Request, result: LogInResult, now: datetime) -> tuple[str, Session]:
+    """A session after a successful log-in (API or console); expired sessions and letters are cleared first."""
+    state.sessions.purge_expired(now)
+    state.letters.purge_expired(now)
+    state.idempotency.purge_expired(now)
+    must_activate = result.must_change_password or result.must_set_security_information
+    request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)
+    return state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, now)
+
+
+def set_session_cookie(response: Response, settings: ApiSettings, token: str) -> None:
+    max_age = int(settings.session_absolute.total_seconds())
+    response.set_cookie(settings.cookie_name, token, max_age=max_age, httponly=True, samesite="strict", secure=settings.secure_cookies, path="/")
+
+
+def clear_session_cookie(response: Response, settings: ApiSettings) -> None:
+    response.delete_cookie(settings.cookie_name, path="/", httponly=True, samesite="strict", secure=settings.secure_cookies)

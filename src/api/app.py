@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from api.console import CONSOLE
 from api.context import ApiSettings, ApiState
+from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.logging import RequestLog
 from api.openapi import openapi_route
@@ -50,11 +52,13 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
         settings=settings,
         sessions=SessionStore(sema.engine, settings.session_idle, settings.session_absolute),
         letters=LetterStore(sema.engine),
+        idempotency=IdempotencyStore(sema.engine, sema.settings.resolved_secret_key()),
     )
     # Each part of the service adds its list of routes here.
     routes: list[BaseRoute] = [
         *served(API),
         openapi_route(API),
+        *CONSOLE,
     ]
 
     @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from starlette.requests import Request
 
+from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.sessions import Session, SessionStore
 from domain.actors import Actor, Role
@@ -22,6 +23,8 @@ class ApiSettings:
     session_absolute: timedelta = timedelta(hours=8)
     max_body_bytes: int = 2 * 1024 * 1024
     cookie_name: str = "sema_session"
+    # The mail system's own credential for GET /routing (a bearer token); unset: no mail-system access.
+    mail_system_token: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -31,6 +34,7 @@ class ApiState:
     settings: ApiSettings
     sessions: SessionStore
     letters: LetterStore
+    idempotency: IdempotencyStore
 
 
 @dataclass
@@ -49,7 +53,7 @@ class Context:
     request: Request
     request_id: str
     now: datetime
-    principal: Principal | None = None
+    principal: Principal | None = None  # None on an operation the mail system called with its own token
     log: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import json
 import typing
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,6 +17,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from api.problems import ApiProblem, invalid_request, validation_errors
+from domain import text
 
 
 class Body(StrEnum):
@@ -38,13 +38,15 @@ class Upload:
 def parse_path(params: dict[str, type], request: Request) -> dict[str, Any]:
     """The path parameters, as the endpoint's annotations type them."""
     values: dict[str, Any] = {}
-    errors = []
+    errors: list[dict[str, Any]] = []
     for name, kind in params.items():
-        if _unstorable_text(request.path_params[name]) is not None:
-            errors.append({"field": f"path.{name}", "message": "must not contain NUL characters"})
+        try:
+            raw = text.check(name, request.path_params[name])
+        except text.RefusedText as refused:
+            errors.append({"field": f"path.{name}", "message": str(refused)})
             continue
         try:
-            values[name] = _adapter(kind).validate_python(request.path_params[name])
+            values[name] = _adapter(kind).validate_python(raw)
         except ValidationError as error:
             message = "must be a UUID" if kind is UUID else error.errors(include_url=False, include_input=False)[0]["msg"]
             errors.append({"field": f"path.{name}", "message": message})
@@ -59,15 +61,24 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
 
 
 def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
-    raw: dict[str, Any] = {}
+    items, errors = [], []
     for key, value in request.query_params.multi_items():
-        if _unstorable_text(value) is not None:
-            raise invalid_request([{"field": f"query.{key}", "message": "must not contain NUL characters"}])
-    for key in request.query_params:
+        try:
+            items.append((text.check(key, key), text.check(key, value)))
+        except text.RefusedText as refused:
+            errors.append({"field": f"query.{key}", "message": str(refused)})
+    if errors:
+        raise invalid_request(errors)
+    raw: dict[str, Any] = {}
+    for key, value in items:
         if key in model.model_fields and _is_list(model.model_fields[key].annotation):
-            raw[key] = request.query_params.getlist(key)
+            raw.setdefault(key, []).append(value)
+        elif key in raw:
+            errors.append({"field": f"query.{key}", "message": "given more than once (it takes one value)"})
         else:
-            raw[key] = request.query_params[key]
+            raw[key] = value
+    if errors:
+        raise invalid_request(errors)
     try:
         return model.model_validate(raw)
     except ValidationError as error:
@@ -78,46 +89,75 @@ def _is_list(annotation: Any) -> bool:
     return typing.get_origin(annotation) is list or any(typing.get_origin(a) is list for a in typing.get_args(annotation))
 
 
-def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_json(raw: bytes) -> Any:
+    """JSON as RFC 8259 interoperably means it: a key twice in one object (where
+    parsers disagree on which wins) is refused, as are NaN and Infinity."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
+        return json.loads(raw, object_pairs_hook=_pairs_without_duplicates, parse_constant=_no_constant)
+    except _DuplicateKey as duplicate:
+        key = duplicate.key
+        raise invalid_request([{"field": key or "body", "message": "appears more than once in the same object"}], "the body has a duplicate key") from None
     except RecursionError:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "the body is nested too deeply") from None
-    unstorable = _unstorable_text(data)
-    if unstorable is not None:
-        raise invalid_request([{"field": unstorable or "body", "message": "must not contain NUL characters or unpaired surrogates"}])
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
+
+
+def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    data, errors = checked_text(strict_json(raw))
+    if errors:
+        raise invalid_request(errors)
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_request(validation_errors(error)) from None
 
 
-def _unstorable_text(value: Any, path: str = "") -> str | None:
-    """The dotted path of the first string no database can store as text, if any."""
+def checked_text(value: Any, path: str = "", field: str = "") -> tuple[Any, list[dict[str, Any]]]:
+    """The value with every string (keys too) through :func:`domain.text.check`, and
+    the problems found, each naming its dotted field."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return path
         try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
+            return text.check(field, value), []
+        except text.RefusedText as refused:
+            return value, [{"field": path or "body", "message": str(refused)}]
+    errors: list[dict[str, Any]] = []
+    if isinstance(value, list):
+        cleaned_list = []
+        for index, item in enumerate(value):
+            cleaned, found = checked_text(item, f"{path}.{index}" if path else str(index), field)
+            cleaned_list.append(cleaned)
+            errors += found
+        return cleaned_list, errors
     if isinstance(value, dict):
-        items: Iterable[tuple[Any, Any]] = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        where = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and _unstorable_text(key) is not None:
-            return where
-        found = _unstorable_text(item, where)
-        if found is not None:
-            return found
-    return None
+        cleaned_dict = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            clean_key, found = checked_text(key, where, key)
+            cleaned, found_in_item = checked_text(item, where, key)
+            cleaned_dict[clean_key] = cleaned
+            errors += found + found_in_item
+        return cleaned_dict, errors
+    return value, []
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -27,8 +27,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.access import authenticate, authorise
+from api import idempotency
+from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
+from api.idempotency import Reservation
 from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
@@ -62,6 +64,7 @@ class Operation(Route):
         status: int = 200,
         response_media_type: str = "application/json",
         during_activation: bool = False,  # callable by a session that must still activate
+        mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -74,6 +77,7 @@ class Operation(Route):
         self.status = status
         self.response_media_type = response_media_type
         self.during_activation = during_activation
+        self.mail_system = mail_system
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -98,7 +102,9 @@ class Operation(Route):
 
     def _run(self, ctx: Context, raw: bytes | None, upload: Upload | None) -> Response:
         request = ctx.request
-        if self.roles is not None:
+        if self.mail_system and is_mail_system(ctx.state, request):
+            request.scope.setdefault("state", {})["principal_role"] = "mail_system"
+        elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
             scope_state = request.scope.setdefault("state", {})
             scope_state["principal_id"] = str(ctx.principal.user_id)
@@ -111,7 +117,28 @@ class Operation(Route):
             kwargs["body"] = parse_json_body(self.body, raw) if raw is not None else None
         if "upload" in self._inputs:
             kwargs["upload"] = upload
-        return self._serialise(self.handler(ctx, **kwargs))
+        reservation = self._reserve(ctx, kwargs)
+        if isinstance(reservation, Response):
+            return reservation  # a retry: the first request's response
+        try:
+            response = self._serialise(self.handler(ctx, **kwargs))
+        except BaseException:
+            if reservation is not None:
+                ctx.state.idempotency.release(reservation)
+            raise
+        if reservation is not None:
+            ctx.state.idempotency.finish(reservation, response)
+        return response
+
+    def _reserve(self, ctx: Context, kwargs: dict[str, Any]) -> Reservation | Response | None:
+        """A POST command with an Idempotency-Key: its reservation, or the stored response of its first run."""
+        if self.method != "POST" or ctx.principal is None:
+            return None
+        key = idempotency.key_of(ctx.request)
+        if key is None:
+            return None
+        fingerprint = idempotency.fingerprint(self.method, ctx.request.url.path, kwargs.get("query"), kwargs.get("body"), kwargs.get("upload"))
+        return ctx.state.idempotency.begin(str(ctx.principal.user_id), key, fingerprint, ctx.now)
 
     def _serialise(self, result: Any) -> Response:
         if isinstance(result, Response):

@@ -18,6 +18,7 @@ from domain.errors import (
     InvalidValues,
     NotFound,
     PermissionDenied,
+    TooManyLogInAttempts,
 )
 
 PROBLEM_TYPE_BASE = "https://sema.invalid/problems/"
@@ -57,6 +58,7 @@ TITLES = {
     415: "Unsupported media type",
     422: "Unprocessable request",
     423: "Locked",
+    429: "Too many requests",
 }
 
 
@@ -74,18 +76,21 @@ def status_of(error: DomainError) -> int:
         return 409
     if isinstance(error, (InvalidCredentials, AccountLocked, AccountUnavailable)):
         return 401
+    if isinstance(error, TooManyLogInAttempts):
+        return 429
     return 422
 
 
 def from_domain_error(error: DomainError) -> JSONResponse:
     errors: list[dict[str, Any]] | None = None
+    headers = {"Retry-After": str(error.retry_after_s)} if isinstance(error, TooManyLogInAttempts) else None
     if isinstance(error, BulkValidationFailed):
         errors = [{"field": e["field"], "message": e["message"], "row": e["row"]} for e in error.errors]
     elif isinstance(error, InvalidValues):
         errors = [{"field": p.field, "message": p.message.split(": ", 1)[-1]} for p in error.problems]
     elif isinstance(error, InvalidValue):
         errors = [{"field": error.field, "message": error.message.split(": ", 1)[-1]}]
-    return problem_response(status_of(error), error.code, error.message, errors=errors)
+    return problem_response(status_of(error), error.code, error.message, errors=errors, headers=headers)
 
 
 def from_api_problem(problem: ApiProblem) -> JSONResponse:

@@ -45,6 +45,7 @@ API: list[Operation] = [
         "POST", "/organisations/{organisation_id}/users/bulk", users.bulk_add_users, ADMINISTRATORS,
         body=schemas.BulkAddIn, body_media_types=(Body.JSON, Body.CSV, Body.MULTIPART), query=schemas.BulkAddQuery, response=schemas.BulkAddOut, status=201, tag="users",
     ),
+    Operation("POST", "/service-people", users.add_service_person, SERVICE, body=schemas.ServicePersonIn, response=schemas.BulkAddOut, status=201, tag="users"),
     Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
     Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
@@ -95,7 +96,7 @@ API: list[Operation] = [
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
     Operation("GET", "/notices", reports.list_notices, SERVICE, query=reports.NoticesQuery, response=reports.NoticePage, tag="notices"),
-    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, tag="mail routing"),
+    Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, mail_system=True, tag="mail routing"),
 
     # --- the auditors' reads
     Operation("GET", "/audit/events", audit.audit_events, AUDITORS, query=audit.EventsQuery, response=audit.EventsPage, tag="audit"),

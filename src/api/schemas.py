@@ -134,6 +134,12 @@ class NewUserIn(Request):
     ex_directory: StrictBool = False
 
 
+class ServicePersonIn(Request):
+    first_name: Name
+    last_name: Name
+    kind: Literal["service_administrator", "auditor"]
+
+
 class BulkAddIn(Request):
     users: list[NewUserIn] = Field(min_length=1, max_length=500)
     dry_run: StrictBool = False

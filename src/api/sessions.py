@@ -50,6 +50,14 @@ class Session:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    token_hash: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+
+
 def _aware(at: datetime) -> datetime:
     # SQLite returns naive datetimes; every time we store is UTC.
     return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
@@ -107,6 +115,18 @@ class SessionStore:
         """Forgets sessions past their absolute or idle end (they no longer work anyway)."""
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where((sessions_table.c.expires_at <= at) | (sessions_table.c.last_used_at <= at - self.idle)))
+
+    def of_user(self, user_id: UUID) -> list[SessionInfo]:
+        """A person's sessions, newest first (what their account page lists)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sessions_table).where(sessions_table.c.user_id == str(user_id)).order_by(sessions_table.c.created_at.desc())).mappings()
+            return [SessionInfo(r["token_hash"], _aware(r["created_at"]), _aware(r["last_used_at"]), _aware(r["expires_at"])) for r in rows]
+
+    def close_others(self, user_id: UUID, keep_token_hash: str) -> int:
+        """Ends every session of the person but one; returns how many ended."""
+        with self.engine.begin() as conn:
+            table = sessions_table.c
+            return conn.execute(delete(sessions_table).where(table.user_id == str(user_id), table.token_hash != keep_token_hash)).rowcount or 0
 
     def close_all_for(self, user_id: UUID) -> None:
         with self.engine.begin() as conn:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from cli import audit, demo, policies, projections, serve
+from cli import audit, demo, operator, policies, projections, serve
 from sema import logs
 from sema.config import Settings
 
@@ -38,6 +38,7 @@ COMMANDS = [
     Command("projections", "read models: status, run (follow), rebuild", projections.add_arguments, projections.run),
     Command("policies", "time-based policies: run (loop), tick (one pass)", policies.add_arguments, policies.run),
     Command("audit", "auditors: export, state, history, verify, digest, check-read-models", audit.add_arguments, audit.run),
+    Command("operator", "break glass: unlock or re-issue a one-time password for a service administrator", operator.add_arguments, operator.run),
 ]
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from uuid import UUID
@@ -23,6 +23,7 @@ from sema.audit.export import FORMATS, audit_records, write_records
 from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
 from sema.audit.verify import Digest, Verifier
 from sema.bootstrap import build_application
+from sema.clock import as_utc
 from sema.config import Settings
 
 
@@ -35,7 +36,10 @@ def parse_time(text: str, field: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{field}: not an ISO 8601 time: {text!r} (e.g. 2026-03-01T10:02:00Z)") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    try:
+        return as_utc(moment)
+    except ValueError as error:
+        raise UsageError(f"{field}: {error}") from None
 
 
 def parse_id(text: str, field: str = "id") -> UUID:

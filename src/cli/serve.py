@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         secure_cookies=not args.insecure_cookies,
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(hours=settings.session_absolute_hours),
+        mail_system_token=settings.mail_system_token,
     )
     asgi = create_app(app, clock=clock, settings=api_settings)
     try:

@@ -143,6 +143,19 @@ class AccountUnavailable(DomainError):
         super().__init__(f"the account cannot log in: it is {reason}", reason=reason)
 
 
+class TooManyLogInAttempts(DomainError):
+    """Too many failed log-ins from this client or for this username: wait, then try again.
+
+    Said before any password is checked, and the same for unknown usernames, so
+    it tells nothing about the account."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed log-ins; try again in {retry_after_s} seconds", retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
 class ConcurrencyConflict(DomainError):
     """Another writer changed the same thing and retrying did not help."""
 
@@ -360,6 +373,12 @@ class GrantStillRunning(RuleViolated):
 
 class GrantNotInForce(RuleViolated):
     template = "exceptional access {grant_id} is not in force"
+
+
+class ApproverIsRequester(RuleViolated):
+    """Four eyes: whoever asked for exceptional access cannot also grant it."""
+
+    template = "exceptional-access request {grant_id} was made by you; another service administrator must decide it"
 
 
 class GrantInAnotherState(RuleViolated):

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, GrantExists, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning, InvalidValue
+from domain.errors import AlreadySo, ApproverIsRequester, GrantExists, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning, InvalidValue
 
 
 class GrantState:
@@ -105,7 +105,10 @@ class GrantingAggregate(SemaAggregate):
         self._record(self.ExceptionalAccessRequested, by, at, grant_id=grant_id, kind=self.grant_kind, reason=reason)
 
     def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
-        self._require_state(grant_id, GrantState.REQUESTED, "granted")
+        """Four eyes: never by the one who asked."""
+        grant = self._require_state(grant_id, GrantState.REQUESTED, "granted")
+        if grant.requested_by == by.id:
+            raise ApproverIsRequester(grant_id=grant_id)
         if expires_at <= at:
             raise InvalidValue("expires_at", "a grant must end in the future")
         self._record(self.ExceptionalAccessGranted, by, at, grant_id=grant_id, expires_at=expires_at)

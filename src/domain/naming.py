@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from anyascii import anyascii
 from email_validator import EmailNotValidError, validate_email
 
+from domain import confusables
 from domain.errors import InvalidValue
 
 ORGANISATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
@@ -48,7 +49,12 @@ def check_email(field: str, address: str) -> str:
         validated = validate_email(address.strip(), check_deliverability=False, strict=True)
     except EmailNotValidError as error:
         raise InvalidValue(field, str(error)) from None
-    return normalise_address(validated.normalized)
+    address = normalise_address(validated.normalized)
+    lookalike = confusables.first_lookalike(address)
+    if lookalike is not None:
+        char, imitated = lookalike
+        raise InvalidValue(field, f"contains {confusables.describe(char)}, which looks like {imitated!r}: write the address in the characters it really has")
+    return address
 
 
 def check_organisation_code(code: str) -> str:
@@ -74,11 +80,15 @@ def in_domains(address: str, domains: Iterable[str]) -> bool:
 
 def numbered(base: str) -> Iterator[str]:
     """``base``, ``base2``, ``base3``, … — the lowest free number wins a clash."""
-    yield base
-    n = 2
+    n = 1
     while True:
-        yield f"{base}{n}"
+        yield with_number(base, n)
         n += 1
+
+
+def with_number(base: str, n: int) -> str:
+    """The ``n``-th of :func:`numbered`: ``base`` itself is the first."""
+    return base if n == 1 else f"{base}{n}"
 
 
 def new_style_local_part(first_name: str, last_name: str) -> str:

@@ -29,9 +29,15 @@ def require_administrator(actor: Actor) -> None:
         raise PermissionDenied("only an administrator may do this")
 
 
-def require_administers(actor: Actor, organisation_id: UUID, not_found: NotFound) -> None:
+def require_administers(actor: Actor, organisation_id: UUID, not_found: NotFound, service_organisation_id: UUID | None = None) -> None:
+    """The service's own organisation (its administrators and auditors) is
+    administered by service administrators only, even by one of its own
+    organisation administrators: they must not unlock, challenge or reset those
+    who administer the service."""
     require_administrator(actor)
     if actor.is_service_administrator:
         return
     if actor.organisation_id != organisation_id:
         raise not_found
+    if organisation_id == service_organisation_id:
+        raise PermissionDenied("the service's own people are administered by service administrators only")

@@ -182,8 +182,11 @@ class Account(SemaAggregate):
         self._record(self.LoggedIn, by, at)
 
     def fail_log_in(self, by: Actor, at: datetime, max_failures: int) -> None:
-        """A wrong password was given; the ``max_failures``-th in a row locks the account."""
-        if self.gone:
+        """A wrong password was given; the ``max_failures``-th in a row locks the account.
+
+        Nothing is recorded for a locked or deleted account: its history must
+        not grow with every guess (the lock already says enough)."""
+        if self.gone or self.locked:
             return
         failures = self.failed_log_ins + 1
         self._record(self.LogInFailed, by, at, consecutive_failures=failures)

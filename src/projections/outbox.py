@@ -10,7 +10,8 @@ anything twice.
 
 Notices: the inactive-mailbox alert to the organisation's administrators; to
 a user, that an administrator authenticated them by their security letters,
-and that their password was reset; the decision on an exceptional-access
+and that their password was reset (with the rest of what happens to their
+account: ``projections.account_notices``); the decision on an exceptional-access
 request to its requester; a grant of access to a mailbox to its owner.
 None carries a secret: the events they come from hold none, and a one-time
 password reaches its user on the welcome letter, never by email.
@@ -32,6 +33,7 @@ from sqlalchemy.engine import RowMapping
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.user import User
+from projections.account_notices import AccountNotices, day_and_time
 from projections.due import stored, utc
 from projections.batch import Batch
 from projections.common_tables import Administrators, OrganisationRows
@@ -49,11 +51,7 @@ def day(moment: datetime) -> str:
     return utc(moment).strftime("%d %B %Y")
 
 
-def day_and_time(moment: datetime) -> str:
-    return utc(moment).strftime("%d %B %Y at %H:%M UTC")
-
-
-class Outbox(OrganisationRows, Administrators):
+class Outbox(AccountNotices, OrganisationRows, Administrators):
     name = "outbox"
 
     messages = table(

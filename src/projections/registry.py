@@ -9,9 +9,10 @@ from projections.due import Due
 from projections.framework import ReadModel
 from projections.grants import Grants
 from projections.ledger import Ledger
+from projections.mail import MailSystem
 from projections.outbox import Outbox
 from projections.routing import Routing
 
 
 def all_read_models() -> list[ReadModel]:
-    return [Directory(), AdminSearch(), Routing(), AddressBook(), Grants(), Ledger(), Due(), Outbox()]
+    return [Directory(), AdminSearch(), Routing(), MailSystem(), AddressBook(), Grants(), Ledger(), Due(), Outbox()]

@@ -30,6 +30,14 @@ def query_words(text: str) -> list[str]:
     return list(dict.fromkeys(words(text)))
 
 
+def finds_nothing(text: str) -> bool:
+    """Text is matched literally: a query of only symbols (``%``, ``_``, ``*``)
+    has no word to match, so it finds nothing — it is not a wildcard, and not
+    "no filter". Words are letters and digits only, so no ``LIKE`` or FTS
+    operator character ever reaches the database."""
+    return bool(text.strip()) and not query_words(text)
+
+
 def matches(indexed: str, query: str) -> bool:
     """The rule both stores implement, in Python (for tests and oracles)."""
-    return all(f" {w}" in indexed for w in query_words(query))
+    return not finds_nothing(query) and all(f" {w}" in indexed for w in query_words(query))

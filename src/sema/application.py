@@ -8,6 +8,7 @@ area; this class wires them to the store and keeps call sites simple
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.actors import Actor, Role, system_actor
+from domain.claims import OrganisationCodeClaim
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
 from domain.organisation import ContactDetails, Organisation
@@ -28,12 +30,14 @@ from sema.config import Settings
 from sema.credentials import CredentialStore, SecretSource, metadata
 from sema.services.activation import Activation
 from sema.services.address_book import AddressBook
+from sema.services.break_glass import BreakGlass
 from sema.services.aggregates import Aggregates
 from sema.services.challenges import Challenges
 from sema.services.claims import Claims
 from sema.services.context import ServiceContext
 from sema.services.distribution_lists import DistributionLists
 from sema.services.exceptional_access import ExceptionalAccess
+from sema.services.mail_access import MailAccess
 from sema.services.mailboxes import Mailboxes
 from sema.services.organisations import SERVICE_ORGANISATION_CODE, Organisations
 from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Outcome
@@ -77,8 +81,9 @@ class SemaApplication(Application):
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
         self.runner = CommandRunner(self)
-        self.aggregates = Aggregates(self.repository)
-        context = ServiceContext(settings, self.runner, self.aggregates, Claims(self.recorder, self.repository), self.credentials, self.secrets, new_id)
+        claims = Claims(self.recorder, self.repository)
+        self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE))
+        context = ServiceContext(settings, self.runner, self.aggregates, claims, self.credentials, self.secrets, new_id)
         self.organisations = Organisations(context)
         self.users = Users(context)
         self.activation = Activation(context)
@@ -87,6 +92,8 @@ class SemaApplication(Application):
         self.mailboxes = Mailboxes(context)
         self.distribution_lists = DistributionLists(context)
         self.address_book = AddressBook(context)
+        self.break_glass = BreakGlass(context)
+        self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
 
     @property
@@ -119,7 +126,9 @@ class SemaApplication(Application):
         organisation_id = self.organisations.register_service_organisation(at)
         if organisation_id is None:
             return None
-        rows = [NewUser("Service", "Administrator")]
+        # A username nobody can guess: it is printed once, and guessing a known one is the first step of an attack.
+        suffix = "".join(self.secrets.rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+        rows = [NewUser("Service", f"Administrator-{suffix}")]
         (created,) = self.users.add(system_actor("bootstrap"), at, organisation_id, rows, kind=UserKind.SERVICE_ADMINISTRATOR)
         return created.username, created.one_time_password or ""
 
@@ -187,8 +196,8 @@ class SemaApplication(Application):
     def find_user_id(self, username: str) -> UUID | None:
         return self.activation.find_user_id(username)
 
-    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
-        return self.activation.log_in(username, password, at, request_id)
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
+        return self.activation.log_in(username, password, at, request_id, client)
 
     def current_role(self, user_id: UUID) -> Role:
         return self.activation.role_of(self.get_user(user_id))
@@ -258,6 +267,10 @@ class SemaApplication(Application):
 
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
+
+    def report_imap_log_in(self, at: datetime, login: str, success: bool) -> None:
+        """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
+        self.mail_access.imap_log_in(at, login, success)
 
     # ------------------------------------------------------ distribution lists
 

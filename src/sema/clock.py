@@ -47,3 +47,17 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.moment
+
+
+def as_utc(moment: datetime) -> datetime:
+    """The moment in UTC (a time without a zone is taken as UTC).
+
+    Raises ``ValueError`` for a moment UTC cannot represent: the last hours of
+    year 9999 in a zone west of UTC, the first of year 1 east of it. Comparing
+    such a time with a stored one would otherwise fail deep inside (OverflowError)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the range of representable times (years 1 to 9999 in UTC)") from None

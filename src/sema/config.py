@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
 
-    max_failed_log_ins: int = 5
+    max_failed_log_ins: int = Field(20, ge=1, description="failed log-ins in a row that lock the account until an administrator unlocks it")
     max_failed_challenges: int = 3
     one_time_password_days: int = 14
     challenge_minutes: int = 10
@@ -53,9 +53,21 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field("auto", description="auto: readable on a terminal, JSON lines otherwise")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # HTTP hardening (api.app, cli.serve).
+    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    # Log-in throttling (sema.throttle, docs/adr/0013): failures beyond the free
+    # ones make the next attempt wait, doubling from the first delay to the longest.
+    log_in_free_failures: int = Field(3, ge=0, description="failed log-ins per username before each next attempt must wait")
+    log_in_free_failures_per_client: int = Field(10, ge=0, description="failed log-ins per client address before each next attempt must wait")
+    log_in_first_delay_s: float = Field(1.0, gt=0)
+    log_in_longest_delay_s: float = Field(900.0, gt=0)
+    # At most this many password hashes are computed at once, so a log-in storm leaves the other requests their CPU.
+    argon2_concurrency: int = Field(2, ge=1)
+    secret_key_file: Path | None = Field(None, description="the key file; default: secret.key in data_dir (keep it elsewhere in production)")
+
     @property
     def argon2(self) -> Argon2Parameters:
-        return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism)
+        return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism, self.argon2_concurrency)
 
     @property
     def one_time_password_lifetime(self) -> timedelta:

@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -99,6 +100,7 @@ class Argon2Parameters:
     time_cost: int = 3
     memory_cost: int = 65536
     parallelism: int = 4
+    concurrency: int = 2  # hashes computed at once, at most
 
 
 class CredentialStore:
@@ -110,12 +112,16 @@ class CredentialStore:
         self._hasher = PasswordHasher(
             time_cost=argon2.time_cost, memory_cost=argon2.memory_cost, parallelism=argon2.parallelism
         )
+        # Bounds the CPU a log-in storm can take: requests beyond it wait here, in their thread.
+        self._argon2_slots = threading.BoundedSemaphore(argon2.concurrency)
+        self._dummy: str | None = None  # made on first use: commands that never log anyone in never pay for it
 
     # writing (inside the command's transaction)
 
     def hash_password(self, password: str) -> bytes:
         """The argon2id hash to store; slow on purpose, so callers hash before their transaction."""
-        return self._hasher.hash(password).encode()
+        with self._argon2_slots:
+            return self._hasher.hash(password).encode()
 
     def set_password(self, session: Session, subject_id: UUID, password_hash: bytes, at: datetime) -> None:
         """Stores a hash from :meth:`hash_password`; the one-time password stops working."""
@@ -150,36 +156,37 @@ class CredentialStore:
     # checking
 
     def verify_password(self, session: Session, subject_id: UUID, password: str) -> str | None:
-        """Which credential matched: ``"password"``, ``"otp"`` or ``None``."""
+        """Which credential matched: ``"password"``, ``"otp"`` or ``None``.
+
+        Exactly one argon2 verification whatever the account holds (a user
+        with only a one-time password is verified against a dummy hash), so
+        the time taken tells nothing about the account."""
         rows = dict(
             session.execute(
                 select(credentials_table.c.kind, credentials_table.c.secret).where(credentials_table.c.subject_id == str(subject_id))
             ).all()
         )
         if PASSWORD in rows:
-            try:
-                if self._hasher.verify(bytes(rows[PASSWORD]).decode(), password):
-                    return PASSWORD
-            except (VerificationError, InvalidHashError):
-                pass
+            if self._argon2_matches(bytes(rows[PASSWORD]).decode(), password):
+                return PASSWORD
+        else:
+            self.burn_time_as_if_verifying()
         if ONE_TIME_PASSWORD in rows and hmac.compare_digest(bytes(rows[ONE_TIME_PASSWORD]), self._otp_digest(password)):
             return ONE_TIME_PASSWORD
         return None
 
     def burn_time_as_if_verifying(self) -> None:
         """Unknown usernames cost as much as wrong passwords, so timing leaks nothing."""
-        try:
-            self._hasher.verify(self._dummy_hash, "not the password")
-        except VerificationError:
-            pass
+        if self._dummy is None:
+            self._dummy = self.hash_password(secrets.token_hex(16)).decode()
+        self._argon2_matches(self._dummy, "not the password")
 
-    @property
-    def _dummy_hash(self) -> str:
-        try:
-            return self.__dummy_hash
-        except AttributeError:
-            self.__dummy_hash: str = self._hasher.hash(secrets.token_hex(16))
-            return self.__dummy_hash
+    def _argon2_matches(self, password_hash: str, password: str) -> bool:
+        with self._argon2_slots:
+            try:
+                return bool(self._hasher.verify(password_hash, password))
+            except (VerificationError, InvalidHashError):
+                return False
 
     def answer_lengths(self, session: Session, subject_id: UUID) -> dict[str, int]:
         return {q: len(a) for q, a in self._read_answers(session, subject_id).items()}

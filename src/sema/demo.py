@@ -68,9 +68,9 @@ def load(app: SemaApplication, clock: Clock, seed: int = 7) -> list[tuple[str, s
             app.complete_first_log_in(result.actor(), start + timedelta(days=1), f"Demo password {c.user_id.hex[:8]}", {"mothers_maiden_name": "Demoson", "first_school": "Demo Primary", "place_of_birth": "Demoville"})
         # Two locked out by repeated wrong passwords.
         for c in created[6:8]:
-            for _ in range(app.settings.max_failed_log_ins):
-                try:
-                    app.log_in(c.username, "not the password", start + timedelta(days=2))
+            for attempt in range(app.settings.max_failed_log_ins):
+                try:  # an hour apart: log-in throttling makes quicker guesses wait
+                    app.log_in(c.username, "not the password", start + timedelta(days=2, hours=attempt))
                 except InvalidCredentials:
                     pass
 

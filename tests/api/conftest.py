@@ -8,43 +8,11 @@ is tested beside the application and the read models.
 
 from __future__ import annotations
 
-import io
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-# Starlette 1.x prefers httpx2 for its TestClient; httpx still works.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from testkit.http import Person, activate  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from api.context import ApiSettings
-from sema.application import SemaApplication
-from sema.clock import SettableClock
-
-
-@pytest.fixture
-def log_stream() -> io.StringIO:
-    return io.StringIO()
-
-
-@pytest.fixture
-def client(app: SemaApplication, clock: SettableClock, log_stream: io.StringIO) -> Iterator[TestClient]:
-    asgi = create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False), log_stream=log_stream)
-    with TestClient(asgi, base_url="http://testserver") as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def service(app: SemaApplication, client: TestClient, clock: SettableClock) -> Person:
-    """The bootstrapped service administrator, activated and logged in."""
-    credentials = app.bootstrap(clock.now())
-    assert credentials is not None
-    username, one_time_password = credentials
-    return activate(client, username, one_time_password)
+from testkit.api_fixtures import api_settings, client, log_stream, service  # noqa: F401  (fixtures)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -119,7 +119,7 @@ def _passed_challenge(w: World, p: Principal, user_id: UUID) -> UUID:
 
 
 def _grant(w: World, kind: str, target: UUID, approve: bool = False) -> UUID:
-    admin = Actor("system:matrix", Role.SYSTEM)
+    admin = Actor("system:matrix-requester", Role.SYSTEM)  # four eyes: not the approver
     grant = w.app.request_exceptional_access(admin, w.now, kind, target, "matrix")
     if approve:
         w.app.decide_exceptional_access(w.sa, w.now, kind, target, grant, True)
@@ -185,6 +185,7 @@ BUILDERS: dict[str, Build] = {
     "add_user": lambda w, p, org: Call(f"/organisations/{org}/users", {"first_name": "Added", "last_name": f"One{w.n()}"}),
     "bulk_add_users": lambda w, p, org: Call(f"/organisations/{org}/users/bulk", {"users": [{"first_name": "Bulk", "last_name": f"One{w.n()}"}]}),
     "letters_pdf": _letters,
+    "add_service_person": lambda w, p, org: Call("/service-people", {"first_name": "Service", "last_name": f"Person{w.n()}", "kind": "auditor"}),
     "change_statuses": lambda w, p, org: Call("/users/status-changes", {"user_ids": [str(w.user(org).user_id)], "action": "suspend"}),
     "change_details": lambda w, p, org: Call("/users/details-changes", {"user_ids": [str(w.user(org).user_id)], "details": {"department": "Custody"}}),
     "change_first_name": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/first-name", {"first_name": f"Changed{w.n()}"}),
@@ -249,7 +250,7 @@ ALLOWED_BUT_RULED = {
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {
     "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
-    "save_address_book_entry", "remove_address_book_entry", "register_organisation",
+    "save_address_book_entry", "remove_address_book_entry", "register_organisation", "add_service_person",
     "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route", "list_notices",
     "audit_events", "audit_state", "audit_history", "audit_digest",
 }

@@ -48,7 +48,8 @@ def test_a_group_mailbox_is_renamed_then_deleted_and_its_address_is_free_again(c
     assert (routed["action"], routed["reason"], routed["target_id"]) == ("return", "unknown", None)
     assert admin.delete(f"/group-mailboxes/{created['id']}").status_code == 422  # already gone
     again = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"})
-    assert again.status_code == 201 and again.json()["address"] == created["address"]
+    assert again.status_code == 201, again.text
+    assert again.json()["address"] == created["address"]
 
 
 def test_another_organisations_administrator_cannot_rename_or_delete_a_group_mailbox(client, service):

@@ -41,14 +41,18 @@ def test_unknown_username_and_wrong_password_get_the_same_response(client, servi
     assert unknown.json() == wrong.json()
 
 
-def test_five_wrong_passwords_lock_the_account_until_an_administrator_unlocks_it(client, service):
+def test_the_configured_count_of_wrong_passwords_locks_the_account_until_an_administrator_unlocks_it(client, service, clock, app):
     user = new_user(service)
-    for _ in range(5):
-        client.post("/session", json={"username": user["username"], "password": "not-the-password"})
+    for _ in range(app.settings.max_failed_log_ins):
+        clock.advance(timedelta(seconds=app.settings.log_in_longest_delay_s))  # past each throttling wait
+        assert service.get("/me").status_code == 200  # the administrator's session stays in use
+        assert client.post("/session", json={"username": user["username"], "password": "not-the-password"}).status_code == 401
+    clock.advance(timedelta(seconds=app.settings.log_in_longest_delay_s))
     locked = client.post("/session", json={"username": user["username"], "password": user["one_time_password"]})
-    assert locked.status_code == 401 and locked.json()["type"].endswith("/account-locked")
+    assert locked.status_code == 401 and locked.json()["type"].endswith("/invalid-credentials")
     outcome = service.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "unlock"}).json()
     assert outcome["outcomes"][0]["result"] == "changed"
+    clock.advance(timedelta(seconds=app.settings.log_in_longest_delay_s))
     assert client.post("/session", json={"username": user["username"], "password": user["one_time_password"]}).status_code == 201
 
 

@@ -12,7 +12,7 @@ from domain.user import Status
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.credentials import normalise_answer
-from testkit import ANSWERS, Org, PASSWORD, activate
+from testkit import ANSWERS, Org, PASSWORD, activate, fail_log_ins
 
 NORMALISED = {q: normalise_answer(a) for q, a in ANSWERS.items()}
 
@@ -34,39 +34,34 @@ def wrong_letters(prompt: ChallengePrompt) -> list[str]:
     return ["Z" if letters[0] != "Z" else "Y", *letters[1:]]
 
 
-def fail_log_ins(app: SemaApplication, username: str, at, times: int) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(times):
-        with pytest.raises(InvalidCredentials):
-            app.log_in(username, "not the password at all", at)
-
-
 # --------------------------------------------------------------- log-in
 
 
-def test_five_failed_log_ins_in_a_row_lock_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
-    fail_log_ins(app, jane.username, clock.now(), 5)
+def test_the_configured_count_of_failed_log_ins_in_a_row_locks_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    at = fail_log_ins(app, jane.username, clock.now(), app.settings.max_failed_log_ins)
     assert app.get_user(jane.user_id).status == Status.LOCKED
-    with pytest.raises(AccountLocked):
-        app.log_in(jane.username, PASSWORD, clock.now())
+    # A locked account does not confirm its password: the right one fails like a wrong one.
+    with pytest.raises(InvalidCredentials):
+        app.log_in(jane.username, PASSWORD, at + timedelta(hours=1))
 
 
-def test_four_failed_log_ins_do_not_lock_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
-    fail_log_ins(app, jane.username, clock.now(), 4)
-    assert app.log_in(jane.username, PASSWORD, clock.now()).user_id == jane.user_id
+def test_one_failed_log_in_fewer_does_not_lock_the_account(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    at = fail_log_ins(app, jane.username, clock.now(), app.settings.max_failed_log_ins - 1)
+    assert app.log_in(jane.username, PASSWORD, at + timedelta(hours=1)).user_id == jane.user_id
 
 
 def test_a_successful_log_in_starts_the_count_of_failures_again(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
-    fail_log_ins(app, jane.username, clock.now(), 4)
-    app.log_in(jane.username, PASSWORD, clock.now())
-    fail_log_ins(app, jane.username, clock.now(), 4)
+    at = fail_log_ins(app, jane.username, clock.now(), app.settings.max_failed_log_ins - 1)
+    app.log_in(jane.username, PASSWORD, at + timedelta(hours=1))
+    fail_log_ins(app, jane.username, at + timedelta(hours=1), app.settings.max_failed_log_ins - 1)
     assert app.get_user(jane.user_id).status == Status.ACTIVE
 
 
 def test_an_administrator_unlocks_a_locked_account(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
-    fail_log_ins(app, jane.username, clock.now(), 5)
-    (outcome,) = app.change_statuses(organisation.admin, clock.now(), [jane.user_id], "unlock")
+    at = fail_log_ins(app, jane.username, clock.now(), app.settings.max_failed_log_ins)
+    (outcome,) = app.change_statuses(organisation.admin, at, [jane.user_id], "unlock")
     assert outcome.result == "changed"
-    assert app.log_in(jane.username, PASSWORD, clock.now()).user_id == jane.user_id
+    assert app.log_in(jane.username, PASSWORD, at + timedelta(hours=1)).user_id == jane.user_id
 
 
 def test_an_unknown_username_and_a_wrong_password_fail_alike(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:

@@ -18,10 +18,12 @@ from domain.errors import AccountLocked, AccountUnavailable, AlreadySo, InvalidC
 from domain.user import Status
 from projections import queries
 from sema.application import NewUser
+from sema.config import Settings
 from testkit import PASSWORD, SERVICE_ADMIN, START, ScratchSqlite, activate, organisation_with_admin
 
 UNDELETE = timedelta(days=30)
-LOCK_AFTER = 5
+LOCK_AFTER = Settings.model_fields["max_failed_log_ins"].default
+THROTTLED_FOR = timedelta(seconds=Settings.model_fields["log_in_longest_delay_s"].default)
 STATUS_ACTIONS = ["suspend", "unsuspend", "delete", "undelete", "unlock", "mark_ex_directory", "unmark_ex_directory"]
 
 
@@ -164,14 +166,15 @@ class UserLifecycle(RuleBasedStateMachine):
     def user_gives_wrong_passwords(self, times: int) -> None:
         m = self.model
         for _ in range(times):
+            self.now += THROTTLED_FOR  # each guess after log-in throttling's longest wait, so it counts
             try:
                 self.app.log_in(self.user.username, "not the password at all", self.now)
             except InvalidCredentials:
                 pass
             else:
                 raise AssertionError("a wrong password logged in")
-            if m["purged"] or self.deleted:
-                continue
+            if m["purged"] or self.deleted or m["locked"]:
+                continue  # nothing recorded: a locked account's history does not grow with guesses
             m["failed_log_ins"] += 1
             m["version"] += 1
             if m["failed_log_ins"] >= LOCK_AFTER and not m["locked"]:
@@ -184,10 +187,11 @@ class UserLifecycle(RuleBasedStateMachine):
         expected: type[Exception] | None = None
         if m["purged"]:
             expected = InvalidCredentials  # the username is released
+        elif m["locked"]:
+            expected = InvalidCredentials  # a lock is never told, not even for the right password
         elif self.deleted or m["suspended"]:
             expected = AccountUnavailable
-        elif m["locked"]:
-            expected = AccountLocked
+        self.now += THROTTLED_FOR  # after any wait log-in throttling imposed
         try:
             self.app.log_in(self.user.username, PASSWORD, self.now)
         except (InvalidCredentials, AccountUnavailable, AccountLocked) as error:

@@ -4,15 +4,18 @@ with an administrator, users added and activated, challenges passed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from domain.actors import Actor, Role
+from domain.errors import InvalidCredentials
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.credentials import normalise_answer
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 SERVICE_ADMIN = Actor(id="service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
+# Four eyes: exceptional access that SERVICE_ADMIN asks for is decided by another.
+SECOND_SERVICE_ADMIN = Actor(id="second-service-admin-under-test", role=Role.SERVICE_ADMINISTRATOR)
 AUDITOR = Actor(id="auditor-under-test", role=Role.AUDITOR)
 PASSWORD = "a long enough password 42"
 ANSWERS = {"mothers_maiden_name": "Quetzalcoatl", "first_school": "Hillcrest Primary", "place_of_birth": "Ulaanbaatar"}
@@ -63,3 +66,18 @@ def pass_challenge(app: SemaApplication, admin: Actor, user_id: UUID, at: dateti
     prompt = app.issue_challenge(admin, at, user_id)
     assert app.answer_challenge(admin, at, user_id, prompt.challenge_id, letters_for(prompt.positions))
     return prompt
+
+
+def fail_log_ins(app: SemaApplication, username: str, at: datetime, times: int, password: str = "not the password at all") -> datetime:
+    """``times`` wrong passwords, each after the longest wait log-in throttling
+    can impose (so each is checked and counts); returns the time of the last."""
+    wait = timedelta(seconds=app.settings.log_in_longest_delay_s)
+    for _ in range(times):
+        at += wait
+        try:
+            app.log_in(username, password, at)
+        except InvalidCredentials:
+            pass
+        else:
+            raise AssertionError("a wrong password logged in")
+    return at

@@ -6,7 +6,7 @@ everyone else gets 403."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from sema.audit import export
 from sema.audit.records import AuditRecord
 from sema.audit.replay import AuditLookupError, HistoryLine, history, state_as_of
 from sema.audit.verify import Verifier
+from sema.clock import as_utc
 
 MAX_PAGE = 1000
 
@@ -31,8 +32,8 @@ class AuditKind(StrEnum):
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    """A time without a zone is UTC."""
-    return value if value is None or value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    """A time without a zone is UTC; one UTC cannot represent is refused (a ValueError names the field)."""
+    return None if value is None else as_utc(value)
 
 
 class EventsQuery(BaseModel):

@@ -237,5 +237,13 @@ def get_group_mailbox(ctx: Context, mailbox_id: UUID) -> queries.GroupMailboxVie
 
 
 def route(ctx: Context, address: str) -> queries.Route:
-    """Mail routing for an address: deliver, relay, expand, or return to sender with the reason"""
-    return ask(ctx, lambda c: queries.route(c, address))
+    """Mail routing for an address: deliver, relay, expand, or return to sender with the reason
+
+    For the mail system (its own bearer token) and service administrators; an
+    organisation administrator learns about their own organisation's addresses
+    only: any other address is answered as unknown, so the answer tells nothing."""
+    found = ask(ctx, lambda c: queries.route(c, address))
+    principal = ctx.principal
+    if principal is not None and principal.role is Role.ORGANISATION_ADMINISTRATOR and found.organisation_id != principal.organisation_id:
+        return queries.unknown_route(address)
+    return found

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from starlette.responses import JSONResponse, Response
 
+from api.access import clear_session_cookie, open_session, set_session_cookie
 from api.context import Context
 from api.schemas import Activation, AddressBookEntryIn, LogIn, Me, PasswordChange, SecurityInformation, SecurityQuestionOut, SecurityQuestions, SessionOut
 from domain.user import SECURITY_QUESTIONS
@@ -13,12 +14,9 @@ from domain.user import SECURITY_QUESTIONS
 
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
-    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id)
-    ctx.state.sessions.purge_expired(ctx.now)
-    ctx.state.letters.purge_expired(ctx.now)
-    must_activate = result.must_change_password or result.must_set_security_information
-    token, session = ctx.state.sessions.open(result.user_id, result.role.value, result.organisation_id, must_activate, ctx.now)
-    ctx.request.scope.setdefault("state", {}).update(principal_id=str(result.user_id), principal_role=result.role.value)
+    client = ctx.request.client.host if ctx.request.client else None
+    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=client)
+    token, session = open_session(ctx.state, ctx.request, result, ctx.now)
     out = SessionOut(
         token=token,
         expires_at=session.expires_at,
@@ -26,19 +24,10 @@ def log_in(ctx: Context, body: LogIn) -> Response:
         username=result.username,
         role=result.role.value,
         organisation_id=result.organisation_id,
-        must_activate=must_activate,
+        must_activate=session.must_activate,
     )
     response = JSONResponse(out.model_dump(mode="json"), status_code=201)
-    settings = ctx.state.settings
-    response.set_cookie(
-        settings.cookie_name,
-        token,
-        max_age=int(settings.session_absolute.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=settings.secure_cookies,
-        path="/",
-    )
+    set_session_cookie(response, ctx.state.settings, token)
     return response
 
 
@@ -47,7 +36,7 @@ def log_out(ctx: Context) -> Response:
     assert ctx.principal is not None
     ctx.state.sessions.close(ctx.principal.session.token_hash)
     response = Response(status_code=204)
-    response.delete_cookie(ctx.state.settings.cookie_name, path="/", httponly=True, samesite="strict", secure=ctx.state.settings.secure_cookies)
+    clear_session_cookie(response, ctx.state.settings)
     return response
 
 

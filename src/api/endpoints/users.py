@@ -34,9 +34,11 @@ from api.schemas import (
     OriginalAddressIn,
     Outcomes,
     StatusChangeIn,
+    ServicePersonIn,
     UserResetIn,
 )
-from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
+from domain import text
+from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS, UserKind
 from sema.application import MAX_BULK, NewUser
 
 LETTERS_KEY_HEADER = "sema-letters-key"
@@ -64,8 +66,8 @@ def _to_new_user(row: NewUserIn) -> NewUser:
     )
 
 
-def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bool) -> BulkAddOut:
-    created = ctx.app.add_users(ctx.actor, ctx.now, organisation_id, [_to_new_user(r) for r in rows], dry_run=dry_run)
+def add_rows(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bool, kind: str = UserKind.PERSON) -> BulkAddOut:
+    created = ctx.app.add_users(ctx.actor, ctx.now, organisation_id, [_to_new_user(r) for r in rows], dry_run=dry_run, kind=kind)
     letters = None
     if not dry_run:
         letters = keep_letters(
@@ -79,11 +81,11 @@ def _add(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run: bo
 def parse_csv(content: bytes) -> list[NewUserIn]:
     """CSV with a header row; every bad row and field is reported at once, by data row number."""
     try:
-        text = content.decode("utf-8-sig")
+        decoded = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = content[: error.start].count(b"\n")  # the header is line 1, so data row = newlines before
         raise invalid_request([{"field": "file", "row": max(row, 1), "message": "is not UTF-8 text"}], "the CSV file must be UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(decoded, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("first_name", "last_name") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
@@ -105,8 +107,12 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
             errors.append({"field": "file", "row": number, "message": "more values than columns"})
             continue
         values: dict[str, Any] = {"directory": {}}
+        refused = [e for e in (_refused(column, value, number) for column, value in record.items()) if e]
+        if refused:
+            errors += refused
+            continue
         for column, value in record.items():
-            value = (value or "").strip()
+            value = text.check(column, (value or "").strip())
             if column in DIRECTORY_FIELDS:
                 if value:
                     values["directory"][column] = value
@@ -125,23 +131,42 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     return rows
 
 
+def _refused(column: str, value: str | None, row: int) -> dict[str, Any] | None:
+    try:
+        text.check(column, value or "")
+    except text.RefusedText as refused:
+        return {"field": column, "row": row, "message": str(refused)}
+    return None
+
+
 def add_user(ctx: Context, organisation_id: UUID, body: NewUserIn) -> BulkAddOut:
     """Add one user; returns the one-time password once and a welcome letter"""
-    return _add(ctx, organisation_id, [body], dry_run=False)
+    return add_rows(ctx, organisation_id, [body], dry_run=False)
+
+
+def add_service_person(ctx: Context, body: ServicePersonIn) -> BulkAddOut:
+    """Register another service administrator, or an auditor, in the service's own organisation"""
+    organisation_id = ctx.app.service_organisation_id()
+    assert organisation_id is not None  # made on first start, before anyone could log in
+    return add_rows(ctx, organisation_id, [NewUserIn(first_name=body.first_name, last_name=body.last_name)], dry_run=False, kind=body.kind)
 
 
 def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
     """Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only"""
     if upload is not None:
         dry_run = query.dry_run or upload.fields.get("dry_run", "").lower() in ("1", "true", "yes")
-        return _add(ctx, organisation_id, parse_csv(upload.content), dry_run)
+        return add_rows(ctx, organisation_id, parse_csv(upload.content), dry_run)
     assert body is not None
-    return _add(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
+    return add_rows(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
 
 
 def letters_pdf(ctx: Context, batch_id: UUID) -> Response:
     """The welcome letters of a batch (PDF, one page per user); for its creator, with the key from the add response"""
-    key = ctx.request.headers.get(LETTERS_KEY_HEADER, "")
+    return letters_response(ctx, batch_id, ctx.request.headers.get(LETTERS_KEY_HEADER, ""))
+
+
+def letters_response(ctx: Context, batch_id: UUID, key: str) -> Response:
+    """The batch's PDF for its creator holding its key (the API's header, the console's form); else 404."""
     letters = ctx.state.letters.open(batch_id, key, str(ctx.actor.id), ctx.now) if key else None
     if letters is None:
         raise ApiProblem(404, "not-found", "Not found", f"letter batch {batch_id} not found (or expired, or the key does not match)")

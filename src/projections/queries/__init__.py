@@ -37,6 +37,7 @@ from projections.queries.routing import (
     RETURN,
     Route,
     route,
+    unknown_route,
 )
 from projections.queries.users import SORTS, STATUS_FILTERS, STATUSES, UserPage, UserSummary, get_user_summary, search_users
 
@@ -86,6 +87,7 @@ __all__ = [
     "ContactDetailsView",
     "pending_exceptional_access",
     "route",
+    "unknown_route",
     "search_directory",
     "search_users",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import column, select, table
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
-from projections.search_text import query_words
+from projections.search_text import finds_nothing, query_words
 
 
 class DirectoryEntry(View):
@@ -40,6 +40,8 @@ def search_directory(
         raise QueryError("kinds", f"{unknown[0]!r} is not one of {KIND_USER}, {KIND_LIST}, {KIND_GROUP_MAILBOX}")
     e = directory.entries.c
     words = query_words(text)
+    if finds_nothing(text):
+        return []
     if not words:
         query = select(directory.entries).where(e.listed)
     elif dialect(session) == "sqlite":

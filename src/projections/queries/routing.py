@@ -36,9 +36,10 @@ class Route(View):
     message: str | None  # return, organisation_suspended: the organisation's message to senders
     target_kind: EntryKind | None
     target_id: UUID | None
+    organisation_id: UUID | None  # whose address it is; empty when unknown
 
 
-_EMPTY: dict[str, Any] = {"mailbox_id": None, "relay_to": None, "members": (), "reason": None, "message": None, "target_kind": None, "target_id": None}
+_EMPTY: dict[str, Any] = {"mailbox_id": None, "relay_to": None, "members": (), "reason": None, "message": None, "target_kind": None, "target_id": None, "organisation_id": None}
 
 
 def route(session: Reader, address: str) -> Route:
@@ -49,16 +50,17 @@ def route(session: Reader, address: str) -> Route:
     a, o = routing.addresses.c, routing.organisations.c
     target = session.execute(select(a.target_kind, a.target_id).where(a.address == address)).first()
     if target is None:
-        return _route(address, RETURN, reason=REASON_UNKNOWN)
+        return unknown_route(address)
     kind, target_id = target
     base: dict[str, Any] = {"address": address, "target_kind": kind, "target_id": UUID(target_id)}
     if kind == TARGET_USER:
         u = routing.users.c
         row = session.execute(
-            select(u.state, u.mailbox_id, u.original_address, o.account_type, o.suspended, o.suspension_message)
+            select(u.state, u.mailbox_id, u.original_address, o.id, o.account_type, o.suspended, o.suspension_message)
             .join_from(routing.users, routing.organisations, o.id == u.organisation_id)
             .where(u.id == target_id)
         ).one()
+        base["organisation_id"] = UUID(row.id)
         if row.suspended:
             return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
         if row.state == DELETED:
@@ -71,10 +73,11 @@ def route(session: Reader, address: str) -> Route:
     if kind == TARGET_GROUP_MAILBOX:
         g = routing.group_mailboxes.c
         row = session.execute(
-            select(g.purged, o.suspended, o.suspension_message)
+            select(g.purged, o.id, o.suspended, o.suspension_message)
             .join_from(routing.group_mailboxes, routing.organisations, o.id == g.organisation_id)
             .where(g.id == target_id)
         ).one()
+        base["organisation_id"] = UUID(row.id)
         if row.suspended:
             return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
         if row.purged:
@@ -83,13 +86,19 @@ def route(session: Reader, address: str) -> Route:
     assert kind == TARGET_LIST, kind
     lists = routing.lists.c
     row = session.execute(
-        select(o.suspended, o.suspension_message)
+        select(o.id, o.suspended, o.suspension_message)
         .join_from(routing.lists, routing.organisations, o.id == lists.organisation_id)
         .where(lists.id == target_id)
     ).one()
+    base["organisation_id"] = UUID(row.id)
     if row.suspended:
         return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
     return _route(**base, action=EXPAND, members=tuple(_receiving_members(session, target_id)))
+
+
+def unknown_route(address: str) -> Route:
+    """The answer for an address nobody holds (and for one the asker may not know about)."""
+    return _route(address.strip().lower(), RETURN, reason=REASON_UNKNOWN)
 
 
 def _route(address: str, action: Action, **fields: Any) -> Route:

@@ -8,11 +8,11 @@ from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from domain.user import Status
 from projections.queries.common import QueryError, Reader, View, admin_search, aware, check_paging
-from projections.search_text import query_words
+from projections.search_text import finds_nothing, query_words
 
 # Statuses an administrator can filter by; "ex_directory" is the flag beside them.
 STATUSES = (Status.PENDING_ACTIVATION, Status.ACTIVE, Status.LOCKED, Status.SUSPENDED, Status.DELETED)
@@ -95,6 +95,8 @@ def search_users(
     if never_activated is not None:
         a = admin_search.activity.c
         conditions.append(a.activated_at.is_(None) if never_activated else a.activated_at.is_not(None))
+    if finds_nothing(text):
+        conditions.append(false())
     for word in query_words(text):
         conditions.append(u.search_text.like(f"% {word}%"))
     total = session.execute(select(func.count()).select_from(_with_activity()).where(*conditions)).scalar_one()

@@ -6,20 +6,32 @@ command's transaction opens, so no writer waits for a hash.
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
+from typing import NoReturn
 from uuid import UUID
 
 from domain.actors import Actor, Role
 from domain.claims import UsernameClaim
-from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues
+from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues, TooManyLogInAttempts
 from domain.user import User, UserKind, check_questions
 from sema.credentials import ONE_TIME_PASSWORD, check_answers, check_new_password
-from sema.services.context import Service
+from sema.services.context import Service, ServiceContext
 from sema.services.results import LogInResult
 from sema.services.runner import UnitOfWork
+from sema.throttle import Throttle
 
 
 class Activation(Service):
+    def __init__(self, context: ServiceContext) -> None:
+        super().__init__(context)
+        first, longest = timedelta(seconds=self.settings.log_in_first_delay_s), timedelta(seconds=self.settings.log_in_longest_delay_s)
+        # By username (typed, so unknown ones too), then by client address.
+        self.throttles = (
+            Throttle(self.settings.log_in_free_failures, first, longest),
+            Throttle(self.settings.log_in_free_failures_per_client, first, longest),
+        )
+
     def find_user_id(self, username: str) -> UUID | None:
         return self.claims.owner(UsernameClaim, username)
 
@@ -32,19 +44,24 @@ class Activation(Service):
             return Role.ORGANISATION_ADMINISTRATOR
         return Role.USER
 
-    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None) -> LogInResult:
-        """Unknown username and wrong password fail the same way (and take as long)."""
+    def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
+        """Unknown username, wrong password and locked account fail the same way
+        (and take as long: one argon2 verification each). The account's state is
+        told only once the password is proven, and a lock not even then.
+        Throttled attempts (``sema.throttle``) are refused before anything is checked."""
+        keys = ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
+        self._check_throttles(keys, at)
         user_id = self.find_user_id(username)
         if user_id is None:
             self.credentials.burn_time_as_if_verifying()
-            raise InvalidCredentials()
+            self._failed(keys, at)
         with self.context.runner.read() as session:
             matched = self.credentials.verify_password(session, user_id, password)
         actor = Actor(id=str(user_id), role=Role.USER, request_id=request_id)
 
         def work(uow: UnitOfWork) -> LogInResult | None:
             user = self.aggregates.user(user_id)
-            if matched is None:
+            if matched is None or user.locked:
                 user.fail_log_in(actor, at, self.settings.max_failed_log_ins)
                 uow.save(user)
                 return None
@@ -61,8 +78,19 @@ class Activation(Service):
 
         result = self.run(work)
         if result is None:
-            raise InvalidCredentials()
+            self._failed(keys, at)
+        self.throttles[0].succeeded(keys[0])
         return result
+
+    def _check_throttles(self, keys: list[str], at: datetime) -> None:
+        wait = max(throttle.wait(key, at) for throttle, key in zip(self.throttles, keys))
+        if wait > timedelta(0):
+            raise TooManyLogInAttempts(retry_after_s=math.ceil(wait.total_seconds()))
+
+    def _failed(self, keys: list[str], at: datetime) -> NoReturn:
+        for throttle, key in zip(self.throttles, keys):
+            throttle.failed(key, at)
+        raise InvalidCredentials()
 
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""

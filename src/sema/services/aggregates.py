@@ -23,8 +23,19 @@ O = TypeVar("O", User, Mailbox, DistributionList)
 
 
 class Aggregates:
-    def __init__(self, repository: Repository) -> None:
+    def __init__(self, repository: Repository, service_organisation_id: Callable[[], UUID | None]) -> None:
         self.repository = repository
+        self._find_service_organisation_id = service_organisation_id
+        self._service_organisation_id: UUID | None = None
+
+    def service_organisation_id(self) -> UUID | None:
+        """Found once (it never changes once made), then remembered."""
+        if self._service_organisation_id is None:
+            self._service_organisation_id = self._find_service_organisation_id()
+        return self._service_organisation_id
+
+    def require_administers(self, actor: Actor, organisation_id: UUID, not_found: NotFound) -> None:
+        require_administers(actor, organisation_id, not_found, self.service_organisation_id())
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: Callable[[UUID], NotFound]) -> A:
         try:
@@ -53,7 +64,7 @@ class Aggregates:
         return self._administered(actor, User, user_id, UserNotFound)
 
     def administered_organisation(self, actor: Actor, organisation_id: UUID) -> Organisation:
-        require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
+        self.require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
         return self.organisation(organisation_id)
 
     def administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
@@ -66,7 +77,7 @@ class Aggregates:
         """Permission first (no existence leak to non-administrators), then the organisation."""
         require_administrator(actor)
         aggregate = self._get(cls, aggregate_id, not_found)
-        require_administers(actor, aggregate.organisation_id, not_found(aggregate_id))
+        self.require_administers(actor, aggregate.organisation_id, not_found(aggregate_id))
         return aggregate
 
     def own_user(self, actor: Actor) -> User:

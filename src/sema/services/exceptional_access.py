@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.actors import Actor
 from domain.errors import InvalidValue, MailboxNotFound, UserNotFound
 from domain.mailbox import Mailbox
-from domain.permissions import require_administers, require_change, require_service_administrator
+from domain.permissions import require_change, require_service_administrator
 from domain.user import User
 from sema.services.context import Service
 from sema.services.runner import UnitOfWork, command
@@ -29,7 +29,7 @@ class ExceptionalAccess(Service):
     def _administered_holder(self, actor: Actor, kind: str, target_id: UUID) -> User | Mailbox:
         holder = self._holder(kind, target_id)
         not_found = MailboxNotFound(target_id) if isinstance(holder, Mailbox) else UserNotFound(target_id)
-        require_administers(actor, holder.organisation_id, not_found)
+        self.aggregates.require_administers(actor, holder.organisation_id, not_found)
         return holder
 
     @command

@@ -50,6 +50,8 @@ class Users(Service):
     @command
     def _add(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, rows: Sequence[NewUser], dry_run: bool, kind: str) -> list[CreatedUser]:
         organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        if kind != UserKind.PERSON and organisation.id != self.aggregates.service_organisation_id():
+            raise InvalidValue("kind", "service administrators and auditors belong to the service's own organisation")
         plans = self._plan(organisation, rows)
         expires_at = at + self.settings.one_time_password_lifetime
         address_claims = self.claims.existing(AddressClaim, [a for p in plans for a in p.addresses])

@@ -1,0 +1,192 @@
+"""PostgreSQL: one administrator's command, and many administrators at once.
+
+``pg_command_p50_ms``: a status change of one user (suspend, then unsuspend,
+round the users of a 200-user organisation) by ``SemaApplication`` in-process;
+``pg_raw_save_p50_ms``: the bare library's command round trip on the same
+server — get an aggregate, one event, ``save`` — in its own database.
+
+``pg_concurrent_*``: two ``sema serve`` processes on one database, 12 client
+threads shared between them, for SEMA_BENCH_PG_SECONDS (default 60) seconds of
+the mixed workload: 80% status or details changes of a random user of the
+client's organisation, 20% bulk adds of 20 users with common names into one
+shared organisation (so their addresses clash). ``pg_concurrent_failed`` counts
+responses other than success (a 409 after the retry budget is a failure).
+``pg_raw_concurrent_saves_per_s``: the bare library, 12 writer threads, each
+saving one new event of its own aggregate in a loop, for the same time.
+
+The ``pg_*`` figures need a server: SEMA_BENCH_POSTGRES_URL (or the tests'
+SEMA_TEST_POSTGRES_URL); each run makes and drops its own databases.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from bench_http import administrator, sema_server
+from common import fresh_postgres_database, fresh_sqlite_settings, percentile, postgres_admin_url, timed
+from domain.actors import system_actor
+from sema.application import NewUser
+from sema.bootstrap import build_application
+
+SECONDS = float(os.environ.get("SEMA_BENCH_PG_SECONDS", "60"))
+CLIENTS = 12
+SERVERS = 2
+COMMANDS = 300
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+COMMON_FIRST = ["Ann", "John", "Mary", "David", "Sarah"]
+COMMON_LAST = ["Lee", "Smith", "Jones"]
+
+
+class Counter(Aggregate):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.count = 0
+
+    @event("Incremented")
+    def increment(self) -> None:
+        self.count += 1
+
+
+def bare_app(url: str) -> Application:
+    return Application(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": "postgresql+psycopg://" + url.removeprefix("postgresql://")})
+
+
+def single_client(admin: str) -> dict[str, float]:
+    with fresh_postgres_database(admin) as url, fresh_postgres_database(admin) as raw_url:
+        directory = tempfile.mkdtemp(prefix="sema-bench-pg-")
+        app = build_application(fresh_sqlite_settings(directory, database_url=url, argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1))
+        raw = bare_app(raw_url)
+        try:
+            actor = system_actor("benchmark")
+            organisation_id = app.register_organisation(actor, AT, name="Single Client", code="single", account_type="mailbox")
+            user_ids = [c.user_id for c in app.add_users(actor, AT, organisation_id, [NewUser(f"Given{i}", "Family") for i in range(200)])]
+            times = []
+            for i in range(COMMANDS * 2):
+                action = "suspend" if i < len(user_ids) or (i // len(user_ids)) % 2 == 0 else "unsuspend"
+                times.append(timed(lambda: app.change_statuses(actor, AT, [user_ids[i % len(user_ids)]], action)))
+            counters = [Counter(f"c{i}") for i in range(200)]
+            raw.save(*counters)
+
+            def raw_command(counter_id: Any) -> None:
+                counter = raw.repository.get(counter_id)
+                counter.increment()
+                raw.save(counter)
+
+            raw_times = [timed(lambda: raw_command(counters[i % len(counters)].id)) for i in range(COMMANDS * 2)]
+        finally:
+            app.close()
+            app.engine.dispose()
+            raw.close()
+            shutil.rmtree(directory, ignore_errors=True)
+    return {"pg_command_p50_ms": statistics.median(times[COMMANDS:]) * 1000, "pg_raw_save_p50_ms": statistics.median(raw_times[COMMANDS:]) * 1000}
+
+
+def concurrent_sema(admin: str) -> dict[str, float]:
+    with fresh_postgres_database(admin) as url, ExitStack() as stack:
+        directory = tempfile.mkdtemp(prefix="sema-bench-pg-concurrent-")
+        stack.callback(shutil.rmtree, directory, True)
+        first, username, otp = stack.enter_context(sema_server(directory, url, "server-0.log"))
+        bases = [first] + [stack.enter_context(sema_server(directory, url, f"server-{n}.log"))[0] for n in range(1, SERVERS)]
+        with httpx.Client(base_url=first, timeout=120) as client:
+            headers = administrator(client, username, otp)
+            organisations = []
+            for n in range(CLIENTS + 1):
+                org = client.post("/organisations", json={"name": f"Concurrent {n}", "code": f"concurrent-{n}", "account_type": "mailbox"}, headers=headers).json()["id"]
+                users = [{"first_name": f"Given{i}", "last_name": f"Family{n}"} for i in range(50)]
+                created = client.post(f"/organisations/{org}/users/bulk", json={"users": users}, headers=headers)
+                created.raise_for_status()
+                organisations.append((org, [u["user_id"] for u in created.json()["users"]]))
+        shared_org = organisations[-1][0]
+        latencies: list[float] = []
+        failures: list[int] = []
+        stop_at = time.monotonic() + SECONDS
+
+        def client_loop(n: int) -> None:
+            rng = random.Random(n)
+            org, user_ids = organisations[n]
+            suspended: set[str] = set()
+            with httpx.Client(base_url=bases[n % len(bases)], timeout=120, headers=headers) as http:
+                while time.monotonic() < stop_at:
+                    pick = rng.random()
+                    if pick < 0.2:
+                        users = [{"first_name": rng.choice(COMMON_FIRST), "last_name": rng.choice(COMMON_LAST)} for _ in range(20)]
+                        request = ("POST", f"/organisations/{shared_org}/users/bulk", {"users": users})
+                    elif pick < 0.6:
+                        user_id = rng.choice(user_ids)
+                        action = "unsuspend" if user_id in suspended else "suspend"
+                        suspended ^= {user_id}
+                        request = ("POST", "/users/status-changes", {"user_ids": [user_id], "action": action})
+                    else:
+                        request = ("POST", "/users/details-changes", {"user_ids": [rng.choice(user_ids)], "details": {"department": f"Team {rng.randint(1, 99)}"}})
+                    started = time.perf_counter()
+                    response = http.request(request[0], request[1], json=request[2])
+                    latencies.append(time.perf_counter() - started)
+                    if response.is_error:
+                        failures.append(response.status_code)
+
+        threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(CLIENTS)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    return {
+        "pg_concurrent_seconds": SECONDS,
+        "pg_concurrent_commands_per_s": len(latencies) / elapsed,
+        "pg_concurrent_p50_ms": percentile(latencies, 0.5) * 1000,
+        "pg_concurrent_p95_ms": percentile(latencies, 0.95) * 1000,
+        "pg_concurrent_failed": float(len(failures)),
+    }
+
+
+def concurrent_raw(admin: str) -> dict[str, float]:
+    with fresh_postgres_database(admin) as url:
+        raw = bare_app(url)
+        try:
+            counters = [Counter(f"c{i}") for i in range(CLIENTS)]
+            raw.save(*counters)
+            saves = [0] * CLIENTS
+            stop_at = time.monotonic() + SECONDS
+
+            def writer(n: int) -> None:
+                while time.monotonic() < stop_at:
+                    counter = raw.repository.get(counters[n].id)
+                    counter.increment()
+                    raw.save(counter)
+                    saves[n] += 1
+
+            threads = [threading.Thread(target=writer, args=(n,)) for n in range(CLIENTS)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            raw.close()
+    return {"pg_raw_concurrent_saves_per_s": sum(saves) / elapsed}
+
+
+def postgres() -> dict[str, float]:
+    admin = postgres_admin_url()
+    if admin is None:
+        print("pg_*: skipped (set SEMA_BENCH_POSTGRES_URL)", flush=True)
+        return {}
+    return {**single_client(admin), **concurrent_sema(admin), **concurrent_raw(admin)}
+
+
+BENCHMARKS = {"postgres": postgres}

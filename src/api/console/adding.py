@@ -1,0 +1,134 @@
+"""Administrators: adding one user, adding users in bulk from a CSV upload
+(a dry run first, showing every bad row and field), and downloading the
+welcome letters. The letters' key travels only in a POSTed form, never in a URL."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, render
+from api.context import Context
+from api.endpoints import reads
+from api.endpoints.users import add_rows, letters_response, parse_csv
+from api.problems import ApiProblem, validation_errors
+from api.schemas import NewUserIn
+from domain.actors import Role
+from domain.errors import BulkValidationFailed, DomainError, OrganisationNotFound
+from domain.user import DIRECTORY_FIELDS
+from projections import queries
+
+MAX_CSV_BYTES = 2 * 1024 * 1024
+EXAMPLE_HEADER = "first_name,last_name,original_address,old_style_address,ex_directory," + ",".join(DIRECTORY_FIELDS)
+
+
+def _organisations(ctx: Context) -> list[queries.OrganisationView]:
+    """Where this administrator may add users: their own organisation, or (service) any."""
+    return reads.list_organisations(ctx).organisations
+
+
+def _organisation_id(ctx: Context, form: Form, errors: Errors) -> UUID | None:
+    assert ctx.principal is not None
+    if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR:
+        return ctx.principal.organisation_id
+    try:
+        organisation_id = UUID(form.get("organisation_id"))
+        reads.get_organisation(ctx, organisation_id)
+    except (ValueError, OrganisationNotFound):
+        errors.add("organisation_id", "Choose the organisation to add users to")
+        return None
+    return organisation_id
+
+
+def _row_problems(error: ApiProblem | DomainError) -> list[dict[str, Any]]:
+    if isinstance(error, ApiProblem):
+        return list(error.errors or [])
+    if isinstance(error, BulkValidationFailed):
+        return [{"row": e["row"], "field": e["field"], "message": e["message"]} for e in error.errors]
+    return [{"row": None, "field": "file", "message": error.message}]
+
+
+def bulk_add(ctx: Context, form: Form | None) -> Response:
+    """Upload → dry run (every bad row and field, or who would be added) → add → letters."""
+    errors = Errors()
+    problems: list[dict[str, Any]] = []
+    would_add = None
+    content = b""
+    if form is not None:
+        organisation_id = _organisation_id(ctx, form, errors)
+        filename, content = form.files.get("file", ("", b""))
+        if not content and form.get("content"):
+            content = form.raw("content").encode()  # the file checked on the page before
+        if not content:
+            errors.add("file", "Choose a CSV file of users to add")
+        elif len(content) > MAX_CSV_BYTES:
+            errors.add("file", "The file must be smaller than 2 MB")
+        if not errors and organisation_id is not None:
+            dry_run = form.get("add") != "yes"
+            try:
+                result = add_rows(ctx, organisation_id, parse_csv(content), dry_run=dry_run)
+            except (ApiProblem, BulkValidationFailed) as error:
+                problems = _row_problems(error)
+                errors.add("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was added. Correct the file and upload it again")
+            else:
+                if not dry_run:
+                    organisation = reads.get_organisation(ctx, organisation_id)
+                    return render(ctx, "bulk_result.html", title="Users added", result=result, letters=result.letters, organisation=organisation)
+                would_add = result.users
+    return render(
+        ctx,
+        "bulk_add.html",
+        errors=errors,
+        title="Add users from a file",
+        organisations=_organisations(ctx),
+        form=form,
+        problems=problems,
+        would_add=would_add,
+        content=content.decode("utf-8", "replace") if would_add else "",
+        example_header=EXAMPLE_HEADER,
+    )
+
+
+FIELDS = {"first_name": "first_name", "last_name": "last_name", "original_address": "original_address", "old_style_address": "old_style_address"}
+
+
+def add_one(ctx: Context, form: Form | None) -> Response:
+    errors = Errors()
+    if form is not None:
+        organisation_id = _organisation_id(ctx, form, errors)
+        values: dict[str, Any] = {name: form.get(name) for name in FIELDS if form.get(name)}
+        values["directory"] = {name: form.get(f"detail_{name}") for name in DIRECTORY_FIELDS if form.get(f"detail_{name}")}
+        values["ex_directory"] = form.get("ex_directory") == "yes"
+        if "first_name" not in values:
+            errors.add("first_name", "Enter a first name")
+        if "last_name" not in values:
+            errors.add("last_name", "Enter a last name")
+        row = None
+        if not errors:
+            try:
+                row = NewUserIn.model_validate(values)
+            except ValidationError as error:
+                for problem in validation_errors(error):
+                    name = problem["field"].split(".")
+                    errors.add(f"detail_{name[1]}" if name[0] == "directory" and len(name) > 1 else FIELDS.get(name[0], "first_name"), problem["message"])
+        if row is not None and organisation_id is not None:
+            try:
+                result = add_rows(ctx, organisation_id, [row], dry_run=False)
+            except DomainError as error:
+                errors.add_domain_error(error, FIELDS, "first_name")
+            else:
+                return render(ctx, "added_one.html", title="User added", created=result.users[0], letters=result.letters)
+    return render(ctx, "add_one.html", errors=errors, title="Add a user", organisations=_organisations(ctx), form=form, fields=DIRECTORY_FIELDS)
+
+
+def letters(ctx: Context, form: Form | None) -> Response:
+    """The welcome letters PDF of a batch, for its creator with the key the result page holds."""
+    assert form is not None
+    try:
+        batch_id = UUID(form.get("batch_id"))
+    except ValueError:
+        raise ApiProblem(404, "not-found", "Not found", "there is no such letter batch") from None
+    return letters_response(ctx, batch_id, form.get("key"))

@@ -1,0 +1,75 @@
+"""Exceptional access: an organisation administrator asks to open a user's
+mailbox or reset their account; a service administrator approves or refuses
+(never their own request: the service layer refuses that)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, redirect, render
+from api.context import Context
+from api.endpoints import reads
+from domain.actors import Role
+from domain.errors import DomainError, GrantNotFound, UserNotFound
+
+KINDS = [("mailbox_access", "Open their mailbox"), ("user_reset", "Reset their account (security information cleared)")]
+
+
+def overview(ctx: Context, form: Form | None, errors: Errors | None = None) -> Response:
+    assert ctx.principal is not None
+    grants = reads.list_grants(ctx, reads.GrantsQuery()).grants
+    service = ctx.principal.role is Role.SERVICE_ADMINISTRATOR
+    return render(ctx, "exceptional_access.html", errors=errors, title="Exceptional access", grants=grants, service=service, kinds=KINDS, form=form)
+
+
+def request(ctx: Context, form: Form | None) -> Response:
+    assert form is not None
+    errors = Errors()
+    kind, username, reason = form.get("kind"), form.get("username"), form.get("reason")
+    if kind not in dict(KINDS):
+        errors.add("kind", "Choose what the access is for")
+    user = None
+    user_id = ctx.app.find_user_id(username) if username else None
+    try:
+        user = reads.get_user(ctx, user_id) if user_id else None
+    except UserNotFound:
+        user = None  # another organisation's user does not exist here
+    if user is None:
+        errors.add("username", "Enter the username of a user of your organisation")
+    if not reason:
+        errors.add("reason", "Enter the reason for the request")
+    if not errors and user is not None:
+        target = user.mailbox_id if kind == "mailbox_access" else user.id
+        if target is None:
+            errors.add("kind", "This user has no mailbox here; choose a reset instead")
+        else:
+            try:
+                ctx.app.request_exceptional_access(ctx.actor, ctx.now, kind, target, reason)
+            except DomainError as error:
+                errors.add_domain_error(error, {"reason": "reason", "kind": "kind"}, "username")
+            else:
+                return redirect("/console/exceptional-access", f"Request sent: a service administrator decides on access for {user.username}")
+    return overview(ctx, form, errors)
+
+
+def decision(ctx: Context, form: Form | None, grant_id: str) -> Response:
+    assert form is not None
+    try:
+        grant = reads.get_grant(ctx, UUID(grant_id))
+    except ValueError:
+        raise GrantNotFound(grant_id) from None
+    approve = form.get("decision") == "approve"
+    reason = form.get("refusal_reason")
+    if not approve and not reason:
+        errors = Errors()
+        errors.add(f"refusal_reason-{grant.grant_id}", "Enter why the request is refused")
+        return overview(ctx, None, errors)
+    try:
+        ctx.app.decide_exceptional_access(ctx.actor, ctx.now, grant.kind, grant.target_id, grant.grant_id, approve, reason)
+    except DomainError as error:
+        errors = Errors()
+        errors.add(f"refusal_reason-{grant.grant_id}", error.message)
+        return overview(ctx, None, errors)
+    return redirect("/console/exceptional-access", "Request approved" if approve else "Request refused")

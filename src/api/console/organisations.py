@@ -1,0 +1,112 @@
+"""Organisations: an administrator's own (suspending it, with the message
+senders will get), and the service administrators' register, search and
+administrators."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, redirect, render
+from api.context import Context
+from api.endpoints import reads
+from api.problems import validation_errors
+from api.schemas import OrganisationIn, Suspension
+from domain.errors import DomainError, OrganisationNotFound, UserNotFound
+
+ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
+
+
+def _organisation_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise OrganisationNotFound(value) from None
+
+
+def own(ctx: Context, form: Form | None) -> Response:
+    assert ctx.principal is not None
+    return redirect(f"/console/organisations/{ctx.principal.organisation_id}")
+
+
+def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None) -> Response:
+    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    administrators = []
+    for user_id in organisation.administrator_ids:
+        try:
+            administrators.append(reads.get_user(ctx, user_id))
+        except UserNotFound:
+            continue
+    return render(ctx, "organisation.html", errors=errors, title=organisation.name, organisation=organisation, administrators=administrators)
+
+
+def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
+    """Suspends (with the message returned to senders) or lifts the suspension."""
+    assert form is not None
+    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    if form.get("lift") == "yes":
+        ctx.app.unsuspend_organisation(ctx.actor, ctx.now, organisation.id)
+        return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is no longer suspended")
+    errors = Errors()
+    try:
+        message = Suspension.model_validate({"message": form.get("message") or None}).message
+        ctx.app.suspend_organisation(ctx.actor, ctx.now, organisation.id, message)
+    except ValidationError as error:
+        errors.add("message", validation_errors(error)[0]["message"])
+    except DomainError as error:
+        errors.add_domain_error(error, {"message": "message"}, "message")
+    if errors:
+        return show(ctx, None, organisation_id, errors)
+    return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is suspended: mail to its users is returned to the senders")
+
+
+def search(ctx: Context, form: Form | None) -> Response:
+    text = ctx.request.query_params.get("q", "").strip()[:200]
+    found = reads.list_organisations(ctx).organisations
+    if text:
+        words = text.lower().split()
+        found = [o for o in found if all(w in f"{o.name} {o.code} {' '.join(o.domains)}".lower() for w in words)]
+    return render(ctx, "organisations.html", title="Organisations", organisations=found, q=text)
+
+
+def register(ctx: Context, form: Form | None) -> Response:
+    errors = Errors()
+    fields = {"name": "name", "code": "code", "account_type": "account_type", "domains": "domains"}
+    if form is not None:
+        domains = [d for d in form.get("domains").replace(",", " ").split() if d]
+        try:
+            new = OrganisationIn.model_validate({"name": form.get("name"), "code": form.get("code"), "account_type": form.get("account_type"), "domains": domains})
+        except ValidationError as error:
+            for problem in validation_errors(error):
+                errors.add(fields.get(problem["field"].split(".")[0], "name"), problem["message"])
+        else:
+            try:
+                organisation_id = ctx.app.register_organisation(ctx.actor, ctx.now, name=new.name, code=new.code, account_type=new.account_type, domains=new.domains)
+            except DomainError as error:
+                errors.add_domain_error(error, fields, "code")
+            else:
+                return redirect(f"/console/organisations/{organisation_id}", f"{new.name} registered")
+    return render(ctx, "register_organisation.html", errors=errors, title="Register an organisation", form=form, account_types=ACCOUNT_TYPES)
+
+
+def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Response:
+    """Appoints (by username) or revokes an administrator of the organisation."""
+    assert form is not None
+    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    errors = Errors()
+    if form.get("revoke"):
+        ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, UUID(form.get("revoke")))
+        return redirect(f"/console/organisations/{organisation.id}", "Administrator removed")
+    user_id = ctx.app.find_user_id(form.get("username")) if form.get("username") else None
+    if user_id is None:
+        errors.add("username", "Enter the username of a user of this organisation")
+    else:
+        try:
+            ctx.app.appoint_administrator(ctx.actor, ctx.now, organisation.id, user_id)
+        except DomainError as error:
+            errors.add_domain_error(error, {}, "username")
+    if errors:
+        return show(ctx, None, organisation_id, errors)
+    return redirect(f"/console/organisations/{organisation.id}", f"{form.get('username')} is now an administrator of {organisation.name}")

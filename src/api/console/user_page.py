@@ -1,0 +1,90 @@
+"""Administrators: one user's page, authenticating them by letters of their
+security answers (the administrator types what the user reads out), then
+resetting their password; changing their last name, removing an alias."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, redirect, render
+from api.context import Context
+from api.endpoints import reads
+from api.endpoints.users import issue_challenge, reset_password
+from api.schemas import ChallengeOut, ChallengePosition
+from domain.errors import ChallengeNotOpen, ChallengeOutOfTime, DomainError, UserNotFound
+from domain.user import SECURITY_QUESTIONS
+
+
+def show(ctx: Context, form: Form | None, user_id: str) -> Response:
+    user = reads.get_user(ctx, _uuid(user_id))
+    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user)
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise UserNotFound(value) from None
+
+
+def challenge(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Issues a challenge: which letters of which answers to ask the user for."""
+    user = reads.get_user(ctx, _uuid(user_id))
+    prompt = issue_challenge(ctx, user.id)
+    return render(ctx, "challenge.html", title="Ask for letters", user=user, prompt=prompt)
+
+
+def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, _uuid(user_id))
+    # The positions asked travel with the form (they are no secret), so a
+    # mistyped letter is asked again without issuing a new challenge.
+    count = min(int(form.get("count") or 0) if form.get("count").isdigit() else 0, 20)
+    positions = [ChallengePosition(question=form.get(f"question_{i}"), question_text=SECURITY_QUESTIONS.get(form.get(f"question_{i}"), ""), position=int(form.get(f"position_{i}") or 0)) for i in range(1, count + 1)]
+    prompt = ChallengeOut(challenge_id=UUID(form.get("challenge_id")), positions=positions, expires_at=form.get("expires_at"))
+    letters = [form.raw(f"letter_{i}").strip() for i in range(1, count + 1)]
+    errors = Errors()
+    for i, letter in enumerate(letters, start=1):
+        if len(letter) != 1:
+            errors.add(f"letter_{i}", f"Enter letter {i} as one letter or digit")
+    if errors or not letters:
+        return render(ctx, "challenge.html", errors=errors, title="Ask for letters", user=user, prompt=prompt)
+    try:
+        passed = ctx.app.answer_challenge(ctx.actor, ctx.now, user.id, prompt.challenge_id, letters)
+    except (ChallengeNotOpen, ChallengeOutOfTime) as error:
+        return render(ctx, "challenge_result.html", title="Challenge closed", user=user, passed=False, reason=error.message)
+    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, reason="")
+
+
+def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
+    user = reads.get_user(ctx, _uuid(user_id))
+    new = reset_password(ctx, user.id)
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
+
+
+def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, _uuid(user_id))
+    errors = Errors()
+    value = form.get("last_name")
+    if not value:
+        errors.add("last_name", "Enter the new last name")
+    else:
+        try:
+            address = ctx.app.change_last_name(ctx.actor, ctx.now, user.id, value)
+        except DomainError as error:
+            errors.add_domain_error(error, {"last_name": "last_name"}, "last_name")
+        else:
+            return redirect(f"/console/users/{user.id}", f"Last name changed; the address is now {address}")
+    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user, errors=errors)
+
+
+def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
+    assert form is not None
+    user = reads.get_user(ctx, _uuid(user_id))
+    alias = form.get("alias")
+    ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
+    return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")
+

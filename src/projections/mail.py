@@ -1,0 +1,241 @@
+"""The mail system's read model: the rows Postfix and Dovecot look up.
+
+Postfix (``sqlite:``/``pgsql:`` maps) and Dovecot (SQL passdb and userdb)
+query these tables directly with the plain selects in :mod:`mail.lookups`;
+see docs/adr/0040. They are shaped for those queries: one indexed row per
+address, one row per user carrying the two answers the servers need —
+``receives`` (mail is delivered) and ``logs_in`` (IMAP log-in allowed) —
+worked out from the user's flags by SQL over the row, so every status event
+is one ``UPDATE``. An organisation's suspension is one row, joined at look-up
+time. Password hashes are not here: Dovecot reads them where sema keeps
+them (``sema_credentials``), never a copy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anyascii import anyascii
+from sqlalchemy import Boolean, DateTime, Index, String, and_, not_
+
+from domain.distribution_list import DistributionList
+from domain.grants import GrantingAggregate
+from domain.mailbox import Mailbox
+from domain.organisation import Organisation
+from domain.user import User
+from projections.batch import Batch
+from projections.common_tables import ListMembers, OrganisationSuspensions
+from projections.framework import handles, utc
+from projections.tables import ADDRESS, key, optional, required, table
+from projections.user_rows import set_flags
+
+KIND_USER = "user"
+KIND_LIST = "list"
+KIND_GROUP_MAILBOX = "group"
+
+# What each event sets on a user's row (``receives`` and ``logs_in`` follow from them).
+FLAGS: dict[type, dict[str, bool]] = {
+    User.Suspended: {"suspended": True},
+    User.Unsuspended: {"suspended": False},
+    User.Deleted: {"deleted": True},
+    User.Undeleted: {"deleted": False},
+    User.Locked: {"locked": True},
+    User.Unlocked: {"locked": False},
+    User.Activated: {"own_password": True, "security_set": True},
+    User.PasswordChanged: {"own_password": True},
+    User.SecurityInformationSet: {"security_set": True},
+    User.OneTimePasswordIssued: {"own_password": False},
+    User.PasswordReset: {"own_password": False},
+    User.UserReset: {"own_password": False, "security_set": False, "locked": False},
+}
+
+
+SUSPENDED_REPLY = "mail to this organisation is suspended"
+MAX_REPLY = 400
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[1].lower()
+
+
+def smtp_reply_text(message: str | None) -> str:
+    """An organisation's message as an SMTP reply can carry it: one line of printable ASCII, not too long."""
+    text = " ".join(anyascii(message or "").split())
+    text = "".join(c for c in text if " " <= c <= "~")
+    return text[:MAX_REPLY] or SUSPENDED_REPLY
+
+
+class MailSystem(OrganisationSuspensions, ListMembers):
+    name = "mail"
+
+    organisations = table(
+        "sema_mail_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", String(1000))
+    )
+    # Every address mail may be sent to: primary and old-style addresses, addresses kept after a rename, lists, group mailboxes.
+    addresses = table(
+        "sema_mail_addresses",
+        key("address", ADDRESS),
+        required("domain", ADDRESS),
+        required("kind", String(10)),
+        required("target_id"),
+        Index("ix_sema_mail_addresses_target", "target_id"),
+        Index("ix_sema_mail_addresses_domain", "domain"),
+    )
+    users = table(
+        "sema_mail_users",
+        key("id"),
+        required("organisation_id"),
+        required("username", String(100)),
+        required("address", ADDRESS),
+        optional("relay_to", ADDRESS),  # smtp/gsc users: their original address
+        optional("mailbox_id"),
+        required("suspended", Boolean),
+        required("deleted", Boolean),
+        required("locked", Boolean),
+        required("own_password", Boolean),
+        required("security_set", Boolean),
+        required("receives", Boolean),
+        required("logs_in", Boolean),
+        Index("ix_sema_mail_users_address", "address"),
+        Index("ix_sema_mail_users_username", "username"),
+        Index("ix_sema_mail_users_mailbox", "mailbox_id"),
+    )
+    group_mailboxes = table(
+        "sema_mail_group_mailboxes", key("id"), required("organisation_id"), required("address", ADDRESS), Index("ix_sema_mail_group_mailboxes_address", "address")
+    )
+    lists = table("sema_mail_lists", key("id"), required("organisation_id"))
+    members = table("sema_mail_list_members", key("list_id"), key("user_id"), Index("ix_sema_mail_list_members_user", "user_id"))
+    permissions = table("sema_mail_permissions", key("mailbox_id"), key("user_id"), key("permission", String(10)), Index("ix_sema_mail_permissions_user", "user_id"))
+    personal_mailboxes = table("sema_mail_personal_mailboxes", key("id"), required("owner_id"))
+    # Exceptional access to a personal mailbox: who asked (the grantee), and until when it is in force.
+    grants = table(
+        "sema_mail_grants",
+        key("grant_id"),
+        required("mailbox_id"),
+        required("owner_id"),
+        required("grantee_id", String(100)),
+        required("in_force", Boolean),
+        optional("expires_at", DateTime(timezone=True)),
+        Index("ix_sema_mail_grants_owner", "owner_id", "grantee_id"),
+    )
+
+    def __init__(self, suffix: str = "") -> None:
+        super().__init__(suffix)
+        u = self.users.c
+        # One expression object each, so like updates share one statement.
+        self.derived = {
+            "receives": and_(not_(u.suspended), not_(u.deleted)),
+            "logs_in": and_(not_(u.suspended), not_(u.deleted), not_(u.locked), u.own_password, u.security_set),
+        }
+
+    def _address(self, batch: Batch, address: str, kind: str, target_id: str) -> None:
+        batch.insert(self.addresses, {"address": address.lower(), "domain": domain_of(address), "kind": kind, "target_id": target_id})
+
+    @handles(Organisation.Suspended)
+    def _suspension_reply(self, batch: Batch, event: Organisation.Suspended) -> None:
+        """Runs after the mixin's handler: the message is kept as Postfix will send it."""
+        batch.update(self.organisations, {"id": event.originator_id}, suspension_message=smtp_reply_text(event.message))
+
+    # -------------------------------------------------------------------- users
+
+    @handles(User.Registered)
+    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
+        user_id = str(event.originator_id)
+        batch.insert(
+            self.users,
+            {
+                "id": user_id,
+                "organisation_id": str(event.organisation_id),
+                "username": event.username.lower(),
+                "address": event.primary_address.lower(),
+                "relay_to": event.original_address,
+                "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+                "suspended": False,
+                "deleted": False,
+                "locked": False,
+                "own_password": False,
+                "security_set": False,
+                "receives": True,
+                "logs_in": False,
+            },
+        )
+        for address in [event.primary_address, event.old_style_address]:
+            if address:
+                self._address(batch, address, KIND_USER, user_id)
+
+    @handles(*FLAGS)
+    def _user_flags_changed(self, batch: Batch, event: Any) -> None:
+        set_flags(batch, self.users, event, FLAGS[type(event)], **self.derived)
+
+    @handles(User.Purged)
+    def _user_purged(self, batch: Batch, event: User.Purged) -> None:
+        """A purged user's addresses are released: mail to them is to an unknown address."""
+        batch.delete(self.addresses, target_id=event.originator_id)
+        batch.delete(self.members, user_id=event.originator_id)
+        batch.delete(self.permissions, user_id=event.originator_id)
+        batch.delete(self.users, id=event.originator_id)
+
+    @handles(User.SecureAddressChanged)
+    def _secure_address_changed(self, batch: Batch, event: User.SecureAddressChanged) -> None:
+        """The old address stays in ``addresses`` as an alias that still delivers."""
+        batch.update(self.users, {"id": event.originator_id}, address=event.new_address.lower(), relay_to=event.original_address)
+        batch.delete(self.addresses, address=event.new_address.lower())
+        self._address(batch, event.new_address, KIND_USER, str(event.originator_id))
+
+    @handles(User.AliasRemoved)
+    def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
+        batch.delete(self.addresses, address=event.address.lower(), target_id=event.originator_id)
+
+    # ----------------------------------------------------- lists and group mailboxes
+
+    @handles(DistributionList.Created)
+    def _list_created(self, batch: Batch, event: DistributionList.Created) -> None:
+        batch.insert(self.lists, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
+        self._address(batch, event.address, KIND_LIST, str(event.originator_id))
+
+    @handles(DistributionList.Deleted)
+    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
+        batch.delete(self.addresses, target_id=event.originator_id)
+        batch.delete(self.lists, id=event.originator_id)
+
+    @handles(Mailbox.GroupMailboxCreated)
+    def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
+        mailbox_id = str(event.originator_id)
+        batch.insert(self.group_mailboxes, {"id": mailbox_id, "organisation_id": str(event.organisation_id), "address": event.address.lower()})
+        self._address(batch, event.address, KIND_GROUP_MAILBOX, mailbox_id)
+
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
+        """A purged or deleted group mailbox's address is unknown from then on; nobody opens it."""
+        batch.delete(self.addresses, target_id=event.originator_id)
+        batch.delete(self.permissions, mailbox_id=event.originator_id)
+        batch.delete(self.group_mailboxes, id=event.originator_id)
+
+    @handles(Mailbox.PermissionGranted)
+    def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:
+        batch.insert(self.permissions, {"mailbox_id": str(event.originator_id), "user_id": str(event.user_id), "permission": event.permission})
+
+    @handles(Mailbox.PermissionRevoked)
+    def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
+        batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
+
+    # -------------------------------------------------------- exceptional access
+
+    @handles(Mailbox.Created)
+    def _personal_mailbox_created(self, batch: Batch, event: Mailbox.Created) -> None:
+        batch.insert(self.personal_mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id)})
+
+    @handles(Mailbox.ExceptionalAccessRequested)
+    def _access_requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:
+        mailbox = batch.one(self.personal_mailboxes, id=event.originator_id)
+        row = {"grant_id": str(event.grant_id), "mailbox_id": str(event.originator_id), "owner_id": mailbox["owner_id"]}
+        batch.insert(self.grants, {**row, "grantee_id": event.actor_id, "in_force": False, "expires_at": None})
+
+    @handles(Mailbox.ExceptionalAccessGranted)
+    def _access_granted(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessGranted) -> None:
+        batch.update(self.grants, {"grant_id": event.grant_id}, in_force=True, expires_at=utc(event.expires_at))
+
+    @handles(Mailbox.ExceptionalAccessRefused, Mailbox.ExceptionalAccessRevoked, Mailbox.ExceptionalAccessExpired)
+    def _access_ended(self, batch: Batch, event: Any) -> None:
+        batch.update(self.grants, {"grant_id": event.grant_id}, in_force=False)
+

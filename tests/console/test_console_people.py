@@ -1,0 +1,62 @@
+"""What every person does in the console, in Chromium: the directory and the
+address book, their group mailboxes, and exceptional access to their own
+mailbox, asked by their administrator and decided by the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console_kit import Browser, activate_in_browser, organisation_with_users
+from testkit import PASSWORD, activate
+
+
+def test_a_user_finds_someone_in_the_directory_and_keeps_them_in_their_address_book(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    organisation_with_users(browser.server, "essex", [("Alan", "Turing")])
+    (grace,) = kent.users
+    activate(browser.server.app, grace, browser.server.clock.now())
+    browser.sign_in(grace.username, PASSWORD).follow("Directory")
+    browser.fill("Name, organisation, address, job title, telephone or department", "turing").press("Search")
+    assert [row[:2] for row in browser.table("directory")] == [["Alan Turing", "Organisation essex"]]
+    browser.press("Save Alan Turing in your address book")
+    assert "Alan Turing saved in your address book" in browser.banner
+    assert [row[0] for row in browser.table("address-book")] == ["Alan Turing"]
+    browser.press("Remove Alan Turing")
+    assert browser.table("address-book") == []
+
+
+def test_a_user_sees_the_group_mailboxes_they_hold_permissions_on(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    app, at = browser.server.app, browser.server.clock.now()
+    activate(app, grace, at)
+    mailbox_id, _ = app.create_group_mailbox(kent.org.admin, at, kent.org.id, "Custody suite", "custody")
+    app.grant_mailbox_permission(kent.org.admin, at, mailbox_id, grace.user_id, "read")
+    browser.sign_in(grace.username, PASSWORD).follow("Group mailboxes")
+    assert browser.table("group-mailboxes") == [["Custody suite", "custody@kent.cjsm.net", "read"]]
+
+
+def test_exceptional_access_is_asked_by_the_administrator_approved_by_the_service_and_seen_by_the_owner(browser: Browser, chromium: Any) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    activate(browser.server.app, grace, browser.server.clock.now())
+    administrator = browser
+    administrator.sign_in(kent.admin_username, PASSWORD).follow("Exceptional access")
+    administrator.fill("Username of the user", "nobody.here").tick("Open their mailbox").press("Send the request")
+    assert administrator.errors == ["Enter the username of a user of your organisation", "Enter the reason for the request"]
+    administrator.fill("Username of the user", grace.username).tick("Open their mailbox").fill("Reason", "Investigation 42: evidence in her inbox").press("Send the request")
+    assert "Request sent" in administrator.banner
+    assert [row[2] for row in administrator.table("grants")] == ["requested"]
+
+    service = administrator.another(chromium)
+    activate_in_browser(service, service.server.service_username, service.server.service_one_time_password)
+    service.follow("Exceptional access")
+    assert "Investigation 42: evidence in her inbox" in service.text()
+    service.press("Refuse")
+    assert service.errors == ["Enter why the request is refused"]
+    service.press("Approve")
+    assert "Request approved" in service.banner
+
+    owner = administrator.another(chromium)
+    owner.sign_in(grace.username, PASSWORD).follow("Access to my mailbox")
+    assert [(row[0], row[2]) for row in owner.table("grants")] == [("Access to your mailbox", "granted")]

@@ -1,0 +1,23 @@
+"""A service administrator in the console, in Chromium: registering and
+finding organisations, appointing an administrator."""
+
+from __future__ import annotations
+
+from console_kit import Browser, activate_in_browser, organisation_with_users
+
+
+def test_a_service_administrator_registers_an_organisation_finds_it_and_appoints_its_administrator(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    activate_in_browser(browser, browser.server.service_username, browser.server.service_one_time_password)
+    browser.follow("Organisations").follow("Register an organisation")
+    browser.fill("Name", "Essex Police").fill("Code", "kent").press("Register organisation")
+    assert browser.error_links == ["#code"]  # the code is taken
+    browser.fill("Code", "essex-police").press("Register organisation")
+    assert "Essex Police registered" in browser.banner
+    browser.goto("/console/organisations?q=essex")
+    assert [row[0] for row in browser.table("organisations")] == ["Essex Police"]
+    browser.goto("/console/organisations?q=kent").follow("Organisation kent")
+    browser.fill("Username of a new administrator", grace.username).press("Appoint administrator")
+    assert f"{grace.username} is now an administrator" in browser.banner
+    assert grace.username in browser.page.get_by_test_id("administrators").inner_text()
