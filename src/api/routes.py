@@ -70,6 +70,8 @@ API: list[Operation] = [
     Operation("PUT", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.add_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
     Operation("DELETE", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.remove_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
     Operation("DELETE", "/distribution-lists/{list_id}", mailboxes.delete_distribution_list, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("POST", "/distribution-lists/{list_id}/restoration", mailboxes.restore_distribution_list, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("PUT", "/distribution-lists/{list_id}/address", mailboxes.change_distribution_list_address, ADMINISTRATORS, body=schemas.ListAddressIn, response=schemas.AddressOut, tag="distribution lists"),
 
     # --- exceptional access
     Operation("POST", "/mailboxes/{mailbox_id}/exceptional-access", exceptional_access.request_mailbox_access, ADMINISTRATORS, body=schemas.AccessRequestIn, response=schemas.Created, status=201, tag="exceptional access"),

@@ -240,6 +240,12 @@ class RenameIn(Request):
     name: Name
 
 
+class ListAddressIn(Request):
+    local_part: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="the part before the @; the address is in the organisation's form, like a new list's"
+    )
+
+
 # ----------------------------------------------------- exceptional access
 
 

@@ -7,6 +7,8 @@ own table name, with the columns and indexes its queries need.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy import Table
 
 from domain.distribution_list import DistributionList
@@ -92,3 +94,26 @@ class ListMembers(ReadModel):
     @handles(DistributionList.Deleted)
     def _list_members_gone(self, batch: Batch, event: DistributionList.Deleted) -> None:
         batch.delete(self.members, list_id=event.originator_id)
+
+
+class ListAddresses(ReadModel):
+    """``addresses`` rows of lists, for read models that route mail: none while a
+    list is deleted but restorable (mail to it is to an unknown address), back
+    when it is restored, moved when its address changes. The read model gives
+    ``list_kind`` and ``_address``."""
+
+    addresses: Table
+    list_kind: ClassVar[str]
+
+    def _address(self, batch: Batch, address: str, kind: str, target_id: str) -> None:
+        raise NotImplementedError
+
+    @handles(DistributionList.Removed)
+    def _list_removed(self, batch: Batch, event: DistributionList.Removed) -> None:
+        batch.delete(self.addresses, target_id=event.originator_id)
+
+    @handles(DistributionList.Restored, DistributionList.AddressChanged)
+    def _list_addressed(self, batch: Batch, event: DistributionList.Restored | DistributionList.AddressChanged) -> None:
+        address = event.address if isinstance(event, DistributionList.Restored) else event.new_address
+        batch.delete(self.addresses, target_id=event.originator_id)
+        self._address(batch, address, self.list_kind, str(event.originator_id))

@@ -263,9 +263,18 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
             search_text=search_text(event.name, row["organisation_name"], row["address"]),
         )
 
-    @handles(DistributionList.Deleted)
-    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
+    @handles(DistributionList.Deleted, DistributionList.Removed)
+    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted | DistributionList.Removed) -> None:
         batch.update(self.entries, {"id": event.originator_id}, gone=True, listed=False)
+
+    @handles(DistributionList.Restored)
+    def _list_restored(self, batch: Batch, event: DistributionList.Restored) -> None:
+        batch.update(self.entries, {"id": event.originator_id}, gone=False, listed=True)
+
+    @handles(DistributionList.AddressChanged)
+    def _list_address_changed(self, batch: Batch, event: DistributionList.AddressChanged) -> None:
+        row = batch.one(self.entries, id=event.originator_id)
+        batch.update(self.entries, {"id": event.originator_id}, address=event.new_address, search_text=search_text(row["name"], row["organisation_name"], event.new_address))
 
     @handles(Mailbox.PermissionGranted)
     def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:

@@ -24,7 +24,7 @@ from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import ListMembers, OrganisationSuspensions
+from projections.common_tables import ListAddresses, ListMembers, OrganisationSuspensions
 from projections.framework import handles, utc
 from projections.tables import ADDRESS, key, optional, required, table
 from projections.user_rows import set_flags
@@ -65,8 +65,9 @@ def smtp_reply_text(message: str | None) -> str:
     return text[:MAX_REPLY] or SUSPENDED_REPLY
 
 
-class MailSystem(OrganisationSuspensions, ListMembers):
+class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
     name = "mail"
+    list_kind = KIND_LIST
 
     organisations = table(
         "sema_mail_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", String(1000))

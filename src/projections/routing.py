@@ -16,7 +16,7 @@ from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import ListMembers, OrganisationSuspensions
+from projections.common_tables import ListAddresses, ListMembers, OrganisationSuspensions
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
 from projections.user_rows import set_flags
@@ -39,8 +39,9 @@ FLAGS: dict[type, dict[str, bool]] = {
 }
 
 
-class Routing(OrganisationSuspensions, ListMembers):
+class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
     name = "routing"
+    list_kind = TARGET_LIST
 
     organisations = table(
         "sema_routing_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", Text)

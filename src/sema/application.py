@@ -286,8 +286,17 @@ class SemaApplication(Application):
     def remove_list_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
         self.distribution_lists.remove_member(actor, at, list_id, user_id)
 
-    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
-        self.distribution_lists.delete(actor, at, list_id)
+    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> datetime:
+        return self.distribution_lists.delete(actor, at, list_id)
+
+    def restore_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.restore(actor, at, list_id)
+
+    def purge_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.purge(actor, at, list_id)
+
+    def change_distribution_list_address(self, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
+        return self.distribution_lists.change_address(actor, at, list_id, local_part)
 
     # ---------------------------------------------------------- address book
 

@@ -144,6 +144,12 @@ def _list(w: World, org: UUID, members: list[UUID] = ()) -> UUID:
     return list_id
 
 
+def _removed_list(w: World, org: UUID) -> Call:
+    list_id = _list(w, org)
+    w.app.delete_distribution_list(w.sa, w.now, list_id)
+    return Call(f"/distribution-lists/{list_id}/restoration")
+
+
 def _group(w: World, org: UUID) -> UUID:
     mailbox_id, _ = w.app.create_group_mailbox(w.sa, w.now, org, "Group", f"group-{w.n()}")
     return mailbox_id
@@ -209,6 +215,8 @@ BUILDERS: dict[str, Build] = {
     "rename_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}", {"name": "Renamed"}),
     "add_list_member": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}/members/{w.user(w.foreign).user_id}"),
     "remove_list_member": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org, [(u := w.user(org)).user_id])}/members/{u.user_id}"),
+    "restore_distribution_list": lambda w, p, org: _removed_list(w, org),
+    "change_distribution_list_address": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}/address", {"local_part": f"moved-{w.n()}"}),
     "delete_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}"),
     "request_mailbox_access": lambda w, p, org: Call(f"/mailboxes/{w.user(org).mailbox_id}/exceptional-access", {"reason": "illness"}),
     "request_user_reset": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/exceptional-access", {"reason": "forgotten answers"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from api.context import Context
-from api.schemas import CreatedWithAddress, DistributionListIn, GroupMailboxIn, PermissionName, RenameIn
+from api.schemas import AddressOut, CreatedWithAddress, ListAddressIn, DistributionListIn, GroupMailboxIn, PermissionName, RenameIn
 
 
 def create_group_mailbox(ctx: Context, organisation_id: UUID, body: GroupMailboxIn) -> CreatedWithAddress:
@@ -56,5 +56,15 @@ def remove_list_member(ctx: Context, list_id: UUID, user_id: UUID) -> None:
 
 
 def delete_distribution_list(ctx: Context, list_id: UUID) -> None:
-    """Delete a distribution list (its address is released)"""
+    """Delete a distribution list: mail to it is returned at once; it can be restored for 30 days, then its address is released"""
     ctx.app.delete_distribution_list(ctx.actor, ctx.now, list_id)
+
+
+def restore_distribution_list(ctx: Context, list_id: UUID) -> None:
+    """Restore a distribution list deleted less than 30 days ago, with its address and members"""
+    ctx.app.restore_distribution_list(ctx.actor, ctx.now, list_id)
+
+
+def change_distribution_list_address(ctx: Context, list_id: UUID, body: ListAddressIn) -> AddressOut:
+    """Give a distribution list a new address (its old one is released)"""
+    return AddressOut(address=ctx.app.change_distribution_list_address(ctx.actor, ctx.now, list_id, body.local_part))

@@ -131,6 +131,9 @@ _PHRASES: dict[str, str] = {
     "DistributionList.MemberAdded": "added {user} to the list",
     "DistributionList.MemberRemoved": "removed {user} from the list",
     "DistributionList.Deleted": "deleted the list, releasing {released_address}",
+    "DistributionList.AddressChanged": "changed the list's address from {old_address} to {new_address}",
+    "DistributionList.Removed": "deleted the list (can be restored until {restorable_until})",
+    "DistributionList.Restored": "restored the list <{address}>",
 }
 # Exceptional access reads the same on users and mailboxes.
 for _aggregate in ("User", "Mailbox"):
