@@ -67,6 +67,13 @@ class GrantLifecycle(RuleBasedStateMachine):
         self.model[grant_id] = {"state": GrantState.REQUESTED, "expires_at": None}
         return grant_id
 
+    @rule(target=grant_ids, lasting=st.sampled_from(GRANTED_FOR))
+    def a_reset_is_requested_and_granted(self, lasting: timedelta) -> UUID:
+        """The common path, so that use, expiry and revocation are reached often."""
+        grant_id = self.an_administrator_requests_a_reset()
+        self.it_is_granted(grant_id, lasting, by_requester=False)
+        return grant_id
+
     @rule(grant_id=grant_ids, lasting=st.sampled_from(GRANTED_FOR), by_requester=st.booleans())
     def it_is_granted(self, grant_id: UUID, lasting: timedelta, by_requester: bool) -> None:
         approver = ADMIN if by_requester else SERVICE_ADMIN
