@@ -4,7 +4,9 @@ method, path, endpoint, who may call it, and its models.
 ``create_app`` serves these routes and generates the OpenAPI document from the
 same list (``api.openapi``), so the two cannot drift apart. An endpoint's
 docstring is its summary; the order is the document's order, and Starlette
-matches routes in it.
+matches routes in it: a path's operations are served together where the path
+first appears, then a 405 for its other methods (``api.operations.served``),
+so keep literal paths above the parameter paths they resemble.
 """
 
 from __future__ import annotations
