@@ -149,7 +149,7 @@ def username_base(first_name: str, last_name: str) -> str:
 
 
 def check_display_name(name: str) -> str:
-    """The name of a list or group mailbox: trimmed, not empty, at most 200 characters."""
+    """The name of an organisation, list or group mailbox: trimmed, not empty, at most 200 characters."""
     name = name.strip()
     if not name:
         raise InvalidValue("name", "must not be empty")

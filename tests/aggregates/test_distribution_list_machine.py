@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from aggregate_testkit import ADMIN, ORG, SYSTEM, T0
+from aggregate_testkit import ADMIN, ORG, SYSTEM, T0, attempted, rebuilt
 from domain.base import UNDELETE_PERIOD
 from domain.distribution_list import DistributionList
 from domain.errors import AlreadySo, DistributionListDeleted, DomainError, UndeletePeriodOver, UndeletePeriodRunning
@@ -32,16 +32,7 @@ class DistributionListLifecycle(RuleBasedStateMachine):
         self.model: dict[str, Any] = {"name": "Duty team", "address": ADDRESSES[0], "members": [], "restorable_until": None, "deleted": False}
 
     def attempt(self, change: Any, expected: type[DomainError] | None) -> bool:
-        """Runs ``change``; the model said whether it succeeds or which error it raises."""
-        try:
-            change()
-        except DomainError as error:
-            assert expected is not None and isinstance(error, expected), (type(error).__name__, expected)
-            return False
-        finally:
-            self.events += self.dl.collect_events()
-        assert expected is None, f"expected {expected.__name__}"
-        return True
+        return attempted(self.dl, self.events, change, expected)
 
     def refusal_while_gone(self) -> type[DomainError] | None:
         m = self.model
@@ -105,14 +96,12 @@ class DistributionListLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def the_aggregate_and_its_rebuild_agree_with_the_model(self) -> None:
-        rebuilt = None
-        for event in self.events:
-            rebuilt = event.mutate(rebuilt)
-        for dl in (self.dl, rebuilt):
+        rebuild = rebuilt(self.events)
+        for dl in (self.dl, rebuild):
             assert dl is not None
             state = {"name": dl.name, "address": dl.address, "members": dl.members, "restorable_until": dl.restorable_until, "deleted": dl.deleted}
             assert state == self.model
-        assert rebuilt.version == self.dl.version == len(self.events)
+        assert rebuild.version == self.dl.version == len(self.events)
 
 
 TestDistributionListLifecycle = DistributionListLifecycle.TestCase

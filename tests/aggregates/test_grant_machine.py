@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from aggregate_testkit import ADMIN, ORG, SERVICE_ADMIN, SYSTEM, T0
+from aggregate_testkit import ADMIN, ORG, SERVICE_ADMIN, SYSTEM, T0, attempted, rebuilt
 from domain.errors import AlreadySo, ApproverIsRequester, DomainError, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning
 from domain.grants import GrantState
 from domain.user import User
@@ -37,15 +37,7 @@ class GrantLifecycle(RuleBasedStateMachine):
         self.model: dict[UUID, dict[str, Any]] = {}
 
     def attempt(self, change: Any, expected: type[DomainError] | None) -> bool:
-        try:
-            change()
-        except DomainError as error:
-            assert expected is not None and isinstance(error, expected), (type(error).__name__, expected)
-            return False
-        finally:
-            self.events += self.user.collect_events()
-        assert expected is None, f"expected {expected.__name__}"
-        return True
+        return attempted(self.user, self.events, change, expected)
 
     def refusal(self, grant_id: UUID, needs: str, verb: str) -> type[DomainError] | None:
         """The aggregate's answer when the grant is not in the state the change needs."""
@@ -111,10 +103,8 @@ class GrantLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def every_grant_is_where_the_model_says_on_the_aggregate_and_its_rebuild(self) -> None:
-        rebuilt = None
-        for event in self.events:
-            rebuilt = event.mutate(rebuilt)
-        for user in (self.user, rebuilt):
+        rebuild = rebuilt(self.events)
+        for user in (self.user, rebuild):
             assert {g: (grant.state, grant.expires_at) for g, grant in user.grants.items()} == {g: (m["state"], m["expires_at"]) for g, m in self.model.items()}
             for grant_id in self.model:
                 assert user.grants[grant_id].in_force(self.now) == self.in_force(grant_id, self.now)

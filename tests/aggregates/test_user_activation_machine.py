@@ -14,7 +14,7 @@ from uuid import uuid4
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from aggregate_testkit import ADMIN, ORG, OTHER_ADMIN, SYSTEM, T0
+from aggregate_testkit import ADMIN, ORG, OTHER_ADMIN, SYSTEM, T0, attempted, rebuilt
 from domain.actors import Actor, Role
 from domain.errors import (
     AccountLocked,
@@ -63,15 +63,7 @@ class UserActivationFlow(RuleBasedStateMachine):
         }
 
     def attempt(self, change: Any, expected: type[DomainError] | None) -> bool:
-        try:
-            change()
-        except DomainError as error:
-            assert expected is not None and isinstance(error, expected), (type(error).__name__, expected)
-            return False
-        finally:
-            self.events += self.user.collect_events()
-        assert expected is None, f"expected {expected.__name__}"
-        return True
+        return attempted(self.user, self.events, change, expected)
 
     @rule(step=st.sampled_from(STEPS))
     def time_passes(self, step: timedelta) -> None:
@@ -164,11 +156,9 @@ class UserActivationFlow(RuleBasedStateMachine):
 
     @invariant()
     def the_aggregate_and_its_rebuild_agree_with_the_model(self) -> None:
-        rebuilt = None
-        for event in self.events:
-            rebuilt = event.mutate(rebuilt)
+        rebuild = rebuilt(self.events)
         m = self.model
-        for user in (self.user, rebuilt):
+        for user in (self.user, rebuild):
             challenge = (user.challenge.challenge_id, user.challenge.expires_at) if user.challenge else None
             passed = (user.passed_challenge.by, user.passed_challenge.at) if user.passed_challenge else None
             assert (user.has_own_password, bool(user.security_questions), user.one_time_password_expires_at) == (m["own_password"], m["security_information"], m["otp_expires_at"])

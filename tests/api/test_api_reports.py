@@ -5,33 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from policies.mailer import Mailer
-from sema.config import Settings
-from testkit import SmtpServer, free_port, make_settings
+from testkit.smtp_fixtures import settings, smtp_port, smtp_server  # noqa: F401  (fixtures)
 from testkit.http import activate, add_users, organisation_administrator, register_organisation
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, smtp_port: int) -> Settings:
-    return make_settings(database_url, tmp_path, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="notices@cjsm.net")
-
-
-@pytest.fixture
-def smtp_server(smtp_port: int) -> Iterator[SmtpServer]:
-    server = SmtpServer(smtp_port).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -47,6 +27,7 @@ def people(client, service, clock):
     return org, admin, jane, bob
 
 
+@pytest.mark.both_stores
 def test_the_search_shows_last_log_in_mailbox_use_one_time_password_expiry_and_never_activated(client, app, people):
     org, admin, jane, bob = people
     shown_jane, shown_bob = admin.get(f"/users/{jane['user_id']}").json(), admin.get(f"/users/{bob['user_id']}").json()
@@ -88,6 +69,7 @@ def test_an_organisation_administrator_exports_only_their_own_organisation(clien
     assert admin.get("/users/export.csv", params={"organisation_id": str(probation)}).status_code == 404
 
 
+@pytest.mark.both_stores
 def test_a_service_administrator_sees_notices_queued_sent_and_failed(client, service, app, clock, people, smtp_server):
     org, admin, jane, bob = people
     address = admin.get(f"/users/{admin.user_id}").json()["address"]
