@@ -192,15 +192,19 @@ def get_grant(ctx: Context, grant_id: UUID) -> queries.GrantView:
     return visible(ctx, ask(ctx, lambda c: queries.grant(c, grant_id)), GrantNotFound(grant_id))
 
 
-def list_organisations(ctx: Context, query: OrganisationSearchQuery) -> OrganisationsOut:
-    """Search organisations by name, code, mail domain, account type and suspension (an organisation administrator sees their own)"""
+def list_organisations(ctx: Context, query: OrganisationSearchQuery | None = None) -> OrganisationsOut:
+    """Search organisations by name, code, mail domain, account type and suspension (an organisation administrator sees their own)
+
+    Without ``query`` (the console's callers): every organisation the principal may see."""
     assert ctx.principal is not None
     own = ctx.principal.organisation_id if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR else None
+    if query is None:
+        page = ask(ctx, lambda c: queries.search_organisations(c, only=own, limit=None))
+        return OrganisationsOut(organisations=page.items, total=page.total, limit=page.limit, offset=page.offset)
+    q = query
     page = ask(
         ctx,
-        lambda c: queries.search_organisations(
-            c, text=query.q, account_types=query.account_type, suspended=query.suspended, domain=query.domain, only=own, limit=query.limit, offset=query.offset
-        ),
+        lambda c: queries.search_organisations(c, text=q.q, account_types=q.account_type, suspended=q.suspended, domain=q.domain, only=own, limit=q.limit, offset=q.offset),
     )
     return OrganisationsOut(organisations=page.items, total=page.total, limit=page.limit, offset=page.offset)
 
