@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from bench_http import free_port
+from common import free_port
 from bench_read_side import FIRST, _app, history
 from api.app import create_app
 from api.context import ApiSettings

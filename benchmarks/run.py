@@ -14,6 +14,8 @@ pg_raw_save_p50_ms; pg_concurrent_* / pg_raw_concurrent_saves_per_s),
 (audit_export_events_per_s / audit_baseline_decode_events_per_s),
 ``read_side_search`` (directory_search_p50_ms, directory_search_p95_ms,
 directory_substring_p95_ms).
+Issue 10's: ``login_storm`` (login_storm_get_p95_ms / idle_get_p95_ms, same run:
+an authenticated GET during 12 clients' wrong passwords, and idle).
 
 Sizes default to the issue's; shorter for a quick run:
 SEMA_BENCH_READ_SIDE_USERS (default 100000), SEMA_BENCH_PG_SECONDS (default 60).

@@ -51,6 +51,8 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     except DomainError:
         state.sessions.close(session.token_hash)
         raise unauthenticated from None
+    # The request log names who asked.
+    request.scope.setdefault("state", {}).update(principal_id=str(session.user_id), principal_role=role.value)
     return Principal(session=session, role=role, user_id=session.user_id, organisation_id=user.organisation_id)
 
 

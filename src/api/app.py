@@ -9,12 +9,14 @@ from typing import IO, TypedDict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from api.console import CONSOLE
 from api.context import ApiSettings, ApiState
+from api.hardening import CrossSiteRefusal, SecurityHeaders
 from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.logging import RequestLog
@@ -67,7 +69,12 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
 
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api"))],
+        middleware=[
+            Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api")),
+            Middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
+            Middleware(CrossSiteRefusal, cookie_name=settings.cookie_name),
+        ],
         exception_handlers={HTTPException: _http_exception, Exception: _server_error},
         lifespan=lifespan,
     )

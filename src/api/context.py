@@ -25,6 +25,9 @@ class ApiSettings:
     cookie_name: str = "sema_session"
     # The mail system's own credential for GET /routing (a bearer token); unset: no mail-system access.
     mail_system_token: str | None = field(default=None, repr=False)
+    # Host headers served (Starlette's TrustedHostMiddleware; "*" any, "*.example.org" a domain).
+    allowed_hosts: tuple[str, ...] = ("*",)
+    hsts_seconds: int = 31_536_000  # Strict-Transport-Security on requests that came over TLS; 0: none
 
 
 @dataclass
@@ -59,6 +62,10 @@ class Context:
     @property
     def app(self) -> SemaApplication:
         return self.state.app
+
+    @property
+    def actor_user_id(self) -> UUID:
+        return UUID(self.actor.id)
 
     @property
     def actor(self) -> Actor:

@@ -173,10 +173,28 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def media_type_of(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def is_json(media_type: str) -> bool:
+    """A JSON body must say so: a request without a Content-Type (what a cross-site
+    form or ``fetch`` in no-cors mode sends without a preflight) is not read as JSON."""
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def refuse_unexpected_body(request: Request) -> None:
+    """An operation that takes no body refuses one of a media type that is not JSON
+    (a form posted to it from another page is not a request of this API)."""
+    media_type = media_type_of(request)
+    if media_type and not is_json(media_type):
+        raise ApiProblem(415, "unsupported-media-type", "Unsupported media type", "this operation takes no body; send none, or JSON")
+
+
 async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -> tuple[bytes | None, Upload | None]:
     """The raw JSON body, or an upload; checks the media type against those ``accepted``."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in ("", "application/json") or media_type.endswith("+json"):
+    media_type = media_type_of(request)
+    if is_json(media_type):
         if Body.JSON not in accepted:
             raise _unsupported(accepted)
         return await read_body(request, limit), None

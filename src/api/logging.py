@@ -1,5 +1,9 @@
 """The request log: one line per HTTP request, after the response is sent,
-in the service's one log format (``sema.logs``), secrets redacted."""
+in the service's one log format (``sema.logs``), secrets redacted.
+
+For forensics each line names the client's address and user agent, the
+server's request id (the one events carry) and, labelled apart, the id the
+client sent in ``X-Request-Id``; a log-in names the username tried."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.operations import request_id_of
+from api.operations import client_request_id_of, new_request_id
 from sema.logs import redact_secrets  # noqa: F401  (re-exported: the redaction tests import it from here)
 
 
@@ -29,7 +33,9 @@ class RequestLog:
         started = time.perf_counter()
         status = 500
         state = scope.setdefault("state", {})
-        state["request_id"] = request_id_of(Request(scope))
+        state["request_id"] = new_request_id()
+        request = Request(scope)
+        client_request_id = client_request_id_of(request)
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -37,6 +43,8 @@ class RequestLog:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", state["request_id"].encode()))
+                if client_request_id is not None:
+                    headers.append((b"x-client-request-id", client_request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -47,10 +55,14 @@ class RequestLog:
             self.logger.info(
                 "request",
                 request_id=state.get("request_id"),
+                client_request_id=client_request_id,
+                client=request.client.host if request.client else None,
+                user_agent=request.headers.get("user-agent", "")[:200] or None,
                 method=scope["method"],
                 route=state.get("route", "(no route)"),
                 status=status,
                 principal_id=state.get("principal_id"),
                 principal_role=state.get("principal_role"),
+                username_tried=state.get("username_tried"),
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )

@@ -20,12 +20,20 @@ REF = "#/components/schemas/{model}"
 ERROR_STATUSES = {
     "400": "Malformed request (JSON syntax, multipart)",
     "401": "Not logged in, or the session ended",
-    "403": "The principal's role may not do this, or activation comes first",
+    "403": "The principal's role may not do this, activation comes first, or a cookie-authenticated request came from another site",
     "404": "Not found (also for what belongs to another organisation)",
-    "409": "Conflicting concurrent change; try again",
+    "409": "Conflicting concurrent change, or a request with the same Idempotency-Key still running; try again",
     "413": "Request body too large",
     "415": "Unsupported media type",
     "422": "Validation failed or a rule forbids it",
+}
+
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "pattern": '^"?[!#-\\[\\]-~]{1,255}"?$'},
+    "description": "retrying with the same key and body returns the first response and changes nothing (24 hours); another body: 422",
 }
 
 
@@ -59,6 +67,7 @@ def document(operations: Sequence[Operation], *, title: str = "sema — Secure e
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "the token from POST /session"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "sema_session"},
+                "mailSystem": {"type": "http", "scheme": "bearer", "description": "the mail system's own token (SEMA_MAIL_SYSTEM_TOKEN); opens GET /routing only"},
             },
         },
     }
@@ -67,7 +76,7 @@ def document(operations: Sequence[Operation], *, title: str = "sema — Secure e
 def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
     if op.roles is not None:
-        spec["security"] = [{"bearer": []}, {"cookie": []}]
+        spec["security"] = [{"bearer": []}, {"cookie": []}, *([{"mailSystem": []}] if op.mail_system else [])]
         spec["description"] = "Roles: " + ", ".join(sorted(r.value for r in op.roles)) + (" (also before activation)" if op.during_activation else "")
     else:
         spec["security"] = []
@@ -82,6 +91,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
             if query_field.default is not None and query_field.default is not PydanticUndefined:
                 schema["default"] = TypeAdapter(query_field.annotation).dump_python(query_field.default, mode="json")
             parameters.append({"name": name, "in": "query", "required": query_field.is_required(), "schema": schema, "description": query_field.description or ""})
+    if op.method == "POST" and op.roles is not None:
+        parameters.append(IDEMPOTENCY_KEY)
     if parameters:
         spec["parameters"] = parameters
     if op.body is not None:

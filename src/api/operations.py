@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -31,10 +32,10 @@ from api import idempotency
 from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
 from api.idempotency import Reservation
-from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input
+from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
-from domain.errors import DomainError
+from domain.errors import DomainError, TooManyLogInAttempts
 
 # Who may call an operation: a set of roles, or PUBLIC (no log-in needed).
 PUBLIC: frozenset[Role] | None = None
@@ -43,6 +44,8 @@ SERVICE = frozenset({Role.SERVICE_ADMINISTRATOR})
 PEOPLE = frozenset({Role.USER, Role.ORGANISATION_ADMINISTRATOR, Role.SERVICE_ADMINISTRATOR})
 EVERYONE = frozenset({*PEOPLE, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
+
+THROTTLED_PAUSE_S = 2.0  # the longest a throttled log-in waits for its 429
 
 Endpoint = Callable[..., Any]  # (ctx, path parameters…, query=, body=, upload=) -> model | Response | None
 INPUTS = ("query", "body", "upload")
@@ -86,15 +89,22 @@ class Operation(Route):
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
-        scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
-        scope_state["route"] = f"{self.method} {self.path}"
+        request_id = note_request(request, f"{self.method} {self.path}")
         try:
-            raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes) if self.body is not None else (None, None)
+            raw, upload = None, None
+            if self.body is not None:
+                raw, upload = await read_input(request, self.body_media_types, state.settings.max_body_bytes)
+            elif self.method != "GET":
+                refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
             return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
             return from_api_problem(problem)
+        except TooManyLogInAttempts as error:
+            # A throttled guesser waits for its answer (without holding a thread), so a
+            # storm of them sends a trickle of requests rather than a flood.
+            await anyio.sleep(min(error.retry_after_s, THROTTLED_PAUSE_S))
+            return from_domain_error(error)
         except DomainError as error:
             return from_domain_error(error)
         except ClientDisconnect:
@@ -106,9 +116,6 @@ class Operation(Route):
             request.scope.setdefault("state", {})["principal_role"] = "mail_system"
         elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
-            scope_state = request.scope.setdefault("state", {})
-            scope_state["principal_id"] = str(ctx.principal.user_id)
-            scope_state["principal_role"] = ctx.principal.role.value
             authorise(ctx.principal, self.roles, self.during_activation)
         kwargs: dict[str, Any] = parse_path(self.path_params, request)
         if "query" in self._inputs and self.query is not None:
@@ -150,6 +157,13 @@ class Operation(Route):
         raise TypeError(f"{self.name} returned {type(result).__name__}")
 
 
+def note_request(request: Request, route: str) -> str:
+    """Names the request (the server's id, see ``new_request_id``) and route for the request log; returns the id."""
+    scope_state = request.scope.setdefault("state", {})
+    scope_state["route"] = route
+    return str(scope_state.setdefault("request_id", new_request_id()))
+
+
 class MethodNotAllowed(Route):
     """Any other method on a path of the table: 405, with ``Allow`` listing every
     method of every operation on that path (Starlette's own 405 names only the
@@ -182,9 +196,16 @@ def served(operations: list[Operation]) -> list[Route]:
     return routes
 
 
-def request_id_of(request: Request) -> str:
+def new_request_id() -> str:
+    """The server's id of a request: what events and log lines carry. A client's
+    ``X-Request-Id`` is never used as it (it could forge or collide); it is
+    logged beside it as ``client_request_id`` (see ``client_request_id_of``)."""
+    return uuid.uuid4().hex
+
+
+def client_request_id_of(request: Request) -> str | None:
     given = request.headers.get("x-request-id", "")
-    return given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex
+    return given if re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", given) else None
 
 
 def _summary(endpoint: Endpoint) -> str:

@@ -12,7 +12,7 @@ so keep literal paths above the parameter paths they resemble.
 from __future__ import annotations
 
 from api import schemas
-from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, reports, self_service, users
+from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, reports, self_service, sessions, users
 from api.inputs import Body
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE, Operation
 from projections import queries
@@ -26,6 +26,8 @@ API: list[Operation] = [
     Operation("POST", "/me/activation", self_service.activate, EVERYONE, body=schemas.Activation, status=204, during_activation=True, tag="self-service"),
     Operation("POST", "/me/password", self_service.change_password, EVERYONE, body=schemas.PasswordChange, status=204, tag="self-service"),
     Operation("PUT", "/me/security-information", self_service.set_security_information, EVERYONE, body=schemas.SecurityInformation, status=204, tag="self-service"),
+    Operation("GET", "/me/sessions", sessions.my_sessions, EVERYONE, response=schemas.SessionsOut, during_activation=True, tag="self-service"),
+    Operation("DELETE", "/me/sessions/{session_id}", sessions.end_my_session, EVERYONE, status=204, during_activation=True, tag="self-service"),
     Operation("POST", "/me/address-book", self_service.save_address_book_entry, PEOPLE, body=schemas.AddressBookEntryIn, status=204, tag="self-service"),
     Operation("DELETE", "/me/address-book/{entry_id}", self_service.remove_address_book_entry, PEOPLE, status=204, tag="self-service"),
     Operation("POST", "/mailboxes/{mailbox_id}/use", self_service.record_mailbox_use, PEOPLE, status=204, tag="mailboxes"),
@@ -55,6 +57,8 @@ API: list[Operation] = [
     Operation("PUT", "/users/{user_id}/last-name", users.change_last_name, ADMINISTRATORS, body=schemas.LastNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/original-address", users.change_original_address, ADMINISTRATORS, body=schemas.OriginalAddressIn, response=schemas.AddressOut, tag="users"),
     Operation("DELETE", "/users/{user_id}/aliases/{address}", users.remove_alias, ADMINISTRATORS, status=204, tag="users"),
+    Operation("GET", "/users/{user_id}/sessions", sessions.user_sessions, ADMINISTRATORS, response=schemas.SessionsOut, tag="users"),
+    Operation("DELETE", "/users/{user_id}/sessions/{session_id}", sessions.end_user_session, ADMINISTRATORS, status=204, tag="users"),
     Operation("POST", "/users/{user_id}/challenges", users.issue_challenge, ADMINISTRATORS, response=schemas.ChallengeOut, status=201, tag="users"),
     Operation("POST", "/users/{user_id}/challenges/{challenge_id}/answer", users.answer_challenge, ADMINISTRATORS, body=schemas.ChallengeAnswer, response=schemas.ChallengeResult, tag="users"),
     Operation("POST", "/users/{user_id}/password-reset", users.reset_password, ADMINISTRATORS, response=schemas.NewOneTimePassword, status=201, tag="users"),

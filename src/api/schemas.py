@@ -69,7 +69,20 @@ class PasswordChange(Request):
 
 
 class SecurityInformation(Request):
+    current_password: Secret = Field(description="re-authentication: a session alone cannot change security information")
     security_answers: dict[Question, Annotated[str, StringConstraints(max_length=200)]]
+
+
+class SessionView(BaseModel):
+    session_id: str = Field(description="names the session; it is not its token")
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="the session this request came with")
+
+
+class SessionsOut(BaseModel):
+    sessions: list[SessionView]
 
 
 class SecurityQuestionOut(BaseModel):

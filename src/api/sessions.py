@@ -8,6 +8,7 @@ first of: log-out, ``idle`` without use, ``absolute`` after log-in.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -56,6 +57,11 @@ class SessionInfo:
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
+
+    @property
+    def session_id(self) -> str:
+        """The session's public name: derived from its token's hash, useless for logging in."""
+        return hashlib.sha256(f"session id {self.token_hash}".encode()).hexdigest()[:20]
 
 
 def _aware(at: datetime) -> datetime:
@@ -131,3 +137,15 @@ class SessionStore:
     def close_all_for(self, user_id: UUID) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(sessions_table).where(sessions_table.c.user_id == str(user_id)))
+
+    def live_of_user(self, user_id: UUID, at: datetime) -> list[SessionInfo]:
+        """:meth:`of_user`, but only those that still work at ``at``."""
+        return [s for s in self.of_user(user_id) if at < s.expires_at and at < s.last_used_at + self.idle]
+
+    def close_by_id(self, user_id: UUID, id_: str, at: datetime) -> bool:
+        """Ends the user's session named ``id_`` (:attr:`SessionInfo.session_id`); whether there was one."""
+        for info in self.live_of_user(user_id, at):
+            if hmac.compare_digest(info.session_id, id_):
+                self.close(info.token_hash)
+                return True
+        return False

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from cli import audit, demo, operator, policies, projections, serve
+from cli import audit, demo, mail, operator, policies, projections, serve
 from sema import logs
 from sema.config import Settings
 
@@ -37,6 +37,8 @@ COMMANDS = [
     Command("demo", "load a realistic demo: organisations, 1,000 users, lists, group mailboxes", demo.add_arguments, demo.run),
     Command("projections", "read models: status, run (follow), rebuild", projections.add_arguments, projections.run),
     Command("policies", "time-based policies: run (loop), tick (one pass)", policies.add_arguments, policies.run),
+    Command("mail-config", "write the Postfix and Dovecot configuration that connects them to this store", mail.add_config_arguments, mail.run_config),
+    Command("mail-policy", "listen for Dovecot's IMAP log-in reports (failed log-ins, mailbox use)", mail.add_policy_arguments, mail.run_policy),
     Command("audit", "auditors: export, state, history, verify, digest, check-read-models", audit.add_arguments, audit.run),
     Command("operator", "break glass: unlock or re-issue a one-time password for a service administrator", operator.add_arguments, operator.run),
 ]

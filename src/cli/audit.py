@@ -17,13 +17,14 @@ from typing import TextIO
 from uuid import UUID
 
 from cli.progress import progress
+from domain.actors import system_actor
 from sema.application import SemaApplication
 from sema.audit.check import check_read_models
 from sema.audit.export import FORMATS, audit_records, write_records
 from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
 from sema.audit.verify import Digest, Verifier
 from sema.bootstrap import build_application
-from sema.clock import as_utc
+from sema.clock import SystemClock, as_utc
 from sema.config import Settings
 
 
@@ -123,6 +124,7 @@ def _export(app: SemaApplication, args: argparse.Namespace) -> int:
     total = max(0, (app.recorder.max_notification_id() or 0) - args.after)
     with progress(total, "events") as report, _output(args.output) as out:
         count = write_records(audit_records(app, after=args.after, since=since, until=until, progress=report), out, args.format)
+    app.record_sensitive_read(system_actor("audit-export"), SystemClock().now(), "audit_history_exported", [f"after:{args.after}"])
     if args.output:
         print(f"exported {count} events to {args.output}", file=sys.stderr)
     return 0

@@ -20,7 +20,7 @@ from policies.runner import PolicyLoop, PolicyRunner
 from sema import logs
 from sema.application import SemaApplication
 from sema.bootstrap import build_application
-from sema.clock import Clock, FixedClock, SystemClock
+from sema.clock import Clock, FixedClock, SystemClock, as_utc
 from sema.config import Settings
 
 
@@ -40,7 +40,10 @@ def parse_now(value: str) -> datetime:
         raise InvalidValue("--now", f"not an ISO 8601 time: {value!r}") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidValue("--now", "give a UTC offset, e.g. 2026-03-01T09:00:00+00:00")
-    return moment
+    try:
+        return as_utc(moment)
+    except ValueError as error:
+        raise InvalidValue("--now", str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import uvicorn
 
 from api.app import create_app
 from api.context import ApiSettings
+from api.slow_clients import with_header_timeout
 from policies.runner import PolicyLoop
 from sema.application import SemaApplication
 from sema.bootstrap import build_application
@@ -50,10 +51,24 @@ def run(args: argparse.Namespace) -> int:
         session_idle=timedelta(minutes=settings.session_idle_minutes),
         session_absolute=timedelta(hours=settings.session_absolute_hours),
         mail_system_token=settings.mail_system_token,
+        allowed_hosts=settings.served_hosts(),
+        hsts_seconds=settings.hsts_seconds,
     )
     asgi = create_app(app, clock=clock, settings=api_settings)
     try:
-        uvicorn.run(asgi, host=settings.host, port=settings.port, access_log=False, log_config=None, log_level=settings.log_level)
+        uvicorn.run(
+            asgi,
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_config=None,
+            log_level=settings.log_level,
+            http=with_header_timeout(settings.http_header_timeout_s),
+            timeout_keep_alive=settings.http_keep_alive_s,
+            limit_concurrency=settings.http_max_connections,
+            h11_max_incomplete_event_size=settings.http_max_header_bytes,
+            server_header=False,
+        )
     finally:
         if loop is not None:
             loop.stop()

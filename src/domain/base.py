@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -16,6 +17,47 @@ UNDELETE_PERIOD = timedelta(days=30)
 INACTIVITY_PERIOD = relativedelta(months=6)
 
 T = TypeVar("T", bound="SemaAggregate")
+
+
+class From:
+    """In :func:`updates`: the value of the event's own field of this name."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+
+def updates(**values: Any) -> Callable[[Any, Any], None]:
+    """An event's ``apply`` that only sets attributes of the aggregate, each to
+    a constant or to one of the event's fields, ``From("name")``::
+
+        class Suspended(SemaAggregate.Event):
+            message: str | None
+            apply = updates(suspended=True, suspension_message=From("message"))
+    """
+
+    def apply(event: Any, aggregate: Any) -> None:
+        for attribute, value in values.items():
+            setattr(aggregate, attribute, getattr(event, value.field) if isinstance(value, From) else value)
+
+    return apply
+
+
+def joins(collection: str, member: str) -> Callable[[Any, Any], None]:
+    """An event's ``apply`` that adds the id in its field ``member`` to the aggregate's list ``collection``."""
+
+    def apply(event: Any, aggregate: Any) -> None:
+        getattr(aggregate, collection).append(str(getattr(event, member)))
+
+    return apply
+
+
+def leaves(collection: str, member: str) -> Callable[[Any, Any], None]:
+    """An event's ``apply`` that removes the id in its field ``member`` from the aggregate's list ``collection``."""
+
+    def apply(event: Any, aggregate: Any) -> None:
+        getattr(aggregate, collection).remove(str(getattr(event, member)))
+
+    return apply
 
 
 def check_aware(at: datetime) -> datetime:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, SemaAggregate, updates
 from domain.errors import ClaimHeld, ClaimNotHeldBy
 
 
@@ -26,15 +26,10 @@ class Claim(SemaAggregate):
     class Reclaimed(SemaAggregate.Event):
         owner_kind: str
         owner_id: UUID
-
-        def apply(self, claim: Claim) -> None:
-            claim.owner_kind = self.owner_kind
-            claim.owner_id = self.owner_id
+        apply = updates(owner_kind=From("owner_kind"), owner_id=From("owner_id"))
 
     class Released(SemaAggregate.Event):
-        def apply(self, claim: Claim) -> None:
-            claim.owner_kind = None
-            claim.owner_id = None
+        apply = updates(owner_kind=None, owner_id=None)
 
     def __init__(self, *, namespace: str, value: str, owner_kind: str, owner_id: UUID) -> None:
         self.namespace = namespace

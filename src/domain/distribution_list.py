@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import UNDELETE_PERIOD, SemaAggregate
+from domain.base import UNDELETE_PERIOD, From, SemaAggregate, joins, leaves, updates
 from domain.errors import AlreadySo, DistributionListDeleted, UndeletePeriodOver, UndeletePeriodRunning
 from domain.naming import check_display_name
 
@@ -32,49 +32,34 @@ class DistributionList(SemaAggregate):
 
     class Renamed(SemaAggregate.Event):
         name: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.name = self.name
+        apply = updates(name=From("name"))
 
     class MemberAdded(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.members.append(str(self.user_id))
+        apply = joins("members", "user_id")
 
     class MemberRemoved(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.members.remove(str(self.user_id))
+        apply = leaves("members", "user_id")
 
     class AddressChanged(SemaAggregate.Event):
         new_address: str
         old_address: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.address = self.new_address
+        apply = updates(address=From("new_address"))
 
     class Removed(SemaAggregate.Event):
         restorable_until: datetime
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.restorable_until = self.restorable_until
+        apply = updates(restorable_until=From("restorable_until"))
 
     class Restored(SemaAggregate.Event):
         address: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.restorable_until = None
+        apply = updates(restorable_until=None)
 
     class Deleted(SemaAggregate.Event):
         """For good: the address is released (after the undo period, or at once in histories before it)."""
 
         released_address: str
-
-        def apply(self, dl: DistributionList) -> None:
-            dl.deleted = True
-            dl.restorable_until = None
+        apply = updates(deleted=True, restorable_until=None)
 
     @property
     def removed(self) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import INACTIVITY_PERIOD, SemaAggregate
+from domain.base import From, INACTIVITY_PERIOD, SemaAggregate, updates
 from domain.errors import AlreadySo, InvalidValue, MailboxPurged, MailboxRecentlyUsed, MailboxUseOutOfOrder, NoOneToAlert, NotAGroupMailbox, NotAPersonalMailbox
 from domain.grants import GrantingAggregate
 from domain.naming import check_display_name
@@ -52,14 +52,11 @@ class Mailbox(GrantingAggregate):
         return cls._new(cls.GroupMailboxCreated, id, by, at, organisation_id=organisation_id, name=check_display_name(name), address=address)
 
     class Used(SemaAggregate.Event):
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.last_used_at = self.timestamp
+        apply = updates(last_used_at=From("timestamp"))
 
     class InactivityAlertSent(SemaAggregate.Event):
         quiet_since: datetime
-
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.alerted_for_quiet_since = self.quiet_since
+        apply = updates(alerted_for_quiet_since=From("quiet_since"))
 
     class PermissionGranted(SemaAggregate.Event):
         user_id: UUID

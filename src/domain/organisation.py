@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, joins, leaves, SemaAggregate, updates
 from domain.errors import (
     AlreadySo,
     DeletedUserCannotAdminister,
@@ -106,33 +106,22 @@ class Organisation(SemaAggregate):
 
     class AdministratorAppointed(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.administrators.append(str(self.user_id))
+        apply = joins("administrators", "user_id")
 
     class AdministratorRevoked(SemaAggregate.Event):
         user_id: UUID
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.administrators.remove(str(self.user_id))
+        apply = leaves("administrators", "user_id")
 
     class Suspended(SemaAggregate.Event):
         message: str | None
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.suspended = True
-            organisation.suspension_message = self.message
+        apply = updates(suspended=True, suspension_message=From("message"))
 
     class Unsuspended(SemaAggregate.Event):
-        def apply(self, organisation: Organisation) -> None:
-            organisation.suspended = False
-            organisation.suspension_message = None
+        apply = updates(suspended=False, suspension_message=None)
 
     class Renamed(SemaAggregate.Event):
         name: str
-
-        def apply(self, organisation: Organisation) -> None:
-            organisation.name = self.name
+        apply = updates(name=From("name"))
 
     class MailDomainAdded(SemaAggregate.Event):
         domain: str

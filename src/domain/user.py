@@ -14,7 +14,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.address_book import AddressBookKeeping
-from domain.base import UNDELETE_PERIOD, SemaAggregate
+from domain.base import From, SemaAggregate, UNDELETE_PERIOD, updates
 from domain.errors import (
     AlreadySo,
     CannotChangeOwnStatus,
@@ -178,26 +178,17 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
     # ------------------------------------------------------------ statuses
 
     class Suspended(SemaAggregate.Event):
-        def apply(self, user: User) -> None:
-            user.suspended = True
+        apply = updates(suspended=True)
 
     class Unsuspended(SemaAggregate.Event):
-        def apply(self, user: User) -> None:
-            user.suspended = False
+        apply = updates(suspended=False)
 
     class Deleted(SemaAggregate.Event):
         undeletable_until: datetime
-
-        def apply(self, user: User) -> None:
-            user.deleted_at = self.timestamp
-            user.undeletable_until = self.undeletable_until
-            user.challenge = None
-            user.passed_challenge = None
+        apply = updates(deleted_at=From("timestamp"), undeletable_until=From("undeletable_until"), challenge=None, passed_challenge=None)
 
     class Undeleted(SemaAggregate.Event):
-        def apply(self, user: User) -> None:
-            user.deleted_at = None
-            user.undeletable_until = None
+        apply = updates(deleted_at=None, undeletable_until=None)
 
     class Purged(SemaAggregate.Event):
         released_addresses: list[str]
@@ -207,12 +198,10 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
             user.aliases = []
 
     class MarkedExDirectory(SemaAggregate.Event):
-        def apply(self, user: User) -> None:
-            user.ex_directory = True
+        apply = updates(ex_directory=True)
 
     class UnmarkedExDirectory(SemaAggregate.Event):
-        def apply(self, user: User) -> None:
-            user.ex_directory = False
+        apply = updates(ex_directory=False)
 
     def suspend(self, by: Actor, at: datetime) -> None:
         self._require_present()
@@ -304,9 +293,7 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
 
     class LastNameChanged(SemaAggregate.Event):
         last_name: str
-
-        def apply(self, user: User) -> None:
-            user.last_name = self.last_name
+        apply = updates(last_name=From("last_name"))
 
     class SecureAddressChanged(SemaAggregate.Event):
         new_address: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, SemaAggregate, updates
 from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, OneTimePasswordStillValid
 
 SECURITY_QUESTIONS: dict[str, str] = {
@@ -78,14 +78,10 @@ class Account(SemaAggregate):
 
     class OneTimePasswordIssued(SemaAggregate.Event):
         expires_at: datetime
-
-        def apply(self, user: Account) -> None:
-            user.has_own_password = False
-            user.one_time_password_expires_at = self.expires_at
+        apply = updates(has_own_password=False, one_time_password_expires_at=From("expires_at"))
 
     class OneTimePasswordExpired(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.one_time_password_expires_at = None
+        apply = updates(one_time_password_expires_at=None)
 
     class Activated(SemaAggregate.Event):
         questions: list[str]
@@ -96,9 +92,7 @@ class Account(SemaAggregate):
             user._security_information_set(self.questions)
 
     class PasswordChanged(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.has_own_password = True
-            user.one_time_password_expires_at = None
+        apply = updates(has_own_password=True, one_time_password_expires_at=None)
 
     class SecurityInformationSet(SemaAggregate.Event):
         questions: list[str]
@@ -107,29 +101,18 @@ class Account(SemaAggregate):
             user._security_information_set(self.questions)
 
     class LoggedIn(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.failed_log_ins = 0
-            user.last_log_in_at = self.timestamp
+        apply = updates(failed_log_ins=0, last_log_in_at=From("timestamp"))
 
     class LogInFailed(SemaAggregate.Event):
         consecutive_failures: int
-
-        def apply(self, user: Account) -> None:
-            user.failed_log_ins = self.consecutive_failures
+        apply = updates(failed_log_ins=From("consecutive_failures"))
 
     class Locked(SemaAggregate.Event):
         reason: str
-
-        def apply(self, user: Account) -> None:
-            user.locked = True
-            user.lock_reason = self.reason
+        apply = updates(locked=True, lock_reason=From("reason"))
 
     class Unlocked(SemaAggregate.Event):
-        def apply(self, user: Account) -> None:
-            user.locked = False
-            user.lock_reason = None
-            user.failed_log_ins = 0
-            user.failed_challenges = 0
+        apply = updates(locked=False, lock_reason=None, failed_log_ins=0, failed_challenges=0)
 
     def _security_information_set(self, questions: list[str]) -> None:
         self.security_questions = list(questions)

@@ -5,8 +5,10 @@ An administrator asks for a challenge: random letter positions from at least
 two answers, never a position revealed before. The administrator types the
 letters the user reads out and learns only pass or fail. Positions are chosen
 by :func:`choose_positions` from an injected random source, so the aggregate
-stays pure and tests can seed it. Once about half of an answer has been
-revealed the user must set new security information.
+stays pure and tests can seed it. At most half of an answer's letters are
+ever revealed (:func:`revealable`); once an answer has given that many, the
+user must set new security information before the next challenge. A
+challenge left unanswered (expired or replaced) is a failure.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.base import SemaAggregate
+from domain.base import From, SemaAggregate, updates
 from domain.errors import (
     AccountLocked,
     AlreadySo,
@@ -52,20 +54,27 @@ class PassedChallenge:
     at: datetime
 
 
+def revealable(length: int) -> int:
+    """At most half of an answer's letters (rounded down) are ever revealed before the user renews it."""
+    return length // 2
+
+
 def choose_positions(user_id: UUID, lengths: dict[str, int], revealed: dict[str, list[int]], letters: int, rng: Random) -> list[Position]:
-    """``letters`` unrevealed positions (at least two) from at least two answers, sorted."""
+    """``letters`` unrevealed positions (at least two) from at least two answers,
+    never more of an answer than :func:`revealable` allows, sorted."""
+    budget = {q: revealable(n) - len(revealed.get(q, [])) for q, n in lengths.items()}
     unrevealed = {q: [p for p in range(1, n + 1) if p not in revealed.get(q, [])] for q, n in lengths.items()}
-    usable = [q for q, ps in unrevealed.items() if ps]
+    usable = [q for q, left in budget.items() if left > 0 and unrevealed[q]]
     if len(usable) < 2:
         raise SecurityInformationExhausted(user_id=user_id)
-    count = max(2, min(letters, sum(len(unrevealed[q]) for q in usable)))
+    count = max(2, min(letters, sum(budget[q] for q in usable)))
     questions = rng.sample(usable, 2)
     while len(questions) < count:
         questions.append(rng.choice(usable))
     picked: list[Position] = []
     for question in questions:
         left = [p for p in unrevealed[question] if (question, p) not in picked]
-        if left:
+        if left and sum(1 for q, _ in picked if q == question) < budget[question]:
             picked.append((question, rng.choice(left)))
     return sorted(picked)
 
@@ -116,27 +125,17 @@ class Challenges(SemaAggregate):
     class ChallengeFailed(SemaAggregate.Event):
         challenge_id: UUID
         consecutive_failures: int
-
-        def apply(self, user: Challenges) -> None:
-            user.challenge = None
-            user.failed_challenges = self.consecutive_failures
-            user.passed_challenge = None
+        abandoned: bool = False  # left unanswered (replaced or expired): a failure all the same
+        apply = updates(challenge=None, failed_challenges=From("consecutive_failures"), passed_challenge=None)
 
     class ChallengeExpired(SemaAggregate.Event):
         challenge_id: UUID
-
-        def apply(self, user: Challenges) -> None:
-            user.challenge = None
+        apply = updates(challenge=None)
 
     class PasswordReset(SemaAggregate.Event):
         challenge_id: UUID
         one_time_password_expires_at: datetime
-
-        def apply(self, user: Challenges) -> None:
-            user.passed_challenge = None
-            user.has_own_password = False
-            user.one_time_password_expires_at = self.one_time_password_expires_at
-            user.failed_log_ins = 0
+        apply = updates(passed_challenge=None, has_own_password=False, one_time_password_expires_at=From("one_time_password_expires_at"), failed_log_ins=0)
 
     def issue_challenge(
         self,
@@ -161,7 +160,10 @@ class Challenges(SemaAggregate):
             if position in revealed_after.get(question, set()):
                 raise LetterRevealedBefore(question=question, position=position)
             revealed_after.setdefault(question, set()).add(position)
-        renewal = any(2 * len(revealed_after.get(q, ())) >= n for q, n in answer_lengths.items())
+            if len(revealed_after[question]) > revealable(answer_lengths[question]):
+                raise SecurityInformationExhausted(user_id=self.id)
+        # Renewal once any answer has given all it may: the next challenge must wait for new answers.
+        renewal = any(len(revealed_after.get(q, ())) >= revealable(n) for q, n in answer_lengths.items())
         self._record(
             self.ChallengeIssued,
             by,
@@ -178,6 +180,8 @@ class Challenges(SemaAggregate):
             raise NoSecurityInformation(user_id=self.id)
         if self.locked:
             raise AccountLocked()
+        if self.security_renewal_required:
+            raise SecurityInformationExhausted(user_id=self.id)
 
     def open_challenge(self, challenge_id: UUID, at: datetime) -> OpenChallenge:
         challenge = self.challenge
@@ -193,18 +197,28 @@ class Challenges(SemaAggregate):
 
     def fail_challenge(self, challenge_id: UUID, by: Actor, at: datetime, max_failures: int) -> None:
         self.open_challenge(challenge_id, at)
+        self._fail(challenge_id, by, at, max_failures, abandoned=False)
+
+    def _fail(self, challenge_id: UUID, by: Actor, at: datetime, max_failures: int, *, abandoned: bool) -> None:
         failures = self.failed_challenges + 1
-        self._record(self.ChallengeFailed, by, at, challenge_id=challenge_id, consecutive_failures=failures)
+        self._record(self.ChallengeFailed, by, at, challenge_id=challenge_id, consecutive_failures=failures, abandoned=abandoned)
         if failures >= max_failures and not self.locked:
             self._record(self.Locked, by, at, reason=f"{failures} failed authentication challenges in a row")  # type: ignore[attr-defined]
 
-    def expire_challenge(self, by: Actor, at: datetime) -> None:
+    def expire_challenge(self, by: Actor, at: datetime, max_failures: int) -> None:
+        """Its time is up unanswered: a failure, as if the letters were wrong."""
         challenge = self.challenge
         if challenge is None:
             raise AlreadySo("there is no open challenge")
         if at < challenge.expires_at:
             raise ChallengeStillOpen(challenge_id=challenge.challenge_id)
-        self._record(self.ChallengeExpired, by, at, challenge_id=challenge.challenge_id)
+        self._fail(challenge.challenge_id, by, at, max_failures, abandoned=True)
+
+    def abandon_challenge(self, by: Actor, at: datetime, max_failures: int) -> None:
+        """A new challenge replaces the open one: the open one failed (else asking
+        again and again would harvest letters for free)."""
+        if self.challenge is not None:
+            self._fail(self.challenge.challenge_id, by, at, max_failures, abandoned=True)
 
     def reset_password(self, one_time_password_expires_at: datetime, by: Actor, at: datetime, passed_within: timedelta) -> None:
         """Only after a challenge passed with the same administrator, recently, once."""

@@ -95,8 +95,10 @@ smtpd_recipient_restrictions = check_recipient_access {map_of('recipient_access'
     return written
 
 
-def write_dovecot(directory: Path, store: Store, mail_root: Path, policy_url: str, key: str) -> dict[str, Path]:
-    """The SQL files, the global ACL file and ``sema.conf`` (passdbs, userdb, ACLs, the auth policy reports)."""
+def write_dovecot(directory: Path, store: Store, mail_root: Path, policy_url: str, key: str, postfix_spool: Path | None = None) -> dict[str, Path]:
+    """The SQL files, the global ACL file and ``sema.conf`` (passdbs, userdb, ACLs,
+    the log-in reports); with ``postfix_spool``, also the LMTP and SASL sockets
+    for Postfix in its ``private`` directory (Debian's layout)."""
     directory.mkdir(parents=True, exist_ok=True)
     if store.dialect == "sqlite":
         driver, connect = "sqlite", store.sqlite_path
@@ -141,10 +143,26 @@ plugin {{
 auth_policy_server_url = {policy_url}
 auth_policy_server_api_header = {POLICY_HEADER}: {key}
 auth_policy_hash_nonce = {key[:32]}
-auth_policy_request_attributes = login=%{{requested_username}} remote=%{{rip}} protocol=%s
+auth_policy_request_attributes = login=%{{requested_username}} master=%{{master_user}} remote=%{{rip}} protocol=%s
 auth_policy_check_before_auth = no
 auth_policy_check_after_auth = no
 auth_policy_report_after_auth = yes
+"""
+    if postfix_spool is not None:
+        conf += f"""service lmtp {{
+  unix_listener {postfix_spool}/private/dovecot-lmtp {{
+    user = postfix
+    group = postfix
+    mode = 0600
+  }}
+}}
+service auth {{
+  unix_listener {postfix_spool}/private/auth {{
+    user = postfix
+    group = postfix
+    mode = 0660
+  }}
+}}
 """
     written["conf"] = directory / "sema.conf"
     written["conf"].write_text(conf)

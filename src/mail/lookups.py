@@ -60,24 +60,24 @@ def postfix_queries() -> dict[str, str]:
             " ELSE '550 5.2.1 Mailbox disabled' END"
             " FROM sema_mail_addresses a JOIN sema_mail_users u ON u.id = a.target_id"
             " JOIN sema_mail_organisations o ON o.id = u.organisation_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'user' AND (o.suspended OR NOT u.receives)"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'user' AND (o.suspended OR NOT u.receives)"
             " UNION ALL SELECT 'REJECT ' || o.suspension_message"
             " FROM sema_mail_addresses a JOIN sema_mail_lists l ON l.id = a.target_id"
             " JOIN sema_mail_organisations o ON o.id = l.organisation_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'list' AND o.suspended"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'distribution_list' AND o.suspended"
             " UNION ALL SELECT 'REJECT ' || o.suspension_message"
             " FROM sema_mail_addresses a JOIN sema_mail_group_mailboxes g ON g.id = a.target_id"
             " JOIN sema_mail_organisations o ON o.id = g.organisation_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'group' AND o.suspended"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'group_mailbox' AND o.suspended"
         ),
         # Every address of a user to where the user's mail goes: the primary address,
         # or an smtp/gsc user's original address; a list to its receiving members (virtual_alias_maps).
         "aliases": (
             "SELECT COALESCE(u.relay_to, u.address) FROM sema_mail_addresses a JOIN sema_mail_users u ON u.id = a.target_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'user'"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'user'"
             " UNION ALL SELECT u.address FROM sema_mail_addresses a JOIN sema_mail_list_members m ON m.list_id = a.target_id"
             " JOIN sema_mail_users u ON u.id = m.user_id JOIN sema_mail_organisations o ON o.id = u.organisation_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'list' AND u.receives AND NOT o.suspended"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'distribution_list' AND u.receives AND NOT o.suspended"
         ),
         # Addresses with a mailbox that receives (virtual_mailbox_maps); the answer names its folder.
         "mailboxes": (
@@ -88,7 +88,7 @@ def postfix_queries() -> dict[str, str]:
         # group mailbox the users holding its "mail" permission (as Dovecot names them).
         "senders": (
             "SELECT u.address FROM sema_mail_addresses a JOIN sema_mail_users u ON u.id = a.target_id"
-            " WHERE a.address = lower('%s') AND a.kind = 'user'"
+            " WHERE a.address = lower('%s') AND a.target_kind = 'user'"
             " UNION ALL SELECT u.address FROM sema_mail_group_mailboxes g"
             " JOIN sema_mail_permissions p ON p.mailbox_id = g.id AND p.permission = 'mail'"
             " JOIN sema_mail_users u ON u.id = p.user_id WHERE g.address = lower('%s') AND u.logs_in"

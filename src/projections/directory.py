@@ -21,7 +21,7 @@ from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User, UserKind
 from projections.batch import IN_CHUNK, Batch
-from projections.common_tables import Administrators, ListMembers, OrganisationSuspensions
+from projections.common_tables import Administrators, GroupPermissions, ListMembers, OrganisationSuspensions
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
@@ -43,7 +43,7 @@ FLAGS: dict[type, dict[str, Any]] = {
 }
 
 
-class Directory(OrganisationSuspensions, Administrators, ListMembers):
+class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermissions):
     name = "directory"
 
     organisations = table(
@@ -276,17 +276,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers):
         row = batch.one(self.entries, id=event.originator_id)
         batch.update(self.entries, {"id": event.originator_id}, address=event.new_address, search_text=search_text(row["name"], row["organisation_name"], event.new_address))
 
-    @handles(Mailbox.PermissionGranted)
-    def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:
-        batch.insert(self.permissions, {"mailbox_id": str(event.originator_id), "user_id": str(event.user_id), "permission": event.permission})
-
-    @handles(Mailbox.PermissionRevoked)
-    def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
-        batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
-
     @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
-        batch.delete(self.permissions, mailbox_id=event.originator_id)
         batch.update(self.entries, {"id": event.originator_id, "kind": KIND_GROUP_MAILBOX}, gone=True, listed=False)
 
 

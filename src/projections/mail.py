@@ -18,20 +18,15 @@ from typing import Any
 from anyascii import anyascii
 from sqlalchemy import Boolean, DateTime, Index, String, and_, not_
 
-from domain.distribution_list import DistributionList
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import ListAddresses, ListMembers, OrganisationSuspensions
+from projections.common_tables import Addresses, GroupPermissions, ListMembers, Lists, OrganisationSuspensions
 from projections.framework import handles, utc
 from projections.tables import ADDRESS, key, optional, required, table
 from projections.user_rows import set_flags
-
-KIND_USER = "user"
-KIND_LIST = "list"
-KIND_GROUP_MAILBOX = "group"
 
 # What each event sets on a user's row (``receives`` and ``logs_in`` follow from them).
 FLAGS: dict[type, dict[str, bool]] = {
@@ -65,9 +60,8 @@ def smtp_reply_text(message: str | None) -> str:
     return text[:MAX_REPLY] or SUSPENDED_REPLY
 
 
-class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
+class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPermissions):
     name = "mail"
-    list_kind = KIND_LIST
 
     organisations = table(
         "sema_mail_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", String(1000))
@@ -77,7 +71,7 @@ class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
         "sema_mail_addresses",
         key("address", ADDRESS),
         required("domain", ADDRESS),
-        required("kind", String(10)),
+        required("target_kind", String(20)),
         required("target_id"),
         Index("ix_sema_mail_addresses_target", "target_id"),
         Index("ix_sema_mail_addresses_domain", "domain"),
@@ -129,8 +123,8 @@ class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
             "logs_in": and_(not_(u.suspended), not_(u.deleted), not_(u.locked), u.own_password, u.security_set),
         }
 
-    def _address(self, batch: Batch, address: str, kind: str, target_id: str) -> None:
-        batch.insert(self.addresses, {"address": address.lower(), "domain": domain_of(address), "kind": kind, "target_id": target_id})
+    def address_row(self, address: str, kind: str, target_id: str) -> dict[str, Any]:
+        return {**super().address_row(address, kind, target_id), "domain": domain_of(address)}
 
     @handles(Organisation.Suspended)
     def _suspension_reply(self, batch: Batch, event: Organisation.Suspended) -> None:
@@ -160,9 +154,6 @@ class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
                 "logs_in": False,
             },
         )
-        for address in [event.primary_address, event.old_style_address]:
-            if address:
-                self._address(batch, address, KIND_USER, user_id)
 
     @handles(*FLAGS)
     def _user_flags_changed(self, batch: Batch, event: Any) -> None:
@@ -170,55 +161,26 @@ class MailSystem(OrganisationSuspensions, ListMembers, ListAddresses):
 
     @handles(User.Purged)
     def _user_purged(self, batch: Batch, event: User.Purged) -> None:
-        """A purged user's addresses are released: mail to them is to an unknown address."""
-        batch.delete(self.addresses, target_id=event.originator_id)
+        """A purged user's addresses are released (``Addresses``): mail to them is to an unknown address."""
         batch.delete(self.members, user_id=event.originator_id)
         batch.delete(self.permissions, user_id=event.originator_id)
         batch.delete(self.users, id=event.originator_id)
 
     @handles(User.SecureAddressChanged)
     def _secure_address_changed(self, batch: Batch, event: User.SecureAddressChanged) -> None:
-        """The old address stays in ``addresses`` as an alias that still delivers."""
         batch.update(self.users, {"id": event.originator_id}, address=event.new_address.lower(), relay_to=event.original_address)
-        batch.delete(self.addresses, address=event.new_address.lower())
-        self._address(batch, event.new_address, KIND_USER, str(event.originator_id))
-
-    @handles(User.AliasRemoved)
-    def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
-        batch.delete(self.addresses, address=event.address.lower(), target_id=event.originator_id)
 
     # ----------------------------------------------------- lists and group mailboxes
 
-    @handles(DistributionList.Created)
-    def _list_created(self, batch: Batch, event: DistributionList.Created) -> None:
-        batch.insert(self.lists, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
-        self._address(batch, event.address, KIND_LIST, str(event.originator_id))
-
-    @handles(DistributionList.Deleted)
-    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
-        batch.delete(self.addresses, target_id=event.originator_id)
-        batch.delete(self.lists, id=event.originator_id)
-
     @handles(Mailbox.GroupMailboxCreated)
     def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
-        mailbox_id = str(event.originator_id)
-        batch.insert(self.group_mailboxes, {"id": mailbox_id, "organisation_id": str(event.organisation_id), "address": event.address.lower()})
-        self._address(batch, event.address, KIND_GROUP_MAILBOX, mailbox_id)
+        batch.insert(self.group_mailboxes, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id), "address": event.address.lower()})
 
     @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
-        """A purged or deleted group mailbox's address is unknown from then on; nobody opens it."""
+        """A purged or deleted group mailbox's address is unknown from then on; nobody opens it (its permissions go: ``GroupPermissions``)."""
         batch.delete(self.addresses, target_id=event.originator_id)
-        batch.delete(self.permissions, mailbox_id=event.originator_id)
         batch.delete(self.group_mailboxes, id=event.originator_id)
-
-    @handles(Mailbox.PermissionGranted)
-    def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:
-        batch.insert(self.permissions, {"mailbox_id": str(event.originator_id), "user_id": str(event.user_id), "permission": event.permission})
-
-    @handles(Mailbox.PermissionRevoked)
-    def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
-        batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
 
     # -------------------------------------------------------- exceptional access
 

@@ -12,18 +12,13 @@ from typing import Any
 
 from sqlalchemy import Boolean, Index, String, Text, case
 
-from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import ListAddresses, ListMembers, OrganisationSuspensions
+from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
 from projections.user_rows import set_flags
-
-TARGET_USER = "user"
-TARGET_LIST = "distribution_list"
-TARGET_GROUP_MAILBOX = "group_mailbox"
 
 # A user's state as routing sees it.
 RECEIVING = "receiving"
@@ -39,9 +34,8 @@ FLAGS: dict[type, dict[str, bool]] = {
 }
 
 
-class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
+class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
     name = "routing"
-    list_kind = TARGET_LIST
 
     organisations = table(
         "sema_routing_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", Text)
@@ -74,9 +68,6 @@ class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
         # The state in one place, so queries and list expansion read one column.
         self.state_rule = case((u.deleted, DELETED), (u.suspended, SUSPENDED), else_=RECEIVING)
 
-    def _address(self, batch: Batch, address: str, kind: str, target_id: str) -> None:
-        batch.insert(self.addresses, {"address": address.lower(), "target_kind": kind, "target_id": target_id})
-
     # -------------------------------------------------------------------- users
 
     @handles(User.Registered)
@@ -95,9 +86,6 @@ class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
                 "deleted": False,
             },
         )
-        for address in [event.primary_address, event.old_style_address]:
-            if address:
-                self._address(batch, address, TARGET_USER, user_id)
 
     @handles(*FLAGS)
     def _user_flags_changed(self, batch: Batch, event: Any) -> None:
@@ -105,38 +93,19 @@ class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
 
     @handles(User.Purged)
     def _user_purged(self, batch: Batch, event: User.Purged) -> None:
-        """A purged user's addresses are released: mail to them is to an unknown address."""
-        batch.delete(self.addresses, target_id=event.originator_id)
+        """A purged user's addresses are released (``Addresses``): mail to them is to an unknown address."""
         batch.delete(self.members, user_id=event.originator_id)
         batch.delete(self.users, id=event.originator_id)
 
     @handles(User.SecureAddressChanged)
     def _secure_address_changed(self, batch: Batch, event: User.SecureAddressChanged) -> None:
-        """The old address stays as an alias that still delivers."""
         batch.update(self.users, {"id": event.originator_id}, address=event.new_address, original_address=event.original_address)
-        batch.delete(self.addresses, address=event.new_address.lower())
-        self._address(batch, event.new_address, TARGET_USER, str(event.originator_id))
-
-    @handles(User.AliasRemoved)
-    def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
-        batch.delete(self.addresses, address=event.address.lower(), target_id=event.originator_id)
 
     # ----------------------------------------------------- lists and group mailboxes
-
-    @handles(DistributionList.Created)
-    def _list_created(self, batch: Batch, event: DistributionList.Created) -> None:
-        batch.insert(self.lists, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
-        self._address(batch, event.address, TARGET_LIST, str(event.originator_id))
-
-    @handles(DistributionList.Deleted)
-    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
-        batch.delete(self.addresses, target_id=event.originator_id)
-        batch.delete(self.lists, id=event.originator_id)
 
     @handles(Mailbox.GroupMailboxCreated)
     def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
         batch.insert(self.group_mailboxes, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id), "purged": False})
-        self._address(batch, event.address, TARGET_GROUP_MAILBOX, str(event.originator_id))
 
     @handles(Mailbox.Purged)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
@@ -144,6 +113,5 @@ class Routing(OrganisationSuspensions, ListMembers, ListAddresses):
 
     @handles(Mailbox.GroupMailboxDeleted)
     def _group_mailbox_deleted(self, batch: Batch, event: Mailbox.GroupMailboxDeleted) -> None:
-        """Its address is released: mail to it is unknown, as if it never existed."""
-        batch.delete(self.addresses, target_id=event.originator_id)
+        """Its address is released (``Addresses``): mail to it is unknown, as if it never existed."""
         batch.delete(self.group_mailboxes, id=event.originator_id)

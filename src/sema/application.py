@@ -42,6 +42,7 @@ from sema.services.mailboxes import Mailboxes
 from sema.services.organisations import SERVICE_ORGANISATION_CODE, Organisations
 from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Outcome
 from sema.services.runner import CommandRunner, InlineProcessor
+from sema.services.sensitive_reads import SensitiveReads
 from sema.services.users import MAX_BULK, Users
 
 if TYPE_CHECKING:
@@ -93,8 +94,13 @@ class SemaApplication(Application):
         self.distribution_lists = DistributionLists(context)
         self.address_book = AddressBook(context)
         self.break_glass = BreakGlass(context)
+        self.sensitive_reads = SensitiveReads(context)
         self.mail_access = MailAccess(context)
         self.projections: Projections | None = None  # set by the composition root (sema.bootstrap)
+
+    def close(self) -> None:
+        self.credentials.close()
+        super().close()
 
     @property
     def inline_processors(self) -> list[InlineProcessor]:
@@ -208,8 +214,8 @@ class SemaApplication(Application):
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         self.activation.change_password(actor, at, current_password, new_password)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
-        self.activation.set_security_information(actor, at, security_answers)
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
+        self.activation.set_security_information(actor, at, current_password, security_answers)
 
     # -------------------------------------------- authenticating and resetting
 
@@ -268,9 +274,9 @@ class SemaApplication(Application):
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
 
-    def report_imap_log_in(self, at: datetime, login: str, success: bool) -> None:
+    def report_imap_log_in(self, at: datetime, login: str, master: str, success: bool) -> None:
         """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
-        self.mail_access.imap_log_in(at, login, success)
+        self.mail_access.imap_log_in(at, login, master, success)
 
     # ------------------------------------------------------ distribution lists
 
@@ -297,6 +303,12 @@ class SemaApplication(Application):
 
     def change_distribution_list_address(self, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
         return self.distribution_lists.change_address(actor, at, list_id, local_part)
+
+    # ---------------------------------------------------------- sensitive reads
+
+    def record_sensitive_read(self, actor: Actor, at: datetime, what: str, subject_ids: Sequence[object]) -> None:
+        """Someone read what they must account for; auditors see it in the history."""
+        self.sensitive_reads.record(actor, at, what, subject_ids)
 
     # ---------------------------------------------------------- address book
 

@@ -54,16 +54,37 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     # HTTP hardening (api.app, cli.serve).
-    mail_system_token: str | None = Field(None, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    mail_system_token: str | None = Field(None, min_length=32, description="the mail system's bearer token for GET /routing (>= 32 random characters); unset: only administrators")
+    allowed_hosts: str = Field("", description="comma-separated Host header values served (sema.example.org, *.example.org, * for any); empty: localhost and the bind address")
+    hsts_seconds: int = Field(31_536_000, ge=0, description="Strict-Transport-Security max-age on requests that came over TLS (via uvicorn or a proxy's X-Forwarded-Proto); 0: none")
+    http_header_timeout_s: float = Field(10.0, gt=0, description="a connection must send a complete request head within this long (trickling does not extend it)")
+    http_keep_alive_s: int = Field(5, ge=1, description="an idle keep-alive connection is closed after this long")
+    http_max_connections: int = Field(200, ge=1, description="concurrent connections and tasks; beyond it new requests get 503")
+    http_max_header_bytes: int = Field(16_384, ge=1024, description="the largest request head (request line and headers) accepted")
     # Log-in throttling (sema.throttle, docs/adr/0013): failures beyond the free
     # ones make the next attempt wait, doubling from the first delay to the longest.
     log_in_free_failures: int = Field(3, ge=0, description="failed log-ins per username before each next attempt must wait")
-    log_in_free_failures_per_client: int = Field(10, ge=0, description="failed log-ins per client address before each next attempt must wait")
+    log_in_free_failures_per_client: int = Field(5, ge=0, description="failed log-ins per client address before each next attempt must wait")
     log_in_first_delay_s: float = Field(1.0, gt=0)
     log_in_longest_delay_s: float = Field(900.0, gt=0)
-    # At most this many password hashes are computed at once, so a log-in storm leaves the other requests their CPU.
-    argon2_concurrency: int = Field(2, ge=1)
+    # At most this many password hashes are computed at once (each uses argon2_parallelism
+    # threads), so a log-in storm leaves the other requests their CPU.
+    argon2_concurrency: int = Field(1, ge=1)
     secret_key_file: Path | None = Field(None, description="the key file; default: secret.key in data_dir (keep it elsewhere in production)")
+    # The mail system (sema mail-config, sema mail-policy; docs/adr/0040-0041).
+    mail_root: Path = Field(Path("/var/vmail"), description="where Dovecot keeps the Maildirs, one folder per mailbox id")
+    mail_policy_host: str = Field("127.0.0.1", description="where sema mail-policy listens for Dovecot's log-in reports")
+    mail_policy_port: int = Field(8025, ge=1, le=65535)
+    mail_lookup_user: str | None = Field(None, description="PostgreSQL: the read-only account Postfix and Dovecot use; default: the store URL's")
+    mail_lookup_password: str | None = None
+
+    def served_hosts(self) -> tuple[str, ...]:
+        """The Host values the API answers: the configured ones, or loopback names and the bind address."""
+        configured = tuple(h.strip() for h in self.allowed_hosts.split(",") if h.strip())
+        if configured:
+            return configured
+        local = ("localhost", "127.0.0.1", "::1", "[::1]")
+        return local if self.host in ("0.0.0.0", "::", *local) else (*local, self.host)
 
     @property
     def argon2(self) -> Argon2Parameters:
@@ -87,18 +108,41 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         if self.database_url:
+            if self.database_url.startswith("sqlite:///"):
+                private_file(Path(self.database_url.removeprefix("sqlite:///").split("?", 1)[0]))
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(self.data_dir / 'sema.db').resolve()}"
+        path = private_dir(self.data_dir) / "sema.db"
+        private_file(path)
+        return f"sqlite:///{path.resolve()}"
 
     def resolved_secret_key(self) -> bytes:
-        """The configured key, or a key file created once in the data directory."""
+        """The configured key, or the key file (``secret_key_file``, else
+        ``secret.key`` in the data directory), created once, private to us."""
         if self.secret_key:
             return base64.urlsafe_b64decode(self.secret_key + "=" * (-len(self.secret_key) % 4))
-        path = self.data_dir / "secret.key"
+        path = self.secret_key_file or private_dir(self.data_dir) / "secret.key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
         return base64.urlsafe_b64decode(path.read_text().strip())
+
+
+def private_dir(path: Path) -> Path:
+    """The directory, made if missing, readable by us alone (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """A SQLite database file readable by us alone (0600), made empty if missing.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if str(path) in ("", ":memory:"):
+        return
+    if not path.exists():
+        if not path.parent.exists():
+            private_dir(path.parent)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
@@ -100,7 +101,7 @@ class Argon2Parameters:
     time_cost: int = 3
     memory_cost: int = 65536
     parallelism: int = 4
-    concurrency: int = 2  # hashes computed at once, at most
+    concurrency: int = 1  # hashes computed at once, at most
 
 
 class CredentialStore:
@@ -112,16 +113,19 @@ class CredentialStore:
         self._hasher = PasswordHasher(
             time_cost=argon2.time_cost, memory_cost=argon2.memory_cost, parallelism=argon2.parallelism
         )
-        # Bounds the CPU a log-in storm can take: requests beyond it wait here, in their thread.
-        self._argon2_slots = threading.BoundedSemaphore(argon2.concurrency)
+        # Bounds the CPU a log-in storm can take: hashes run on these few threads only,
+        # at the lowest CPU priority, and requests beyond them wait their turn.
+        self._argon2_pool = ThreadPoolExecutor(argon2.concurrency, thread_name_prefix="argon2", initializer=_lowest_priority)
         self._dummy: str | None = None  # made on first use: commands that never log anyone in never pay for it
+
+    def close(self) -> None:
+        self._argon2_pool.shutdown(wait=False)
 
     # writing (inside the command's transaction)
 
     def hash_password(self, password: str) -> bytes:
         """The argon2id hash to store; slow on purpose, so callers hash before their transaction."""
-        with self._argon2_slots:
-            return self._hasher.hash(password).encode()
+        return self._argon2_pool.submit(self._hasher.hash, password).result().encode()
 
     def set_password(self, session: Session, subject_id: UUID, password_hash: bytes, at: datetime) -> None:
         """Stores a hash from :meth:`hash_password`; the one-time password stops working."""
@@ -182,11 +186,10 @@ class CredentialStore:
         self._argon2_matches(self._dummy, "not the password")
 
     def _argon2_matches(self, password_hash: str, password: str) -> bool:
-        with self._argon2_slots:
-            try:
-                return bool(self._hasher.verify(password_hash, password))
-            except (VerificationError, InvalidHashError):
-                return False
+        try:
+            return bool(self._argon2_pool.submit(self._hasher.verify, password_hash, password).result())
+        except (VerificationError, InvalidHashError):
+            return False
 
     def answer_lengths(self, session: Session, subject_id: UUID) -> dict[str, int]:
         return {q: len(a) for q, a in self._read_answers(session, subject_id).items()}
@@ -224,6 +227,15 @@ class CredentialStore:
         session.execute(
             delete(credentials_table).where(credentials_table.c.subject_id == str(subject_id), credentials_table.c.kind == kind)
         )
+
+
+def _lowest_priority() -> None:
+    """This thread, and the threads argon2 starts from it, yield the CPU to every
+    other request (Linux: niceness is per thread and inherited)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass  # elsewhere the pool's size alone bounds the work
 
 
 def _derive(key: bytes, purpose: bytes) -> bytes:

@@ -35,32 +35,38 @@ class Throttle:
         self._records: dict[str, _Record] = {}
         self._lock = threading.Lock()
 
-    def wait(self, key: str, at: datetime) -> timedelta:
-        """How long ``key`` must still wait before its next attempt (zero: it may try now)."""
-        with self._lock:
-            record = self._records.get(key)
-            if record is None:
-                return timedelta(0)
-            if at >= record.wait_until + self.longest:
-                del self._records[key]
-                return timedelta(0)
-            return max(record.wait_until - at, timedelta(0))
+    def attempt(self, key: str, at: datetime) -> timedelta:
+        """Admits an attempt (returns zero) or says how long ``key`` must still wait.
 
-    def failed(self, key: str, at: datetime) -> None:
+        An admitted attempt counts as a failure at once, so concurrent attempts
+        cannot all slip through one opening; :meth:`succeeded` or
+        :meth:`refund` takes it back."""
         with self._lock:
             record = self._records.get(key)
-            if record is None or at >= record.wait_until + self.longest:
+            if record is not None and at >= record.wait_until + self.longest:
+                record = None
+            if record is not None and at < record.wait_until:
+                return record.wait_until - at
+            if record is None:
                 record = self._records[key] = _Record(0, at)
             record.failures += 1
             beyond = record.failures - self.free + 1  # the free-th failure already makes the next attempt wait
-            delay = min(self.first_delay * 2 ** (beyond - 1), self.longest) if beyond > 0 else timedelta(0)
-            record.wait_until = at + delay
+            record.wait_until = at + (min(self.first_delay * 2 ** (beyond - 1), self.longest) if beyond > 0 else timedelta(0))
             if len(self._records) > MAX_KEYS:
                 self._forget_quiet(at)
+            return timedelta(0)
 
     def succeeded(self, key: str) -> None:
+        """The attempt was right: the key starts afresh."""
         with self._lock:
             self._records.pop(key, None)
+
+    def refund(self, key: str) -> None:
+        """The attempt was right, but the key is shared (a client address): only this attempt is taken back."""
+        with self._lock:
+            record = self._records.get(key)
+            if record is not None:
+                record.failures = max(0, record.failures - 1)
 
     def _forget_quiet(self, at: datetime) -> None:
         quiet = sorted(self._records, key=lambda k: self._records[k].wait_until)

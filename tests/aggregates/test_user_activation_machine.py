@@ -1,6 +1,7 @@
 """The User's activation, challenge and reset flow as a state machine, without a
 store: activation, a new one-time password for one who never activated, its
-expiry, challenges issued, passed, failed (locking at the third) and expired,
+expiry, challenges issued (until half of the answers is revealed), passed, failed
+(locking at the third) and left to expire (a failure too),
 the password reset a passed challenge allows, and unlocking. Each step runs on
 the aggregate and on a plain model; the aggregate rebuilt from its events must
 agree with both."""
@@ -28,11 +29,12 @@ from domain.errors import (
     NoSecurityInformation,
     OneTimePasswordStillValid,
     PassedChallengeTooOld,
+    SecurityInformationExhausted,
 )
 from domain.user import User
 
 QUESTIONS = ["first_school", "mothers_maiden_name", "place_of_birth"]
-ANSWER_LENGTH = 60  # long enough that a run never reveals every letter
+ANSWER_LENGTH = 8  # four letters of each answer may be revealed before it must be renewed
 OTP_LIFETIME = timedelta(days=14)
 CHALLENGE_LIFETIME = timedelta(minutes=10)
 PASSED_WITHIN = timedelta(minutes=15)
@@ -50,7 +52,6 @@ class UserActivationFlow(RuleBasedStateMachine):
         )  # fmt: skip
         self.self_actor = Actor(id=str(self.user.id), role=Role.USER, organisation_id=ORG)
         self.events: list[Any] = list(self.user.collect_events())
-        self.revealed = 0
         self.model: dict[str, Any] = {
             "own_password": False,
             "security_information": False,
@@ -60,6 +61,7 @@ class UserActivationFlow(RuleBasedStateMachine):
             "failed_challenges": 0,
             "challenge": None,  # (id, expires_at)
             "passed": None,  # (by, at)
+            "revealed": 0,  # letters revealed of each of the first two answers since they were set
         }
 
     def attempt(self, change: Any, expected: type[DomainError] | None) -> bool:
@@ -74,7 +76,7 @@ class UserActivationFlow(RuleBasedStateMachine):
         m = self.model
         expected = AccountLocked if m["locked"] else AlreadySo if m["own_password"] and m["security_information"] else None
         if self.attempt(lambda: self.user.activate(QUESTIONS, self.self_actor, self.now), expected):
-            m.update(own_password=True, security_information=True, ever_activated=True, otp_expires_at=None)
+            m.update(own_password=True, security_information=True, ever_activated=True, otp_expires_at=None, revealed=0)
 
     @rule()
     def the_administrator_reissues_a_one_time_password(self) -> None:
@@ -96,13 +98,18 @@ class UserActivationFlow(RuleBasedStateMachine):
     @rule()
     def the_administrator_issues_a_challenge(self) -> None:
         m = self.model
-        expected = NoSecurityInformation if not m["security_information"] else AccountLocked if m["locked"] else None
+        if not m["security_information"]:
+            expected: type[DomainError] | None = NoSecurityInformation
+        elif m["locked"]:
+            expected = AccountLocked
+        else:
+            expected = SecurityInformationExhausted if m["revealed"] >= ANSWER_LENGTH // 2 else None
         challenge_id = uuid4()
-        positions = [(QUESTIONS[self.revealed % 3], self.revealed // 3 + 1), (QUESTIONS[(self.revealed + 1) % 3], self.revealed // 3 + 1)]
+        position = m["revealed"] + 1  # the next letter of the first two answers
+        positions = [(QUESTIONS[0], position), (QUESTIONS[1], position)]
         lengths = dict.fromkeys(QUESTIONS, ANSWER_LENGTH)
         if self.attempt(lambda: self.user.issue_challenge(challenge_id, positions, lengths, self.now + CHALLENGE_LIFETIME, ADMIN, self.now), expected):
-            self.revealed += 3  # the next challenge asks for other letters
-            m["challenge"] = (challenge_id, self.now + CHALLENGE_LIFETIME)
+            m.update(challenge=(challenge_id, self.now + CHALLENGE_LIFETIME), revealed=position)
 
     def _answerable(self) -> type[DomainError] | None:
         challenge = self.model["challenge"]
@@ -117,24 +124,28 @@ class UserActivationFlow(RuleBasedStateMachine):
         if self.attempt(lambda: self.user.pass_challenge(challenge_id, ADMIN, self.now), self._answerable()):
             m.update(challenge=None, failed_challenges=0, passed=(ADMIN.id, self.now))
 
+    def _failed(self) -> None:
+        m = self.model
+        m.update(challenge=None, failed_challenges=m["failed_challenges"] + 1, passed=None)
+        if m["failed_challenges"] >= MAX_FAILED_CHALLENGES:
+            m["locked"] = True
+
     @rule()
     def the_user_fails_the_challenge(self) -> None:
         m = self.model
         challenge_id = m["challenge"][0] if m["challenge"] else uuid4()
         if self.attempt(lambda: self.user.fail_challenge(challenge_id, ADMIN, self.now, MAX_FAILED_CHALLENGES), self._answerable()):
-            m.update(challenge=None, failed_challenges=m["failed_challenges"] + 1, passed=None)
-            if m["failed_challenges"] >= MAX_FAILED_CHALLENGES:
-                m["locked"] = True
+            self._failed()
 
     @rule()
-    def the_challenge_expires(self) -> None:
+    def the_challenge_expires_unanswered_which_counts_as_a_failure(self) -> None:
         m = self.model
         if m["challenge"] is None:
             expected: type[DomainError] | None = AlreadySo
         else:
             expected = ChallengeStillOpen if self.now < m["challenge"][1] else None
-        if self.attempt(lambda: self.user.expire_challenge(SYSTEM, self.now), expected):
-            m["challenge"] = None
+        if self.attempt(lambda: self.user.expire_challenge(SYSTEM, self.now, MAX_FAILED_CHALLENGES), expected):
+            self._failed()
 
     @rule(same_administrator=st.booleans())
     def an_administrator_resets_the_password(self, same_administrator: bool) -> None:
@@ -165,6 +176,7 @@ class UserActivationFlow(RuleBasedStateMachine):
             assert (user.locked, user.failed_challenges, challenge, passed) == (m["locked"], m["failed_challenges"], m["challenge"], m["passed"])
             # Activated exactly when the user has their own password and security information.
             assert user.activated == (m["own_password"] and m["security_information"])
+            assert user.security_renewal_required == (m["revealed"] >= ANSWER_LENGTH // 2)
         assert any(type(e).__name__ == "Activated" for e in self.events) == m["ever_activated"]
 
 

@@ -126,6 +126,27 @@ def _grant(w: World, kind: str, target: UUID, approve: bool = False) -> UUID:
     return grant
 
 
+def _session_of(w: World, created: Any) -> str:
+    """A live session of a new user (logged in with their one-time password); its id."""
+    session = w.client.post("/session", json={"username": created.username, "password": created.one_time_password}).json()
+    w.client.cookies.clear()
+    return str(_ids_of(w, session["token"])[0])
+
+
+def _own_other_session(w: World, p: Principal) -> str:
+    """Another session of the caller's own, so ending it leaves theirs; anonymous: any id."""
+    if p.role == "anonymous":
+        return "0" * 20
+    session = w.client.post("/session", json={"username": p.username, "password": p.password}).json()
+    w.client.cookies.clear()
+    return str(_ids_of(w, session["token"])[0])
+
+
+def _ids_of(w: World, token: str) -> list[str]:
+    listed = w.client.get("/me/sessions", headers={"Authorization": f"Bearer {token}"}).json()["sessions"]
+    return [s["session_id"] for s in listed if s["current"]]
+
+
 def _letters(w: World, p: Principal, org: UUID) -> Call:
     """"own": a batch the caller made; "foreign": one another administrator made."""
     admins = ("organisation_administrator", "service_administrator")
@@ -175,7 +196,9 @@ BUILDERS: dict[str, Build] = {
     "security_questions": lambda w, p, org: Call("/security-questions"),
     "activate": lambda w, p, org: Call("/me/activation", {"new_password": "Another password 1", "security_answers": ANSWERS}),
     "change_password": lambda w, p, org: Call("/me/password", {"current_password": p.password, "new_password": p.password}),
-    "set_security_information": lambda w, p, org: Call("/me/security-information", {"security_answers": ANSWERS}),
+    "set_security_information": lambda w, p, org: Call("/me/security-information", {"current_password": p.password, "security_answers": ANSWERS}),
+    "my_sessions": lambda w, p, org: Call("/me/sessions"),
+    "end_my_session": lambda w, p, org: Call(f"/me/sessions/{_own_other_session(w, p)}"),
     "save_address_book_entry": lambda w, p, org: Call("/me/address-book", {"entry_kind": "user", "entry_id": str(w.user(org).user_id)}),
     "remove_address_book_entry": lambda w, p, org: Call(f"/me/address-book/{_saved_entry(w, p)}"),
     "record_mailbox_use": lambda w, p, org: Call(f"/mailboxes/{p.mailbox_id if org == w.own and p.mailbox_id else w.user(org).mailbox_id}/use"),
@@ -203,6 +226,8 @@ BUILDERS: dict[str, Build] = {
         f"/users/{(u := w.user(org, activated=True)).user_id}/challenges/{(c := w.app.issue_challenge(w.sa, w.now, u.user_id)).challenge_id}/answer",
         {"letters": [NORMALISED[q][i - 1] for q, i in c.positions]},
     ),
+    "user_sessions": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/sessions"),
+    "end_user_session": lambda w, p, org: Call(f"/users/{(u := w.user(org)).user_id}/sessions/{_session_of(w, u)}"),
     "reset_password": lambda w, p, org: Call(f"/users/{_passed_challenge(w, p, w.user(org, activated=True).user_id)}/password-reset"),
     "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
@@ -250,14 +275,14 @@ BUILDERS: dict[str, Build] = {
 
 # Where an allowed caller still gets a rule's 422 on the world's principals and organisations.
 ALLOWED_BUT_RULED = {
-    "activate": 422,  # the principals are already activated
+    "activate": 403,  # the principals' sessions are not activation sessions: they are activated
     "change_original_address": 422,  # the organisations are mailbox ones, not smtp/gsc
     "add_mail_domain": 422,  # mailbox organisations have no mail domains of their own
     "remove_mail_domain": 422,  # nor one to remove
 }
 # Endpoints about the caller alone, or across organisations by design: no "foreign" 404.
 NOT_ORGANISATION_SCOPED = {
-    "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information",
+    "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information", "my_sessions", "end_my_session",
     "save_address_book_entry", "remove_address_book_entry", "register_organisation", "add_service_person",
     "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route", "list_notices",
     "audit_events", "audit_state", "audit_history", "audit_digest",

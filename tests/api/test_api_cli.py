@@ -7,7 +7,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +18,7 @@ from domain.actors import system_actor
 from projections import queries
 from sema.bootstrap import build_application
 from cli import main
+from testkit.servers import wait_until_serving
 from sema.config import Settings
 
 CHEAP_ARGON2 = {"SEMA_ARGON2_TIME_COST": "1", "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_PARALLELISM": "1"}
@@ -73,12 +73,7 @@ def test_serve_prints_the_service_administrators_credentials_once_and_they_log_i
         with open(log, "w") as out:
             server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
             try:
-                for _ in range(200):
-                    try:
-                        httpx.get(f"http://127.0.0.1:{port}/security-questions", timeout=1)
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
+                wait_until_serving(port, attempts=200)
                 text = log.read_text()
                 if "one-time password" in text:
                     username = re.search(r"username:\s+(\S+)", text).group(1)  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from testkit.http import register_organisation
@@ -73,9 +74,10 @@ def test_an_unknown_user_is_a_404(client, service):
     assert response.status_code == 404 and response.json()["type"].endswith("/not-found")
 
 
-def test_every_response_carries_the_request_id(client):
+def test_every_response_carries_the_request_id_and_the_clients_apart(client):
     response = client.get("/security-questions", headers={"X-Request-Id": "req-12345678"})
-    assert response.headers["x-request-id"] == "req-12345678"
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+    assert response.headers["x-client-request-id"] == "req-12345678"
 
 
 def test_a_deeply_nested_body_is_a_400_not_a_crash(client, service):

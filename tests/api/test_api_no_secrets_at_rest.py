@@ -43,7 +43,7 @@ def run_scenario(client, service) -> list[str]:
     assert person.post("/me/password", json={"current_password": "Marmalade skies 77", "new_password": "Tangerine trees 88"}).status_code == 204
     secrets.append("Tangerine trees 88")
     new_answers = {"first_pet": "Biscuitcat", "childhood_street": "Acacia Avenue", "favourite_teacher": "Quimby"}
-    assert person.put("/me/security-information", json={"security_answers": new_answers}).status_code == 204
+    assert person.put("/me/security-information", json={"current_password": "Tangerine trees 88", "security_answers": new_answers}).status_code == 204
     secrets += list(new_answers.values()) + ["BISCUITCAT", "ACACIAAVENUE", "QUIMBY"]
     second = added["users"][1]
     other = activate(client, second["username"], second["one_time_password"], password="Kaleidoscope eyes 99")

@@ -141,7 +141,8 @@ def test_a_user_changes_their_own_password(client, service):
 def test_a_user_sets_new_security_information(client, service):
     user = new_user(service)
     person = activate(client, user["username"], user["one_time_password"])
-    response = person.put("/me/security-information", json={"security_answers": {"first_pet": "Rover", "childhood_street": "Elm Road", "favourite_teacher": "Jenkins"}})
+    password = person.secrets[1]
+    response = person.put("/me/security-information", json={"current_password": password, "security_answers": {"first_pet": "Rover", "childhood_street": "Elm Road", "favourite_teacher": "Jenkins"}})
     assert response.status_code == 204
 
 

@@ -2,7 +2,7 @@
 uvicorn (a real HTTP server over a real SQLite file) and Playwright drives
 the Debian chromium binary. Every page a test reaches is checked by axe-core.
 
-The browser tests are marked ``browser``; they skip only if the chromium
+The tests that use Chromium are marked ``browser`` here; they skip only if the chromium
 binary is missing (``SEMA_CHROMIUM`` names another one).
 """
 
@@ -21,9 +21,7 @@ import uvicorn
 from api.app import create_app
 from api.context import ApiSettings
 from sema.application import SemaApplication
-from sema.bootstrap import build_application
 from sema.clock import SystemClock
-from testkit import make_settings
 
 from console_kit import Browser, Server
 
@@ -34,7 +32,7 @@ PORTS = range(8500, 8600)  # this suite's loopback ports
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = str(Path(__file__).parent)
     for item in items:
-        if str(item.path).startswith(here):
+        if str(item.path).startswith(here) and "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 
@@ -62,22 +60,18 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def sema(tmp_path: Path) -> Iterator[SemaApplication]:
-    application = build_application(make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path))
-    try:
-        yield application
-    finally:
-        application.close()
-        application.engine.dispose()
+def database_url(tmp_path: Path) -> str:
+    """The journeys run on a SQLite file; the stores' own behaviour is tested beside them, on both."""
+    return f"sqlite:///{tmp_path / 'sema.db'}"
 
 
 @pytest.fixture
-def server(sema: SemaApplication) -> Iterator[Server]:
+def server(app: SemaApplication) -> Iterator[Server]:
     """sema under uvicorn on a loopback port, with the bootstrapped service administrator."""
     clock = SystemClock()
-    credentials = sema.bootstrap(clock.now())
+    credentials = app.bootstrap(clock.now())
     assert credentials is not None
-    asgi = create_app(sema, clock=clock, settings=ApiSettings(secure_cookies=False))
+    asgi = create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False))
     port = _free_port()
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
     instance = uvicorn.Server(config)
@@ -89,7 +83,7 @@ def server(sema: SemaApplication) -> Iterator[Server]:
             raise RuntimeError("sema did not start")
         time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", sema, clock, *credentials)
+        yield Server(f"http://127.0.0.1:{port}", app, clock, *credentials)
     finally:
         instance.should_exit = True
         thread.join(timeout=10)

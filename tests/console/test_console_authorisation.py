@@ -94,7 +94,7 @@ def test_no_page_sends_a_password_one_time_password_answer_or_letters_key_in_a_u
 
     grace = administrator.another(chromium)
     activate_in_browser(grace, username, one_time_password, password="Grace's own password 1906")
-    grace.goto("/console/account/security-information")
+    grace.goto("/console/account/security-information").fill("Current password", "Grace's own password 1906")
     for slot, (question, answer) in enumerate([("first_pet", "Wobbly the cat"), ("childhood_street", "Elm Street"), ("favourite_teacher", "Mrs Noether")], start=1):
         grace.page.locator(f"#question_{slot}").select_option(question)
         grace.page.locator(f"#answer_{slot}").fill(answer)

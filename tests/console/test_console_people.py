@@ -60,3 +60,18 @@ def test_exceptional_access_is_asked_by_the_administrator_approved_by_the_servic
     owner = administrator.another(chromium)
     owner.sign_in(grace.username, PASSWORD).follow("Access to my mailbox")
     assert [(row[0], row[2]) for row in owner.table("grants")] == [("Access to your mailbox", "granted")]
+
+
+def test_an_approved_account_reset_gives_the_user_a_new_one_time_password(browser: Browser, chromium: Any) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    activate(browser.server.app, grace, browser.server.clock.now())
+    administrator = browser.sign_in(kent.admin_username, PASSWORD).follow("Exceptional access")
+    administrator.fill("Username of the user", grace.username).tick("Reset their account (security information cleared)").fill("Reason", "Forgot every answer").press("Send the request")
+    service = administrator.another(chromium)
+    activate_in_browser(service, service.server.service_username, service.server.service_one_time_password)
+    service.follow("Exceptional access").press("Approve")
+    administrator.goto("/console/exceptional-access").press("Reset the account")
+    one_time_password = administrator.page.get_by_test_id("one-time-password").inner_text().strip()
+    result = browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now())
+    assert result.must_change_password and result.must_set_security_information

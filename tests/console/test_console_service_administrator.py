@@ -21,3 +21,14 @@ def test_a_service_administrator_registers_an_organisation_finds_it_and_appoints
     browser.fill("Username of a new administrator", grace.username).press("Appoint administrator")
     assert f"{grace.username} is now an administrator" in browser.banner
     assert grace.username in browser.page.get_by_test_id("administrators").inner_text()
+
+
+def test_a_service_administrator_searches_users_of_every_organisation_or_of_one(browser: Browser) -> None:
+    organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    essex = organisation_with_users(browser.server, "essex", [("Alan", "Turing")])
+    activate_in_browser(browser, browser.server.service_username, browser.server.service_one_time_password)
+    browser.goto("/console/users")
+    names = {row[1] for row in browser.table("users")}
+    assert {"Grace Hopper", "Alan Turing"} <= names
+    browser.select("Organisation", str(essex.org.id)).press("Search")
+    assert {row[1] for row in browser.table("users")} == {"Alan Turing", "Ada Admin"}

@@ -63,7 +63,7 @@ def issue_every_kind_of_secret(app: SemaApplication, clock: SettableClock, organ
     reset_otp, _ = app.reset_password(organisation.admin, now, jane.user_id)
     jane_acts = app.log_in(jane.username, reset_otp, now).actor()
     app.complete_first_log_in(jane_acts, now, THIRD_PASSWORD, None)
-    app.set_security_information(jane_acts, now, SECOND_ANSWERS)
+    app.set_security_information(jane_acts, now, THIRD_PASSWORD, SECOND_ANSWERS)
 
     grant_id = app.request_exceptional_access(organisation.admin, now, "user_reset", john.user_id, "locked out before activating")
     app.decide_exceptional_access(SERVICE_ADMIN, now, "user_reset", john.user_id, grant_id, approve=True)

@@ -47,16 +47,17 @@ def test_a_one_time_password_replaced_by_an_own_password_is_not_expired(app: Sem
     assert "User.OneTimePasswordExpired" not in event_names(app, user.user_id)
 
 
-def test_an_unanswered_challenge_is_expired_after_ten_minutes_once(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
+def test_an_unanswered_challenge_is_expired_after_ten_minutes_once_as_a_failure(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
     user = add_user(app, org, START, "Jane", "Doe")
     activate(app, user, START)
     issued = START + timedelta(hours=1)
     app.issue_challenge(org.admin, issued, user.user_id)
     runner.tick(issued + app.settings.challenge_lifetime - timedelta(seconds=1))
-    assert "User.ChallengeExpired" not in event_names(app, user.user_id)
+    assert "User.ChallengeFailed" not in event_names(app, user.user_id)
     runner.tick(issued + app.settings.challenge_lifetime)
     runner.tick(issued + app.settings.challenge_lifetime + timedelta(minutes=1))
-    assert event_names(app, user.user_id).count("User.ChallengeExpired") == 1
+    assert event_names(app, user.user_id).count("User.ChallengeFailed") == 1
+    assert app.get_user(user.user_id).failed_challenges == 1  # abandoned is failed
 
 
 def test_an_answered_challenge_is_not_expired(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
@@ -66,7 +67,7 @@ def test_an_answered_challenge_is_not_expired(app: SemaApplication, org: Org, ru
     activate(app, user, START)
     pass_challenge(app, org.admin, user.user_id, START + timedelta(hours=1))
     runner.tick(START + timedelta(days=1))
-    assert "User.ChallengeExpired" not in event_names(app, user.user_id)
+    assert "User.ChallengeFailed" not in event_names(app, user.user_id)
 
 
 def test_granted_mailbox_access_expires_after_30_days_once(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:

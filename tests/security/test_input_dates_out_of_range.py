@@ -36,3 +36,11 @@ def test_the_command_line_refuses_it_without_a_traceback(settings: Settings, mon
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("sema audit state: as_of: 9999-12-31T23:59:59-14:00 is outside the range") and "Traceback" not in err
+
+
+def test_the_policies_refuse_an_unrepresentable_now_without_a_traceback(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SEMA_SECRET_KEY", str(settings.secret_key))
+    code = main(["policies", "tick", "--database-url", str(settings.database_url), "--no-mail", "--now", OUT_OF_RANGE[1]])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "--now" in err and "outside the range" in err and "Traceback" not in err

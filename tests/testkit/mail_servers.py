@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -289,10 +289,24 @@ def message(sender: str, to: str, subject: str, body: str = "Hello.") -> EmailMe
     return mail
 
 
-def imap_can_log_in(system: MailSystem, login: str, password: str, source: str = "127.0.0.1") -> bool:
+def imap_refusal(system: MailSystem, login: str, password: str, source: str = "127.0.0.1") -> str | None:
+    """Dovecot's answer to an IMAP log-in: ``None`` when it succeeds, else its reply."""
     with system.imap(source) as client:
         try:
             client.login(login, password)
-        except imaplib.IMAP4.error:
-            return False
-        return True
+        except imaplib.IMAP4.error as refused:
+            return str(refused)
+        return None
+
+
+def imap_can_log_in(system: MailSystem, login: str, password: str, source: str = "127.0.0.1") -> bool:
+    return imap_refusal(system, login, password, source) is None
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Waits for what a server does after answering (Dovecot reports a log-in after it replied)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        time.sleep(0.05)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from api.console import account, adding, audit, exceptional_access, organisations, people, user_page, users
+from api.console import account, adding, audit, exceptional_access, groups, organisations, people, user_page, users
 from api.console.pages import Page
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE
 from domain.actors import Role
@@ -56,10 +56,19 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/organisations/{organisation_id}", organisations.show, ADMINISTRATORS),
     Page("/console/organisations/{organisation_id}/suspension", organisations.suspension, ADMINISTRATORS, methods=("POST",)),
     Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, SERVICE, methods=("POST",)),
+    # --- group mailboxes and distribution lists
+    Page("/console/groups", groups.own, ORGANISATION_ADMINISTRATOR),
+    Page("/console/organisations/{organisation_id}/groups", groups.overview, ADMINISTRATORS),
+    Page("/console/organisations/{organisation_id}/groups", groups.create, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/group-mailboxes/{mailbox_id}", groups.mailbox, ADMINISTRATORS),
+    Page("/console/group-mailboxes/{mailbox_id}/permissions", groups.permission, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/distribution-lists/{list_id}", groups.distribution_list, ADMINISTRATORS),
+    Page("/console/distribution-lists/{list_id}", groups.change_list, ADMINISTRATORS, methods=("POST",)),
     # --- exceptional access: organisation administrators ask, service administrators decide
     Page("/console/exceptional-access", exceptional_access.overview, ADMINISTRATORS),
     Page("/console/exceptional-access/request", exceptional_access.request, ORGANISATION_ADMINISTRATOR, methods=("POST",)),
     Page("/console/exceptional-access/{grant_id}/decision", exceptional_access.decision, SERVICE, methods=("POST",)),
+    Page("/console/exceptional-access/{grant_id}/reset", exceptional_access.reset, ADMINISTRATORS, methods=("POST",)),
     # --- auditors
     Page("/console/audit", audit.home, AUDITORS),
     Page("/console/audit/history", audit.aggregate_history, AUDITORS),

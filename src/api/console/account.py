@@ -11,8 +11,9 @@ from api.access import clear_session_cookie, open_session, set_session_cookie
 from api.console.navigation import MENU
 from api.console.pages import ACTIVATE, LOGIN_CSRF_COOKIE, Errors, Form, new_login_csrf, redirect, render
 from api.context import Context
-from domain.errors import AccountLocked, AccountUnavailable, DomainError, InvalidCredentials, TooManyLogInAttempts
+from domain.errors import AccountLocked, AccountUnavailable, DomainError, InvalidCredentials, InvalidValue, TooManyLogInAttempts
 from domain.user import SECURITY_ANSWERS_REQUIRED, SECURITY_QUESTIONS
+from sema.credentials import MIN_PASSWORD_LENGTH, check_new_password
 
 QUESTION_OPTIONS = [("", "Choose a question"), *SECURITY_QUESTIONS.items()]
 ANSWER_SLOTS = range(1, SECURITY_ANSWERS_REQUIRED + 1)
@@ -90,11 +91,18 @@ def _answer_fields(form: Form | None) -> dict[str, str]:
     return fields
 
 
-def _new_password(form: Form, errors: Errors) -> str:
+def _new_password(ctx: Context, form: Form, errors: Errors) -> str:
+    """The new password, checked by the service's own rule now, so every problem shows at once."""
+    assert ctx.principal is not None
     password = form.raw("new_password")
     if not password:
         errors.add("new_password", "Enter a new password")
-    elif password != form.raw("confirm_password"):
+        return password
+    try:
+        check_new_password("new_password", password, ctx.app.get_user(ctx.principal.user_id).username)
+    except InvalidValue as error:
+        errors.add("new_password", f"The new password {error.message.split(': ', 1)[-1]}")
+    if password != form.raw("confirm_password"):
         errors.add("confirm_password", "Enter the same password twice")
     return password
 
@@ -107,7 +115,7 @@ def activate(ctx: Context, form: Form | None) -> Response:
     needs_answers = user.must_set_security_information
     errors = Errors()
     if form is not None:
-        password = _new_password(form, errors)
+        password = _new_password(ctx, form, errors)
         answers = _answers(form, errors) if needs_answers else None
         if not errors:
             try:
@@ -117,7 +125,9 @@ def activate(ctx: Context, form: Form | None) -> Response:
             else:
                 ctx.state.sessions.activated(ctx.principal.session.token_hash)
                 return redirect("/", "Your account is ready: your password and security information are set")
-    return render(ctx, "activate.html", errors=errors, title="Set up your account", needs_answers=needs_answers, form=form, questions=QUESTION_OPTIONS, slots=ANSWER_SLOTS)
+    return render(
+        ctx, "activate.html", errors=errors, title="Set up your account", needs_answers=needs_answers, form=form, questions=QUESTION_OPTIONS, slots=ANSWER_SLOTS, min_length=MIN_PASSWORD_LENGTH
+    )
 
 
 def account(ctx: Context, form: Form | None) -> Response:
@@ -133,13 +143,15 @@ def change_password(ctx: Context, form: Form | None) -> Response:
         current = form.raw("current_password")
         if not current:
             errors.add("current_password", "Enter your current password")
-        password = _new_password(form, errors)
+        password = _new_password(ctx, form, errors)
         if not errors:
             try:
                 ctx.app.change_password(ctx.actor, ctx.now, current, password)
-            except DomainError as error:
-                errors.add_domain_error(error, _answer_fields(form), "current_password")
+            except InvalidValue as error:
+                errors.add(error.field, "Your current password is not correct" if error.field == "current_password" else f"The new password {error.message.split(': ', 1)[-1]}")
             else:
+                assert ctx.principal is not None
+                ctx.state.sessions.close_others(ctx.principal.user_id, ctx.principal.session.token_hash)  # a password change ends the others
                 return redirect("/console/account", "Your password has been changed")
     return render(ctx, "change_password.html", errors=errors, title="Change your password")
 
@@ -147,10 +159,13 @@ def change_password(ctx: Context, form: Form | None) -> Response:
 def security_information(ctx: Context, form: Form | None) -> Response:
     errors = Errors()
     if form is not None:
+        current = form.raw("current_password")
+        if not current:
+            errors.add("current_password", "Enter your current password")
         answers = _answers(form, errors)
         if not errors:
             try:
-                ctx.app.set_security_information(ctx.actor, ctx.now, answers)
+                ctx.app.set_security_information(ctx.actor, ctx.now, current, answers)
             except DomainError as error:
                 errors.add_domain_error(error, _answer_fields(form), "question_1")
             else:

@@ -27,7 +27,7 @@ EXAMPLE_HEADER = "first_name,last_name,original_address,old_style_address,ex_dir
 
 def _organisations(ctx: Context) -> list[queries.OrganisationView]:
     """Where this administrator may add users: their own organisation, or (service) any."""
-    return reads.list_organisations(ctx).organisations
+    return reads.list_organisations(ctx, reads.OrganisationSearchQuery(limit=queries.MAX_LIMIT)).organisations
 
 
 def _organisation_id(ctx: Context, form: Form, errors: Errors) -> UUID | None:

@@ -11,6 +11,8 @@ from starlette.responses import Response
 from api.console.pages import Errors, Form, redirect, render
 from api.context import Context
 from api.endpoints import reads
+from api.endpoints.users import reset_user
+from api.schemas import UserResetIn
 from domain.actors import Role
 from domain.errors import DomainError, GrantNotFound, UserNotFound
 
@@ -73,3 +75,14 @@ def decision(ctx: Context, form: Form | None, grant_id: str) -> Response:
         errors.add(f"refusal_reason-{grant.grant_id}", error.message)
         return overview(ctx, None, errors)
     return redirect("/console/exceptional-access", "Request approved" if approve else "Request refused")
+
+
+def reset(ctx: Context, form: Form | None, grant_id: str) -> Response:
+    """Resets the user under an approved grant: security information cleared, a new one-time password."""
+    try:
+        grant = reads.get_grant(ctx, UUID(grant_id))
+    except ValueError:
+        raise GrantNotFound(grant_id) from None
+    user = reads.get_user(ctx, grant.target_id)
+    new = reset_user(ctx, user.id, UserResetIn(grant_id=grant.grant_id))
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)

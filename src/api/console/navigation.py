@@ -15,6 +15,7 @@ MENU: list[tuple[str, str, set[Role]]] = [
     ("Users", "/console/users", {ORG_ADMIN, SERVICE_ADMIN}),
     ("Add users", "/console/users/bulk-add", {ORG_ADMIN, SERVICE_ADMIN}),
     ("Organisation", "/console/organisation", {ORG_ADMIN}),
+    ("Groups and lists", "/console/groups", {ORG_ADMIN}),
     ("Organisations", "/console/organisations", {SERVICE_ADMIN}),
     ("Exceptional access", "/console/exceptional-access", {ORG_ADMIN, SERVICE_ADMIN}),
     ("Audit", "/console/audit", {AUDITOR, SERVICE_ADMIN}),

@@ -9,21 +9,15 @@ from uuid import UUID
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, redirect, render
+from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
 from api.schemas import OrganisationIn, Suspension
+from projections import queries
 from domain.errors import DomainError, OrganisationNotFound, UserNotFound
 
 ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
-
-
-def _organisation_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise OrganisationNotFound(value) from None
 
 
 def own(ctx: Context, form: Form | None) -> Response:
@@ -32,7 +26,7 @@ def own(ctx: Context, form: Form | None) -> Response:
 
 
 def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None) -> Response:
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     administrators = []
     for user_id in organisation.administrator_ids:
         try:
@@ -45,7 +39,7 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
 def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Suspends (with the message returned to senders) or lifts the suspension."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     if form.get("lift") == "yes":
         ctx.app.unsuspend_organisation(ctx.actor, ctx.now, organisation.id)
         return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is no longer suspended")
@@ -63,12 +57,12 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
 
 
 def search(ctx: Context, form: Form | None) -> Response:
-    text = ctx.request.query_params.get("q", "").strip()[:200]
-    found = reads.list_organisations(ctx).organisations
-    if text:
-        words = text.lower().split()
-        found = [o for o in found if all(w in f"{o.name} {o.code} {' '.join(o.domains)}".lower() for w in words)]
-    return render(ctx, "organisations.html", title="Organisations", organisations=found, q=text)
+    """The API's organisation search: words of the name, code or domains; suspended or not."""
+    params = ctx.request.query_params
+    suspended = {"yes": True, "no": False}.get(params.get("suspended", ""))
+    query = reads.OrganisationSearchQuery(q=params.get("q", "").strip()[:200], suspended=suspended, limit=queries.MAX_LIMIT)
+    found = reads.list_organisations(ctx, query)
+    return render(ctx, "organisations.html", title="Organisations", found=found, q=query.q, suspended=params.get("suspended", ""))
 
 
 def register(ctx: Context, form: Form | None) -> Response:
@@ -94,7 +88,7 @@ def register(ctx: Context, form: Form | None) -> Response:
 def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Appoints (by username) or revokes an administrator of the organisation."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, _organisation_id(organisation_id))
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     errors = Errors()
     if form.get("revoke"):
         ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, UUID(form.get("revoke")))

@@ -18,6 +18,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -29,10 +30,10 @@ from starlette.routing import Route
 from api.access import authenticate, authorise
 from api.console.navigation import menu, person_name
 from api.context import ApiState, Context
-from api.operations import request_id_of
+from api.operations import note_request
 from api.problems import ApiProblem, status_of
 from domain.actors import Role
-from domain.errors import DomainError, InvalidValue, InvalidValues
+from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
 
 SIGN_IN = "/console/sign-in"
 ACTIVATE = "/console/activate"
@@ -106,13 +107,12 @@ class Page(Route):
         self.handler = handler
         self.roles = roles
         self.during_activation = during_activation
-        super().__init__(path, self._serve, methods=list(methods), include_in_schema=False, name=f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}")
+        name = f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
+        super().__init__(path, self._serve, methods=list(methods), name=name, include_in_schema=False)  # HTML pages: not part of the API
 
     async def _serve(self, request: Request) -> Response:
         state: ApiState = request.state.api
-        scope_state = request.scope.setdefault("state", {})
-        request_id = scope_state.setdefault("request_id", request_id_of(request))
-        scope_state["route"] = f"{request.method} {self.path}"
+        request_id = note_request(request, f"{request.method} {self.path}")
         try:
             form = await _read_form(request) if request.method == "POST" else None
         except ClientDisconnect:
@@ -131,9 +131,6 @@ class Page(Route):
                     ctx.principal = authenticate(ctx.state, ctx.request, ctx.now)
                 except ApiProblem:
                     return RedirectResponse(SIGN_IN, status_code=303)
-                scope_state = ctx.request.scope.setdefault("state", {})
-                scope_state["principal_id"] = str(ctx.principal.user_id)
-                scope_state["principal_role"] = ctx.principal.role.value
                 if ctx.principal.session.must_activate and not self.during_activation:
                     return RedirectResponse(ACTIVATE, status_code=303)
                 authorise(ctx.principal, self.roles, self.during_activation)
@@ -158,6 +155,14 @@ async def _read_form(request: Request) -> Form:
             fields.setdefault(name, []).append(value)
     await submitted.close()
     return Form(fields, files)
+
+
+def parse_id(value: str, not_found: type[NotFound]) -> UUID:
+    """A path's id; one that is not a UUID names nothing, so it is that thing's 404."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise not_found(value) from None
 
 
 # ------------------------------------------------------------------ CSRF

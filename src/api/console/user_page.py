@@ -8,7 +8,7 @@ from uuid import UUID
 
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, redirect, render
+from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.endpoints.users import issue_challenge, reset_password
@@ -18,27 +18,20 @@ from domain.user import SECURITY_QUESTIONS
 
 
 def show(ctx: Context, form: Form | None, user_id: str) -> Response:
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user)
-
-
-def _uuid(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise UserNotFound(value) from None
 
 
 def challenge(ctx: Context, form: Form | None, user_id: str) -> Response:
     """Issues a challenge: which letters of which answers to ask the user for."""
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     prompt = issue_challenge(ctx, user.id)
     return render(ctx, "challenge.html", title="Ask for letters", user=user, prompt=prompt)
 
 
 def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
     assert form is not None
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     # The positions asked travel with the form (they are no secret), so a
     # mistyped letter is asked again without issuing a new challenge.
     count = min(int(form.get("count") or 0) if form.get("count").isdigit() else 0, 20)
@@ -59,14 +52,14 @@ def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
 
 
 def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     new = reset_password(ctx, user.id)
     return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
 
 
 def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
     assert form is not None
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     errors = Errors()
     value = form.get("last_name")
     if not value:
@@ -83,7 +76,7 @@ def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
 
 def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
     assert form is not None
-    user = reads.get_user(ctx, _uuid(user_id))
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     alias = form.get("alias")
     ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
     return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")

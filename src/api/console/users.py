@@ -15,6 +15,7 @@ from api.console.pages import Errors, Form, render
 from api.context import Context
 from api.endpoints import reads
 from api.problems import ApiProblem
+from domain.actors import Role
 from domain.errors import UserNotFound
 from domain.user import DIRECTORY_FIELDS
 from projections import queries
@@ -32,6 +33,7 @@ ACTION_NAMES = {
     "change_details": "Change directory details",
 }
 STATUS_NAMES = {"pending_activation": "Pending activation", "active": "Active", "locked": "Locked", "suspended": "Suspended", "deleted": "Deleted", "ex_directory": "Ex-directory"}
+SEARCH_KEYS = ("q", "status", "sort", "descending", "organisation_id")
 COLUMNS = [("name", "Name"), ("username", "Username"), ("address", "Address"), ("status", "Status")]
 
 
@@ -42,6 +44,7 @@ def _query(ctx: Context, values: dict[str, list[str]], page: int = 1) -> reads.U
         "status": values.get("status", []),
         "sort": (values.get("sort") or ["name"])[0],
         "descending": (values.get("descending") or ["false"])[0],
+        "organisation_id": (values.get("organisation_id") or [None])[0] or None,
         "limit": PAGE_SIZE,
         "offset": (page - 1) * PAGE_SIZE,
     }
@@ -58,7 +61,7 @@ def _page_number(ctx: Context) -> int:
 
 def _search_values(ctx: Context) -> dict[str, list[str]]:
     params = ctx.request.query_params
-    return {key: params.getlist(key) for key in ("q", "status", "sort", "descending")}
+    return {key: params.getlist(key) for key in SEARCH_KEYS}
 
 
 def _link(values: dict[str, list[str]], **changes: object) -> str:
@@ -93,13 +96,14 @@ def _search_page(ctx: Context, values: dict[str, list[str]], page_number: int, e
         statuses=STATUS_NAMES,
         actions=ACTION_NAMES,
         search_values=values,
+        organisations=reads.list_organisations(ctx, reads.OrganisationSearchQuery(limit=queries.MAX_LIMIT)).organisations if ctx.principal and ctx.principal.role is Role.SERVICE_ADMINISTRATOR else [],
     )
 
 
 def _selected(ctx: Context, form: Form, errors: Errors) -> list[queries.UserSummary]:
     """The ticked users, or every result of the search when "select all results" is ticked."""
     if form.get("all_results") == "yes":
-        query = _query(ctx, {key: form.all(key) for key in ("q", "status", "sort", "descending")})
+        query = _query(ctx, {key: form.all(key) for key in SEARCH_KEYS})
         chosen: list[queries.UserSummary] = []
         while len(chosen) < MAX_SELECTED:
             found = reads.search_users(ctx, query.model_copy(update={"limit": queries.MAX_LIMIT, "offset": len(chosen)}))
@@ -138,7 +142,7 @@ def change(ctx: Context, form: Form | None) -> Response:
     if action == "change_details" and form.get("step") == "details" and not details:
         errors.add(f"detail_{DIRECTORY_FIELDS[0]}", "Enter at least one detail to set")
     if errors and "user_id" in errors.by_field or action not in ACTION_NAMES:
-        return _search_page(ctx, {key: form.all(key) for key in ("q", "status", "sort", "descending")}, 1, errors)
+        return _search_page(ctx, {key: form.all(key) for key in SEARCH_KEYS}, 1, errors)
     if action == "change_details" and (not details or errors):
         return render(ctx, "change_details.html", errors=errors, title="Change directory details", users=users, fields=DIRECTORY_FIELDS, form=form)
     return render(ctx, "check_change.html", errors=errors, title="Check your answers", users=users, action=action, action_name=ACTION_NAMES[action], details=details)

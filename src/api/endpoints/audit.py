@@ -85,6 +85,7 @@ class DigestOut(BaseModel):
 def audit_events(ctx: Context, query: EventsQuery) -> EventsPage:
     """The event history page by page, in order, one record per event"""
     records, next_after = export.page(ctx.app, after=query.after, limit=query.limit, since=query.since, until=query.until)
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "audit_history_read", [f"after:{query.after}"])
     return EventsPage(events=records, next_after=next_after)
 
 

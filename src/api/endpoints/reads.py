@@ -151,8 +151,10 @@ def user_search(ctx: Context, connection: Connection, filters: UserFilters, limi
 
 
 def get_user(ctx: Context, user_id: UUID) -> queries.UserSummary:
-    """One user as administrators see them"""
-    return visible(ctx, ask(ctx, lambda c: queries.get_user_summary(c, user_id)), UserNotFound(user_id))
+    """One user as administrators see them (recorded in the history as a sensitive read)"""
+    summary = visible(ctx, ask(ctx, lambda c: queries.get_user_summary(c, user_id)), UserNotFound(user_id))
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "user_viewed", [user_id])
+    return summary
 
 
 def get_address_book(ctx: Context) -> AddressBookOut:

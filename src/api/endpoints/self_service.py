@@ -8,12 +8,14 @@ from starlette.responses import JSONResponse, Response
 
 from api.access import clear_session_cookie, open_session, set_session_cookie
 from api.context import Context
+from api.problems import ApiProblem
 from api.schemas import Activation, AddressBookEntryIn, LogIn, Me, PasswordChange, SecurityInformation, SecurityQuestionOut, SecurityQuestions, SessionOut
 from domain.user import SECURITY_QUESTIONS
 
 
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
+    ctx.request.scope.setdefault("state", {})["username_tried"] = body.username  # the request log names it, failed or not
     client = ctx.request.client.host if ctx.request.client else None
     result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=client)
     token, session = open_session(ctx.state, ctx.request, result, ctx.now)
@@ -55,18 +57,22 @@ def security_questions(ctx: Context) -> SecurityQuestions:
 def activate(ctx: Context, body: Activation) -> None:
     """First log-in: replace the one-time password and set three security answers"""
     assert ctx.principal is not None
+    if not ctx.principal.session.must_activate:
+        raise ApiProblem(403, "activation-session-required", "Forbidden", "activation is done from the session of a log-in that requires it; change your password with POST /me/password")
     ctx.app.complete_first_log_in(ctx.actor, ctx.now, body.new_password, dict(body.security_answers) if body.security_answers else None)
     ctx.state.sessions.activated(ctx.principal.session.token_hash)
 
 
 def change_password(ctx: Context, body: PasswordChange) -> None:
-    """Change own password"""
+    """Change own password (the current one is required); every other session of yours ends"""
+    assert ctx.principal is not None
     ctx.app.change_password(ctx.actor, ctx.now, body.current_password, body.new_password)
+    ctx.state.sessions.close_others(ctx.principal.user_id, ctx.principal.session.token_hash)
 
 
 def set_security_information(ctx: Context, body: SecurityInformation) -> None:
-    """Set own security information (three answers)"""
-    ctx.app.set_security_information(ctx.actor, ctx.now, dict(body.security_answers))
+    """Set own security information (three answers; the current password is required)"""
+    ctx.app.set_security_information(ctx.actor, ctx.now, body.current_password, dict(body.security_answers))
 
 
 def save_address_book_entry(ctx: Context, body: AddressBookEntryIn) -> None:

@@ -171,6 +171,7 @@ def letters_response(ctx: Context, batch_id: UUID, key: str) -> Response:
     if letters is None:
         raise ApiProblem(404, "not-found", "Not found", f"letter batch {batch_id} not found (or expired, or the key does not match)")
     pdf = render(letters, ctx.app.settings.service_domain)
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "welcome_letters_downloaded", [batch_id])
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="letters-{batch_id}.pdf"', "Cache-Control": "no-store"})
 
 

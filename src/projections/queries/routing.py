@@ -8,7 +8,8 @@ from uuid import UUID
 from sqlalchemy import literal, select
 
 from projections.queries.common import EntryKind, QueryError, Reader, View, routing
-from projections.routing import DELETED, RECEIVING, TARGET_GROUP_MAILBOX, TARGET_LIST, TARGET_USER
+from projections.common_tables import TARGET_GROUP_MAILBOX, TARGET_LIST, TARGET_USER
+from projections.routing import DELETED, RECEIVING
 
 Action = Literal["deliver", "relay", "expand", "return"]
 Reason = Literal["unknown", "organisation_suspended", "deleted", "suspended"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import NoReturn
 from uuid import UUID
 
 from domain.actors import Actor, Role
@@ -50,11 +49,11 @@ class Activation(Service):
         told only once the password is proven, and a lock not even then.
         Throttled attempts (``sema.throttle``) are refused before anything is checked."""
         keys = ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
-        self._check_throttles(keys, at)
+        self._admit(keys, at)
         user_id = self.find_user_id(username)
         if user_id is None:
             self.credentials.burn_time_as_if_verifying()
-            self._failed(keys, at)
+            raise InvalidCredentials()
         with self.context.runner.read() as session:
             matched = self.credentials.verify_password(session, user_id, password)
         actor = Actor(id=str(user_id), role=Role.USER, request_id=request_id)
@@ -78,19 +77,20 @@ class Activation(Service):
 
         result = self.run(work)
         if result is None:
-            self._failed(keys, at)
+            raise InvalidCredentials()
         self.throttles[0].succeeded(keys[0])
+        if len(keys) > 1:
+            self.throttles[1].refund(keys[1])
         return result
 
-    def _check_throttles(self, keys: list[str], at: datetime) -> None:
-        wait = max(throttle.wait(key, at) for throttle, key in zip(self.throttles, keys))
-        if wait > timedelta(0):
-            raise TooManyLogInAttempts(retry_after_s=math.ceil(wait.total_seconds()))
-
-    def _failed(self, keys: list[str], at: datetime) -> NoReturn:
-        for throttle, key in zip(self.throttles, keys):
-            throttle.failed(key, at)
-        raise InvalidCredentials()
+    def _admit(self, keys: list[str], at: datetime) -> None:
+        """Each attempt counts against its username and client address until it succeeds."""
+        waits = [throttle.attempt(key, at) for throttle, key in zip(self.throttles, keys)]
+        if max(waits) > timedelta(0):
+            for throttle, key, wait in zip(self.throttles, keys, waits):
+                if not wait:
+                    throttle.refund(key)  # not tried after all
+            raise TooManyLogInAttempts(retry_after_s=math.ceil(max(waits).total_seconds()))
 
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         """Replaces the one-time password and, where needed, sets security information."""
@@ -125,12 +125,16 @@ class Activation(Service):
 
         self.run(work)
 
+    def _require_current_password(self, user_id: UUID, current_password: str) -> None:
+        """Re-authentication: a stolen session alone cannot change credentials."""
+        with self.context.runner.read() as session:
+            if self.credentials.verify_password(session, user_id, current_password) is None:
+                raise InvalidValue("current_password", "is not correct")
+
     def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
         user = self.aggregates.own_user(actor)
         check_new_password("new_password", new_password, user.username)
-        with self.context.runner.read() as session:
-            if self.credentials.verify_password(session, user.id, current_password) is None:
-                raise InvalidValue("current_password", "is not correct")
+        self._require_current_password(user.id, current_password)
         password_hash = self.credentials.hash_password(new_password)
 
         def work(uow: UnitOfWork) -> None:
@@ -141,8 +145,9 @@ class Activation(Service):
 
         self.run(work)
 
-    def set_security_information(self, actor: Actor, at: datetime, security_answers: dict[str, str]) -> None:
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
         answers = check_answers(security_answers)
+        self._require_current_password(UUID(actor.id), current_password)
 
         def work(uow: UnitOfWork) -> None:
             user = self.aggregates.own_user(actor)

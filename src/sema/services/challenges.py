@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
+from domain.errors import AccountLocked
 from domain.permissions import require_service_administrator
 from domain.user_challenges import choose_positions
 from sema.services.context import Service
@@ -16,13 +17,24 @@ from sema.services.runner import UnitOfWork, command
 
 
 class Challenges(Service):
+    def issue(self, actor: Actor, at: datetime, user_id: UUID) -> ChallengePrompt:
+        """Random letter positions from at least two answers, avoiding revealed ones.
+        An open challenge it replaces counts as failed, and may lock the account."""
+        prompt = self._issue(actor, at, user_id)
+        if prompt is None:
+            raise AccountLocked()
+        return prompt
+
     @command
-    def issue(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> ChallengePrompt:
-        """Random letter positions from at least two answers, avoiding revealed ones."""
+    def _issue(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> ChallengePrompt | None:
         user = self.aggregates.administered_user(actor, user_id)
         user.check_can_be_challenged()
         lengths = self.credentials.answer_lengths(uow.session, user.id)
         positions = choose_positions(user.id, lengths, user.revealed, self.settings.challenge_letters, self.context.secrets.rng)
+        user.abandon_challenge(actor, at, self.settings.max_failed_challenges)
+        if user.locked:
+            uow.save(user)  # the failure and the lock stand; there is no new challenge
+            return None
         challenge_id, expires_at = self.context.new_id(), at + self.settings.challenge_lifetime
         user.issue_challenge(challenge_id, positions, lengths, expires_at, actor, at)
         uow.save(user)
@@ -45,7 +57,7 @@ class Challenges(Service):
     def expire(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> None:
         require_service_administrator(actor)
         user = self.aggregates.user(user_id)
-        user.expire_challenge(actor, at)
+        user.expire_challenge(actor, at, self.settings.max_failed_challenges)
         uow.save(user)
 
     @command

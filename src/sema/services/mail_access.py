@@ -35,10 +35,13 @@ class MailAccess(Service):
         user_id = self._user_id(login)
         return self.aggregates.user(user_id).mailbox_id if user_id is not None else None
 
-    def imap_log_in(self, at: datetime, login: str, success: bool) -> None:
-        """``login`` as typed: ``person``, or ``mailbox*person`` to open a group
-        mailbox or, under exceptional access, someone else's."""
-        opened, _, person = login.rpartition(MASTER_SEPARATOR) if MASTER_SEPARATOR in login else ("", "", login)
+    def imap_log_in(self, at: datetime, login: str, master: str, success: bool) -> None:
+        """``login``: the person, or the mailbox a ``master`` person opened (a group
+        mailbox or, under exceptional access, someone else's); a log-in Dovecot
+        could not split comes as typed, ``mailbox*person``."""
+        if not master and MASTER_SEPARATOR in login:
+            login, _, master = login.rpartition(MASTER_SEPARATOR)
+        opened, person = (login, master) if master else ("", login)
         user_id = self._user_id(person)
         if user_id is None:
             return

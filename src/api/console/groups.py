@@ -1,0 +1,125 @@
+"""Administrators: an organisation's group mailboxes (who holds which
+permission) and distribution lists (members from any organisation)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.context import Context
+from api.endpoints import reads
+from api.problems import validation_errors
+from api.schemas import GroupMailboxIn
+from domain.errors import DistributionListNotFound, DomainError, MailboxNotFound, OrganisationNotFound
+from domain.mailbox import PERMISSIONS
+
+
+def own(ctx: Context, form: Form | None) -> Response:
+    assert ctx.principal is not None
+    return redirect(f"/console/organisations/{ctx.principal.organisation_id}/groups")
+
+
+def overview(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None, which: str = "") -> Response:
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    mailboxes = reads.list_group_mailboxes(ctx, organisation.id).group_mailboxes
+    lists = reads.list_distribution_lists(ctx, organisation.id).distribution_lists
+    return render(ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, form=form, which=which)
+
+
+def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:
+    """Creates a group mailbox or a distribution list (``which``), named and addressed."""
+    assert form is not None
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    which = "list" if form.get("which") == "list" else "mailbox"
+    prefix = f"{which}_"
+    errors = Errors()
+    try:
+        new = GroupMailboxIn.model_validate({"name": form.get(prefix + "name"), "local_part": form.get(prefix + "local_part")})
+    except ValidationError as error:
+        for problem in validation_errors(error):
+            errors.add(prefix + problem["field"].split(".")[0], problem["message"])
+        return overview(ctx, form, organisation_id, errors, which)
+    try:
+        if which == "list":
+            new_id, address = ctx.app.create_distribution_list(ctx.actor, ctx.now, organisation.id, new.name, new.local_part)
+        else:
+            new_id, address = ctx.app.create_group_mailbox(ctx.actor, ctx.now, organisation.id, new.name, new.local_part)
+    except DomainError as error:
+        errors.add_domain_error(error, {"name": prefix + "name", "local_part": prefix + "local_part"}, prefix + "local_part")
+        return overview(ctx, form, organisation_id, errors, which)
+    target = f"/console/distribution-lists/{new_id}" if which == "list" else f"/console/group-mailboxes/{new_id}"
+    return redirect(target, f"{new.name} created: {address}")
+
+
+def _user_by_username(ctx: Context, form: Form, errors: Errors) -> UUID | None:
+    user_id = ctx.app.find_user_id(form.get("username")) if form.get("username") else None
+    if user_id is None:
+        errors.add("username", "Enter the username of an existing user")
+    return user_id
+
+
+def mailbox(ctx: Context, form: Form | None, mailbox_id: str, errors: Errors | None = None) -> Response:
+    found = reads.get_group_mailbox(ctx, parse_id(mailbox_id, MailboxNotFound))
+    holders = []
+    for user_id, permissions in found.permissions.items():
+        holder = ctx.app.get_user(user_id)
+        holders.append((user_id, f"{holder.first_name} {holder.last_name}", holder.username, permissions))
+    return render(ctx, "group_mailbox.html", errors=errors, title=found.name, mailbox=found, holders=holders, permissions=[(p, p.capitalize()) for p in PERMISSIONS])
+
+
+def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
+    """Grants a permission to a user named by username, or revokes one."""
+    assert form is not None
+    found = reads.get_group_mailbox(ctx, parse_id(mailbox_id, MailboxNotFound))
+    errors = Errors()
+    if form.get("revoke_user"):
+        ctx.app.revoke_mailbox_permission(ctx.actor, ctx.now, found.id, UUID(form.get("revoke_user")), form.get("revoke_permission"))
+        return redirect(f"/console/group-mailboxes/{found.id}", f"{form.get('revoke_permission')} permission removed")
+    user_id = _user_by_username(ctx, form, errors)
+    if form.get("permission") not in PERMISSIONS:
+        errors.add("permission", "Choose the permission to grant")
+    if not errors and user_id is not None:
+        try:
+            ctx.app.grant_mailbox_permission(ctx.actor, ctx.now, found.id, user_id, form.get("permission"))
+        except DomainError as error:
+            errors.add_domain_error(error, {"permission": "permission"}, "username")
+    if errors:
+        return mailbox(ctx, None, mailbox_id, errors)
+    return redirect(f"/console/group-mailboxes/{found.id}", f"{form.get('username')} may now {form.get('permission')}")
+
+
+def distribution_list(ctx: Context, form: Form | None, list_id: str, errors: Errors | None = None) -> Response:
+    found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
+    return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found)
+
+
+def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
+    """Adds a member (any organisation's user, by username), removes one, renames or deletes the list."""
+    assert form is not None
+    found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
+    here = f"/console/distribution-lists/{found.id}"
+    errors = Errors()
+    try:
+        if form.get("remove"):
+            ctx.app.remove_list_member(ctx.actor, ctx.now, found.id, UUID(form.get("remove")))
+            return redirect(here, "Member removed")
+        if form.get("delete") == "yes":
+            ctx.app.delete_distribution_list(ctx.actor, ctx.now, found.id)
+            return redirect(f"/console/organisations/{found.organisation_id}/groups", f"{found.name} deleted")
+        if form.get("rename") == "yes":
+            if not form.get("name"):
+                errors.add("name", "Enter the new name")
+            else:
+                ctx.app.rename_distribution_list(ctx.actor, ctx.now, found.id, form.get("name"))
+                return redirect(here, f"Renamed {form.get('name')}")
+        else:
+            user_id = _user_by_username(ctx, form, errors)
+            if user_id is not None:
+                ctx.app.add_list_member(ctx.actor, ctx.now, found.id, user_id)
+                return redirect(here, f"{form.get('username')} added to {found.name}")
+    except DomainError as error:
+        errors.add_domain_error(error, {"name": "name"}, "name" if form.get("rename") == "yes" else "username")
+    return distribution_list(ctx, None, list_id, errors)

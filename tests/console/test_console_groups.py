@@ -1,0 +1,42 @@
+"""An organisation administrator's group mailboxes and distribution lists in
+Chromium: creating them, granting and removing a permission, adding a member
+from another organisation, renaming and deleting a list; the routing follows."""
+
+from __future__ import annotations
+
+from console_kit import Browser, organisation_with_users
+from projections import queries
+from testkit import PASSWORD
+
+
+def test_a_group_mailbox_is_created_and_a_permission_granted_and_removed(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    browser.sign_in(kent.admin_username, PASSWORD).follow("Groups and lists")
+    browser.fill("Name of the group mailbox", "Custody suite").fill("Address (the part before the @)", "custody").press("Create group mailbox")
+    assert "Custody suite created: custody@kent.cjsm.net" in browser.banner
+    browser.press("Grant permission")
+    assert browser.errors == ["Enter the username of an existing user", "Choose the permission to grant"]
+    browser.fill("Username", grace.username).tick("Read").press("Grant permission")
+    assert [row[:2] + [" ".join(row[2].split())] for row in browser.table("permissions")] == [["Grace Hopper", grace.username, "Remove read from " + grace.username]]
+    browser.press(f"Remove read from {grace.username}")
+    assert browser.table("permissions") == []
+
+
+def test_a_distribution_list_takes_a_member_from_another_organisation_and_mail_to_it_expands(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    essex = organisation_with_users(browser.server, "essex", [("Alan", "Turing")])
+    (grace,), (alan,) = kent.users, essex.users
+    browser.sign_in(kent.admin_username, PASSWORD).follow("Groups and lists")
+    browser.fill("Name of the list", "Duty team").fill("List address (the part before the @)", "duty").press("Create distribution list")
+    for username in (grace.username, alan.username):
+        browser.fill("Add a member (username, any organisation)", username).press("Add member")
+    assert sorted(row[:2] for row in browser.table("members")) == [["Alan Turing", "Organisation essex"], ["Grace Hopper", "Organisation kent"]]
+    with browser.server.app.engine.connect() as connection:
+        route = queries.route(connection, "duty@kent.cjsm.net")
+    assert route.action == queries.EXPAND and set(route.members) == {grace.address, alan.address}
+    browser.fill("New name", "Night duty team").press("Rename")
+    assert browser.heading == "Night duty team"
+    browser.press("Delete the list")
+    assert "Night duty team deleted" in browser.banner
+    assert browser.table("distribution-lists") == []

@@ -1,0 +1,64 @@
+"""The console's pages over real HTTP (no browser): a content security policy
+of sema's own assets, no caching of signed-in pages, no inline script or
+style that the policy would have to allow, and no page reachable unsigned."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+
+from api.console import CONSOLE
+from api.console.pages import CSP
+from console_kit import Server
+from testkit import PASSWORD, activate, organisation_with_admin
+
+TEMPLATES = Path(__file__).parents[2] / "src" / "api" / "console" / "templates"
+
+
+def _signed_in(server: Server) -> httpx.Client:
+    org = organisation_with_admin(server.app, server.clock.now(), code="kent")
+    activate(server.app, org.admin_user, server.clock.now())
+    client = httpx.Client(base_url=server.url)
+    page = client.get("/console/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    response = client.post("/console/sign-in", data={"csrf_token": token, "username": org.admin_user.username, "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    return client
+
+
+def test_every_page_has_the_policy_and_signed_in_pages_are_not_cached(server: Server) -> None:
+    client = _signed_in(server)
+    try:
+        for path in ("/", "/console/users", "/console/account", "/console/users/bulk-add"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["content-security-policy"] == CSP
+            assert "default-src 'none'" in CSP and "'unsafe-inline'" not in CSP
+            assert response.headers["cache-control"] == "no-store"
+            assert response.headers["referrer-policy"] == "no-referrer"
+            assert response.headers["x-frame-options"] == "DENY"
+        assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")
+    finally:
+        client.close()
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_page(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        for route in CONSOLE:
+            path = getattr(route, "path", "")
+            if not path or "static" in path or path == "/console/sign-in":
+                continue
+            concrete = re.sub(r"{\w+}", "00000000-0000-0000-0000-000000000001", path)
+            method = "GET" if "GET" in (route.methods or ()) else "POST"  # type: ignore[attr-defined]
+            response = client.request(method, concrete, data={"csrf_token": "x"} if method == "POST" else None)
+            assert response.status_code == 303 and response.headers["location"] == "/console/sign-in", (method, path)
+
+
+def test_no_template_has_inline_script_or_style() -> None:
+    for template in TEMPLATES.glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template.name
+        assert " style=" not in text and "<style" not in text, template.name
+        assert not re.search(r"\son\w+=", text), template.name  # no inline event handlers

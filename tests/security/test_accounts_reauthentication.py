@@ -1,0 +1,88 @@
+"""Credentials change only with the current password, activation only from an
+activation session, a password change ends the other sessions, and sessions
+can be listed and ended (issue 10, finding 7)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sema.application import SemaApplication
+from sema.clock import SettableClock
+
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from starlette.testclient import TestClient  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from api.context import ApiSettings  # noqa: E402
+from testkit.http import ANSWERS, Person, activate, add_users, log_in, register_organisation  # noqa: E402
+
+NEW_ANSWERS = {"first_pet": "Rover the dog", "childhood_street": "Elm Road", "favourite_teacher": "Jenkins"}
+
+
+@pytest.fixture
+def client(app: SemaApplication, clock: SettableClock) -> Iterator[TestClient]:
+    with TestClient(create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def service(app: SemaApplication, client: TestClient, clock: SettableClock) -> Person:
+    username, otp = app.bootstrap(clock.now()) or ("", "")
+    return activate(client, username, otp)
+
+
+@pytest.fixture
+def peter(client: TestClient, service: Person) -> tuple[Person, dict[str, Any]]:
+    organisation_id = register_organisation(service, "westmids")
+    (user,) = add_users(service, organisation_id, [{"first_name": "Peter", "last_name": "Pan"}])
+    return activate(client, user["username"], user["one_time_password"], password="Peters own pass 1"), user
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_security_information_changes_only_with_the_current_password(peter: tuple[Person, dict[str, Any]]) -> None:
+    person, _ = peter
+    assert person.put("/me/security-information", json={"security_answers": NEW_ANSWERS}).status_code == 422
+    wrong = person.put("/me/security-information", json={"current_password": "a stolen session", "security_answers": NEW_ANSWERS})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "current_password"
+    assert person.put("/me/security-information", json={"current_password": "Peters own pass 1", "security_answers": NEW_ANSWERS}).status_code == 204
+
+
+def test_an_ordinary_session_cannot_use_activation(peter: tuple[Person, dict[str, Any]]) -> None:
+    person, _ = peter
+    response = person.post("/me/activation", json={"new_password": "Hijacked pass 42", "security_answers": ANSWERS})
+    assert response.status_code == 403 and response.json()["type"].endswith("/activation-session-required")
+
+
+def test_a_password_change_ends_the_users_other_sessions(client: TestClient, peter: tuple[Person, dict[str, Any]]) -> None:
+    person, user = peter
+    other = log_in(client, user["username"], "Peters own pass 1")["token"]
+    assert client.get("/me", headers=bearer(other)).status_code == 200
+    assert person.post("/me/password", json={"current_password": "Peters own pass 1", "new_password": "Peters next pass 2"}).status_code == 204
+    assert client.get("/me", headers=bearer(other)).status_code == 401
+    assert person.get("/me").status_code == 200
+
+
+def test_a_user_lists_and_ends_their_sessions(client: TestClient, peter: tuple[Person, dict[str, Any]]) -> None:
+    person, user = peter
+    other = log_in(client, user["username"], "Peters own pass 1")["token"]
+    listed = person.get("/me/sessions").json()["sessions"]
+    assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
+    assert all(other not in str(s) and person.token not in str(s) for s in listed)
+    (theirs,) = [s["session_id"] for s in listed if not s["current"]]
+    assert person.delete(f"/me/sessions/{theirs}").status_code == 204
+    assert client.get("/me", headers=bearer(other)).status_code == 401
+    assert person.delete(f"/me/sessions/{theirs}").status_code == 404
+
+
+def test_an_administrator_lists_and_ends_a_users_sessions(client: TestClient, service: Person, peter: tuple[Person, dict[str, Any]]) -> None:
+    person, _ = peter
+    (session,) = service.get(f"/users/{person.user_id}/sessions").json()["sessions"]
+    assert service.delete(f"/users/{person.user_id}/sessions/{session['session_id']}").status_code == 204
+    assert person.get("/me").status_code == 401
