@@ -115,6 +115,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     if op.response_media_type == "application/pdf":
         responses[str(op.status)] = {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    elif op.response_media_type == "text/csv":
+        responses[str(op.status)] = {"description": "CSV with a header row", "content": {"text/csv": {"schema": {"type": "string"}}}}
     elif op.response is not None:
         responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": refs[(op.response, "serialization")]}}}
     else:

@@ -263,8 +263,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             },
         )
 
-    @handles(DistributionList.Renamed)
-    def _list_renamed(self, batch: Batch, event: DistributionList.Renamed) -> None:
+    @handles(DistributionList.Renamed, Mailbox.GroupMailboxRenamed)
+    def _addressable_renamed(self, batch: Batch, event: DistributionList.Renamed | Mailbox.GroupMailboxRenamed) -> None:
         row = batch.one(self.entries, id=event.originator_id)
         batch.update(
             self.entries,
@@ -274,12 +274,21 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             search_text=search_text(event.name, row["organisation_name"], row["address"]),
         )
 
-    @handles(DistributionList.Deleted)
-    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
+    @handles(DistributionList.Deleted, DistributionList.Removed)
+    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted | DistributionList.Removed) -> None:
         batch.update(self.entries, {"id": event.originator_id}, gone=True, listed=False)
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(DistributionList.Restored)
+    def _list_restored(self, batch: Batch, event: DistributionList.Restored) -> None:
+        batch.update(self.entries, {"id": event.originator_id}, gone=False, listed=True)
+
+    @handles(DistributionList.AddressChanged)
+    def _list_address_changed(self, batch: Batch, event: DistributionList.AddressChanged) -> None:
+        row = batch.one(self.entries, id=event.originator_id)
+        batch.update(self.entries, {"id": event.originator_id}, address=event.new_address, search_text=search_text(row["name"], row["organisation_name"], event.new_address))
+
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.update(self.entries, {"id": event.originator_id, "kind": KIND_GROUP_MAILBOX}, gone=True, listed=False)
 
 

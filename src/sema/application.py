@@ -198,6 +198,9 @@ class SemaApplication(Application):
     def change_last_name(self, actor: Actor, at: datetime, user_id: UUID, last_name: str) -> str:
         return self.users.change_last_name(actor, at, user_id, last_name)
 
+    def change_first_name(self, actor: Actor, at: datetime, user_id: UUID, first_name: str) -> str:
+        return self.users.change_first_name(actor, at, user_id, first_name)
+
     def change_original_address(self, actor: Actor, at: datetime, user_id: UUID, original_address: str) -> str:
         return self.users.change_original_address(actor, at, user_id, original_address)
 
@@ -269,6 +272,12 @@ class SemaApplication(Application):
     def create_group_mailbox(self, actor: Actor, at: datetime, organisation_id: UUID, name: str, local_part: str) -> tuple[UUID, str]:
         return self.mailboxes.create_group(actor, at, organisation_id, name, local_part)
 
+    def rename_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
+        self.mailboxes.rename_group(actor, at, mailbox_id, name)
+
+    def delete_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
+        self.mailboxes.delete_group(actor, at, mailbox_id)
+
     def grant_mailbox_permission(self, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
         self.mailboxes.grant_permission(actor, at, mailbox_id, user_id, permission)
 
@@ -299,8 +308,17 @@ class SemaApplication(Application):
     def remove_list_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
         self.distribution_lists.remove_member(actor, at, list_id, user_id)
 
-    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
-        self.distribution_lists.delete(actor, at, list_id)
+    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> datetime:
+        return self.distribution_lists.delete(actor, at, list_id)
+
+    def restore_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.restore(actor, at, list_id)
+
+    def purge_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.purge(actor, at, list_id)
+
+    def change_distribution_list_address(self, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
+        return self.distribution_lists.change_address(actor, at, list_id, local_part)
 
     # ---------------------------------------------------------- sensitive reads
 

@@ -100,6 +100,17 @@ def test_an_activated_user_is_not_given_a_one_time_password_but_authenticated_by
         registered().event("Deleted", undeletable_until=T0 + days(30)).aggregate().reissue_one_time_password(T0 + days(30), ADMIN, T0 + days(1))
 
 
+def test_a_first_name_is_changed_trimmed_once_and_never_to_nothing() -> None:
+    user = registered().aggregate()
+    user.change_first_name(" Janet ", ADMIN, T0)
+    assert then(user) == [("FirstNameChanged", {"first_name": "Janet"})]
+    with pytest.raises(AlreadySo):
+        user.change_first_name("Janet", ADMIN, T0)
+    with pytest.raises(InvalidValue) as refused:
+        user.change_first_name("  ", ADMIN, T0)
+    assert refused.value.field == "first_name"
+
+
 # ----------------------------------------------------------------- statuses
 
 

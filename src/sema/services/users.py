@@ -187,8 +187,17 @@ class Users(Service):
     @command
     def change_last_name(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, last_name: str) -> str:
         """Returns the user's secure address afterwards; a mailbox user's old address stays as an alias."""
+        return self._rename(uow, actor, at, user_id, lambda user: user.change_last_name(last_name, actor, at))
+
+    @command
+    def change_first_name(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, first_name: str) -> str:
+        """Returns the user's secure address afterwards; a mailbox user's old address stays as an alias."""
+        return self._rename(uow, actor, at, user_id, lambda user: user.change_first_name(first_name, actor, at))
+
+    def _rename(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, change: Callable[[User], None]) -> str:
+        """A mailbox user's address follows their names (a new one, the old kept as an alias); an smtp/gsc user's follows their original address."""
         user = self.aggregates.administered_user(actor, user_id)
-        user.change_last_name(last_name, actor, at)
+        change(user)
         organisation = self.aggregates.organisation(user.organisation_id)
         claim = None
         if organisation.hosts_mailboxes and not still_names(user.primary_address, user.first_name, user.last_name):
