@@ -74,14 +74,18 @@ def service_admin(app: SemaApplication, clock: SettableClock) -> Actor:
     return result.actor()
 
 
+SERVER_MARKERS = {"postgres", "browser", "mail"}
+
+
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """``SEMA_TEST_REQUIRE=postgres,browser,mail`` (as ``.ci/run`` sets it): a
-    test with one of those markers that skips fails instead, saying why it
-    skipped, since on CI every server it needs is there."""
+    test whose server markers are all required that skips fails instead, saying
+    why it skipped, since on CI every server it needs is there."""
     required = {m for m in os.environ.get("SEMA_TEST_REQUIRE", "").split(",") if m}
     report = pytest.TestReport.from_item_and_call(item, call)
-    markers = {m.name for m in item.iter_markers()} & required
-    if report.skipped and markers and not hasattr(report, "wasxfail"):
+    # A test needing PostgreSQL and the mail servers must run only where both are required.
+    markers = {m.name for m in item.iter_markers()} & SERVER_MARKERS
+    if report.skipped and markers and markers <= required and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"marked {', '.join(sorted(markers))} but skipped, and SEMA_TEST_REQUIRE says it must run: {reason}"
