@@ -8,6 +8,15 @@ SQLite file each run, with the read models kept inline as in production.
 models left to a follower. ``raw_batched_save_500_s`` saves as many events as that bulk add recorded, one
 ``save(*aggregates)`` by the bare ``eventsourcing`` application on the same
 persistence (eventsourcing-sqlalchemy, SQLite file), in the same run.
+
+Profile (cProfile, one bulk add of 500 into a store of 500, busy machine,
+2026-11-27): of 15.1 s under the profiler, 6.0 s in ``save`` — 3.6 s of it the
+recorder building and flushing ~2,500 ORM row objects —, 3.2 s in the nine
+inline read models, 3.7 s numbering names (``Claims.lowest_free``: 16,000
+claim ids hashed and probed), and the cyclic garbage collector: 8.3 s without
+the profiler, 7.0 s with ``gc`` disabled. Fixes (ADR 30, 33): events inserted
+by one multi-row ``INSERT … RETURNING``, a first probe of two numbers per name,
+the collector paused during the add, SQLite ``synchronous=NORMAL``.
 """
 
 from __future__ import annotations

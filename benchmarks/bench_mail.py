@@ -1,11 +1,11 @@
 """The mail system: Postfix's recipient look-ups at 100,000 users, and mail through real Postfix and Dovecot.
 
-``postfix_lookup_p95_ms``: for 10,000 random addresses of the read-side
-history (100,000 users), the time of everything Postfix asks about one
+``postfix_lookup_p95_ms``: for 10,000 random addresses at 100,000 users,
+the time of everything Postfix asks about one
 recipient — domain, recipient access, alias, mailbox — each the very SQL of
 the map file ``sema mail-config`` writes, on the SQLite store in
-write-ahead-logging mode. Measured idle, and while a writer changes users'
-statuses the whole time (``…_under_writes``): look-ups never wait for it.
+write-ahead-logging mode. Measured idle, and while a writer's commands change
+users' statuses the whole time (``…_under_writes``): look-ups never wait for it.
 ``postfix_lookup_postmap_mean_ms`` cross-checks with Postfix's own ``postmap``
 reading all the keys in one process.
 
@@ -16,6 +16,7 @@ its Maildir through Dovecot's LMTP.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import statistics
@@ -24,13 +25,13 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 
-from bench_read_side import AT, _app, history
 from common import fresh_sqlite_settings
 from domain.actors import system_actor
 from mail.config import Store, write_postfix
@@ -43,26 +44,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from testkit.mail_servers import MailSystem, message  # noqa: E402  (the tests' private Postfix and Dovecot)
 
 LOOKUPS = 10_000
+USERS = int(os.environ.get("SEMA_BENCH_MAIL_USERS", "100000"))
+REAL_USERS = 500
+AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 RECIPIENT_MAPS = ("domains", "recipient_access", "aliases", "mailboxes")
 MESSAGES = 200
 RECIPIENTS = 10
 
 
-def _store_with_mail_tables() -> tuple[Path, list[str]]:
-    """The read-side history with the mail read model caught up, in WAL mode; its known addresses."""
-    directory, _, _ = history()
-    app = _app()
-    try:
-        app.projections.catch_up(["mail"])
-        table = next(m for m in app.projections.read_models if m.name == "mail").addresses  # type: ignore[attr-defined]
-        with app.transaction(commit=False) as session:
-            addresses = list(session.execute(select(table.c.address)).scalars())
-    finally:
-        app.close()
-        app.engine.dispose()
-    database = directory / "sema.db"
+def _store_with_mail_tables() -> tuple[Path, list[str], Any]:
+    """A SQLite store in WAL mode whose mail read model holds 100,000 users: 500 made
+    by commands (the writer works on them), the rest written straight into the
+    read model's tables in the same shape (the look-ups read rows, not how they
+    came). Returns the file, the addresses, and the application."""
+    settings = fresh_sqlite_settings(argon2_time_cost=1, argon2_memory_cost=8, argon2_parallelism=1)
+    app = build_application(settings)
+    actor = system_actor("benchmark")
+    organisation_id = app.register_organisation(actor, AT, name="Hollowfield", code="hollowfield", account_type="mailbox")
+    for start in range(0, REAL_USERS, 250):
+        app.add_users(actor, AT, organisation_id, [NewUser("Real", f"Person{i}") for i in range(start, start + 250)])
+    mail = next(m for m in app.projections.read_models if m.name == "mail")
+    rng = random.Random(2026)
+    users, addresses = [], []
+    for i in range(USERS - REAL_USERS):
+        user_id, address = str(uuid4()), f"user.{i}@hollowfield.cjsm.net"
+        state = rng.random()
+        users.append({
+            "id": user_id, "organisation_id": str(organisation_id), "username": f"user{i}", "address": address, "relay_to": None,
+            "mailbox_id": str(uuid4()), "suspended": state < 0.05, "deleted": 0.05 <= state < 0.08, "locked": False,
+            "own_password": True, "security_set": True, "receives": state >= 0.08, "logs_in": state >= 0.08,
+        })
+        addresses.append(mail.address_row(address, "user", user_id))  # type: ignore[attr-defined]
+        if rng.random() < 0.2:
+            addresses.append(mail.address_row(f"user{i}-hollowfield@cjsm.net", "user", user_id))  # type: ignore[attr-defined]
+    with app.transaction() as session:
+        session.execute(mail.users.insert(), users)  # type: ignore[attr-defined]
+        session.execute(mail.addresses.insert(), addresses)  # type: ignore[attr-defined]
+        known = list(session.execute(select(mail.addresses.c.address)).scalars())  # type: ignore[attr-defined]
+    database = Path(settings.resolved_database_url().removeprefix("sqlite:///").split("?")[0])
     prepare_store(f"sqlite:///{database}")
-    return database, addresses
+    return database, known, app
 
 
 def _sample(addresses: list[str]) -> list[str]:
@@ -86,41 +107,37 @@ def _lookup_times_ms(database: Path, keys: list[str]) -> list[float]:
     return times
 
 
-def _writer(stop: threading.Event, done: list[int]) -> None:
-    """Commands the whole time: suspend and unsuspend users, one command per 50 users."""
-    app = _app()
+def _writer(app: Any, stop: threading.Event, done: list[int]) -> None:
+    """Commands the whole time (read models inline): suspend and unsuspend the real users, 50 a command."""
     actor = system_actor("benchmark")
-    try:
-        user_table = next(m for m in app.projections.read_models if m.name == "mail").users  # type: ignore[attr-defined]
-        with app.transaction(commit=False) as session:
-            ids = list(session.execute(select(user_table.c.id).where(user_table.c.receives).limit(5000)).scalars())
-        at = AT + timedelta(days=1)
+    users = next(m for m in app.projections.read_models if m.name == "mail").users
+    with app.transaction(commit=False) as session:
+        ids = list(session.execute(select(users.c.id).where(users.c.username.like("real.%"))).scalars())
+    at = AT + timedelta(days=1)
+    while not stop.is_set():
         for start in range(0, len(ids), 50):
-            if stop.is_set():
-                break
-            chunk = ids[start : start + 50]
             for action in ("suspend", "unsuspend"):
-                app.change_statuses(actor, at, chunk, action)
-                app.projections.catch_up(["mail"])
+                if stop.is_set():
+                    return
+                app.change_statuses(actor, at, ids[start : start + 50], action)
                 done[0] += 1
-    finally:
-        app.close()
-        app.engine.dispose()
 
 
 def postfix_lookups() -> dict[str, float]:
-    database, addresses = _store_with_mail_tables()
+    database, addresses, app = _store_with_mail_tables()
     keys = _sample(addresses)
     idle = _lookup_times_ms(database, keys)
 
     stop, done = threading.Event(), [0]
-    writer = threading.Thread(target=_writer, args=(stop, done))
+    writer = threading.Thread(target=_writer, args=(app, stop, done))
     writer.start()
     try:
         busy = _lookup_times_ms(database, keys)
     finally:
         stop.set()
         writer.join()
+        app.close()
+        app.engine.dispose()
 
     maps = Path(tempfile.mkdtemp(prefix="sema-bench-maps-"))
     written = write_postfix(maps, Store.from_url(f"sqlite:///{database}"), lmtp="unix:lmtp", sasl="auth")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 
 from domain.actors import Actor
 from sema.application import SemaApplication
@@ -15,6 +16,12 @@ from sema.bootstrap import build_application
 from sema.clock import SettableClock
 from sema.config import Settings
 from testkit import START, create_postgres_database, drop_postgres_database, make_settings
+
+# Property tests without settings of their own (the store-free state machines) run a
+# few examples locally and many in CI: HYPOTHESIS_PROFILE=ci (set by .ci/run).
+hypothesis_settings.register_profile("dev", max_examples=40, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture

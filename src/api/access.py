@@ -13,7 +13,7 @@ from api.context import ApiSettings, ApiState, Principal
 from api.sessions import Session
 from api.problems import ApiProblem
 from domain.actors import Role
-from domain.errors import DomainError
+from projections.queries.principals import principal
 from sema.application import LogInResult
 
 def token_of(request: Request, cookie_name: str) -> str | None:
@@ -43,17 +43,16 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     if session is None:
         raise unauthenticated
     # The role is read afresh so that an appointment, revocation, suspension or
-    # deletion takes effect on the next request, not at the next log-in.
-    try:
-        user = state.app.get_user(session.user_id)
-        user.check_can_log_in(now, with_one_time_password=False)
-        role = state.app.current_role(session.user_id)
-    except DomainError:
+    # deletion takes effect on the next request, not at the next log-in: from the
+    # principals read model, which every command keeps in its own transaction.
+    with state.app.engine.connect() as connection:
+        found = principal(connection, session.user_id)
+    if found is None:
         state.sessions.close(session.token_hash)
-        raise unauthenticated from None
+        raise unauthenticated
     # The request log names who asked.
-    request.scope.setdefault("state", {}).update(principal_id=str(session.user_id), principal_role=role.value)
-    return Principal(session=session, role=role, user_id=session.user_id, organisation_id=user.organisation_id)
+    request.scope.setdefault("state", {}).update(principal_id=str(session.user_id), principal_role=found.role.value)
+    return Principal(session=session, role=found.role, user_id=session.user_id, organisation_id=found.organisation_id)
 
 
 def authorise(principal: Principal, roles: frozenset[Role] | None, during_activation: bool) -> None:

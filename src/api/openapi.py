@@ -26,6 +26,7 @@ ERROR_STATUSES = {
     "413": "Request body too large",
     "415": "Unsupported media type",
     "422": "Validation failed or a rule forbids it",
+    "429": "Too many attempts (log-in throttling); wait as Retry-After says, then try again",
 }
 
 IDEMPOTENCY_KEY = {
@@ -114,6 +115,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     if op.response_media_type == "application/pdf":
         responses[str(op.status)] = {"description": "PDF", "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    elif op.response_media_type == "text/csv":
+        responses[str(op.status)] = {"description": "CSV with a header row", "content": {"text/csv": {"schema": {"type": "string"}}}}
     elif op.response is not None:
         responses[str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": refs[(op.response, "serialization")]}}}
     else:

@@ -4,13 +4,15 @@ method, path, endpoint, who may call it, and its models.
 ``create_app`` serves these routes and generates the OpenAPI document from the
 same list (``api.openapi``), so the two cannot drift apart. An endpoint's
 docstring is its summary; the order is the document's order, and Starlette
-matches routes in it.
+matches routes in it: a path's operations are served together where the path
+first appears, then a 405 for its other methods (``api.operations.served``),
+so keep literal paths above the parameter paths they resemble.
 """
 
 from __future__ import annotations
 
 from api import schemas
-from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, self_service, sessions, users
+from api.endpoints import audit, exceptional_access, mailboxes, organisations, reads, reports, self_service, sessions, users
 from api.inputs import Body
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE, Operation
 from projections import queries
@@ -51,6 +53,7 @@ API: list[Operation] = [
     Operation("GET", "/letter-batches/{batch_id}/letters.pdf", users.letters_pdf, ADMINISTRATORS, response_media_type="application/pdf", tag="users"),
     Operation("POST", "/users/status-changes", users.change_statuses, ADMINISTRATORS, body=schemas.StatusChangeIn, response=schemas.Outcomes, tag="users"),
     Operation("POST", "/users/details-changes", users.change_details, ADMINISTRATORS, body=schemas.DetailsChangeIn, response=schemas.Outcomes, tag="users"),
+    Operation("PUT", "/users/{user_id}/first-name", users.change_first_name, ADMINISTRATORS, body=schemas.FirstNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/last-name", users.change_last_name, ADMINISTRATORS, body=schemas.LastNameIn, response=schemas.AddressOut, tag="users"),
     Operation("PUT", "/users/{user_id}/original-address", users.change_original_address, ADMINISTRATORS, body=schemas.OriginalAddressIn, response=schemas.AddressOut, tag="users"),
     Operation("DELETE", "/users/{user_id}/aliases/{address}", users.remove_alias, ADMINISTRATORS, status=204, tag="users"),
@@ -64,6 +67,8 @@ API: list[Operation] = [
 
     # --- group mailboxes and distribution lists
     Operation("POST", "/organisations/{organisation_id}/group-mailboxes", mailboxes.create_group_mailbox, ADMINISTRATORS, body=schemas.GroupMailboxIn, response=schemas.CreatedWithAddress, status=201, tag="mailboxes"),
+    Operation("PATCH", "/group-mailboxes/{mailbox_id}", mailboxes.rename_group_mailbox, ADMINISTRATORS, body=schemas.RenameIn, status=204, tag="mailboxes"),
+    Operation("DELETE", "/group-mailboxes/{mailbox_id}", mailboxes.delete_group_mailbox, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("PUT", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.grant_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("DELETE", "/mailboxes/{mailbox_id}/permissions/{user_id}/{permission}", mailboxes.revoke_mailbox_permission, ADMINISTRATORS, status=204, tag="mailboxes"),
     Operation("POST", "/organisations/{organisation_id}/distribution-lists", mailboxes.create_distribution_list, ADMINISTRATORS, body=schemas.DistributionListIn, response=schemas.CreatedWithAddress, status=201, tag="distribution lists"),
@@ -71,6 +76,8 @@ API: list[Operation] = [
     Operation("PUT", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.add_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
     Operation("DELETE", "/distribution-lists/{list_id}/members/{user_id}", mailboxes.remove_list_member, ADMINISTRATORS, status=204, tag="distribution lists"),
     Operation("DELETE", "/distribution-lists/{list_id}", mailboxes.delete_distribution_list, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("POST", "/distribution-lists/{list_id}/restoration", mailboxes.restore_distribution_list, ADMINISTRATORS, status=204, tag="distribution lists"),
+    Operation("PUT", "/distribution-lists/{list_id}/address", mailboxes.change_distribution_list_address, ADMINISTRATORS, body=schemas.ListAddressIn, response=schemas.AddressOut, tag="distribution lists"),
 
     # --- exceptional access
     Operation("POST", "/mailboxes/{mailbox_id}/exceptional-access", exceptional_access.request_mailbox_access, ADMINISTRATORS, body=schemas.AccessRequestIn, response=schemas.Created, status=201, tag="exceptional access"),
@@ -83,6 +90,7 @@ API: list[Operation] = [
     # --- reads: directory, users, address book, grants, organisations, lists, group mailboxes, routing
     Operation("GET", "/directory", reads.search_directory, PEOPLE, query=reads.DirectoryQuery, response=reads.DirectoryPage, tag="directory"),
     Operation("GET", "/users", reads.search_users, ADMINISTRATORS, query=reads.UserSearchQuery, response=queries.UserPage, tag="users"),
+    Operation("GET", "/users/export.csv", reports.export_users, ADMINISTRATORS, query=reports.UserExportQuery, response_media_type="text/csv", tag="users"),
     Operation("GET", "/users/{user_id}", reads.get_user, ADMINISTRATORS, response=queries.UserSummary, tag="users"),
     Operation("GET", "/me/address-book", reads.get_address_book, PEOPLE, response=reads.AddressBookOut, tag="self-service"),
     Operation("GET", "/me/exceptional-access", reads.my_grants, PEOPLE, response=reads.GrantsOut, tag="exceptional access"),
@@ -95,6 +103,7 @@ API: list[Operation] = [
     Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists"),
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes"),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes"),
+    Operation("GET", "/notices", reports.list_notices, SERVICE, query=reports.NoticesQuery, response=reports.NoticePage, tag="notices"),
     Operation("GET", "/routing/{address}", reads.route, ADMINISTRATORS, response=queries.Route, mail_system=True, tag="mail routing"),
 
     # --- the auditors' reads

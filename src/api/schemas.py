@@ -193,6 +193,10 @@ class LastNameIn(Request):
     last_name: Name
 
 
+class FirstNameIn(Request):
+    first_name: Name
+
+
 class OriginalAddressIn(Request):
     original_address: Address
 
@@ -247,6 +251,12 @@ class DistributionListIn(Request):
 
 class RenameIn(Request):
     name: Name
+
+
+class ListAddressIn(Request):
+    local_part: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
+        description="the part before the @; the address is in the organisation's form, like a new list's"
+    )
 
 
 # ----------------------------------------------------- exceptional access

@@ -33,3 +33,13 @@ class Actor:
 
 def system_actor(name: str, request_id: str | None = None) -> Actor:
     return Actor(id=f"system:{name}", role=Role.SYSTEM, request_id=request_id)
+
+
+def role_for(kind: str, administers_own_organisation: bool) -> Role:
+    """A user's role from their kind (``domain.user.UserKind``'s values) and
+    whether they administer their organisation."""
+    if kind == Role.SERVICE_ADMINISTRATOR.value:
+        return Role.SERVICE_ADMINISTRATOR
+    if kind == Role.AUDITOR.value:
+        return Role.AUDITOR
+    return Role.ORGANISATION_ADMINISTRATOR if administers_own_organisation else Role.USER

@@ -9,6 +9,7 @@ from domain.actors import Actor
 from domain.base import From, INACTIVITY_PERIOD, SemaAggregate, updates
 from domain.errors import AlreadySo, InvalidValue, MailboxPurged, MailboxRecentlyUsed, MailboxUseOutOfOrder, NoOneToAlert, NotAGroupMailbox, NotAPersonalMailbox
 from domain.grants import GrantingAggregate
+from domain.naming import check_display_name
 
 PERMISSIONS = ("read", "write", "mail")
 
@@ -48,10 +49,7 @@ class Mailbox(GrantingAggregate):
 
     @classmethod
     def create_group(cls, *, id: UUID, organisation_id: UUID, name: str, address: str, by: Actor, at: datetime) -> Mailbox:
-        name = name.strip()
-        if not name:
-            raise InvalidValue("name", "must not be empty")
-        return cls._new(cls.GroupMailboxCreated, id, by, at, organisation_id=organisation_id, name=name, address=address)
+        return cls._new(cls.GroupMailboxCreated, id, by, at, organisation_id=organisation_id, name=check_display_name(name), address=address)
 
     class Used(SemaAggregate.Event):
         apply = updates(last_used_at=From("timestamp"))
@@ -76,6 +74,19 @@ class Mailbox(GrantingAggregate):
             held.remove(self.permission)
             if not held:
                 del mailbox.permissions[str(self.user_id)]
+
+    class GroupMailboxRenamed(SemaAggregate.Event):
+        name: str
+
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.name = self.name
+
+    class GroupMailboxDeleted(SemaAggregate.Event):
+        released_address: str
+
+        def apply(self, mailbox: Mailbox) -> None:
+            mailbox.purged = True
+            mailbox.permissions = {}
 
     class Purged(SemaAggregate.Event):
         def apply(self, mailbox: Mailbox) -> None:
@@ -136,6 +147,19 @@ class Mailbox(GrantingAggregate):
             raise AlreadySo(f"the user does not hold {permission} on this group mailbox")
         self._record(self.PermissionRevoked, by, at, user_id=user_id, permission=permission)
 
+    def rename_group(self, name: str, by: Actor, at: datetime) -> None:
+        self._require_group()
+        name = check_display_name(name)
+        if name == self.name:
+            raise AlreadySo("the group mailbox already has that name")
+        self._record(self.GroupMailboxRenamed, by, at, name=name)
+
+    def delete_group(self, by: Actor, at: datetime) -> None:
+        """The group mailbox and its mail go; its address is released."""
+        self._require_group()
+        assert self.address is not None  # a group mailbox has one
+        self._record(self.GroupMailboxDeleted, by, at, released_address=self.address)
+
     def purge(self, by: Actor, at: datetime) -> None:
         if self.purged:
             raise AlreadySo("the mailbox has already been purged")
@@ -151,3 +175,4 @@ def check_permission(permission: str) -> str:
     if permission not in PERMISSIONS:
         raise InvalidValue("permission", f"must be one of {', '.join(PERMISSIONS)}")
     return permission
+

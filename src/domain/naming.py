@@ -146,3 +146,13 @@ def is_old_style_address(address: str, organisation_code: str, service_domain: s
 
 def username_base(first_name: str, last_name: str) -> str:
     return new_style_local_part(first_name, last_name)
+
+
+def check_display_name(name: str) -> str:
+    """The name of an organisation, list or group mailbox: trimmed, not empty, at most 200 characters."""
+    name = name.strip()
+    if not name:
+        raise InvalidValue("name", "must not be empty")
+    if len(name) > 200:
+        raise InvalidValue("name", "must be at most 200 characters")
+    return name

@@ -20,7 +20,7 @@ from domain.errors import (
     NotAMemberOfTheOrganisation,
     NotARelayingUser,
 )
-from domain.naming import check_email, in_domains, relay_address
+from domain.naming import check_display_name, check_email, in_domains, relay_address
 
 if TYPE_CHECKING:
     from domain.user import User
@@ -93,7 +93,7 @@ class Organisation(SemaAggregate):
         by: Actor,
         at: datetime,
     ) -> Organisation:
-        name = check_organisation_name(name)
+        name = check_display_name(name)
         if account_type not in AccountType.ALL:
             raise InvalidValue("account_type", f"must be one of {', '.join(AccountType.ALL)}")
         if account_type in AccountType.RELAYING and not domains:
@@ -145,7 +145,7 @@ class Organisation(SemaAggregate):
             organisation.contact = ContactDetails(self.contact_name, self.email, self.telephone, self.postal_address)
 
     def rename(self, name: str, by: Actor, at: datetime) -> None:
-        name = check_organisation_name(name)
+        name = check_display_name(name)
         if name == self.name:
             raise AlreadySo("the organisation already has that name")
         self._record(self.Renamed, by, at, name=name)
@@ -220,11 +220,3 @@ class Organisation(SemaAggregate):
             raise InvalidValue("original_address", f"must be in one of the organisation's domains: {', '.join(self.domains)}")
         return original, relay_address(original, service_domain)
 
-
-def check_organisation_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise InvalidValue("name", "must not be empty")
-    if len(name) > 200:
-        raise InvalidValue("name", "must be at most 200 characters")
-    return name

@@ -28,6 +28,7 @@ from domain.errors import (
 from domain.grants import GrantingAggregate, GrantState
 from domain.user_account import SECURITY_ANSWERS_REQUIRED, SECURITY_QUESTIONS, Account, check_questions
 from domain.user_challenges import Challenges
+from domain.user_snapshot import UserSnapshot
 
 __all__ = ["SECURITY_ANSWERS_REQUIRED", "SECURITY_QUESTIONS", "DIRECTORY_FIELDS", "Status", "User", "UserKind", "check_questions"]
 
@@ -50,6 +51,8 @@ class Status:
 
 
 class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
+    Snapshot = UserSnapshot  # see domain.user_snapshot
+
     grant_kind = "user_reset"
 
     class Registered(SemaAggregate.Created):
@@ -285,6 +288,12 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
                 else:
                     user.directory.pop(field, None)
 
+    class FirstNameChanged(SemaAggregate.Event):
+        first_name: str
+
+        def apply(self, user: User) -> None:
+            user.first_name = self.first_name
+
     class LastNameChanged(SemaAggregate.Event):
         last_name: str
         apply = updates(last_name=From("last_name"))
@@ -317,14 +326,20 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
             raise AlreadySo("the directory details are already so")
         self._record(self.DirectoryDetailsChanged, by, at, details=changes)
 
+    def change_first_name(self, first_name: str, by: Actor, at: datetime) -> None:
+        self._record(self.FirstNameChanged, by, at, first_name=self._changed_name("first_name", first_name, self.first_name))
+
     def change_last_name(self, last_name: str, by: Actor, at: datetime) -> None:
+        self._record(self.LastNameChanged, by, at, last_name=self._changed_name("last_name", last_name, self.last_name))
+
+    def _changed_name(self, field: str, name: str, current: str) -> str:
         self._require_present()
-        last_name = last_name.strip()
-        if not last_name:
-            raise InvalidValue("last_name", "must not be empty")
-        if last_name == self.last_name:
-            raise AlreadySo("the last name is already so")
-        self._record(self.LastNameChanged, by, at, last_name=last_name)
+        name = name.strip()
+        if not name:
+            raise InvalidValue(field, "must not be empty")
+        if name == current:
+            raise AlreadySo(f"the {field.replace('_', ' ')} is already so")
+        return name
 
     def change_secure_address(self, new_address: str, by: Actor, at: datetime, original_address: str | None = None) -> None:
         """The old primary address stays as an alias that still delivers."""

@@ -143,7 +143,7 @@ plugin {{
 auth_policy_server_url = {policy_url}
 auth_policy_server_api_header = {POLICY_HEADER}: {key}
 auth_policy_hash_nonce = {key[:32]}
-auth_policy_request_attributes = login=%{{requested_username}} master=%{{master_user}} remote=%{{rip}} protocol=%s
+auth_policy_request_attributes = login=%{{requested_username}} person=%{{auth_user}} remote=%{{rip}} protocol=%s
 auth_policy_check_before_auth = no
 auth_policy_check_after_auth = no
 auth_policy_report_after_auth = yes

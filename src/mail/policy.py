@@ -1,8 +1,9 @@
 """The listener Dovecot reports IMAP log-ins to (its "auth policy" protocol).
 
 Dovecot posts one JSON report after every authentication, with the login
-(the mailbox opened), the master user (the person opening someone else's
-mailbox, else empty) and whether it succeeded (``auth_policy_report_after_auth``); sema
+(the mailbox asked for), the person who authenticated (Dovecot's
+``auth_user``: the same login, or in ``mailbox*person`` the person) and
+whether it succeeded (``auth_policy_report_after_auth``); sema
 counts a failure like a failed sema log-in and a success as use of the
 mailbox opened. It never refuses a log-in here: the SQL passdb already did
 what sema's state says. The shared key (``mail.config.policy_key``) keeps
@@ -39,10 +40,10 @@ def policy_app(app: SemaApplication, now: Callable[[], datetime]) -> Starlette:
             return JSONResponse({"status": -1, "msg": "unknown reporter"}, status_code=403)
         body = await request.json()
         if request.query_params.get("command") == "report":
-            login, master, success = str(body.get("login") or ""), str(body.get("master") or ""), bool(body.get("success"))
+            login, person, success = str(body.get("login") or ""), str(body.get("person") or ""), bool(body.get("success"))
             if login:
                 try:  # the application is synchronous: in the thread pool
-                    await run_in_threadpool(app.report_imap_log_in, now(), login, master, success)
+                    await run_in_threadpool(app.report_imap_log_in, now(), login, person, success)
                 except Exception:  # a report that cannot be recorded must not hold up the mail server
                     log.exception("IMAP log-in report not recorded", login=login, success=success)
         return JSONResponse(CARRY_ON)

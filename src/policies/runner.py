@@ -107,6 +107,8 @@ class PolicyRunner:
                 self.app.expire_exceptional_access(actor, now, item.grant_kind, UUID(item.target_id), UUID(item.grant_id))
             elif item.kind == "send_inactivity_alert":
                 self.app.send_inactivity_alert(actor, now, UUID(item.target_id))
+            elif item.kind == "purge_list":
+                self.app.purge_distribution_list(actor, now, UUID(item.target_id))
         except (RuleViolated, NotFound, ConcurrencyConflict) as error:
             # Already done, or no longer due (undeleted, used, answered...): the aggregate said so.
             report.skipped[item.kind] += 1
@@ -124,6 +126,7 @@ _ACTORS = {
     "expire_challenge": "expiry",
     "expire_exceptional_access": "expiry",
     "send_inactivity_alert": "inactivity-alert",
+    "purge_list": "purge",
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, String, Text, and_, case
 
+from domain.mailbox import Mailbox
 from domain.user import Status, User
 from projections.batch import Batch
 from projections.directory import sort_key
@@ -69,6 +70,19 @@ class AdminSearch(ReadModel):
         Index("ix_sema_admin_users_org_status", "organisation_id", "status"),
     )
 
+    # What administrators report on: when each user last logged in and used their
+    # mailbox, when their one-time password expires, and whether they ever activated.
+    activity = table(
+        "sema_admin_user_activity",
+        key("user_id"),
+        optional("mailbox_id"),
+        optional("activated_at", DateTime(timezone=True)),
+        optional("last_log_in_at", DateTime(timezone=True)),
+        optional("last_mailbox_use_at", DateTime(timezone=True)),
+        optional("one_time_password_expires_at", DateTime(timezone=True)),
+        Index("ix_sema_admin_user_activity_mailbox", "mailbox_id"),
+    )
+
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
         users = self.users.c
@@ -113,6 +127,31 @@ class AdminSearch(ReadModel):
             },
         )
 
+    @handles(User.Registered)
+    def _activity_opened(self, batch: Batch, event: User.Registered) -> None:
+        batch.insert(self.activity, {"user_id": str(event.originator_id), "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None})
+
+    @handles(User.OneTimePasswordIssued, User.PasswordReset, User.UserReset)
+    def _one_time_password_issued(self, batch: Batch, event: User.OneTimePasswordIssued | User.PasswordReset | User.UserReset) -> None:
+        expires_at = event.expires_at if isinstance(event, User.OneTimePasswordIssued) else event.one_time_password_expires_at
+        batch.update(self.activity, {"user_id": event.originator_id}, one_time_password_expires_at=utc(expires_at))
+
+    @handles(User.OneTimePasswordExpired, User.PasswordChanged)
+    def _one_time_password_gone(self, batch: Batch, event: User.OneTimePasswordExpired | User.PasswordChanged) -> None:
+        batch.update(self.activity, {"user_id": event.originator_id}, one_time_password_expires_at=None)
+
+    @handles(User.Activated)
+    def _activated(self, batch: Batch, event: User.Activated) -> None:
+        batch.update(self.activity, {"user_id": event.originator_id}, activated_at=utc(event.timestamp), one_time_password_expires_at=None)
+
+    @handles(User.LoggedIn)
+    def _logged_in(self, batch: Batch, event: User.LoggedIn) -> None:
+        batch.update(self.activity, {"user_id": event.originator_id}, last_log_in_at=utc(event.timestamp))
+
+    @handles(Mailbox.Used)
+    def _mailbox_used(self, batch: Batch, event: Mailbox.Used) -> None:
+        batch.update(self.activity, {"mailbox_id": event.originator_id}, last_mailbox_use_at=utc(event.timestamp))
+
     @handles(*FLAGS)
     def _flags_changed(self, batch: Batch, event: Any) -> None:
         set_flags(batch, self.users, event, FLAGS[type(event)], status=self.status_rule)
@@ -125,6 +164,7 @@ class AdminSearch(ReadModel):
     @handles(User.Purged)
     def _purged(self, batch: Batch, event: User.Purged) -> None:
         batch.delete(self.users, id=event.originator_id)
+        batch.delete(self.activity, user_id=event.originator_id)
 
     @handles(*ROW_EDITS)
     def _row_edited(self, batch: Batch, event: Any) -> None:

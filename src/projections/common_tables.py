@@ -148,9 +148,16 @@ class Addresses(ReadModel):
     def _alias_removed(self, batch: Batch, event: User.AliasRemoved) -> None:
         batch.delete(self.addresses, address=event.address.lower(), target_id=event.originator_id)
 
-    @handles(User.Purged, DistributionList.Deleted)
-    def _addresses_released(self, batch: Batch, event: User.Purged | DistributionList.Deleted) -> None:
+    @handles(User.Purged, DistributionList.Deleted, DistributionList.Removed, Mailbox.GroupMailboxDeleted)
+    def _addresses_released(self, batch: Batch, event: User.Purged | DistributionList.Deleted | DistributionList.Removed | Mailbox.GroupMailboxDeleted) -> None:
+        """Also while a list is deleted but restorable: mail to it is to an unknown address."""
         batch.delete(self.addresses, target_id=event.originator_id)
+
+    @handles(DistributionList.Restored, DistributionList.AddressChanged)
+    def _list_readdressed(self, batch: Batch, event: DistributionList.Restored | DistributionList.AddressChanged) -> None:
+        address = event.address if isinstance(event, DistributionList.Restored) else event.new_address
+        batch.delete(self.addresses, target_id=event.originator_id)
+        self._address(batch, address, TARGET_LIST, event.originator_id)
 
     @handles(DistributionList.Created)
     def _list_address(self, batch: Batch, event: DistributionList.Created) -> None:
@@ -174,6 +181,6 @@ class GroupPermissions(ReadModel):
     def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:
         batch.delete(self.permissions, mailbox_id=event.originator_id, user_id=event.user_id, permission=event.permission)
 
-    @handles(Mailbox.Purged)
-    def _permissions_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _permissions_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.delete(self.permissions, mailbox_id=event.originator_id)

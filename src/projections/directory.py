@@ -109,7 +109,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
 
     def create_extras(self, session: Session) -> None:
         if self.dialect == "sqlite":
-            session.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts_name} USING fts5(search_text, tokenize='unicode61')"))
+            self._create_trigram_fts(session)
         elif self.dialect == "postgresql":
             session.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
             session.execute(
@@ -118,6 +118,17 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                     "USING gin (search_text gin_trgm_ops) WHERE listed"
                 )
             )
+
+    def _create_trigram_fts(self, session: Session) -> None:
+        """The FTS5 table with the trigram tokenizer (substring search); a store made
+        before it had word tokens: that table is replaced and refilled once."""
+        existing = session.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": self.fts_name}).scalar()
+        if existing is not None and "trigram" in existing:
+            return
+        session.execute(text(f"DROP TABLE IF EXISTS {self.fts_name}"))
+        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5(search_text, tokenize='trigram')"))
+        if existing is not None:
+            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) SELECT seq, search_text FROM {self.entries.name} WHERE listed"))
 
     def extra_table_names(self) -> list[str]:
         return [self.fts_name] if self.dialect == "sqlite" else []
@@ -252,8 +263,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             },
         )
 
-    @handles(DistributionList.Renamed)
-    def _list_renamed(self, batch: Batch, event: DistributionList.Renamed) -> None:
+    @handles(DistributionList.Renamed, Mailbox.GroupMailboxRenamed)
+    def _addressable_renamed(self, batch: Batch, event: DistributionList.Renamed | Mailbox.GroupMailboxRenamed) -> None:
         row = batch.one(self.entries, id=event.originator_id)
         batch.update(
             self.entries,
@@ -263,12 +274,21 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             search_text=search_text(event.name, row["organisation_name"], row["address"]),
         )
 
-    @handles(DistributionList.Deleted)
-    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
+    @handles(DistributionList.Deleted, DistributionList.Removed)
+    def _list_deleted(self, batch: Batch, event: DistributionList.Deleted | DistributionList.Removed) -> None:
         batch.update(self.entries, {"id": event.originator_id}, gone=True, listed=False)
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(DistributionList.Restored)
+    def _list_restored(self, batch: Batch, event: DistributionList.Restored) -> None:
+        batch.update(self.entries, {"id": event.originator_id}, gone=False, listed=True)
+
+    @handles(DistributionList.AddressChanged)
+    def _list_address_changed(self, batch: Batch, event: DistributionList.AddressChanged) -> None:
+        row = batch.one(self.entries, id=event.originator_id)
+        batch.update(self.entries, {"id": event.originator_id}, address=event.new_address, search_text=search_text(row["name"], row["organisation_name"], event.new_address))
+
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.update(self.entries, {"id": event.originator_id, "kind": KIND_GROUP_MAILBOX}, gone=True, listed=False)
 
 

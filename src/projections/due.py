@@ -22,6 +22,7 @@ from sqlalchemy import DateTime, Index, String, Table, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from domain.base import INACTIVITY_PERIOD
+from domain.distribution_list import DistributionList
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.user import User
@@ -81,6 +82,8 @@ class Due(Administrators):
         optional("due_at", DateTime),
         Index("ix_sema_due_mailboxes_due", "due_at"),
     )
+    # Lists deleted with an undo period: deleted for good (address released) when it ends.
+    removed_lists = table("sema_due_removed_lists", key("list_id"), required("due_at", DateTime), Index("ix_sema_due_removed_lists_due", "due_at"))
     # An inactivity alert is due only where an administrator can receive it (not the service's own organisation).
     administrators = table("sema_due_administrators", key("organisation_id"), key("user_id"))
 
@@ -168,13 +171,23 @@ class Due(Administrators):
     def _alert_sent(self, batch: Batch, event: Mailbox.InactivityAlertSent) -> None:
         batch.update(self.mailboxes, {"mailbox_id": event.originator_id, "last_used_at": stored(event.quiet_since)}, due_at=None)
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
         batch.delete(self.mailboxes, mailbox_id=event.originator_id)
+
+    # ------------------------------------------------------------------- lists
+
+    @handles(DistributionList.Removed)
+    def _list_removed(self, batch: Batch, event: DistributionList.Removed) -> None:
+        _replace(batch, self.removed_lists, list_id=str(event.originator_id), due_at=stored(event.restorable_until))
+
+    @handles(DistributionList.Restored, DistributionList.Deleted)
+    def _list_back_or_gone(self, batch: Batch, event: DistributionList.Restored | DistributionList.Deleted) -> None:
+        batch.delete(self.removed_lists, list_id=event.originator_id)
 
     # --------------------------------------------------------------- queries
 
-    KINDS = ("purge_user", "expire_one_time_password", "expire_challenge", "expire_exceptional_access", "send_inactivity_alert")
+    KINDS = ("purge_user", "expire_one_time_password", "expire_challenge", "expire_exceptional_access", "send_inactivity_alert", "purge_list")
 
     def page(self, session: Session, kind: str, now: datetime, after: DueItem | None = None, limit: int = 500) -> list[DueItem]:
         """Up to ``limit`` things of ``kind`` due at ``now``, oldest first, after
@@ -201,6 +214,7 @@ class Due(Administrators):
             "expire_challenge": (self.challenges, "user_id"),
             "expire_exceptional_access": (self.grants, "grant_id"),
             "send_inactivity_alert": (self.mailboxes, "mailbox_id"),
+            "purge_list": (self.removed_lists, "list_id"),
         }[kind]
 
 

@@ -64,6 +64,9 @@ class ReadModel:
     (mixins first). Events no handler takes only advance tracking."""
 
     name: ClassVar[str]
+    # Kept in every command's transaction even when a follower keeps the others
+    # (requests authenticate from it); never followed, so never applied twice.
+    always_inline: ClassVar[bool] = False
     table_specs: ClassVar[dict[str, TableSpec]] = {}
     handler_names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
@@ -142,16 +145,24 @@ class ReadModel:
     def table_names(self) -> list[str]:
         return [t.name for t in self.metadata.sorted_tables] + self.extra_table_names()
 
-    def position(self, session: Session) -> int:
-        value = session.execute(
-            select(tracking_table.c.notification_id).where(tracking_table.c.projection == self.tracking_name)
-        ).scalar_one_or_none()
+    def position(self, session: Session, lock: bool = False) -> int:
+        """The tracked position; ``lock``: the tracking row locked to the end of the
+        transaction (PostgreSQL), so two processes catching up the same read model
+        take turns and the second sees the first's position — never a second apply."""
+        query = select(tracking_table.c.notification_id).where(tracking_table.c.projection == self.tracking_name)
+        value = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
         return value or 0
 
-    def process(self, session: Session, positions: Iterable[Position]) -> int:
-        """Applies the events after the tracked position through one :class:`Batch`,
-        then records the new position, all in ``session``'s transaction."""
-        tracked = start = self.position(session)
+    def takes_any(self, positions: Sequence[Position]) -> bool:
+        """Whether a handler takes any of these events (else only the tracking moves)."""
+        handlers = self.handlers
+        return any(type(p.event) in handlers for p in positions)
+
+    def process(self, session: Session, positions: Iterable[Position], tracked: int | None = None) -> int:
+        """Applies the events after the tracked position (``tracked``, if the caller
+        read it in this transaction) through one :class:`Batch`, then records the
+        new position, all in ``session``'s transaction."""
+        tracked = start = self.position(session, lock=True) if tracked is None else tracked
         new = []
         for position in positions:
             if position.notification_id > tracked:
@@ -205,22 +216,43 @@ class Projections:
 
     def process_inline(self, session: Session, recordings: Sequence[Recording]) -> None:
         """Called inside the command's transaction: the command's effect is visible to the next query."""
+        self._process_inline(self.read_models, session, recordings)
+
+    def process_always_inline(self, session: Session, recordings: Sequence[Recording]) -> None:
+        """Inline processing of the read models that are never followed, when a follower keeps the rest."""
+        self._process_inline([m for m in self.read_models if m.always_inline], session, recordings)
+
+    def _process_inline(self, models: Sequence[ReadModel], session: Session, recordings: Sequence[Recording]) -> None:
         if not recordings:
             return
         new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
-        first = new[0].notification_id
-        for model in self.read_models:
-            tracked = model.position(session)
+        first, last = new[0].notification_id, new[-1].notification_id
+        # One query for every position, one update for the models no event concerns:
+        # most commands touch two or three of the read models (issue 12's profile).
+        c = tracking_table.c
+        query = select(c.projection, c.notification_id).where(c.projection.in_([m.tracking_name for m in models])).with_for_update()
+        tracked_at = {name: at for name, at in session.execute(query)}
+        untouched = []
+        for model in models:
+            tracked = tracked_at.get(model.tracking_name, 0)
             if tracked < first - 1:
                 # Behind (a read model added later, or events written without it): catch up first.
                 for batch in self.source.batches(tracked, stop=first - 1):
-                    model.process(session, batch)
-            model.process(session, new)
+                    tracked = model.process(session, batch, tracked)
+            if tracked == first - 1 and model.tracking_name in tracked_at and not model.takes_any(new):
+                untouched.append(model.tracking_name)
+            else:
+                model.process(session, new, tracked)
+        if untouched:
+            session.execute(tracking_table.update().where(c.projection.in_(untouched)).values(notification_id=last))
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the
-        named read models; one transaction per batch. Returns events read."""
-        models = self.by_name(names)
+        named read models; one transaction per batch. Returns events read.
+        Read models kept always inline are left to the commands."""
+        models = [m for m in self.by_name(names) if not m.always_inline]
+        if not models:
+            return 0
         with Session(self.engine) as session:
             start = min((m.position(session) for m in models), default=0)
         seen = 0

@@ -176,9 +176,9 @@ class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPe
     def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
         batch.insert(self.group_mailboxes, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id), "address": event.address.lower()})
 
-    @handles(Mailbox.Purged)
-    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
-        """A purged group mailbox's address is unknown from then on; nobody opens it (its permissions go: ``GroupPermissions``)."""
+    @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
+    def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
+        """A purged or deleted group mailbox's address is unknown from then on; nobody opens it (its permissions go: ``GroupPermissions``)."""
         batch.delete(self.addresses, target_id=event.originator_id)
         batch.delete(self.group_mailboxes, id=event.originator_id)
 

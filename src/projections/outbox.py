@@ -99,6 +99,10 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
             },
         )
 
+    @handles(User.FirstNameChanged)
+    def _first_name(self, batch: Batch, event: User.FirstNameChanged) -> None:
+        batch.update(self.users, {"id": event.originator_id}, first_name=event.first_name)
+
     @handles(User.LastNameChanged)
     def _last_name(self, batch: Batch, event: User.LastNameChanged) -> None:
         batch.update(self.users, {"id": event.originator_id}, last_name=event.last_name)
@@ -128,6 +132,10 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
                 "address": None if personal else event.address,
             },
         )
+
+    @handles(Mailbox.GroupMailboxRenamed)
+    def _group_renamed(self, batch: Batch, event: Mailbox.GroupMailboxRenamed) -> None:
+        batch.update(self.mailboxes, {"id": event.originator_id}, name=event.name)
 
     @handles(Mailbox.ExceptionalAccessRequested, User.ExceptionalAccessRequested)
     def _requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:

@@ -11,8 +11,9 @@ from projections.grants import Grants
 from projections.ledger import Ledger
 from projections.mail import MailSystem
 from projections.outbox import Outbox
+from projections.principals import Principals
 from projections.routing import Routing
 
 
 def all_read_models() -> list[ReadModel]:
-    return [Directory(), AdminSearch(), Routing(), MailSystem(), AddressBook(), Grants(), Ledger(), Due(), Outbox()]
+    return [Directory(), AdminSearch(), Routing(), MailSystem(), AddressBook(), Grants(), Ledger(), Due(), Outbox(), Principals()]

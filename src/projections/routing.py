@@ -110,3 +110,8 @@ class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
     @handles(Mailbox.Purged)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:
         batch.update(self.group_mailboxes, {"id": event.originator_id}, purged=True)
+
+    @handles(Mailbox.GroupMailboxDeleted)
+    def _group_mailbox_deleted(self, batch: Batch, event: Mailbox.GroupMailboxDeleted) -> None:
+        """Its address is released (``Addresses``): mail to it is unknown, as if it never existed."""
+        batch.delete(self.group_mailboxes, id=event.originator_id)

@@ -1,8 +1,11 @@
 """Search text: what a read model indexes and what a query asks for, folded alike.
 
-Both stores match the same way — every word of the query is the start of some
-word of the entry — so an answer never depends on the database: SQLite through
-an FTS5 prefix query, PostgreSQL through ``LIKE '% word%'`` on a trigram index.
+Both stores match the same way, so an answer never depends on the database.
+The administrators' user search: every word of the query starts some word of
+the entry (:func:`matches`, ``LIKE '% word%'``). The directory: every word of
+the query is found inside some word of the entry, as LDAP substring filters do
+(:func:`found_in`): SQLite through an FTS5 trigram index, PostgreSQL through a
+pg_trgm index, both with ``LIKE '%word%'``.
 """
 
 from __future__ import annotations
@@ -41,3 +44,8 @@ def finds_nothing(text: str) -> bool:
 def matches(indexed: str, query: str) -> bool:
     """The rule both stores implement, in Python (for tests and oracles)."""
     return not finds_nothing(query) and all(f" {w}" in indexed for w in query_words(query))
+
+
+def found_in(indexed: str, query: str) -> bool:
+    """The directory's rule, in Python: every word of the query inside some word of the entry."""
+    return not finds_nothing(query) and all(w in indexed for w in query_words(query))

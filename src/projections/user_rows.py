@@ -41,6 +41,10 @@ def apply_address_change(values: dict[str, Any], event: User.SecureAddressChange
         values["original_address"] = event.original_address
 
 
+def _change_first_name(values: dict[str, Any], event: User.FirstNameChanged) -> None:
+    values["first_name"] = event.first_name
+
+
 def _change_last_name(values: dict[str, Any], event: User.LastNameChanged) -> None:
     values["last_name"] = event.last_name
 
@@ -52,6 +56,7 @@ def _remove_alias(values: dict[str, Any], event: User.AliasRemoved) -> None:
 # The events that edit a user's row, and how.
 ROW_EDITS: dict[type, Callable[[dict[str, Any], Any], None]] = {
     User.DirectoryDetailsChanged: apply_details,
+    User.FirstNameChanged: _change_first_name,
     User.LastNameChanged: _change_last_name,
     User.SecureAddressChanged: apply_address_change,
     User.AliasRemoved: _remove_alias,

@@ -12,11 +12,11 @@ import string
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import Application
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from domain.actors import Actor, Role, system_actor
@@ -70,13 +70,29 @@ def sqlalchemy_url(settings: Settings) -> str:
     return url
 
 
+def sqlite_synchronous(engine: Engine, level: str) -> None:
+    """Every SQLite connection (the setting is per connection) at ``level``;
+    pooled ones made before are dropped, to reconnect with it."""
+
+    def on_connect(connection: Any, _: Any) -> None:
+        connection.execute(f"PRAGMA synchronous={level.upper()}")
+
+    event.listen(engine, "connect", on_connect)
+    engine.pool.dispose()
+
+
 class SemaApplication(Application):
     name = "sema"
+    # A user's stream grows by an event per log-in: a snapshot every so many
+    # events bounds what loading one replays. Other streams stay short.
+    snapshotting_intervals = {User: 25}
 
     def __init__(self, settings: Settings, env: dict[str, str] | None = None, secrets: SecretSource | None = None, new_id: Callable[[], UUID] = uuid4) -> None:
         self.settings = settings
-        super().__init__(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
+        super().__init__(env={"PERSISTENCE_MODULE": "sema.persistence:Factory", "SQLALCHEMY_URL": sqlalchemy_url(settings), **(env or {})})
         self.engine: Engine = self.recorder.datastore.engine
+        if self.engine.dialect.name == "sqlite":
+            sqlite_synchronous(self.engine, settings.sqlite_synchronous)
         metadata.create_all(self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()
@@ -182,6 +198,9 @@ class SemaApplication(Application):
     def change_last_name(self, actor: Actor, at: datetime, user_id: UUID, last_name: str) -> str:
         return self.users.change_last_name(actor, at, user_id, last_name)
 
+    def change_first_name(self, actor: Actor, at: datetime, user_id: UUID, first_name: str) -> str:
+        return self.users.change_first_name(actor, at, user_id, first_name)
+
     def change_original_address(self, actor: Actor, at: datetime, user_id: UUID, original_address: str) -> str:
         return self.users.change_original_address(actor, at, user_id, original_address)
 
@@ -253,6 +272,12 @@ class SemaApplication(Application):
     def create_group_mailbox(self, actor: Actor, at: datetime, organisation_id: UUID, name: str, local_part: str) -> tuple[UUID, str]:
         return self.mailboxes.create_group(actor, at, organisation_id, name, local_part)
 
+    def rename_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
+        self.mailboxes.rename_group(actor, at, mailbox_id, name)
+
+    def delete_group_mailbox(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
+        self.mailboxes.delete_group(actor, at, mailbox_id)
+
     def grant_mailbox_permission(self, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
         self.mailboxes.grant_permission(actor, at, mailbox_id, user_id, permission)
 
@@ -265,9 +290,9 @@ class SemaApplication(Application):
     def send_inactivity_alert(self, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         self.mailboxes.send_inactivity_alert(actor, at, mailbox_id)
 
-    def report_imap_log_in(self, at: datetime, login: str, master: str, success: bool) -> None:
+    def report_imap_log_in(self, at: datetime, login: str, person: str, success: bool) -> None:
         """Dovecot's report of an IMAP log-in (see sema.services.mail_access)."""
-        self.mail_access.imap_log_in(at, login, master, success)
+        self.mail_access.imap_log_in(at, login, person, success)
 
     # ------------------------------------------------------ distribution lists
 
@@ -283,8 +308,17 @@ class SemaApplication(Application):
     def remove_list_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
         self.distribution_lists.remove_member(actor, at, list_id, user_id)
 
-    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
-        self.distribution_lists.delete(actor, at, list_id)
+    def delete_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> datetime:
+        return self.distribution_lists.delete(actor, at, list_id)
+
+    def restore_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.restore(actor, at, list_id)
+
+    def purge_distribution_list(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.distribution_lists.purge(actor, at, list_id)
+
+    def change_distribution_list_address(self, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
+        return self.distribution_lists.change_address(actor, at, list_id, local_part)
 
     # ---------------------------------------------------------- sensitive reads
 

@@ -23,10 +23,13 @@ def build_application(
     new_id: Callable[[], UUID] = uuid4,
 ) -> SemaApplication:
     """``inline_projections``: read models commit with the command (the default);
-    otherwise a follower (``sema projections run``) keeps them."""
+    otherwise a follower (``sema projections run``) keeps them, all but the
+    principals requests authenticate from, which commands always keep."""
     app = SemaApplication(settings, secrets=secrets, new_id=new_id)
     app.projections = Projections(app, all_read_models())
     app.projections.create_tables()
     if inline_projections:
         app.inline_processors.append(app.projections.process_inline)
+    else:
+        app.inline_processors.append(app.projections.process_always_inline)
     return app

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         local = ("localhost", "127.0.0.1", "::1", "[::1]")
         return local if self.host in ("0.0.0.0", "::", *local) else (*local, self.host)
 
+    # SQLite in WAL mode: "normal" syncs at checkpoints, not every commit (ADR 33):
+    # safe against a crash of sema; a power cut may lose the last commits, never corrupt.
+    sqlite_synchronous: Literal["normal", "full"] = Field("normal", description="SQLite durability: normal (WAL, fast) or full (sync every commit)")
+
+    # false: commands keep only the principals read model; `sema projections run` keeps the rest (README: Running in production).
+    inline_read_models: bool = Field(True, description="keep the read models in each command's transaction (false: a follower keeps them)")
+
     @property
     def argon2(self) -> Argon2Parameters:
         return Argon2Parameters(self.argon2_time_cost, self.argon2_memory_cost, self.argon2_parallelism, self.argon2_concurrency)

@@ -8,6 +8,7 @@ replay does; ``then`` takes the events the command recorded.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
@@ -15,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from domain.actors import Actor, Role
 from domain.base import SemaAggregate
+from domain.errors import DomainError
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 ORG = UUID("00000000-0000-0000-0000-00000000000a")
@@ -69,3 +71,26 @@ def then(aggregate: SemaAggregate) -> list[tuple[str, dict[str, Any]]]:
 
 def then_types(aggregate: SemaAggregate) -> list[str]:
     return [name for name, _ in then(aggregate)]
+
+
+def attempted(aggregate: SemaAggregate, events: list[Any], change: Callable[[], object], expected: type[DomainError] | None) -> bool:
+    """For state machines: runs ``change`` on ``aggregate``, which must raise ``expected``
+    (a model's prediction) or succeed when it is ``None``; the events it recorded
+    are added to ``events``. Whether it succeeded."""
+    try:
+        change()
+    except DomainError as error:
+        assert expected is not None and isinstance(error, expected), (type(error).__name__, expected)
+        return False
+    finally:
+        events += aggregate.collect_events()
+    assert expected is None, f"expected {expected.__name__}"
+    return True
+
+
+def rebuilt(events: list[Any]) -> Any:
+    """The aggregate as the store would replay it from ``events``."""
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate

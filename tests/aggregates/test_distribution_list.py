@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 import pytest
 
-from aggregate_testkit import ADMIN, ORG, T0, Given, then
+from aggregate_testkit import ADMIN, ORG, SYSTEM, T0, Given, days, then
 from domain.distribution_list import DistributionList
-from domain.errors import AlreadySo, DistributionListDeleted, InvalidValue
+from domain.errors import AlreadySo, DistributionListDeleted, InvalidValue, UndeletePeriodOver, UndeletePeriodRunning
 
 MEMBER = UUID("60000000-0000-0000-0000-000000000001")
 
@@ -43,13 +44,44 @@ def test_renaming_to_the_same_name_is_already_so() -> None:
     assert then(dl) == [("Renamed", {"name": "Night duty team"})]
 
 
-def test_deleting_a_list_releases_its_address_and_ends_its_changes() -> None:
+def test_deleting_a_list_starts_an_undo_period_then_releases_its_address_for_good() -> None:
     dl = created().event("MemberAdded", user_id=MEMBER).aggregate()
-    dl.delete(ADMIN, T0)
-    assert then(dl) == [("Deleted", {"released_address": "duty-team@org.cjsm.net"})]
+    dl.remove(ADMIN, T0)
+    assert then(dl) == [("Removed", {"restorable_until": T0 + days(30)})]
     with pytest.raises(DistributionListDeleted):
         dl.add_member(uuid4(), ADMIN, T0)
     with pytest.raises(DistributionListDeleted):
         dl.rename("Another", ADMIN, T0)
+    with pytest.raises(UndeletePeriodRunning):
+        dl.delete(SYSTEM, T0 + days(30) - timedelta(seconds=1))
+    dl.delete(SYSTEM, T0 + days(30))
+    assert then(dl) == [("Deleted", {"released_address": "duty-team@org.cjsm.net"})]
     with pytest.raises(AlreadySo):
-        dl.delete(ADMIN, T0)
+        dl.delete(SYSTEM, T0 + days(31))
+    with pytest.raises(DistributionListDeleted):
+        dl.restore(ADMIN, T0 + days(31))
+
+
+def test_a_deleted_list_is_restored_with_its_address_and_members_within_30_days_only() -> None:
+    history = created().event("MemberAdded", user_id=MEMBER).event("Removed", restorable_until=T0 + days(30))
+    with pytest.raises(UndeletePeriodOver):
+        history.aggregate().restore(ADMIN, T0 + days(30))
+    dl = history.aggregate()
+    dl.restore(ADMIN, T0 + days(29))
+    assert then(dl) == [("Restored", {"address": "duty-team@org.cjsm.net"})]
+    assert dl.members == [str(MEMBER)] and not dl.removed
+    with pytest.raises(AlreadySo):
+        dl.restore(ADMIN, T0 + days(29))
+    with pytest.raises(UndeletePeriodRunning):
+        created().aggregate().delete(SYSTEM, T0)  # never removed: no undo period has run
+
+
+def test_a_list_changes_address_once_and_not_while_deleted() -> None:
+    dl = created().aggregate()
+    dl.change_address("night-team@org.cjsm.net", ADMIN, T0)
+    assert then(dl) == [("AddressChanged", {"new_address": "night-team@org.cjsm.net", "old_address": "duty-team@org.cjsm.net"})]
+    with pytest.raises(AlreadySo):
+        dl.change_address("night-team@org.cjsm.net", ADMIN, T0)
+    removed = created().event("Removed", restorable_until=T0 + days(30)).aggregate()
+    with pytest.raises(DistributionListDeleted):
+        removed.change_address("night-team@org.cjsm.net", ADMIN, T0)

@@ -111,3 +111,19 @@ def test_a_grant_runs_until_it_expires_and_is_decided_once() -> None:
     with pytest.raises(GrantInAnotherState):
         mailbox.revoke_exceptional_access(grant, ADMIN, T0 + days(31))
     assert not mailbox.grant(grant).in_force(T0 + days(1))
+
+
+def test_a_group_mailbox_is_renamed_and_deleted_releasing_its_address_and_a_personal_one_is_neither() -> None:
+    mailbox = group().event("PermissionGranted", user_id=MEMBER, permission="read").aggregate()
+    mailbox.rename_group(" Reception ", ADMIN, T0)
+    with pytest.raises(AlreadySo):
+        mailbox.rename_group("Reception", ADMIN, T0)
+    mailbox.delete_group(ADMIN, T0)
+    assert then(mailbox) == [("GroupMailboxRenamed", {"name": "Reception"}), ("GroupMailboxDeleted", {"released_address": "enquiries@org.cjsm.net"})]
+    assert mailbox.permissions == {} and not mailbox.may_be_used_by(str(MEMBER))
+    with pytest.raises(MailboxPurged):
+        mailbox.delete_group(ADMIN, T0)
+    with pytest.raises(NotAGroupMailbox):
+        personal().aggregate().rename_group("Mine", ADMIN, T0)
+    with pytest.raises(NotAGroupMailbox):
+        personal().aggregate().delete_group(ADMIN, T0)

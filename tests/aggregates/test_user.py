@@ -100,6 +100,17 @@ def test_an_activated_user_is_not_given_a_one_time_password_but_authenticated_by
         registered().event("Deleted", undeletable_until=T0 + days(30)).aggregate().reissue_one_time_password(T0 + days(30), ADMIN, T0 + days(1))
 
 
+def test_a_first_name_is_changed_trimmed_once_and_never_to_nothing() -> None:
+    user = registered().aggregate()
+    user.change_first_name(" Janet ", ADMIN, T0)
+    assert then(user) == [("FirstNameChanged", {"first_name": "Janet"})]
+    with pytest.raises(AlreadySo):
+        user.change_first_name("Janet", ADMIN, T0)
+    with pytest.raises(InvalidValue) as refused:
+        user.change_first_name("  ", ADMIN, T0)
+    assert refused.value.field == "first_name"
+
+
 # ----------------------------------------------------------------- statuses
 
 
@@ -289,3 +300,19 @@ def test_directory_details_are_only_the_known_fields() -> None:
     with pytest.raises(InvalidValue) as refused:
         user.change_directory_details({"shoe_size": "9"}, ADMIN, T0)
     assert refused.value.field == "shoe_size"
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+def test_a_snapshot_through_the_event_stores_encoding_gives_back_the_same_user() -> None:
+    from eventsourcing.application import Application
+
+    user = challenged().event("AddressBookEntrySaved", entry_kind="user", entry_id=uuid4()).aggregate()
+    user.request_exceptional_access(uuid4(), "locked out before the audit", ADMIN, T0)
+    user.collect_events()
+    assert user.grants and user.challenge is not None and user.address_book
+    mapper = Application().mapper  # the library's default transcodings, as the event store's
+    stored = mapper.to_stored_event(User.Snapshot.take(user))
+    restored = mapper.to_domain_event(stored).mutate(None)
+    assert vars(restored) == vars(user)

@@ -109,9 +109,14 @@ def main() -> int:
                 f"Authorization: Bearer {token}",
                 "--checks",
                 "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-                # Logging out would end the run's own session; everything else is fair game.
+                # Logging out, or ending a session found by GET /me/sessions (the run's
+                # own), would end the run's session; everything else is fair game.
                 "--exclude-operation-id",
                 "log_out",
+                "--exclude-operation-id",
+                "end_my_session",
+                "--exclude-operation-id",
+                "end_user_session",
                 "--max-examples",
                 str(args.max_examples),
                 "--max-time",

@@ -165,6 +165,12 @@ def _list(w: World, org: UUID, members: list[UUID] = ()) -> UUID:
     return list_id
 
 
+def _removed_list(w: World, org: UUID) -> Call:
+    list_id = _list(w, org)
+    w.app.delete_distribution_list(w.sa, w.now, list_id)
+    return Call(f"/distribution-lists/{list_id}/restoration")
+
+
 def _group(w: World, org: UUID) -> UUID:
     mailbox_id, _ = w.app.create_group_mailbox(w.sa, w.now, org, "Group", f"group-{w.n()}")
     return mailbox_id
@@ -211,6 +217,7 @@ BUILDERS: dict[str, Build] = {
     "add_service_person": lambda w, p, org: Call("/service-people", {"first_name": "Service", "last_name": f"Person{w.n()}", "kind": "auditor"}),
     "change_statuses": lambda w, p, org: Call("/users/status-changes", {"user_ids": [str(w.user(org).user_id)], "action": "suspend"}),
     "change_details": lambda w, p, org: Call("/users/details-changes", {"user_ids": [str(w.user(org).user_id)], "details": {"department": "Custody"}}),
+    "change_first_name": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/first-name", {"first_name": f"Changed{w.n()}"}),
     "change_last_name": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/last-name", {"last_name": f"Changed{w.n()}"}),
     "change_original_address": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/original-address", {"original_address": "a.b@example.org"}),
     "remove_alias": lambda w, p, org: Call("/users/{}/aliases/{}".format(*_renamed(w, org))),
@@ -225,12 +232,16 @@ BUILDERS: dict[str, Build] = {
     "reissue_one_time_password": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/one-time-password"),
     "reset_user": lambda w, p, org: Call(f"/users/{(u := w.user(org, activated=True)).user_id}/reset", {"grant_id": str(_grant(w, "user_reset", u.user_id, approve=True))}),
     "create_group_mailbox": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes", {"name": "Group", "local_part": f"group-{w.n()}"}),
+    "rename_group_mailbox": lambda w, p, org: Call(f"/group-mailboxes/{_group(w, org)}", {"name": "Renamed"}),
+    "delete_group_mailbox": lambda w, p, org: Call(f"/group-mailboxes/{_group(w, org)}"),
     "grant_mailbox_permission": lambda w, p, org: Call(f"/mailboxes/{_group(w, org)}/permissions/{w.user(org).user_id}/read"),
     "revoke_mailbox_permission": lambda w, p, org: _granted_permission(w, org),
     "create_distribution_list": lambda w, p, org: Call(f"/organisations/{org}/distribution-lists", {"name": "List", "local_part": f"list-{w.n()}"}),
     "rename_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}", {"name": "Renamed"}),
     "add_list_member": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}/members/{w.user(w.foreign).user_id}"),
     "remove_list_member": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org, [(u := w.user(org)).user_id])}/members/{u.user_id}"),
+    "restore_distribution_list": lambda w, p, org: _removed_list(w, org),
+    "change_distribution_list_address": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}/address", {"local_part": f"moved-{w.n()}"}),
     "delete_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}"),
     "request_mailbox_access": lambda w, p, org: Call(f"/mailboxes/{w.user(org).mailbox_id}/exceptional-access", {"reason": "illness"}),
     "request_user_reset": lambda w, p, org: Call(f"/users/{w.user(org).user_id}/exceptional-access", {"reason": "forgotten answers"}),
@@ -240,6 +251,8 @@ BUILDERS: dict[str, Build] = {
     "revoke_user_reset": lambda w, p, org: Call(f"/users/{(u := w.user(org).user_id)}/exceptional-access/{_grant(w, 'user_reset', u, approve=True)}"),
     "search_directory": lambda w, p, org: Call("/directory?q=given"),
     "search_users": lambda w, p, org: Call(f"/users?organisation_id={org}&status=pending_activation"),
+    "export_users": lambda w, p, org: Call(f"/users/export.csv?organisation_id={org}"),
+    "list_notices": lambda w, p, org: Call("/notices"),
     "get_user": lambda w, p, org: Call(f"/users/{w.user(org).user_id}"),
     "get_address_book": lambda w, p, org: Call("/me/address-book"),
     "my_grants": lambda w, p, org: Call("/me/exceptional-access"),
@@ -271,7 +284,7 @@ ALLOWED_BUT_RULED = {
 NOT_ORGANISATION_SCOPED = {
     "log_in", "log_out", "me", "security_questions", "activate", "change_password", "set_security_information", "my_sessions", "end_my_session",
     "save_address_book_entry", "remove_address_book_entry", "register_organisation", "add_service_person",
-    "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route",
+    "search_directory", "get_address_book", "my_grants", "my_group_mailboxes", "list_grants", "list_organisations", "route", "list_notices",
     "audit_events", "audit_state", "audit_history", "audit_digest",
 }
 # Multiple changes answer 200 with a per-user outcome; a foreign user is "refused" like an unknown one.

@@ -4,6 +4,8 @@ organisation administrator keeps contact details and their fellow administrators
 
 from __future__ import annotations
 
+import pytest
+
 from testkit.http import Person, activate, add_users, organisation_administrator, register_organisation
 
 
@@ -64,6 +66,7 @@ def test_an_organisation_administrator_keeps_their_contact_details_and_cannot_to
     assert admin.get(f"/organisations/{org}").json()["contact"] == {"contact_name": "Desk", "email": None, "telephone": None, "postal_address": None}
 
 
+@pytest.mark.both_stores
 def test_the_service_administrator_searches_organisations_by_name_type_suspension_and_domain(client, service):
     west = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
     gsc = register_organisation(service, "hmrc", "gsc", ["hmrc.gsi.gov.uk"])

@@ -37,7 +37,7 @@ def test_every_page_has_the_policy_and_signed_in_pages_are_not_cached(server: Se
             assert response.headers["content-security-policy"] == CSP
             assert "default-src 'none'" in CSP and "'unsafe-inline'" not in CSP
             assert response.headers["cache-control"] == "no-store"
-            assert response.headers["referrer-policy"] == "no-referrer"
+            assert response.headers["referrer-policy"] == "same-origin"  # never sent to another site
             assert response.headers["x-frame-options"] == "DENY"
         assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")
     finally:

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from console_kit import Browser, organisation_with_users
 from projections import queries
-from testkit import PASSWORD, activate, letters_for
+from testkit import PASSWORD, activate, add_user, letters_for, organisation_with_admin
 
 DOCS = Path(__file__).parents[2] / "docs"  # the README shows these screenshots
 PEOPLE = [("Alice", "Archer"), ("Bob", "Baker"), ("Carol", "Cooper"), ("Dan", "Dyer"), ("Erin", "Evans")]
@@ -145,3 +145,48 @@ def test_an_administrator_adds_one_user_and_sees_the_one_time_password_once(brow
     assert browser.heading == "User added"
     one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
     assert browser.server.app.log_in("grace.hopper", one_time_password, browser.server.clock.now()).must_change_password
+
+
+def test_a_last_name_change_keeps_the_old_address_as_an_alias_which_can_be_removed(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = setup.users
+    browser.sign_in(setup.admin_username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.fill("New last name", "Murray").press("Change last name")
+    assert "Last name changed; the address is now grace.murray@kent.cjsm.net" in browser.banner
+    assert [row[0] for row in browser.table("aliases")] == [grace.address]
+    browser.press(f"Remove {grace.address}")
+    assert f"Alias {grace.address} removed" in browser.banner
+    with browser.server.app.engine.connect() as connection:
+        assert queries.route(connection, grace.address).reason == queries.REASON_UNKNOWN
+
+
+def test_a_user_who_never_activated_gets_a_new_one_time_password(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = setup.users
+    browser.sign_in(setup.admin_username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.press("Issue a new one-time password")
+    one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
+    assert one_time_password != grace.one_time_password
+    assert browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now()).must_change_password
+
+
+def test_an_smtp_users_original_address_is_changed_and_so_is_their_secure_address(browser: Browser) -> None:
+    app, at = browser.server.app, browser.server.clock.now()
+    org = organisation_with_admin(app, at, code="kentpol", account_type="smtp", domains=("kent.police.uk",))
+    activate(app, org.admin_user, at)
+    grace = add_user(app, org, at, "Grace", "Hopper", original_address="grace.hopper@kent.police.uk")
+    browser.sign_in(org.admin_user.username, PASSWORD).goto(f"/console/users/{grace.user_id}")
+    browser.fill("New original address", "not an address").press("Change original address")
+    assert browser.error_links == ["#original_address"]
+    browser.fill("New original address", "g.hopper@kent.police.uk").press("Change original address")
+    assert "Original address changed" in browser.banner
+    assert app.get_user(grace.user_id).original_address == "g.hopper@kent.police.uk"
+
+
+def test_the_select_all_box_ticks_every_user_on_the_page(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", PEOPLE[:3])
+    browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users")
+    browser.tick("Select every user on this page")
+    assert browser.page.locator("input[name=user_id]:checked").count() == 4
+    browser.select("What to do to the selected users", "mark_ex_directory").press("Continue")
+    assert len(browser.table("selected")) == 4

@@ -32,3 +32,17 @@ def test_a_service_administrator_searches_users_of_every_organisation_or_of_one(
     assert {"Grace Hopper", "Alan Turing"} <= names
     browser.select("Organisation", str(essex.org.id)).press("Search")
     assert {row[1] for row in browser.table("users")} == {"Alan Turing", "Ada Admin"}
+
+
+def test_a_service_administrator_registers_an_auditor_and_renames_an_organisation(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [])
+    activate_in_browser(browser, browser.server.service_username, browser.server.service_one_time_password)
+    browser.follow("Service people").press("Register")
+    assert browser.errors == ["Enter a first name", "Enter a last name", "Choose the role"]
+    assert browser.error_links == ["#first_name", "#last_name", "#kind"]
+    browser.fill("First name", "Audrey").fill("Last name", "Auditor").tick("Auditor").press("Register")
+    one_time_password = browser.page.get_by_test_id("one-time-password").inner_text().strip()
+    username = browser.page.locator("dd").first.inner_text().strip()
+    assert browser.server.app.log_in(username, one_time_password, browser.server.clock.now()).role.value == "auditor"
+    browser.goto(f"/console/organisations/{kent.org.id}").fill("New name of the organisation", "Kent Police").press("Rename")
+    assert browser.heading == "Kent Police"

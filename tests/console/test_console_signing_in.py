@@ -54,3 +54,27 @@ def test_a_person_changes_their_password_and_signs_out(browser: Browser) -> None
     assert browser.heading == "Sign in"  # the session ended
     browser.sign_in(browser.server.service_username, "another long password 7")
     assert browser.heading == "Secure eMail administration"
+
+
+def test_signing_in_works_by_keyboard_alone_starting_from_the_skip_link(browser: Browser) -> None:
+    browser.goto("/console/sign-in")
+    browser.page.keyboard.press("Tab")
+    assert browser.page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    order = []
+    for _ in range(4):
+        browser.page.keyboard.press("Tab")
+        order.append(browser.page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert order == ["Secure eMail administration", "username", "password", "Sign in"]
+    browser.page.keyboard.press("Shift+Tab")
+    browser.page.keyboard.press("Shift+Tab")
+    browser.page.keyboard.type(browser.server.service_username)
+    browser.page.keyboard.press("Tab")
+    browser.page.keyboard.type(browser.server.service_one_time_password)
+    with browser.page.expect_navigation():
+        browser.page.keyboard.press("Enter")
+    assert browser.checked().heading == "Set up your account"
+
+
+def test_an_error_summary_takes_the_focus(browser: Browser) -> None:
+    browser.goto("/console/sign-in").press("Sign in")
+    assert browser.page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")

@@ -10,6 +10,7 @@ import pytest
 
 from domain.base import UNDELETE_PERIOD
 from domain.errors import AddressTaken, BulkValidationFailed
+from policies.runner import PolicyRunner
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from testkit import Org, SERVICE_ADMIN
@@ -94,8 +95,11 @@ def test_a_removed_alias_is_released(app: SemaApplication, clock: SettableClock,
     assert address == "jane.doe@org.cjsm.net"
 
 
-def test_a_deleted_lists_address_is_released(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
+def test_a_deleted_lists_address_is_kept_for_its_undo_period_then_released(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     list_id, _ = app.create_distribution_list(organisation.admin, clock.now(), organisation.id, "Team", "team")
-    app.delete_distribution_list(organisation.admin, clock.now(), list_id)
-    _, address = app.create_group_mailbox(organisation.admin, clock.now(), organisation.id, "Team", "team")
+    restorable_until = app.delete_distribution_list(organisation.admin, clock.now(), list_id)
+    with pytest.raises(AddressTaken):
+        app.create_group_mailbox(organisation.admin, clock.now(), organisation.id, "Team", "team")
+    PolicyRunner(app).tick(restorable_until)
+    _, address = app.create_group_mailbox(organisation.admin, restorable_until, organisation.id, "Team", "team")
     assert address == "team@org.cjsm.net"

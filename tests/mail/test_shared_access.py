@@ -103,3 +103,15 @@ def test_exceptional_access_opens_the_mailbox_read_only_until_it_expires_or_is_r
     assert imap_refusal(mail_system, login, PASSWORD, source="127.0.3.4") is None
     app.revoke_exceptional_access(org.admin, again + timedelta(seconds=1), "mailbox_access", owner.mailbox_id, grant_id)
     assert imap_refusal(mail_system, login, PASSWORD, source="127.0.3.5") is not None
+
+
+def test_a_wrong_password_opening_a_group_mailbox_counts_against_the_person(app: SemaApplication, mail_system: MailSystem) -> None:
+    org = organisation_with_admin(app, START, code="acme")
+    reader = add_user(app, org, START, "Rae", "Staff")
+    activate(app, reader, START)
+    mailbox_id, group = app.create_group_mailbox(org.admin, START, org.id, "Sales", "sales")
+    app.grant_mailbox_permission(org.admin, START, mailbox_id, reader.user_id, "read")
+    login = f"{group}*{app.get_user(reader.user_id).primary_address}"
+
+    assert imap_refusal(mail_system, login, "not the password at all", source="127.0.4.1") is not None
+    eventually(lambda: app.get_user(reader.user_id).failed_log_ins == 1)

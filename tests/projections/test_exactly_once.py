@@ -112,9 +112,14 @@ def _answers(app: SemaApplication, history: dict[str, object]) -> object:
     routes = [read(app, queries.route, a) for a in [history["list_address"], *(u.address for u in users)]]
     return (
         [(r.action, r.reason, r.message, len(r.members)) for r in routes],
-        sorted(e.name for e in read(app, queries.search_directory, "")),
-        sorted((u.username, u.status, u.ex_directory) for u in read(app, queries.search_users, None, limit=500).items),
+        sorted(_unguessable(e.name) for e in read(app, queries.search_directory, "")),
+        sorted((_unguessable(u.username), u.status, u.ex_directory) for u in read(app, queries.search_users, None, limit=500).items),
     )
+
+
+def _unguessable(username: str) -> str:
+    """The first service administrator's username has a random suffix, different in each store."""
+    return "service.administrator-…" if username.startswith("service.administrator-") else username
 
 
 def test_a_rebuild_keeps_serving_the_old_tables_until_it_swaps(app, clock, service_admin):

@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.mailbox import MailboxKind
 from domain.user import UserKind
 from projections import queries
-from projections.search_text import matches, search_text
+from projections.search_text import found_in, search_text
 from sema.application import NewUser, SemaApplication
 from sema.bootstrap import build_application
 
@@ -296,8 +296,8 @@ def expected_permissions(world: World, mailbox_id: UUID) -> dict[UUID, tuple[str
 def assert_read_models_match_aggregates(world: World) -> None:
     app = world.app
     assert actual_directory(app) == expected_directory(world)
-    for text in ("ann", "lee", "o hara", "custody", "organisation 1", "0121 1", "team", "desk"):
-        wanted = {k: v for k, v in expected_directory(world).items() if matches(search_text(v[1], v[2], *v[3], v[4], v[5]), text)}
+    for text in ("ann", "lee", "o hara", "custody", "organisation 1", "0121 1", "team", "desk", "ustod", "nisat", "ee"):
+        wanted = {k: v for k, v in expected_directory(world).items() if found_in(search_text(v[1], v[2], *v[3], v[4], v[5]), text)}
         assert actual_directory(app, text) == wanted, text
     users = expected_users(world)
     for organisation_id in world.organisations:

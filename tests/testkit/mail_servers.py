@@ -77,6 +77,26 @@ def _open_up(path: Path) -> None:
             p.chmod(mode | 0o005)
 
 
+# Postfix's queue as its postfix-files lays it out (what `postfix check` makes, in 3 s rather than 3 ms).
+QUEUES = {
+    **{name: ("postfix", None, 0o700) for name in ["active", "bounce", "corrupt", "defer", "deferred", "flush", "hold", "incoming", "private", "saved", "trace"]},
+    "maildrop": ("postfix", "postdrop", 0o730),
+    "public": ("postfix", "postdrop", 0o710),
+    "pid": ("root", None, 0o755),
+}
+
+
+def _make_spool(spool: Path, data: Path) -> None:
+    spool.mkdir()
+    for name, (user, group, mode) in QUEUES.items():
+        (spool / name).mkdir()
+        shutil.chown(spool / name, user, group)
+        (spool / name).chmod(mode)
+    data.mkdir()
+    shutil.chown(data, "postfix")
+    data.chmod(0o700)
+
+
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -196,10 +216,7 @@ delay_warning_time = 0
 {written['main'].read_text()}""")
         master = MASTER_CF.replace("smtp      inet", f"127.0.0.1:{SMTP_PORT} inet").replace("submission inet", f"127.0.0.1:{SUBMISSION_PORT} inet")
         (p / "master.cf").write_text(master)
-        (p / "spool").mkdir()
-        (p / "data").mkdir()
-        shutil.chown(p / "data", "postfix")
-        subprocess.run(["postfix", "-c", str(p), "check"], check=True, capture_output=True)
+        _make_spool(p / "spool", p / "data")
         self.processes.append(subprocess.Popen([POSTFIX_MASTER, "-c", str(p), "-s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_for_port(SMTP_PORT)
 

@@ -47,6 +47,8 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/users/{user_id}/challenge", user_page.challenge, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/challenge/answer", user_page.answer, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/password-reset", user_page.password_reset, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/one-time-password", user_page.reissue, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/users/{user_id}/original-address", user_page.original_address, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/last-name", user_page.last_name, ADMINISTRATORS, methods=("POST",)),
     Page("/console/users/{user_id}/aliases/remove", user_page.remove_alias, ADMINISTRATORS, methods=("POST",)),
     # --- organisations: an administrator's own; the service administrators' all
@@ -55,6 +57,8 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/organisations/new", organisations.register, SERVICE, methods=POST),
     Page("/console/organisations/{organisation_id}", organisations.show, ADMINISTRATORS),
     Page("/console/organisations/{organisation_id}/suspension", organisations.suspension, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/organisations/{organisation_id}/name", organisations.rename, SERVICE, methods=("POST",)),
+    Page("/console/service-people", organisations.service_people, SERVICE, methods=POST),
     Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, SERVICE, methods=("POST",)),
     # --- group mailboxes and distribution lists
     Page("/console/groups", groups.own, ORGANISATION_ADMINISTRATOR),

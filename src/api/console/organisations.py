@@ -13,7 +13,8 @@ from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
-from api.schemas import OrganisationIn, Suspension
+from api.endpoints.users import add_service_person
+from api.schemas import OrganisationIn, OrganisationRenameIn, ServicePersonIn, Suspension
 from projections import queries
 from domain.errors import DomainError, OrganisationNotFound, UserNotFound
 
@@ -104,3 +105,42 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
     if errors:
         return show(ctx, None, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"{form.get('username')} is now an administrator of {organisation.name}")
+
+
+def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
+    assert form is not None
+    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    errors = Errors()
+    try:
+        name = OrganisationRenameIn.model_validate({"name": form.get("name")}).name
+        ctx.app.rename_organisation(ctx.actor, ctx.now, organisation.id, name)
+    except ValidationError as error:
+        errors.add("name", "Enter the new name" if not form.get("name") else validation_errors(error)[0]["message"])
+    except DomainError as error:
+        errors.add_domain_error(error, {"name": "name"}, "name")
+    if errors:
+        return show(ctx, None, organisation_id, errors)
+    return redirect(f"/console/organisations/{organisation.id}", f"Renamed {name}")
+
+
+SERVICE_KINDS = [("service_administrator", "Service administrator"), ("auditor", "Auditor")]
+
+
+def service_people(ctx: Context, form: Form | None) -> Response:
+    """Registers another service administrator or an auditor in the service's own organisation."""
+    errors = Errors()
+    if form is not None:
+        for field, message in (("first_name", "Enter a first name"), ("last_name", "Enter a last name"), ("kind", "Choose the role")):
+            if not form.get(field):
+                errors.add(field, message)
+    if form is not None and not errors:
+        try:
+            person = ServicePersonIn.model_validate({"first_name": form.get("first_name"), "last_name": form.get("last_name"), "kind": form.get("kind")})
+        except ValidationError as error:
+            for problem in validation_errors(error):
+                field = problem["field"].split(".")[0]
+                errors.add(field if field in ("first_name", "last_name", "kind") else "first_name", problem["message"])
+        else:
+            result = add_service_person(ctx, person)
+            return render(ctx, "added_one.html", title="Person added", created=result.users[0], letters=result.letters)
+    return render(ctx, "service_people.html", errors=errors, title="Service administrators and auditors", form=form, kinds=SERVICE_KINDS)

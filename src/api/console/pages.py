@@ -44,7 +44,9 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: under it a browser sends "Origin: null" with a form's POST, which
+    # the cross-site refusal (api.hardening) rightly refuses. No console URL holds a secret.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }

@@ -4,6 +4,7 @@ resetting their password; changing their last name, removing an alias."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 from starlette.responses import Response
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
-from api.endpoints.users import issue_challenge, reset_password
+from api.endpoints.users import issue_challenge, reissue_one_time_password, reset_password
 from api.schemas import ChallengeOut, ChallengePosition
 from domain.errors import ChallengeNotOpen, ChallengeOutOfTime, DomainError, UserNotFound
 from domain.user import SECURITY_QUESTIONS
@@ -58,20 +59,30 @@ def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
 
 
 def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Changes the last name (the address may change; the old one stays as an alias)."""
+    return _change_address(ctx, form, user_id, "last_name", "Enter the new last name", lambda user, value: ctx.app.change_last_name(ctx.actor, ctx.now, user, value))
+
+
+def original_address(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Changes an smtp or gsc user's original address, and so their secure address."""
+    return _change_address(ctx, form, user_id, "original_address", "Enter the new original address", lambda user, value: ctx.app.change_original_address(ctx.actor, ctx.now, user, value))
+
+
+def _change_address(ctx: Context, form: Form | None, user_id: str, field: str, missing: str, change: Callable[[UUID, str], str]) -> Response:
     assert form is not None
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     errors = Errors()
-    value = form.get("last_name")
+    value = form.get(field)
     if not value:
-        errors.add("last_name", "Enter the new last name")
+        errors.add(field, missing)
     else:
         try:
-            address = ctx.app.change_last_name(ctx.actor, ctx.now, user.id, value)
+            address = change(user.id, value)
         except DomainError as error:
-            errors.add_domain_error(error, {"last_name": "last_name"}, "last_name")
+            errors.add_domain_error(error, {field: field}, field)
         else:
-            return redirect(f"/console/users/{user.id}", f"Last name changed; the address is now {address}")
-    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user, errors=errors)
+            return redirect(f"/console/users/{user.id}", f"{field.replace('_', ' ').capitalize()} changed; the address is now {address}")
+    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user)
 
 
 def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
@@ -81,3 +92,10 @@ def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
     ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
     return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")
 
+
+
+def reissue(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """A new one-time password and letter for a user who never activated."""
+    user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
+    new = reissue_one_time_password(ctx, user.id)
+    return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)

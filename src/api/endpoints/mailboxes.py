@@ -5,13 +5,23 @@ from __future__ import annotations
 from uuid import UUID
 
 from api.context import Context
-from api.schemas import CreatedWithAddress, DistributionListIn, GroupMailboxIn, PermissionName, RenameIn
+from api.schemas import AddressOut, CreatedWithAddress, ListAddressIn, DistributionListIn, GroupMailboxIn, PermissionName, RenameIn
 
 
 def create_group_mailbox(ctx: Context, organisation_id: UUID, body: GroupMailboxIn) -> CreatedWithAddress:
     """Create a group mailbox (mailbox organisations only)"""
     mailbox_id, address = ctx.app.create_group_mailbox(ctx.actor, ctx.now, organisation_id, body.name, body.local_part)
     return CreatedWithAddress(id=mailbox_id, address=address)
+
+
+def rename_group_mailbox(ctx: Context, mailbox_id: UUID, body: RenameIn) -> None:
+    """Rename a group mailbox (its address stays)"""
+    ctx.app.rename_group_mailbox(ctx.actor, ctx.now, mailbox_id, body.name)
+
+
+def delete_group_mailbox(ctx: Context, mailbox_id: UUID) -> None:
+    """Delete a group mailbox: its mail and permissions go, its address is released"""
+    ctx.app.delete_group_mailbox(ctx.actor, ctx.now, mailbox_id)
 
 
 def grant_mailbox_permission(ctx: Context, mailbox_id: UUID, user_id: UUID, permission: PermissionName) -> None:
@@ -46,5 +56,15 @@ def remove_list_member(ctx: Context, list_id: UUID, user_id: UUID) -> None:
 
 
 def delete_distribution_list(ctx: Context, list_id: UUID) -> None:
-    """Delete a distribution list (its address is released)"""
+    """Delete a distribution list: mail to it is returned at once; it can be restored for 30 days, then its address is released"""
     ctx.app.delete_distribution_list(ctx.actor, ctx.now, list_id)
+
+
+def restore_distribution_list(ctx: Context, list_id: UUID) -> None:
+    """Restore a distribution list deleted less than 30 days ago, with its address and members"""
+    ctx.app.restore_distribution_list(ctx.actor, ctx.now, list_id)
+
+
+def change_distribution_list_address(ctx: Context, list_id: UUID, body: ListAddressIn) -> AddressOut:
+    """Give a distribution list a new address (its old one is released)"""
+    return AddressOut(address=ctx.app.change_distribution_list_address(ctx.actor, ctx.now, list_id, body.local_part))

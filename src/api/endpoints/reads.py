@@ -66,14 +66,22 @@ class DirectoryQuery(Paging):
     kinds: list[queries.EntryKind] = Field(default_factory=list)
 
 
-class UserSearchQuery(Paging):
+class UserFilters(BaseModel):
+    """What an administrator's user search and its CSV export filter and sort by."""
+
+    model_config = ConfigDict(extra="forbid")
     q: str = Field("", max_length=200)
     status: list[Literal["pending_activation", "active", "locked", "suspended", "deleted", "ex_directory"]] = Field(
         default_factory=list, description="any of these (repeat the parameter); ex_directory is the flag"
     )
     organisation_id: UUID | None = Field(None, description="service administrators: one organisation (default all); organisation administrators: their own")
+    never_activated: bool | None = Field(None, description="true: only users who never activated; false: only those who did")
     sort: Literal["name", "username", "address", "status"] = "name"
     descending: bool = False
+
+
+class UserSearchQuery(Paging, UserFilters):
+    pass
 
 
 class OrganisationSearchQuery(Paging):
@@ -117,18 +125,28 @@ def search_directory(ctx: Context, query: DirectoryQuery) -> DirectoryPage:
 
 
 def search_users(ctx: Context, query: UserSearchQuery) -> queries.UserPage:
-    """Administrator search: users with their status, filtered by status; ex-directory and deleted included"""
+    """Administrator search: users with their status, last log-in and mailbox use, one-time password expiry; ex-directory and deleted included"""
+    return ask(ctx, lambda c: user_search(ctx, c, query, query.limit, query.offset))
+
+
+def user_search(ctx: Context, connection: Connection, filters: UserFilters, limit: int, offset: int) -> queries.UserPage:
+    """One page of users matching ``filters``, within what the principal administers."""
     assert ctx.principal is not None
-    organisation_id = query.organisation_id
+    organisation_id = filters.organisation_id
     if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR:
         if organisation_id is not None:
             in_scope(ctx, organisation_id, OrganisationNotFound(organisation_id))
         organisation_id = ctx.principal.organisation_id
-    return ask(
-        ctx,
-        lambda c: queries.search_users(
-            c, organisation_id, text=query.q, statuses=query.status, sort=query.sort, descending=query.descending, limit=query.limit, offset=query.offset
-        ),
+    return queries.search_users(
+        connection,
+        organisation_id,
+        text=filters.q,
+        statuses=filters.status,
+        never_activated=filters.never_activated,
+        sort=filters.sort,
+        descending=filters.descending,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -176,15 +194,19 @@ def get_grant(ctx: Context, grant_id: UUID) -> queries.GrantView:
     return visible(ctx, ask(ctx, lambda c: queries.grant(c, grant_id)), GrantNotFound(grant_id))
 
 
-def list_organisations(ctx: Context, query: OrganisationSearchQuery) -> OrganisationsOut:
-    """Search organisations by name, code, mail domain, account type and suspension (an organisation administrator sees their own)"""
+def list_organisations(ctx: Context, query: OrganisationSearchQuery | None = None) -> OrganisationsOut:
+    """Search organisations by name, code, mail domain, account type and suspension (an organisation administrator sees their own)
+
+    Without ``query`` (the console's callers): every organisation the principal may see."""
     assert ctx.principal is not None
     own = ctx.principal.organisation_id if ctx.principal.role is Role.ORGANISATION_ADMINISTRATOR else None
+    if query is None:
+        page = ask(ctx, lambda c: queries.search_organisations(c, only=own, limit=None))
+        return OrganisationsOut(organisations=page.items, total=page.total, limit=page.limit, offset=page.offset)
+    q = query
     page = ask(
         ctx,
-        lambda c: queries.search_organisations(
-            c, text=query.q, account_types=query.account_type, suspended=query.suspended, domain=query.domain, only=own, limit=query.limit, offset=query.offset
-        ),
+        lambda c: queries.search_organisations(c, text=q.q, account_types=q.account_type, suspended=q.suspended, domain=q.domain, only=own, limit=q.limit, offset=q.offset),
     )
     return OrganisationsOut(organisations=page.items, total=page.total, limit=page.limit, offset=page.offset)
 

@@ -26,6 +26,7 @@ from api.schemas import (
     ChallengePosition,
     ChallengeResult,
     DetailsChangeIn,
+    FirstNameIn,
     LastNameIn,
     LetterBatchOut,
     NewOneTimePassword,
@@ -189,6 +190,11 @@ def change_details(ctx: Context, body: DetailsChangeIn) -> Outcomes:
 def change_last_name(ctx: Context, user_id: UUID, body: LastNameIn) -> AddressOut:
     """Change a user's last name (their address may change; the old one stays as an alias)"""
     return AddressOut(address=ctx.app.change_last_name(ctx.actor, ctx.now, user_id, body.last_name))
+
+
+def change_first_name(ctx: Context, user_id: UUID, body: FirstNameIn) -> AddressOut:
+    """Change a user's first name (a mailbox user's address may change; the old one stays as an alias)"""
+    return AddressOut(address=ctx.app.change_first_name(ctx.actor, ctx.now, user_id, body.first_name))
 
 
 def change_original_address(ctx: Context, user_id: UUID, body: OriginalAddressIn) -> AddressOut:

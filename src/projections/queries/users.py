@@ -39,6 +39,10 @@ class UserSummary(View):
     deleted_at: datetime | None
     undeletable_until: datetime | None = Field(description="after this a deleted user can no longer be undeleted")
     details: dict[str, str]
+    never_activated: bool = Field(description="the user has never chosen their own password and security information")
+    last_log_in_at: datetime | None
+    last_mailbox_use_at: datetime | None
+    one_time_password_expires_at: datetime | None = Field(description="while the user holds a one-time password: when it expires")
 
 
 class UserPage(View):
@@ -59,6 +63,7 @@ def search_users(
     text: str = "",
     statuses: Sequence[str] = (),
     ex_directory: bool | None = None,
+    never_activated: bool | None = None,
     sort: str = "name",
     descending: bool = False,
     limit: int = 50,
@@ -87,20 +92,33 @@ def search_users(
         conditions.append(or_(*alternatives))
     if ex_directory is not None:
         conditions.append(u.ex_directory == ex_directory)
+    if never_activated is not None:
+        a = admin_search.activity.c
+        conditions.append(a.activated_at.is_(None) if never_activated else a.activated_at.is_not(None))
     if finds_nothing(text):
         conditions.append(false())
     for word in query_words(text):
         conditions.append(u.search_text.like(f"% {word}%"))
-    total = session.execute(select(func.count()).select_from(admin_search.users).where(*conditions)).scalar_one()
+    total = session.execute(select(func.count()).select_from(_with_activity()).where(*conditions)).scalar_one()
     column = {"name": u.sort_name, "username": u.username, "address": u.address, "status": u.status}[sort]
     order = column.desc() if descending else column
-    rows = session.execute(select(admin_search.users).where(*conditions).order_by(order, u.id).limit(limit).offset(offset)).mappings()
+    rows = session.execute(_select_with_activity().where(*conditions).order_by(order, u.id).limit(limit).offset(offset)).mappings()
     return UserPage(total=int(total), items=[_user_summary(r) for r in rows], limit=limit, offset=offset)
+
+
+def _with_activity() -> Any:
+    # An outer join: a store that has not rebuilt admin_search since activity was added has no rows for older users.
+    return admin_search.users.outerjoin(admin_search.activity, admin_search.activity.c.user_id == admin_search.users.c.id)
+
+
+def _select_with_activity() -> Any:
+    a = admin_search.activity.c
+    return select(admin_search.users, a.activated_at, a.last_log_in_at, a.last_mailbox_use_at, a.one_time_password_expires_at).select_from(_with_activity())
 
 
 def get_user_summary(session: Reader, user_id: UUID) -> UserSummary | None:
     """One user as administrators see them; ``None`` if unknown or purged."""
-    row = session.execute(select(admin_search.users).where(admin_search.users.c.id == str(user_id))).mappings().first()
+    row = session.execute(_select_with_activity().where(admin_search.users.c.id == str(user_id))).mappings().first()
     return _user_summary(row) if row else None
 
 
@@ -124,4 +142,8 @@ def _user_summary(row: Any) -> UserSummary:
         deleted_at=aware(row["deleted_at"]),
         undeletable_until=aware(row["undeletable_until"]),
         details=dict(row["details"] or {}),
+        never_activated=row["activated_at"] is None,
+        last_log_in_at=aware(row["last_log_in_at"]),
+        last_mailbox_use_at=aware(row["last_mailbox_use_at"]),
+        one_time_password_expires_at=aware(row["one_time_password_expires_at"]),
     )

@@ -105,6 +105,7 @@ _PHRASES: dict[str, str] = {
     "User.Purged": "purged the user, releasing {released_addresses}",
     "User.MarkedExDirectory": "marked the user ex-directory",
     "User.UnmarkedExDirectory": "took the user off ex-directory",
+    "User.FirstNameChanged": "changed the first name to {first_name}",
     "User.LastNameChanged": "changed the last name to {last_name}",
     "User.SecureAddressChanged": "changed the secure address from {old_address} to {new_address}",
     "User.AliasRemoved": "removed the alias {address}",
@@ -123,11 +124,16 @@ _PHRASES: dict[str, str] = {
     "Mailbox.PermissionGranted": "granted {user} the {permission} permission",
     "Mailbox.PermissionRevoked": "revoked {user}'s {permission} permission",
     "Mailbox.Purged": "purged the mailbox",
+    "Mailbox.GroupMailboxRenamed": "renamed the group mailbox to {name}",
+    "Mailbox.GroupMailboxDeleted": "deleted the group mailbox, releasing {released_address}",
     "DistributionList.Created": "created the list {name} <{address}>",
     "DistributionList.Renamed": "renamed the list to {name}",
     "DistributionList.MemberAdded": "added {user} to the list",
     "DistributionList.MemberRemoved": "removed {user} from the list",
     "DistributionList.Deleted": "deleted the list, releasing {released_address}",
+    "DistributionList.AddressChanged": "changed the list's address from {old_address} to {new_address}",
+    "DistributionList.Removed": "deleted the list (can be restored until {restorable_until})",
+    "DistributionList.Restored": "restored the list <{address}>",
 }
 # Exceptional access reads the same on users and mailboxes.
 for _aggregate in ("User", "Mailbox"):

@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from domain.actors import Actor, Role
+from domain.actors import Actor, Role, role_for
 from domain.claims import UsernameClaim
 from domain.errors import AlreadySo, InvalidCredentials, InvalidValue, InvalidValues, TooManyLogInAttempts
 from domain.user import User, UserKind, check_questions
@@ -35,13 +35,8 @@ class Activation(Service):
         return self.claims.owner(UsernameClaim, username)
 
     def role_of(self, user: User) -> Role:
-        if user.kind == UserKind.SERVICE_ADMINISTRATOR:
-            return Role.SERVICE_ADMINISTRATOR
-        if user.kind == UserKind.AUDITOR:
-            return Role.AUDITOR
-        if self.aggregates.organisation(user.organisation_id).is_administrator(user.id):
-            return Role.ORGANISATION_ADMINISTRATOR
-        return Role.USER
+        administers = user.kind not in (UserKind.SERVICE_ADMINISTRATOR, UserKind.AUDITOR) and self.aggregates.organisation(user.organisation_id).is_administrator(user.id)
+        return role_for(user.kind, administers)
 
     def log_in(self, username: str, password: str, at: datetime, request_id: str | None = None, client: str | None = None) -> LogInResult:
         """Unknown username, wrong password and locked account fail the same way

@@ -11,6 +11,7 @@ from domain.claims import AddressClaim
 from domain.distribution_list import DistributionList
 from domain.errors import AddressTaken, UserNotFound
 from domain.naming import service_address
+from domain.permissions import require_service_administrator
 from domain.user import UserKind
 from sema.services.context import Service
 from sema.services.runner import UnitOfWork, command
@@ -55,7 +56,36 @@ class DistributionLists(Service):
         uow.save(dl)
 
     @command
-    def delete(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:
+    def change_address(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
+        """A new address in the organisation's form; the old one is released."""
         dl = self.aggregates.administered_list(actor, list_id)
+        organisation = self.aggregates.organisation(dl.organisation_id)
+        address = service_address(local_part, organisation.code, self.settings.service_domain)
+        old = dl.address
+        dl.change_address(address, actor, at)
+        claim = self.claims.claim_one(AddressClaim, address, "distribution_list", dl.id, actor, at, AddressTaken)
+        uow.save(dl, claim, self.claims.release(AddressClaim, old, dl.id, actor, at))
+        return address
+
+    @command
+    def delete(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> datetime:
+        """Deleted with an undo period: restorable until the returned moment, the address kept till then."""
+        dl = self.aggregates.administered_list(actor, list_id)
+        dl.remove(actor, at)
+        uow.save(dl)
+        assert dl.restorable_until is not None
+        return dl.restorable_until
+
+    @command
+    def restore(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:
+        dl = self.aggregates.administered_list(actor, list_id)
+        dl.restore(actor, at)
+        uow.save(dl)
+
+    @command
+    def purge(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:
+        """After the undo period (the policy): the list goes for good and its address is released."""
+        require_service_administrator(actor)
+        dl = self.aggregates.distribution_list(list_id)
         dl.delete(actor, at)
         uow.save(dl, self.claims.release(AddressClaim, dl.address, dl.id, actor, at))

@@ -15,8 +15,6 @@ from sema.services.runner import UnitOfWork
 
 # Mail clients log in every few minutes: one "mailbox used" event an hour is enough for a six-month policy.
 USE_REPORT_INTERVAL = timedelta(hours=1)
-# Dovecot's separator between the mailbox opened and the person opening it.
-MASTER_SEPARATOR = "*"
 
 
 class MailAccess(Service):
@@ -35,13 +33,12 @@ class MailAccess(Service):
         user_id = self._user_id(login)
         return self.aggregates.user(user_id).mailbox_id if user_id is not None else None
 
-    def imap_log_in(self, at: datetime, login: str, master: str, success: bool) -> None:
-        """``login``: the person, or the mailbox a ``master`` person opened (a group
-        mailbox or, under exceptional access, someone else's); a log-in Dovecot
-        could not split comes as typed, ``mailbox*person``."""
-        if not master and MASTER_SEPARATOR in login:
-            login, _, master = login.rpartition(MASTER_SEPARATOR)
-        opened, person = (login, master) if master else ("", login)
+    def imap_log_in(self, at: datetime, login: str, person: str, success: bool) -> None:
+        """``login``: the mailbox asked for; ``person``: who authenticated — the same
+        login, or someone opening a group mailbox or, under exceptional access,
+        someone else's (``mailbox*person``)."""
+        person = person or login
+        opened = login if login.strip().lower() != person.strip().lower() else ""
         user_id = self._user_id(person)
         if user_id is None:
             return

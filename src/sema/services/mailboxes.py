@@ -27,6 +27,19 @@ class Mailboxes(Service):
         return mailbox.id, address
 
     @command
+    def rename_group(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
+        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
+        mailbox.rename_group(name, actor, at)
+        uow.save(mailbox)
+
+    @command
+    def delete_group(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
+        """The group mailbox goes at once, with its permissions; its address is released."""
+        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
+        mailbox.delete_group(actor, at)
+        uow.save(mailbox, self.claims.release(AddressClaim, mailbox.address or "", mailbox.id, actor, at))
+
+    @command
     def grant_permission(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
         mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
         user = self.aggregates.user(user_id)

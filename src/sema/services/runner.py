@@ -11,10 +11,12 @@ raises ``IntegrityError`` and the whole command runs again on fresh state
 from __future__ import annotations
 
 import functools
+import gc
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -122,3 +124,26 @@ def command(method: Callable[Concatenate[S, UnitOfWork, P], R]) -> Callable[Conc
         return result
 
     return run_as_command
+
+
+_paused = 0
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a big command builds thousands
+    of objects that all stay alive until it commits (a bulk add: a quarter of its
+    time went to collections that found nothing). Process-wide, so counted across
+    threads: the collector is back on when the last such command ends."""
+    global _paused
+    with _paused_lock:
+        _paused += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0:
+                gc.enable()

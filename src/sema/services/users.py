@@ -19,7 +19,7 @@ from domain.user import User, UserKind
 from domain.user_plans import NewUser, UserPlan, plan_users, taken_address_problems
 from sema.services.context import Service
 from sema.services.results import CreatedUser, Outcome
-from sema.services.runner import UnitOfWork, command
+from sema.services.runner import UnitOfWork, collector_paused, command
 
 MAX_BULK = 500
 
@@ -45,7 +45,8 @@ class Users(Service):
             raise InvalidValue("users", "give at least one user")
         if len(rows) > MAX_BULK:
             raise InvalidValue("users", f"at most {MAX_BULK} users can be added at once; got {len(rows)}")
-        return self._add(actor, at, organisation_id, rows, dry_run, kind)
+        with collector_paused():
+            return self._add(actor, at, organisation_id, rows, dry_run, kind)
 
     @command
     def _add(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, rows: Sequence[NewUser], dry_run: bool, kind: str) -> list[CreatedUser]:
@@ -186,8 +187,17 @@ class Users(Service):
     @command
     def change_last_name(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, last_name: str) -> str:
         """Returns the user's secure address afterwards; a mailbox user's old address stays as an alias."""
+        return self._rename(uow, actor, at, user_id, lambda user: user.change_last_name(last_name, actor, at))
+
+    @command
+    def change_first_name(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, first_name: str) -> str:
+        """Returns the user's secure address afterwards; a mailbox user's old address stays as an alias."""
+        return self._rename(uow, actor, at, user_id, lambda user: user.change_first_name(first_name, actor, at))
+
+    def _rename(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, change: Callable[[User], None]) -> str:
+        """A mailbox user's address follows their names (a new one, the old kept as an alias); an smtp/gsc user's follows their original address."""
         user = self.aggregates.administered_user(actor, user_id)
-        user.change_last_name(last_name, actor, at)
+        change(user)
         organisation = self.aggregates.organisation(user.organisation_id)
         claim = None
         if organisation.hosts_mailboxes and not still_names(user.primary_address, user.first_name, user.last_name):

@@ -1,0 +1,105 @@
+"""Renaming and deleting as administrators do it: a user's first name, group
+mailboxes, and distribution lists' addresses and deletion with an undo period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from policies.runner import PolicyRunner
+from testkit.http import activate, add_users, log_in, organisation_administrator, register_organisation
+
+
+def test_a_users_first_name_is_changed_and_a_mailbox_users_address_follows_keeping_the_old_as_an_alias(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (jon,) = add_users(admin, org, [{"first_name": "Jon", "last_name": "Smith"}])
+    response = admin.put(f"/users/{jon['user_id']}/first-name", json={"first_name": "Jonathan"})
+    assert response.status_code == 200, response.text
+    assert response.json()["address"] == "jonathan.smith@westmids.cjsm.net"
+    shown = admin.get(f"/users/{jon['user_id']}").json()
+    assert (shown["first_name"], shown["address"]) == ("Jonathan", "jonathan.smith@westmids.cjsm.net")
+    assert jon["address"] in shown["aliases"]
+    assert [e["name"] for e in admin.get("/directory", params={"q": "Jonathan"}).json()["items"]] == ["Jonathan Smith"]
+    assert admin.get(f"/routing/{jon['address']}").json()["target_id"] == jon["user_id"]
+    assert admin.put(f"/users/{jon['user_id']}/first-name", json={"first_name": "Jonathan"}).json()["type"].endswith("/already-so")
+    assert admin.put(f"/users/{jon['user_id']}/first-name", json={"first_name": "  "}).status_code == 422
+
+
+def test_an_smtp_users_first_name_changes_without_changing_their_address(client, service):
+    org = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
+    (olive,) = add_users(service, org, [{"first_name": "Olive", "last_name": "Admin", "original_address": "olive.admin@westmids.police.uk"}])
+    response = service.put(f"/users/{olive['user_id']}/first-name", json={"first_name": "Olivia"})
+    assert response.status_code == 200 and response.json()["address"] == olive["address"]
+
+
+def test_a_group_mailbox_is_renamed_then_deleted_and_its_address_is_free_again(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Desk"}])
+    created = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"}).json()
+    assert admin.put(f"/mailboxes/{created['id']}/permissions/{wendy['user_id']}/read").status_code == 204
+    assert admin.patch(f"/group-mailboxes/{created['id']}", json={"name": "Reception"}).status_code == 204
+    assert admin.get(f"/group-mailboxes/{created['id']}").json()["name"] == "Reception"
+    assert [e["name"] for e in admin.get("/directory", params={"q": "Reception"}).json()["items"]] == ["Reception"]
+    wendy_person = activate(client, wendy["username"], wendy["one_time_password"])
+    assert [g["name"] for g in wendy_person.get("/me/group-mailboxes").json()["group_mailboxes"]] == ["Reception"]
+
+    assert admin.delete(f"/group-mailboxes/{created['id']}").status_code == 204
+    assert admin.get(f"/group-mailboxes/{created['id']}").status_code == 404
+    assert wendy_person.get("/me/group-mailboxes").json()["group_mailboxes"] == []
+    routed = admin.get(f"/routing/{created['address']}").json()
+    assert (routed["action"], routed["reason"], routed["target_id"]) == ("return", "unknown", None)
+    assert admin.delete(f"/group-mailboxes/{created['id']}").status_code == 422  # already gone
+    again = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"})
+    assert again.status_code == 201, again.text
+    assert again.json()["address"] == created["address"]
+
+
+def test_another_organisations_administrator_cannot_rename_or_delete_a_group_mailbox(client, service):
+    org = register_organisation(service, "westmids")
+    other = register_organisation(service, "probation")
+    stranger = organisation_administrator(service, other, "Sam", "Other")
+    created = service.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"}).json()
+    assert stranger.patch(f"/group-mailboxes/{created['id']}", json={"name": "Mine"}).status_code == 404
+    assert stranger.delete(f"/group-mailboxes/{created['id']}").status_code == 404
+
+
+def test_a_distribution_list_changes_address_and_mail_to_the_old_one_is_unknown(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Member"}])
+    created = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [wendy["user_id"]]}).json()
+    moved = admin.put(f"/distribution-lists/{created['id']}/address", json={"local_part": "night-duty"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["address"] == "night-duty@westmids.cjsm.net"
+    assert admin.get(f"/distribution-lists/{created['id']}").json()["address"] == "night-duty@westmids.cjsm.net"
+    assert admin.get("/routing/night-duty@westmids.cjsm.net").json()["members"] == [wendy["address"]]
+    assert admin.get(f"/routing/{created['address']}").json()["reason"] == "unknown"
+    taken = admin.put(f"/distribution-lists/{created['id']}/address", json={"local_part": "wendy.member"})
+    assert taken.status_code == 422 and taken.json()["type"].endswith("/address-taken")
+    # The old address is free for something else.
+    assert admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Day", "local_part": "duty"}).status_code == 201
+
+
+def test_a_deleted_list_is_restored_within_30_days_and_then_deleted_for_good(client, service, app, clock):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Member"}])
+    first = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [wendy["user_id"]]}).json()
+    assert admin.delete(f"/distribution-lists/{first['id']}").status_code == 204
+    assert admin.get(f"/distribution-lists/{first['id']}").status_code == 404
+    assert admin.get(f"/routing/{first['address']}").json()["reason"] == "unknown"
+    reused = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Other", "local_part": "duty"})
+    assert reused.status_code == 422  # the address waits for the undo period
+    assert admin.post(f"/distribution-lists/{first['id']}/restoration").status_code == 204
+    assert [m["user_id"] for m in admin.get(f"/distribution-lists/{first['id']}").json()["members"]] == [wendy["user_id"]]
+    assert admin.get(f"/routing/{first['address']}").json()["members"] == [wendy["address"]]
+
+    assert admin.delete(f"/distribution-lists/{first['id']}").status_code == 204
+    clock.advance(timedelta(days=30))
+    PolicyRunner(app).tick(clock.now())
+    admin.token = log_in(client, admin.username, admin.secrets[1])["token"]
+    late = admin.post(f"/distribution-lists/{first['id']}/restoration")
+    assert late.status_code == 422
+    again = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Other", "local_part": "duty"})
+    assert again.status_code == 201 and again.json()["address"] == first["address"]

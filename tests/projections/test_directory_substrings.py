@@ -1,0 +1,61 @@
+"""The directory finds fragments inside words, sorted by name, on both stores."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from domain.actors import system_actor
+from projections import queries
+from sema.application import NewUser
+from sema.bootstrap import build_application
+
+from testkit import make_settings
+from testkit.read_side import read
+
+
+def _names(app, fragment, **kwargs):
+    return [e.name for e in read(app, queries.search_directory, fragment, limit=500, **kwargs)]
+
+
+def _people(app, service_admin, clock, rows):
+    org = app.register_organisation(service_admin, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
+    return app.add_users(service_admin, clock.now(), org, [NewUser(first, last) for first, last in rows])
+
+
+def test_a_fragment_inside_a_word_finds_the_entry(app, clock, service_admin):
+    _people(app, service_admin, clock, [("Sarah", "Khan"), ("Tara", "Jones"), ("Peter", "Pan")])
+    assert _names(app, "ara") == ["Tara Jones", "Sarah Khan"]
+    assert _names(app, "ara han") == ["Sarah Khan"]
+
+
+def test_a_two_letter_fragment_inside_a_word_finds_the_entry_sorted_by_name(app, clock, service_admin):
+    _people(app, service_admin, clock, [("Zoe", "Ahn"), ("Ann", "Cohn"), ("Peter", "Pan")])
+    assert _names(app, "hn") == ["Zoe Ahn", "Ann Cohn"]
+
+
+def test_pages_follow_the_name_order(app, clock, service_admin):
+    _people(app, service_admin, clock, [(f"Given{i}", f"Marsh{chr(97 + i)}") for i in range(6)])
+    page = read(app, queries.search_directory, "arsh", limit=2, offset=2)
+    assert [e.name for e in page] == ["Given2 Marshc", "Given3 Marshd"]
+
+
+def test_a_sqlite_store_indexed_by_words_is_indexed_by_trigrams_when_opened(tmp_path, clock):
+    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+    app = build_application(settings)
+    try:
+        actor = system_actor("test")
+        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
+        app.add_users(actor, clock.now(), org, [NewUser("Sarah", "Khan")])
+        with app.engine.begin() as connection:  # as stores made before the trigram index had it
+            connection.execute(text("DROP TABLE sema_directory_fts"))
+            connection.execute(text("CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='unicode61')"))
+            connection.execute(text("INSERT INTO sema_directory_fts (rowid, search_text) SELECT seq, search_text FROM sema_directory_entries WHERE listed"))
+    finally:
+        app.close()
+        app.engine.dispose()
+    reopened = build_application(settings)
+    try:
+        assert _names(reopened, "ara") == ["Sarah Khan"]
+    finally:
+        reopened.close()
+        reopened.engine.dispose()
