@@ -41,7 +41,7 @@ from sema.application import NewUser
 from sema.bootstrap import build_application
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from testkit.mail_servers import MailSystem, message  # noqa: E402  (the tests' private Postfix and Dovecot)
+from testkit.mail_servers import MailSystem, free_ports, message  # noqa: E402  (the tests' private Postfix and Dovecot)
 
 LOOKUPS = 10_000
 USERS = int(os.environ.get("SEMA_BENCH_MAIL_USERS", "100000"))
@@ -167,7 +167,7 @@ def mail_delivery() -> dict[str, float]:
     created = app.add_users(actor, AT, organisation_id, [NewUser("Reader", f"Number{chr(65 + i)}") for i in range(RECIPIENTS)])
     recipients = [c.address for c in created]
     mailboxes = [c.mailbox_id for c in created]
-    system: Any = MailSystem(app, settings.resolved_database_url()).start()
+    system: Any = MailSystem(app, settings.resolved_database_url(), free_ports(1)[0]).start()
     try:
         started = time.perf_counter()
         with system.smtp() as smtp:

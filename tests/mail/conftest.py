@@ -11,7 +11,7 @@ import pytest
 
 from sema.application import SemaApplication
 from testkit.mail_servers import MailSystem
-from testkit.mail_servers import RELAY_PORT
+from testkit.mail_servers import free_ports
 from testkit.smtp import SmtpServer
 
 
@@ -27,10 +27,16 @@ def tmp_path() -> Iterator[Path]:
 
 
 @pytest.fixture
-def mail_system(app: SemaApplication, database_url: str) -> Iterator[MailSystem]:
+def relay_port() -> int:
+    (port,) = free_ports(1)
+    return port
+
+
+@pytest.fixture
+def mail_system(app: SemaApplication, database_url: str, relay_port: int) -> Iterator[MailSystem]:
     if shutil.which("dovecot") is None or shutil.which("postfix") is None:
         pytest.skip("needs Debian's postfix and dovecot packages (see README, Connecting the mail system)")
-    system = MailSystem(app, database_url).start()
+    system = MailSystem(app, database_url, relay_port).start()
     try:
         yield system
     finally:
@@ -38,9 +44,9 @@ def mail_system(app: SemaApplication, database_url: str) -> Iterator[MailSystem]
 
 
 @pytest.fixture
-def internet() -> Iterator[SmtpServer]:
+def internet(relay_port: int) -> Iterator[SmtpServer]:
     """Where Postfix relays mail for addresses outside the service."""
-    server = SmtpServer(RELAY_PORT).start()
+    server = SmtpServer(relay_port).start()
     try:
         yield server
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import imaplib
 import os
+import random
 import shutil
 import signal
 import smtplib
@@ -32,11 +33,7 @@ from mail.policy import policy_app
 from mail.store import prepare_store
 from sema.application import SemaApplication
 
-SMTP_PORT = 8625
-SUBMISSION_PORT = 8626
-IMAP_PORT = 8643
-POLICY_PORT = 8680
-RELAY_PORT = 8690  # the "internet": where relayed mail goes
+PORT_RANGE = range(8600, 8700)  # this suite's loopback ports
 POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 MAIL_UID = 8
 
@@ -97,6 +94,22 @@ def _make_spool(spool: Path, data: Path) -> None:
     data.chmod(0o700)
 
 
+def free_ports(count: int) -> list[int]:
+    """Ports of the range nothing listens on now, in random order: two runs of the
+    suite on one machine (a branch and main) rarely pick the same."""
+    found = []
+    for port in random.sample(PORT_RANGE, len(PORT_RANGE)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError(f"fewer than {count} free ports in {PORT_RANGE}")
+
+
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -113,10 +126,15 @@ class MailSystem:
 
     app: SemaApplication
     database_url: str
+    relay_port: int  # the "internet": where Postfix relays mail for other domains
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sema-mail-")))
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     policy_server: uvicorn.Server | None = None
     clock: list[datetime] = field(default_factory=list)  # the time reports are recorded at; empty: now
+    smtp_port: int = 0  # the servers' ports, picked free in the range at start
+    submission_port: int = 0
+    imap_port: int = 0
+    policy_port: int = 0
 
     @property
     def mail_root(self) -> Path:
@@ -126,6 +144,7 @@ class MailSystem:
         return self.clock[-1] if self.clock else datetime.now(timezone.utc)
 
     def start(self) -> MailSystem:
+        self.smtp_port, self.submission_port, self.imap_port, self.policy_port = free_ports(4)
         _open_up(self.root)
         store = Store.from_url(self.database_url)
         prepare_store(self.database_url)
@@ -147,15 +166,15 @@ class MailSystem:
         return self
 
     def _start_policy(self) -> None:
-        config = uvicorn.Config(policy_app(self.app, self.now), host="127.0.0.1", port=POLICY_PORT, log_level="warning", lifespan="off")
+        config = uvicorn.Config(policy_app(self.app, self.now), host="127.0.0.1", port=self.policy_port, log_level="warning", lifespan="off")
         self.policy_server = uvicorn.Server(config)
         threading.Thread(target=self.policy_server.run, daemon=True).start()
-        wait_for_port(POLICY_PORT)
+        wait_for_port(self.policy_port)
 
     def _start_dovecot(self, store: Store) -> None:
         d = self.root / "dovecot"
         key = policy_key(self.app.settings.resolved_secret_key())
-        written = write_dovecot(d, store, self.mail_root, f"http://127.0.0.1:{POLICY_PORT}{POLICY_PATH}", key)
+        written = write_dovecot(d, store, self.mail_root, f"http://127.0.0.1:{self.policy_port}{POLICY_PATH}", key)
         conf = d / "dovecot.conf"
         conf.write_text(f"""protocols = imap lmtp
 listen = 127.0.0.1
@@ -170,7 +189,7 @@ default_internal_user = dovecot
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {IMAP_PORT}
+    port = {self.imap_port}
   }}
   inet_listener imaps {{
     port = 0
@@ -189,7 +208,7 @@ service auth {{
 !include {written['conf']}
 """)
         self.processes.append(subprocess.Popen(["dovecot", "-F", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for_port(IMAP_PORT)
+        wait_for_port(self.imap_port)
 
     def _start_postfix(self, store: Store) -> None:
         p = self.root / "postfix"
@@ -207,18 +226,18 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:{RELAY_PORT}
+relayhost = [127.0.0.1]:{self.relay_port}
 smtp_dns_support_level = disabled
 maillog_file = {p}/postfix.log
 maillog_file_prefixes = {p}
 smtpd_helo_required = no
 delay_warning_time = 0
 {written['main'].read_text()}""")
-        master = MASTER_CF.replace("smtp      inet", f"127.0.0.1:{SMTP_PORT} inet").replace("submission inet", f"127.0.0.1:{SUBMISSION_PORT} inet")
+        master = MASTER_CF.replace("smtp      inet", f"127.0.0.1:{self.smtp_port} inet").replace("submission inet", f"127.0.0.1:{self.submission_port} inet")
         (p / "master.cf").write_text(master)
         _make_spool(p / "spool", p / "data")
         self.processes.append(subprocess.Popen([POSTFIX_MASTER, "-c", str(p), "-s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_for_port(SMTP_PORT)
+        wait_for_port(self.smtp_port)
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -256,8 +275,6 @@ delay_warning_time = 0
             time.sleep(0.05)
         raise AssertionError(f"{len(self.messages(mailbox_id))} of {count} messages in {mailbox_id}; postfix log:\n{self.log('postfix')[-3000:]}")
 
-    submission_port = SUBMISSION_PORT
-
     def wait_for_queue_empty(self, timeout: float = 10.0) -> None:
         """Until Postfix holds no message (everything delivered, relayed or bounced)."""
         spool = self.root / "postfix" / "spool"
@@ -269,16 +286,16 @@ delay_warning_time = 0
         raise AssertionError(f"Postfix still holds mail; its log:\n{self.log('postfix')[-3000:]}")
 
     @contextmanager
-    def smtp(self, port: int = SMTP_PORT) -> Iterator[smtplib.SMTP]:
-        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+    def smtp(self, port: int | None = None) -> Iterator[smtplib.SMTP]:
+        with smtplib.SMTP("127.0.0.1", port or self.smtp_port, timeout=10) as client:
             yield client
 
     @contextmanager
     def imap(self, source: str = "127.0.0.1") -> Iterator[imaplib.IMAP4]:
         """An IMAP connection from ``source``: a test that fails log-ins takes its own
         127.0.0.x, since Dovecot delays an address after a failure."""
-        sock = socket.create_connection(("127.0.0.1", IMAP_PORT), timeout=10, source_address=(source, 0))
-        client = _Imap(sock)
+        sock = socket.create_connection(("127.0.0.1", self.imap_port), timeout=10, source_address=(source, 0))
+        client = _Imap(sock, self.imap_port)
         try:
             yield client
         finally:
@@ -291,9 +308,9 @@ delay_warning_time = 0
 class _Imap(imaplib.IMAP4):
     """imaplib over a socket already connected (to pick the source address)."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, port: int) -> None:
         self._given = sock
-        super().__init__("127.0.0.1", IMAP_PORT, timeout=10)
+        super().__init__("127.0.0.1", port, timeout=10)
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._given
