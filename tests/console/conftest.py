@@ -26,7 +26,8 @@ from sema.clock import SystemClock
 from console_kit import Browser, Server
 
 CHROMIUM = os.environ.get("SEMA_CHROMIUM", "/usr/lib/chromium/chromium")
-PORTS = range(8500, 8600)  # this suite's loopback ports
+_FIRST, _LAST = os.environ.get("SEMA_CONSOLE_TEST_PORTS", "8500-8599").split("-")
+PORTS = range(int(_FIRST), int(_LAST) + 1)  # this suite's loopback ports (SEMA_CONSOLE_TEST_PORTS=first-last to move them)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

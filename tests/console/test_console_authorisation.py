@@ -16,7 +16,7 @@ from sema.application import NewUser
 from testkit import PASSWORD, SERVICE_ADMIN, activate
 
 ADMINISTRATORS_PAGES = ["/console/users", "/console/users/bulk-add", "/console/users/add", "/console/exceptional-access"]
-SERVICE_PAGES = ["/console/organisations", "/console/organisations/new"]
+SERVICE_PAGES = ["/console/organisations", "/console/organisations/new", "/console/notices"]
 AUDIT_PAGES = ["/console/audit", "/console/audit/verify"]
 PEOPLE_PAGES = ["/console/directory", "/console/address-book", "/console/my-group-mailboxes", "/console/my-exceptional-access"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from api.console import account, adding, audit, exceptional_access, groups, organisations, people, user_page, users
+from api.console import account, adding, audit, exceptional_access, groups, notices, organisation_details, organisations, people, user_page, users
 from api.console.pages import Page
 from api.operations import ADMINISTRATORS, AUDITORS, EVERYONE, PEOPLE, PUBLIC, SERVICE
 from domain.actors import Role
@@ -59,7 +59,11 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/organisations/{organisation_id}/suspension", organisations.suspension, ADMINISTRATORS, methods=("POST",)),
     Page("/console/organisations/{organisation_id}/name", organisations.rename, SERVICE, methods=("POST",)),
     Page("/console/service-people", organisations.service_people, SERVICE, methods=POST),
-    Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, SERVICE, methods=("POST",)),
+    Page("/console/organisations/{organisation_id}/administrators", organisations.administrators, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/organisations/{organisation_id}/domains", organisation_details.domains, SERVICE, methods=("POST",)),
+    Page("/console/organisations/{organisation_id}/contact", organisation_details.contact, ADMINISTRATORS, methods=("POST",)),
+    # --- the service's outbound notices
+    Page("/console/notices", notices.overview, SERVICE),
     # --- group mailboxes and distribution lists
     Page("/console/groups", groups.own, ORGANISATION_ADMINISTRATOR),
     Page("/console/organisations/{organisation_id}/groups", groups.overview, ADMINISTRATORS),

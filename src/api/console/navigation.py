@@ -18,6 +18,7 @@ MENU: list[tuple[str, str, set[Role]]] = [
     ("Groups and lists", "/console/groups", {ORG_ADMIN}),
     ("Organisations", "/console/organisations", {SERVICE_ADMIN}),
     ("Service people", "/console/service-people", {SERVICE_ADMIN}),
+    ("Notices", "/console/notices", {SERVICE_ADMIN}),
     ("Exceptional access", "/console/exceptional-access", {ORG_ADMIN, SERVICE_ADMIN}),
     ("Audit", "/console/audit", {AUDITOR, SERVICE_ADMIN}),
     ("Directory", "/console/directory", PEOPLE),

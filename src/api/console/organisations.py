@@ -4,8 +4,6 @@ administrators."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -16,7 +14,7 @@ from api.problems import validation_errors
 from api.endpoints.users import add_service_person
 from api.schemas import OrganisationIn, OrganisationRenameIn, ServicePersonIn, Suspension
 from projections import queries
-from domain.errors import DomainError, OrganisationNotFound, UserNotFound
+from domain.errors import DomainError, LastAdministrator, NotAMemberOfTheOrganisation, OrganisationNotFound, UserNotFound
 
 ACCOUNT_TYPES = [("mailbox", "Mailbox: sema hosts their mailboxes"), ("smtp", "SMTP: their own mail server"), ("gsc", "GSC: their own mail server on the government network")]
 
@@ -34,7 +32,13 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
             administrators.append(reads.get_user(ctx, user_id))
         except UserNotFound:
             continue
-    return render(ctx, "organisation.html", errors=errors, title=organisation.name, organisation=organisation, administrators=administrators)
+    contact = organisation.contact.model_dump()
+    if form is not None and "contact_name" in form.fields:  # the contact details as typed, shown again with their errors
+        contact = {name: form.get(name) for name in contact}
+    typed_domain = form.get("domain") if form is not None else ""
+    return render(
+        ctx, "organisation.html", errors=errors, title=organisation.name, organisation=organisation, administrators=administrators, contact=contact, typed_domain=typed_domain
+    )
 
 
 def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
@@ -92,16 +96,21 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
     organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
     errors = Errors()
     if form.get("revoke"):
-        ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, UUID(form.get("revoke")))
+        try:
+            ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, parse_id(form.get("revoke"), UserNotFound))
+        except LastAdministrator as error:  # tied to the field where another is appointed first
+            errors.add("username", error.message)
+            return show(ctx, None, organisation_id, errors)
         return redirect(f"/console/organisations/{organisation.id}", "Administrator removed")
     user_id = ctx.app.find_user_id(form.get("username")) if form.get("username") else None
-    if user_id is None:
+    try:
+        if user_id is None:
+            raise NotAMemberOfTheOrganisation()
+        ctx.app.appoint_administrator(ctx.actor, ctx.now, organisation.id, user_id)
+    except NotAMemberOfTheOrganisation:  # the same answer whether the username is unknown or another organisation's
         errors.add("username", "Enter the username of a user of this organisation")
-    else:
-        try:
-            ctx.app.appoint_administrator(ctx.actor, ctx.now, organisation.id, user_id)
-        except DomainError as error:
-            errors.add_domain_error(error, {}, "username")
+    except DomainError as error:
+        errors.add_domain_error(error, {}, "username")
     if errors:
         return show(ctx, None, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"{form.get('username')} is now an administrator of {organisation.name}")
