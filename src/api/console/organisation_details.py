@@ -7,13 +7,12 @@ from __future__ import annotations
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.console.organisations import show
-from api.console.pages import Errors, Form, parse_id, redirect
+from api.console.organisations import answer, organisation_of
+from api.console.pages import Errors, Form
 from api.context import Context
-from api.endpoints import reads
 from api.problems import validation_errors
 from api.schemas import ContactDetailsIn
-from domain.errors import DomainError, OrganisationNotFound
+from domain.errors import DomainError
 from domain.organisation import ContactDetails
 
 CONTACT_FIELDS = ("contact_name", "email", "telephone", "postal_address")
@@ -22,7 +21,7 @@ CONTACT_FIELDS = ("contact_name", "email", "telephone", "postal_address")
 def domains(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Adds the typed domain, or removes the one whose button was pressed."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    organisation = organisation_of(ctx, organisation_id)
     errors = Errors()
     removing = form.get("remove")
     domain = removing or form.get("domain")
@@ -36,16 +35,14 @@ def domains(ctx: Context, form: Form | None, organisation_id: str) -> Response:
                 ctx.app.add_mail_domain(ctx.actor, ctx.now, organisation.id, domain)
         except DomainError as error:
             errors.add_domain_error(error, {"domain": "domain"}, "domain")
-    if errors:
-        return show(ctx, form, organisation_id, errors)
     done = f"{domain} removed from" if removing else f"{domain.lower()} added to"
-    return redirect(f"/console/organisations/{organisation.id}", f"{done} the mail domains of {organisation.name}")
+    return answer(ctx, form, organisation, errors, f"{done} the mail domains of {organisation.name}")
 
 
 def contact(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """The whole set of contact details: a part left empty is cleared."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    organisation = organisation_of(ctx, organisation_id)
     errors = Errors()
     try:
         typed = {name: form.get(name).replace("\r\n", "\n") or None for name in CONTACT_FIELDS}  # a textarea's lines come as CRLF
@@ -58,6 +55,4 @@ def contact(ctx: Context, form: Form | None, organisation_id: str) -> Response:
             errors.add(field if field in CONTACT_FIELDS else "contact_name", problem["message"])
     except DomainError as error:
         errors.add_domain_error(error, {name: name for name in CONTACT_FIELDS}, "contact_name")
-    if errors:
-        return show(ctx, form, organisation_id, errors)
-    return redirect(f"/console/organisations/{organisation.id}", f"Contact details of {organisation.name} saved")
+    return answer(ctx, form, organisation, errors, f"Contact details of {organisation.name} saved")

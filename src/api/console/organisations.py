@@ -41,6 +41,18 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
     )
 
 
+def organisation_of(ctx: Context, organisation_id: str) -> queries.OrganisationView:
+    """The organisation of a page's path, as its reader may see it (another's is a 404)."""
+    return reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+
+
+def answer(ctx: Context, form: Form | None, organisation: queries.OrganisationView, errors: Errors, done: str) -> Response:
+    """After a change on the organisation's page: the page again with the errors, or back to it with a banner."""
+    if errors:
+        return show(ctx, form, str(organisation.id), errors)
+    return redirect(f"/console/organisations/{organisation.id}", done)
+
+
 def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Suspends (with the message returned to senders) or lifts the suspension."""
     assert form is not None
@@ -93,7 +105,7 @@ def register(ctx: Context, form: Form | None) -> Response:
 def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     """Appoints (by username) or revokes an administrator of the organisation."""
     assert form is not None
-    organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
+    organisation = organisation_of(ctx, organisation_id)
     errors = Errors()
     if form.get("revoke"):
         try:
@@ -111,9 +123,7 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
         errors.add("username", "Enter the username of a user of this organisation")
     except DomainError as error:
         errors.add_domain_error(error, {}, "username")
-    if errors:
-        return show(ctx, None, organisation_id, errors)
-    return redirect(f"/console/organisations/{organisation.id}", f"{form.get('username')} is now an administrator of {organisation.name}")
+    return answer(ctx, None, organisation, errors, f"{form.get('username')} is now an administrator of {organisation.name}")
 
 
 def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
