@@ -66,6 +66,9 @@ def test_an_organisation_administrator_and_the_service_administrator_set_the_con
     activate_in_browser(service, server.service_username, server.service_one_time_password)
     service.goto(f"/console/organisations/{kent.org.id}").fill("Contact telephone", "").press("Save contact details")
     assert "Contact details of Organisation kent saved" in service.banner
+    service.fill("Postal address", "x" * 501).press("Save contact details")
+    assert service.error_links == ["#postal_address"]
+    assert "postal_address-error" in str(service.page.locator("#postal_address").get_attribute("aria-describedby"))
     assert server.app.get_organisation(kent.org.id).contact.telephone is None  # left empty: cleared
     assert server.app.get_organisation(kent.org.id).contact.email == "duty@kent.police.uk"
 
