@@ -198,7 +198,7 @@ def expected_directory(world: World) -> dict[UUID, tuple[Any, ...]]:
             found[u.id] = ("user", f"{u.first_name} {u.last_name}", names[u.organisation_id], tuple(u.addresses), u.directory.get("job_title"), u.directory.get("telephone"))
     for list_id in world.lists:
         d = app.get_list(list_id)
-        if not d.deleted:
+        if not (d.deleted or d.removed):  # a removed list waits out its undo period unlisted
             found[d.id] = ("distribution_list", d.name, names[d.organisation_id], (d.address,), None, None)
     for mailbox_id in world.group_mailboxes:
         m = app.get_mailbox(mailbox_id)
@@ -247,7 +247,7 @@ def expected_route(world: World, address: str) -> tuple[Any, ...]:
             return ("relay", u.original_address) if u.original_address else ("deliver", u.mailbox_id)
     for list_id in world.lists:
         d = app.get_list(list_id)
-        if not d.deleted and d.address == address:
+        if not (d.deleted or d.removed) and d.address == address:
             organisation = app.get_organisation(d.organisation_id)
             if organisation.suspended:
                 return ("return", "organisation_suspended", organisation.suspension_message)
@@ -316,7 +316,7 @@ def assert_read_models_match_aggregates(world: World) -> None:
     for list_id in world.lists:
         d = app.get_list(list_id)
         view = read(app, queries.distribution_list, list_id)
-        assert (view is None) == d.deleted
+        assert (view is None) == (d.deleted or d.removed)
         if view is not None:
             assert sorted(m.user_id for m in view.members) == sorted(UUID(m) for m in d.members)
             assert view.name == d.name
