@@ -76,6 +76,21 @@ def service_admin(app: SemaApplication, clock: SettableClock) -> Actor:
 
 SERVER_MARKERS = {"postgres", "browser", "mail"}
 
+# The suites that start real servers of their own (Chromium; Postfix and Dovecot)
+# take minutes: they run when named here, as .ci/run does, e.g. SEMA_TEST_SERVERS=browser,mail.
+OPT_IN = {
+    "browser": "the browser tests run with SEMA_TEST_SERVERS=browser (needs Debian's chromium; .ci/run sets it)",
+    "mail": "the mail tests run with SEMA_TEST_SERVERS=mail (needs Debian's postfix and dovecot; .ci/run sets it)",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    enabled = {s.strip() for s in os.environ.get("SEMA_TEST_SERVERS", "").split(",")}
+    for item in items:
+        for marker, reason in OPT_IN.items():
+            if marker not in enabled and item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """``SEMA_TEST_REQUIRE=postgres,browser,mail`` (as ``.ci/run`` sets it): a
