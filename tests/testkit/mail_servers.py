@@ -8,6 +8,7 @@ dovenull, mail), since the test runs as another user.
 
 from __future__ import annotations
 
+import collections
 import imaplib
 import os
 import random
@@ -94,11 +95,18 @@ def _make_spool(spool: Path, data: Path) -> None:
     data.chmod(0o700)
 
 
+# Ports handed out lately: a test asks for its relay port before its mail system
+# starts, so a port free now may be promised to a server that has not bound it yet.
+_promised: collections.deque[int] = collections.deque(maxlen=20)
+
+
 def free_ports(count: int) -> list[int]:
-    """Ports of the range nothing listens on now, in random order: two runs of the
-    suite on one machine (a branch and main) rarely pick the same."""
-    found = []
+    """Ports of the range nothing listens on now and not promised lately, in random
+    order: two runs of the suite on one machine (a branch and main) rarely pick the same."""
+    found: list[int] = []
     for port in random.sample(PORT_RANGE, len(PORT_RANGE)):
+        if port in _promised:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -106,6 +114,7 @@ def free_ports(count: int) -> list[int]:
                 continue
         found.append(port)
         if len(found) == count:
+            _promised.extend(found)
             return found
     raise RuntimeError(f"fewer than {count} free ports in {PORT_RANGE}")
 
