@@ -5,34 +5,17 @@ can be listed and ended (issue 10, finding 7)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from sema.application import SemaApplication
-from sema.clock import SettableClock
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from starlette.testclient import TestClient  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.context import ApiSettings  # noqa: E402
 from testkit.http import ANSWERS, Person, activate, add_users, log_in, register_organisation  # noqa: E402
 
 NEW_ANSWERS = {"first_pet": "Rover the dog", "childhood_street": "Elm Road", "favourite_teacher": "Jenkins"}
-
-
-@pytest.fixture
-def client(app: SemaApplication, clock: SettableClock) -> Iterator[TestClient]:
-    with TestClient(create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False))) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def service(app: SemaApplication, client: TestClient, clock: SettableClock) -> Person:
-    username, otp = app.bootstrap(clock.now()) or ("", "")
-    return activate(client, username, otp)
 
 
 @pytest.fixture

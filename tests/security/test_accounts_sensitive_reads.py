@@ -5,13 +5,11 @@ viewing a user, reading and exporting the audit history."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from sema.application import SemaApplication
-from sema.clock import SettableClock
 from sema.config import Settings
 from cli import main
 from testkit import TEST_SECRET_KEY
@@ -19,21 +17,7 @@ from testkit import TEST_SECRET_KEY
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from starlette.testclient import TestClient  # noqa: E402
 
-from api.app import create_app  # noqa: E402
-from api.context import ApiSettings  # noqa: E402
-from testkit.http import Person, activate, add_users, register_organisation  # noqa: E402
-
-
-@pytest.fixture
-def client(app: SemaApplication, clock: SettableClock) -> Iterator[TestClient]:
-    with TestClient(create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False))) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def service(app: SemaApplication, client: TestClient, clock: SettableClock) -> Person:
-    username, otp = app.bootstrap(clock.now()) or ("", "")
-    return activate(client, username, otp)
+from testkit.http import Person, activate, register_organisation  # noqa: E402
 
 
 @pytest.fixture
