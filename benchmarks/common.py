@@ -49,8 +49,9 @@ def postgres_admin_url() -> str | None:
 
 @contextmanager
 def fresh_postgres_database(admin_url: str) -> Iterator[str]:
-    """A new, empty database on the benchmark server, dropped afterwards; its URL."""
-    name = f"sema_bench_{uuid.uuid4().hex[:12]}"
+    """A new, empty database on the benchmark server, dropped afterwards; its URL.
+    Named SEMA_BENCH_DATABASE_PREFIX (default ``sema_bench_``) and a random suffix."""
+    name = f"{os.environ.get('SEMA_BENCH_DATABASE_PREFIX', 'sema_bench_')}{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
