@@ -32,6 +32,9 @@ KIND_USER = "user"
 KIND_LIST = "distribution_list"
 KIND_GROUP_MAILBOX = "group_mailbox"
 DETAIL_FIELDS = ("office_address", "telephone", "mobile", "department", "job_title")
+# SQLite's FTS table: the indexed text, and what a page is sorted and filtered by (not indexed).
+FTS_COLUMNS = ("search_text", "sort_name", "id", "kind")
+FTS_SCHEMA = "search_text, sort_name UNINDEXED, id UNINDEXED, kind UNINDEXED"
 
 # What each status event sets on a user's entry (``listed`` follows from them).
 FLAGS: dict[type, dict[str, Any]] = {
@@ -86,7 +89,8 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         required("listed", Boolean),
         required("search_text", Text),
         Index("ix_sema_directory_entries_org", "organisation_id", "kind"),
-        Index("ix_sema_directory_entries_sort", "listed", "sort_name"),
+        # Covers a page's walk in name order (filters on kind and text read from the index, not the rows).
+        Index("ix_sema_directory_entries_walk", "listed", "sort_name", "id", "kind", "search_text"),
     )
     members = table("sema_directory_list_members", key("list_id"), key("user_id"))
     permissions = table("sema_directory_permissions", key("mailbox_id"), key("user_id"), key("permission", String(10)))
@@ -108,6 +112,10 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         return f"ix_sema_directory_trgm{self.suffix}"
 
     def create_extras(self, session: Session) -> None:
+        # A store made before the walk's covering index: it replaces the name index, when opened.
+        session.execute(text(f"DROP INDEX IF EXISTS ix_sema_directory_entries_sort{self.suffix}"))
+        for index in self.entries.indexes:
+            index.create(session.connection(), checkfirst=True)
         if self.dialect == "sqlite":
             self._create_trigram_fts(session)
         elif self.dialect == "postgresql":
@@ -120,15 +128,18 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             )
 
     def _create_trigram_fts(self, session: Session) -> None:
-        """The FTS5 table with the trigram tokenizer (substring search); a store made
-        before it had word tokens: that table is replaced and refilled once."""
+        """The FTS5 table with the trigram tokenizer (substring search), holding what
+        a page is sorted and filtered by, so only a page's rows are read from the
+        entries. A store made before it (word tokens, or no sort columns): that
+        table is replaced and refilled once, when opened."""
         existing = session.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": self.fts_name}).scalar()
-        if existing is not None and "trigram" in existing:
+        if existing is not None and "trigram" in existing and "sort_name" in existing:
             return
+        columns = ", ".join(FTS_COLUMNS)
         session.execute(text(f"DROP TABLE IF EXISTS {self.fts_name}"))
-        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5(search_text, tokenize='trigram')"))
+        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5({FTS_SCHEMA}, tokenize='trigram')"))
         if existing is not None:
-            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) SELECT seq, search_text FROM {self.entries.name} WHERE listed"))
+            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, {columns}) SELECT seq, {columns} FROM {self.entries.name} WHERE listed"))
 
     def extra_table_names(self) -> list[str]:
         return [self.fts_name] if self.dialect == "sqlite" else []
@@ -152,11 +163,12 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         if changed:
             e = self.entries.c
             for start in range(0, len(changed), IN_CHUNK):
-                rows += batch.select(select(e.seq, e.search_text, e.listed).where(e.id.in_(changed[start : start + IN_CHUNK])))
+                rows += batch.select(select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).where(e.id.in_(changed[start : start + IN_CHUNK])))
             batch.execute(text(f"DELETE FROM {self.fts_name} WHERE rowid = (SELECT seq FROM {self.entries.name} WHERE id = :id)"), [{"id": i} for i in changed])
-        listed = [{"seq": r["seq"], "search_text": r["search_text"]} for r in rows if r["listed"]]
+        listed = [{"seq": r["seq"], **{c: r[c] for c in FTS_COLUMNS}} for r in rows if r["listed"]]
         if listed:
-            batch.execute(text(f"INSERT INTO {self.fts_name} (rowid, search_text) VALUES (:seq, :search_text)"), listed)
+            values = ", ".join(f":{c}" for c in FTS_COLUMNS)
+            batch.execute(text(f"INSERT INTO {self.fts_name} (rowid, {', '.join(FTS_COLUMNS)}) VALUES (:seq, {values})"), listed)
 
     def _organisation_name(self, batch: Batch, organisation_id: Any) -> str:
         row = batch.get(self.organisations, id=organisation_id)
