@@ -1,5 +1,6 @@
 """However a directory page is found — the trigram index and a sort of its few
-candidates, or a walk of the name index — it is the page a plain query gives:
+candidates, a walk of the name index, or a walk given up for the candidates
+after all — it is the page a plain query gives:
 every listed entry whose text has each word, sorted by name then id, sliced."""
 
 from __future__ import annotations
@@ -37,8 +38,15 @@ def _reference(app, text, limit, offset):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.sampled_from(FRAGMENTS), few=st.sampled_from([0, 4, 500]), limit=st.integers(1, 12), offset=st.integers(0, 40))
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, limit, offset):
+@given(
+    text=st.sampled_from(FRAGMENTS),
+    few=st.sampled_from([0, 4, 500]),
+    walk=st.sampled_from([3, 10000]),
+    limit=st.integers(1, 12),
+    offset=st.integers(0, 40),
+)
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, limit, offset):
     monkeypatch.setattr(directory_query, "FEW", few)
+    monkeypatch.setattr(directory_query, "WALK", walk)
     found = read(people, queries.search_directory, text, limit=limit, offset=offset)
     assert [e.name for e in found] == _reference(people, text, limit, offset)

@@ -14,7 +14,8 @@ from projections.search_text import finds_nothing, query_words
 
 
 TRIGRAM = 3  # the shortest fragment a trigram index can look up
-FEW = 500  # candidates sorted for a page; beyond, the name index is walked instead
+FEW = 1500  # candidates sorted for a page; beyond, the name index is walked instead
+WALK = 10000  # entries a walk of the name index reads before it sorts the candidates instead
 
 
 class DirectoryEntry(View):
@@ -43,57 +44,88 @@ def search_directory(
     unknown = [k for k in kinds if k not in (KIND_USER, KIND_LIST, KIND_GROUP_MAILBOX)]
     if unknown:
         raise QueryError("kinds", f"{unknown[0]!r} is not one of {KIND_USER}, {KIND_LIST}, {KIND_GROUP_MAILBOX}")
-    e = directory.entries.c
     words = query_words(text)
     if finds_nothing(text):
         return []
-    # Every word filters (over an expression no index holds); which index drives is chosen below.
     sqlite = dialect(session) == "sqlite"
-    filters = [_contains(e.search_text, w, sqlite) for w in words] + ([e.kind.in_(list(kinds))] if kinds else [])
     long_words = [w for w in words if len(w) >= TRIGRAM]
-    few = (_few_in_fts(session, words, long_words, kinds) if sqlite else _few_by_trigrams(session, long_words, filters)) if long_words else None
+    matching = _matching_in_fts if sqlite else _matching_by_trigrams
+    few = matching(session, words, long_words, kinds, FEW) if long_words else None
     if few is None:
-        # Many matches (or no fragment a trigram index can look up): walk the name
-        # index, which holds the text and kind too, until the page is full — many
-        # matches fill it soon, and no row is read until the page is known.
-        found = select(e.id, e.sort_name).where(e.listed, *filters).order_by(e.sort_name, e.id).limit(limit).offset(offset).subquery()
-        query = select(directory.entries).join(found, found.c.id == e.id).order_by(found.c.sort_name, found.c.id)
-    elif sqlite:
-        # Few, with their sort keys from the FTS table: sorted here (SQLite's text
-        # order is Python's, code point by code point); only the page's rows are read.
-        page = [i for _, i in sorted(few)[offset : offset + limit]]
-        rows = {r["id"]: r for r in session.execute(select(directory.entries).where(e.id.in_(page))).mappings()}
-        return [directory_entry(rows[i]) for i in page]
-    else:
-        # Few: only they are sorted (top-N), over an expression so the planner keeps off the name index.
+        # Many candidates (or no fragment a trigram index can look up): walk the
+        # name index, which holds the text and kind too, until the page is full —
+        # many matches fill it soon. Matches bunched in a few names far down the
+        # order ("mit": Mitchell, Smith) may not: past a budget of rows the walk
+        # gives up and every candidate is sorted after all.
+        page = _walk(session, words, kinds, sqlite, limit, offset, WALK if long_words and sqlite else None)
+        if page is not None:
+            return _entries(session, page)
+        few = matching(session, words, long_words, kinds, None)
+    if not sqlite:
+        # Sorted by the database's collation, as the walk's index is (top-N, over an expression off that index).
+        e = directory.entries.c
         query = select(directory.entries).where(e.id.in_([i for _, i in few])).order_by(e.sort_name + "", e.id).limit(limit).offset(offset)
-    return [directory_entry(r) for r in session.execute(query).mappings()]
+        return [directory_entry(r) for r in session.execute(query).mappings()]
+    # SQLite's text order is Python's, code point by code point: sorted here, only the page's rows read.
+    return _entries(session, [i for _, i in sorted(few)[offset : offset + limit]])
 
 
-def _few_in_fts(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str]) -> list[tuple[str, str]] | None:
+def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool, limit: int, offset: int, budget: int | None) -> list[str] | None:
+    """The page's ids, walking the name index's first ``budget`` listed entries
+    (``None``: all of them); ``None`` if they did not fill the page."""
+    e = directory.entries.c
+    if budget is None:
+        query = select(e.id).where(e.listed, *[_contains(e.search_text, w, sqlite) for w in words]).order_by(e.sort_name, e.id)
+        if kinds:
+            query = query.where(e.kind.in_(list(kinds)))
+    else:
+        # SQLite: the budgeted walk is a co-routine yielding rows in index order, which
+        # the outer query keeps (an outer ORDER BY would read the whole budget to sort it).
+        walked = select(e.id, e.kind, e.search_text).where(e.listed).order_by(e.sort_name, e.id).limit(budget).subquery()
+        query = select(walked.c.id).where(*[_contains(walked.c.search_text, w, sqlite) for w in words])
+        if kinds:
+            query = query.where(walked.c.kind.in_(list(kinds)))
+    page = list(session.execute(query.limit(limit).offset(offset)).scalars())
+    return page if budget is None or len(page) == limit else None
+
+
+def _entries(session: Reader, page: list[str]) -> list[DirectoryEntry]:
+    """The entries with these ids, in this order."""
+    e = directory.entries.c
+    rows = {r["id"]: r for r in session.execute(select(directory.entries).where(e.id.in_(page))).mappings()} if page else {}
+    return [directory_entry(rows[i]) for i in page]
+
+
+def _matching_in_fts(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], cap: int | None) -> list[tuple[str, str]] | None:
     """SQLite: the (sort name, id) of every listed entry matching ``words``, if the
-    FTS index has at most ``FEW`` candidates for them (else ``None``), from the FTS
+    FTS index has at most ``cap`` candidates for them (else ``None``), from the FTS
     table alone. Candidates have each long word's first and last trigram (no
-    positions, which cost more than they save); only they are then read, a few
-    microseconds each, and checked on the text (issue 12)."""
+    positions, which cost more than they save); only they are then read, a
+    microsecond or two each, and checked on the text (issue 12)."""
     fts = table(directory.fts_name, column("rowid"), *[column(c, Text) for c in FTS_COLUMNS], column(directory.fts_name))
     trigrams = dict.fromkeys(t for w in long_words for t in (w[:TRIGRAM], w[-TRIGRAM:]))
-    candidates = select(fts.c.rowid).where(fts.c[directory.fts_name].op("MATCH")(" AND ".join(f'"{t}"' for t in trigrams))).limit(FEW + 1)
-    if len(session.execute(candidates).all()) > FEW:
-        return None
+    candidates = select(fts.c.rowid).where(fts.c[directory.fts_name].op("MATCH")(" AND ".join(f'"{t}"' for t in trigrams)))
+    if cap is not None:
+        candidates = candidates.limit(cap + 1)
+        if len(session.execute(candidates).all()) > cap:
+            return None
     query = select(fts.c.sort_name, fts.c.id).where(fts.c.rowid.in_(candidates), *[_contains(fts.c.search_text, w, True) for w in words])
     if kinds:
         query = query.where(fts.c.kind.in_(list(kinds)))
     return [(r[0], r[1]) for r in session.execute(query)]
 
 
-def _few_by_trigrams(session: Reader, long_words: list[str], filters: list[ColumnElement[bool]]) -> list[tuple[str, str]] | None:
-    """PostgreSQL: the listed entries matching, if at most ``FEW`` (else ``None``),
-    found by the trigram index through the long words."""
+def _matching_by_trigrams(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], cap: int | None) -> list[tuple[str, str]] | None:
+    """PostgreSQL: the (sort name, id) of every listed entry matching, if at most
+    ``cap`` (else ``None``), found by the trigram index through the long words."""
     e = directory.entries.c
-    query = select(e.sort_name, e.id).where(e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *filters)
-    found = [(r[0], r[1]) for r in session.execute(query.limit(FEW + 1))]
-    return found if len(found) <= FEW else None
+    query = select(e.sort_name, e.id).where(
+        e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *[_contains(e.search_text, w, False) for w in words]
+    )
+    if kinds:
+        query = query.where(e.kind.in_(list(kinds)))
+    found = [(r[0], r[1]) for r in session.execute(query if cap is None else query.limit(cap + 1))]
+    return found if cap is None or len(found) <= cap else None
 
 
 def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> ColumnElement[bool]:
