@@ -48,5 +48,6 @@ def _reference(app, text, limit, offset):
 def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, limit, offset):
     monkeypatch.setattr(directory_query, "FEW", few)
     monkeypatch.setattr(directory_query, "WALK", walk)
+    monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
     found = read(people, queries.search_directory, text, limit=limit, offset=offset)
     assert [e.name for e in found] == _reference(people, text, limit, offset)

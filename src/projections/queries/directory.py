@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Text, column, select, table
+from sqlalchemy import ColumnElement, Text, column, func, select, table
 
 from projections.directory import FTS_COLUMNS, KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
@@ -16,6 +16,7 @@ from projections.search_text import finds_nothing, query_words
 TRIGRAM = 3  # the shortest fragment a trigram index can look up
 FEW = 1500  # candidates sorted for a page; beyond, the name index is walked instead
 WALK = 10000  # entries a walk of the name index reads before it sorts the candidates instead
+WALK_POSTGRESQL = 3000  # there, before the trigram index finds the candidates
 
 
 class DirectoryEntry(View):
@@ -49,23 +50,21 @@ def search_directory(
         return []
     sqlite = dialect(session) == "sqlite"
     long_words = [w for w in words if len(w) >= TRIGRAM]
-    matching = _matching_in_fts if sqlite else _matching_by_trigrams
-    few = matching(session, words, long_words, kinds, FEW) if long_words else None
+    # SQLite counts candidates cheaply (row ids in the FTS index); PostgreSQL's trigram
+    # index builds its whole bitmap before a limit applies, so the walk goes first there.
+    few = _matching_in_fts(session, words, long_words, kinds, FEW) if long_words and sqlite else None
     if few is None:
         # Many candidates (or no fragment a trigram index can look up): walk the
         # name index, which holds the text and kind too, until the page is full —
         # many matches fill it soon. Matches bunched in a few names far down the
-        # order ("mit": Mitchell, Smith) may not: past a budget of rows the walk
-        # gives up and every candidate is sorted after all.
-        page = _walk(session, words, kinds, sqlite, limit, offset, WALK if long_words and sqlite else None)
+        # order ("mit": Mitchell, Smith), or rare ones, may not: past a budget of
+        # entries the walk gives up and every candidate is sorted after all.
+        page = _walk(session, words, kinds, sqlite, limit, offset, (WALK if sqlite else WALK_POSTGRESQL) if long_words else None)
         if page is not None:
             return _entries(session, page)
-        few = matching(session, words, long_words, kinds, None)
-    if not sqlite:
-        # Sorted by the database's collation, as the walk's index is (top-N, over an expression off that index).
-        e = directory.entries.c
-        query = select(directory.entries).where(e.id.in_([i for _, i in few])).order_by(e.sort_name + "", e.id).limit(limit).offset(offset)
-        return [directory_entry(r) for r in session.execute(query).mappings()]
+        if not sqlite:
+            return _sorted_by_trigrams(session, words, long_words, kinds, limit, offset)
+        few = _matching_in_fts(session, words, long_words, kinds, None) or []
     # SQLite's text order is Python's, code point by code point: sorted here, only the page's rows read.
     return _entries(session, [i for _, i in sorted(few)[offset : offset + limit]])
 
@@ -79,8 +78,8 @@ def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool,
         if kinds:
             query = query.where(e.kind.in_(list(kinds)))
     else:
-        # SQLite: the budgeted walk is a co-routine yielding rows in index order, which
-        # the outer query keeps (an outer ORDER BY would read the whole budget to sort it).
+        # The budgeted walk yields rows in index order (a co-routine, a subquery scan),
+        # which the outer query keeps: an outer ORDER BY would read the whole budget to sort it.
         walked = select(e.id, e.kind, e.search_text).where(e.listed).order_by(e.sort_name, e.id).limit(budget).subquery()
         query = select(walked.c.id).where(*[_contains(walked.c.search_text, w, sqlite) for w in words])
         if kinds:
@@ -115,17 +114,17 @@ def _matching_in_fts(session: Reader, words: list[str], long_words: list[str], k
     return [(r[0], r[1]) for r in session.execute(query)]
 
 
-def _matching_by_trigrams(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], cap: int | None) -> list[tuple[str, str]] | None:
-    """PostgreSQL: the (sort name, id) of every listed entry matching, if at most
-    ``cap`` (else ``None``), found by the trigram index through the long words."""
+def _sorted_by_trigrams(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
+    """PostgreSQL: the page of the entries the trigram index finds through the long
+    words, sorted (top-N) over an expression that keeps the planner off the name index."""
     e = directory.entries.c
-    query = select(e.sort_name, e.id).where(
+    query = select(directory.entries).where(
         e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *[_contains(e.search_text, w, False) for w in words]
     )
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
-    found = [(r[0], r[1]) for r in session.execute(query if cap is None else query.limit(cap + 1))]
-    return found if cap is None or len(found) <= cap else None
+    query = query.order_by(e.sort_name + "", e.id).limit(limit).offset(offset)
+    return [directory_entry(r) for r in session.execute(query).mappings()]
 
 
 def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> ColumnElement[bool]:
@@ -133,7 +132,9 @@ def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> Colum
     letters and digits, the text folded to lower case: SQLite's case-sensitive
     ``GLOB`` says the same as ``LIKE``, a third quicker."""
     unindexed = text_column + ""
-    return unindexed.op("GLOB")(f"*{word}*") if sqlite else unindexed.like(f"%{word}%")
+    # PostgreSQL: ``strpos`` rather than ``LIKE``, whose estimate (a few rows) turns the
+    # planner from the name index to reading every row and sorting the matches.
+    return unindexed.op("GLOB")(f"*{word}*") if sqlite else func.strpos(unindexed, word) > 0
 
 
 def directory_entry(row: Any) -> DirectoryEntry:
