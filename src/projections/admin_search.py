@@ -40,6 +40,7 @@ FLAGS: dict[type, dict[str, bool]] = {
 
 class AdminSearch(ReadModel):
     name = "admin_search"
+    deferred_indexes = ("ix_sema_admin_users_org_sort", "ix_sema_admin_users_org_status")
 
     users = table(
         "sema_admin_users",

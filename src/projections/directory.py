@@ -48,6 +48,7 @@ FLAGS: dict[type, dict[str, Any]] = {
 
 class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermissions):
     name = "directory"
+    deferred_indexes = ("ix_sema_directory_entries_walk",)
 
     organisations = table(
         "sema_directory_organisations",

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Recording
-from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, select, text
+from sqlalchemy import BigInteger, Column, Engine, Index, MetaData, String, Table, select, text
 from sqlalchemy.orm import Session
 
 from projections.batch import Batch
@@ -67,6 +67,9 @@ class ReadModel:
     # Kept in every command's transaction even when a follower keeps the others
     # (requests authenticate from it); never followed, so never applied twice.
     always_inline: ClassVar[bool] = False
+    # Indexes only queries read, never a handler: a rebuild fills the shadow
+    # tables without them and builds each once, when full (issue 12's profile).
+    deferred_indexes: ClassVar[tuple[str, ...]] = ()
     table_specs: ClassVar[dict[str, TableSpec]] = {}
     handler_names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
@@ -141,6 +144,19 @@ class ReadModel:
                 session.execute(text(f"DROP TABLE IF EXISTS {name}"))
             session.execute(tracking_table.delete().where(tracking_table.c.projection == self.tracking_name))
         self.metadata.drop_all(engine)
+
+    def _deferred(self) -> list[Index]:
+        return [i for t in self.metadata.sorted_tables for i in t.indexes if str(i.name).removesuffix(self.suffix) in self.deferred_indexes]
+
+    def defer_indexes(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            for index in self._deferred():
+                index.drop(connection, checkfirst=True)
+
+    def build_deferred_indexes(self, engine: Engine) -> None:
+        with engine.begin() as connection:
+            for index in self._deferred():
+                index.create(connection, checkfirst=True)
 
     def table_names(self) -> list[str]:
         return [t.name for t in self.metadata.sorted_tables] + self.extra_table_names()
@@ -273,6 +289,7 @@ class Projections:
         for _, shadow in pairs:
             shadow.drop(self.engine)
             shadow.create(self.engine)
+            shadow.defer_indexes(self.engine)
         for batch in self.source.batches(0, batch_size):
             with Session(self.engine) as session, session.begin():
                 for _, shadow in pairs:
@@ -280,6 +297,8 @@ class Projections:
             if progress:
                 progress(len(batch))
         for live, shadow in pairs:
+            if self.engine.dialect.name == "postgresql":
+                shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
             self._swap(live, shadow, batch_size)
 
     def _swap(self, live: ReadModel, shadow: ReadModel, batch_size: int) -> None:
