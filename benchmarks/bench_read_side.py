@@ -3,7 +3,36 @@
 One history serves every figure of a run: 100,000 users added in bulk (500 a
 request) across four organisations, with directory details, then multiple
 status changes (suspend, unsuspend, mark ex-directory, delete) — well over
-200,000 events on a SQLite file, generated once into a temporary directory.
+200,000 events on a SQLite file, generated once into a temporary directory
+(SEMA_BENCH_HISTORY_DIR keeps it between runs).
+
+Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
+
+- Search, before: p50 8.0 ms, p95 39.9 ms, substring p95 25.3 ms on SQLite;
+  PostgreSQL p95 68.9 ms, substring 22.9 ms. Per query (20,000 and 100,000
+  users, timed statement by statement, EXPLAIN QUERY PLAN): SQLite read each
+  FTS candidate's whole row through ``seq`` (not the rowid: two descents) and a
+  2 MB page cache — ~10 µs a candidate at 100,000 users, 1.5 µs with the file
+  memory-mapped —, asked FTS twice (capped count, then page) with phrase
+  queries (2.0 ms for "victim liaison officer" against 0.5 ms for the words'
+  first and last trigrams), and sorted up to 5,000 candidates; reading
+  ``sort_name`` from the FTS table costs ~2 µs a row (fts5's column access).
+  EXPLAIN ANALYZE on PostgreSQL: ``(search_text || '') LIKE '%officer%'``
+  estimated at 8 rows, so the walk became a sequential scan and a top-N sort
+  of 25,389 matches (88 ms; the covering index walk: 0.2 ms); the GIN bitmap
+  of a common trigram is built whole before a LIMIT (5.5 ms for "officer").
+- Search, after (SQLite and PostgreSQL, same machine): see ADR 43 and the
+  figures printed; what remains slow is fragments bunched in a few surnames
+  far down the order ("mit", "ark") and two-letter fragments, which walk.
+- Rebuild, cProfile at 20,000 users (35 s under the profiler, 19 s without):
+  reading and decoding 8.9 s (the bare read's work), handlers 12 s
+  (``Batch._queue`` 5.6 s over 623,000 writes, ``independent`` 2.4 s,
+  ``uuid.__str__`` 1.1 s), statements 8.5 s (SQLAlchemy building executemany
+  parameters 1.5 s), 73 commits 1.6 s. Per read model, processing beyond the
+  shared read: directory 4.8 s, mail 4.2 s, ledger 4.0 s, admin search 2.9 s,
+  routing 1.6 s — each alone near the bare read's 5.7 s, so the 50% goal
+  needs the handlers' per-event cost cut several times, not one fix. Done: the
+  indexes only queries read are built once the shadow tables are full.
 """
 
 from __future__ import annotations
