@@ -59,3 +59,30 @@ def test_a_sqlite_store_indexed_by_words_is_indexed_by_trigrams_when_opened(tmp_
     finally:
         reopened.close()
         reopened.engine.dispose()
+
+
+def test_a_sqlite_store_made_before_the_sort_keys_were_indexed_is_brought_up_to_date_when_opened(tmp_path, clock):
+    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+    app = build_application(settings)
+    try:
+        actor = system_actor("test")
+        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
+        app.add_users(actor, clock.now(), org, [NewUser("Sarah", "Khan"), NewUser("Tara", "Jones")])
+        with app.engine.begin() as connection:  # as stores made before ADR 43 had them
+            connection.execute(text("DROP TABLE sema_directory_fts"))
+            connection.execute(text("CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='trigram')"))
+            connection.execute(text("INSERT INTO sema_directory_fts (rowid, search_text) SELECT seq, search_text FROM sema_directory_entries WHERE listed"))
+            connection.execute(text("DROP INDEX ix_sema_directory_entries_walk"))
+            connection.execute(text("CREATE INDEX ix_sema_directory_entries_sort ON sema_directory_entries (listed, sort_name)"))
+    finally:
+        app.close()
+        app.engine.dispose()
+    reopened = build_application(settings)
+    try:
+        assert _names(reopened, "ara") == ["Tara Jones", "Sarah Khan"]
+        with reopened.engine.connect() as connection:
+            indexes = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
+        assert "ix_sema_directory_entries_walk" in indexes and "ix_sema_directory_entries_sort" not in indexes
+    finally:
+        reopened.close()
+        reopened.engine.dispose()
