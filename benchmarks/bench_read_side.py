@@ -21,9 +21,15 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   estimated at 8 rows, so the walk became a sequential scan and a top-N sort
   of 25,389 matches (88 ms; the covering index walk: 0.2 ms); the GIN bitmap
   of a common trigram is built whole before a LIMIT (5.5 ms for "officer").
-- Search, after (SQLite and PostgreSQL, same machine): see ADR 43 and the
-  figures printed; what remains slow is fragments bunched in a few surnames
-  far down the order ("mit", "ark") and two-letter fragments, which walk.
+- Search, after (100,000 users, same machine, two runs): SQLite p50 4.5–5.7
+  ms, p95 9.2–13.5 ms, substring p95 13.1–26.5 ms; PostgreSQL p50 5.3 ms, p95
+  15.3 ms, substring p95 17.0 ms (the run before the walk went first there:
+  p95 94.6 ms). What remains slow is fragments bunched in a few surnames far
+  down the order ("mit", "ichar"): a budgeted walk, then every candidate
+  sorted at 1–2 µs each; and two-letter fragments, which walk unbudgeted.
+  Timings swing 2–3× with the machine's load.
+- Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
+  3,632 against 10,439: 35%) — within the noise; the goal is not met.
 - Rebuild, cProfile at 20,000 users (35 s under the profiler, 19 s without):
   reading and decoding 8.9 s (the bare read's work), handlers 12 s
   (``Batch._queue`` 5.6 s over 623,000 writes, ``independent`` 2.4 s,
