@@ -12,8 +12,9 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   PostgreSQL p95 68.9 ms, substring 22.9 ms. Per query (20,000 and 100,000
   users, timed statement by statement, EXPLAIN QUERY PLAN): SQLite read each
   FTS candidate's whole row through ``seq`` (not the rowid: two descents) and a
-  2 MB page cache — ~10 µs a candidate at 100,000 users, 1.5 µs with the file
-  memory-mapped —, asked FTS twice (capped count, then page) with phrase
+  2 MB page cache — several µs a candidate at 100,000 users (memory-mapping the
+  file helped a raw connection, but grew an export's memory by 108 MB, and
+  mapped per search it was slower: ADR 43) —, asked FTS twice (capped count, then page) with phrase
   queries (2.0 ms for "victim liaison officer" against 0.5 ms for the words'
   first and last trigrams), and sorted up to 5,000 candidates; reading
   ``sort_name`` from the FTS table costs ~2 µs a row (fts5's column access).

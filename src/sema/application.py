@@ -70,19 +70,12 @@ def sqlalchemy_url(settings: Settings) -> str:
     return url
 
 
-SQLITE_MMAP_BYTES = 1 << 30
-
-
 def sqlite_synchronous(engine: Engine, level: str) -> None:
-    """Every SQLite connection (the setting is per connection) at ``level``, its file memory-mapped;
+    """Every SQLite connection (the setting is per connection) at ``level``;
     pooled ones made before are dropped, to reconnect with it."""
 
     def on_connect(connection: Any, _: Any) -> None:
         connection.execute(f"PRAGMA synchronous={level.upper()}")
-        # Reads through the operating system's page cache, shared by every connection:
-        # SQLite's own cache (2 MB each) holds a fraction of a directory of 100,000
-        # users, and each row a search reads outside it cost a system call (issue 12).
-        connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
 
     event.listen(engine, "connect", on_connect)
     engine.pool.dispose()
