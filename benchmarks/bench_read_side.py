@@ -22,10 +22,12 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   estimated at 8 rows, so the walk became a sequential scan and a top-N sort
   of 25,389 matches (88 ms; the covering index walk: 0.2 ms); the GIN bitmap
   of a common trigram is built whole before a LIMIT (5.5 ms for "officer").
-- Search, after (100,000 users, same machine, two runs): SQLite p50 4.5–5.7
-  ms, p95 9.2–13.5 ms, substring p95 13.1–26.5 ms; PostgreSQL p50 5.3 ms, p95
-  15.3 ms, substring p95 17.0 ms (the run before the walk went first there:
-  p95 94.6 ms). What remains slow is fragments bunched in a few surnames far
+- Search, after (100,000 users, same machine): as committed (no memory map;
+  the test suite running beside it) SQLite p50 8.8 ms, p95 21.8 ms, substring
+  p95 24.8 ms; PostgreSQL p50 5.0 ms, p95 12.9 ms, substring p95 15.4 ms. Two
+  earlier runs with SQLite's file memory-mapped: SQLite p95 9.2–13.5 ms,
+  substring 13.1–26.5 ms; PostgreSQL p95 15.3 ms (94.6 ms before its walk
+  went first). What remains slow is fragments bunched in a few surnames far
   down the order ("mit", "ichar"): a budgeted walk, then every candidate
   sorted at 1–2 µs each; and two-letter fragments, which walk unbudgeted.
   Timings swing 2–3× with the machine's load.
