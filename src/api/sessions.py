@@ -14,22 +14,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, Index, MetaData, String, Table, delete, select, update
+from sqlalchemy import Boolean, Engine, Index, String, delete, select, update
 
-metadata = MetaData()
+from sema.side_tables import MOMENT, create_side_table, side_table
 
-sessions_table = Table(
+sessions_table = side_table(
     "sema_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("user_id", String(36), nullable=False),
-    Column("role", String(40), nullable=False),
-    Column("organisation_id", String(36), nullable=False),
-    Column("must_activate", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_used_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Index("ix_sema_sessions_user", "user_id"),
+    key={"token_hash": String(64)},
+    required={
+        "user_id": String(36),
+        "role": String(40),
+        "organisation_id": String(36),
+        "must_activate": Boolean,
+        "created_at": MOMENT,
+        "last_used_at": MOMENT,
+        "expires_at": MOMENT,
+    },
+    indexes=[Index("ix_sema_sessions_user", "user_id")],
 )
 
 TOKEN_BYTES = 32  # 256 bits
@@ -74,7 +75,7 @@ class SessionStore:
         self.engine = engine
         self.idle = idle
         self.absolute = absolute
-        metadata.create_all(engine)
+        create_side_table(sessions_table, engine)
 
     def open(self, user_id: UUID, role: str, organisation_id: UUID, must_activate: bool, at: datetime) -> tuple[str, Session]:
         """A new session; returns the token (shown to the client once) and the session."""
