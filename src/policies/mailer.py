@@ -192,12 +192,7 @@ class Mailer:
                         smtp.send_message(self.message(row))
                     except smtplib.SMTPDataError as error:
                         # The server refused this message's content: for good (5xx) or for now.
-                        if error.smtp_code >= 500:
-                            self._fail(row["message_key"], token, f"{error.smtp_code} {error.smtp_error!r}")
-                            report.failed += 1
-                        else:
-                            self._defer(row, token, now, f"{error.smtp_code} {error.smtp_error!r}")
-                            report.deferred += 1
+                        self._refused(row, token, now, error.smtp_code >= 500, f"{error.smtp_code} {error.smtp_error!r}", report)
                         continue
                     except smtplib.SMTPResponseException as error:
                         # Greeting, log-in or sender refused: the configuration or the
@@ -208,12 +203,8 @@ class Mailer:
                         return report
                     except smtplib.SMTPRecipientsRefused as error:
                         codes = [code for code, _ in error.recipients.values()]
-                        if codes and all(code >= 500 for code in codes):
-                            self._fail(row["message_key"], token, f"recipient refused: {error.recipients!r}")
-                            report.failed += 1
-                        else:
-                            self._defer(row, token, now, f"recipient deferred: {error.recipients!r}")
-                            report.deferred += 1
+                        for_good = bool(codes) and all(code >= 500 for code in codes)
+                        self._refused(row, token, now, for_good, f"recipient {'refused' if for_good else 'deferred'}: {error.recipients!r}", report)
                         continue
                     except (OSError, smtplib.SMTPException) as error:
                         self._defer(row, token, now, f"{type(error).__name__}: {error}")
@@ -271,6 +262,15 @@ class Mailer:
 
     def _sent(self, key: str, token: str) -> None:
         self._finish(key, token, state=SENT, sent_at=stored(self.clock.now()), last_error=None)
+
+    def _refused(self, row: dict[str, Any], token: str, now: datetime, for_good: bool, error: str, report: DeliveryReport) -> None:
+        """The server refused this message: for good it fails, otherwise it waits for another attempt."""
+        if for_good:
+            self._fail(row["message_key"], token, error)
+            report.failed += 1
+        else:
+            self._defer(row, token, now, error)
+            report.deferred += 1
 
     def _fail(self, key: str, token: str, error: str) -> None:
         log.warning("mail refused for good", notice=key, error=error)
