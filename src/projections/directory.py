@@ -26,7 +26,7 @@ from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
 from projections.tables import ID, key, optional, required, table
-from projections.user_rows import ROW_EDITS, edited, set_flags
+from projections.user_rows import EX_DIRECTORY, ROW_EDITS, edited, set_flags
 
 KIND_USER = "user"
 KIND_LIST = "distribution_list"
@@ -38,8 +38,7 @@ FLAGS: dict[type, dict[str, Any]] = {
     User.Deleted: {"gone": True},
     User.Purged: {"gone": True, "aliases": []},
     User.Undeleted: {"gone": False},
-    User.MarkedExDirectory: {"ex_directory": True},
-    User.UnmarkedExDirectory: {"ex_directory": False},
+    **EX_DIRECTORY,
 }
 
 

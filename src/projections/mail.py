@@ -26,16 +26,13 @@ from projections.batch import Batch
 from projections.common_tables import Addresses, GroupPermissions, ListMembers, Lists, OrganisationSuspensions
 from projections.framework import handles, utc
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import set_flags
+from projections.user_rows import DELETION, LOCKING, SUSPENSION, set_flags
 
 # What each event sets on a user's row (``receives`` and ``logs_in`` follow from them).
 FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Deleted: {"deleted": True},
-    User.Undeleted: {"deleted": False},
-    User.Locked: {"locked": True},
-    User.Unlocked: {"locked": False},
+    **SUSPENSION,
+    **DELETION,
+    **LOCKING,
     User.Activated: {"own_password": True, "security_set": True},
     User.PasswordChanged: {"own_password": True},
     User.SecurityInformationSet: {"security_set": True},

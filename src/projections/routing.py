@@ -18,7 +18,7 @@ from projections.batch import Batch
 from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import set_flags
+from projections.user_rows import DELETION, SUSPENSION, set_flags
 
 # A user's state as routing sees it.
 RECEIVING = "receiving"
@@ -26,12 +26,7 @@ SUSPENDED = "suspended"
 DELETED = "deleted"
 
 # What each status event sets on a user's row (``state`` follows from them).
-FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Deleted: {"deleted": True},
-    User.Undeleted: {"deleted": False},
-}
+FLAGS: dict[type, dict[str, bool]] = {**SUSPENSION, **DELETION}
 
 
 class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):

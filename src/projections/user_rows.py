@@ -14,6 +14,13 @@ from domain.user import User
 from projections.batch import Batch
 
 
+# What the status events set on the flags most copies of a user keep.
+SUSPENSION: dict[type, dict[str, Any]] = {User.Suspended: {"suspended": True}, User.Unsuspended: {"suspended": False}}
+DELETION: dict[type, dict[str, Any]] = {User.Deleted: {"deleted": True}, User.Undeleted: {"deleted": False}}
+LOCKING: dict[type, dict[str, Any]] = {User.Locked: {"locked": True}, User.Unlocked: {"locked": False}}
+EX_DIRECTORY: dict[type, dict[str, Any]] = {User.MarkedExDirectory: {"ex_directory": True}, User.UnmarkedExDirectory: {"ex_directory": False}}
+
+
 def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], **derived: ColumnElement[Any]) -> None:
     """Sets the event's flags on the user's row, then the columns derived from
     them (SQL over the row, e.g. a status), which must see the new flags."""
