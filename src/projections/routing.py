@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Index, String, Text, case
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions
+from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions, UserRows
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
 from projections.user_rows import DELETION, SUSPENSION, set_flags
@@ -29,7 +29,7 @@ DELETED = "deleted"
 FLAGS: dict[type, dict[str, bool]] = {**SUSPENSION, **DELETION}
 
 
-class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
+class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses, UserRows):
     name = "routing"
 
     organisations = table(
@@ -65,22 +65,16 @@ class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
 
     # -------------------------------------------------------------------- users
 
-    @handles(User.Registered)
-    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
-        user_id = str(event.originator_id)
-        batch.insert(
-            self.users,
-            {
-                "id": user_id,
-                "organisation_id": str(event.organisation_id),
-                "address": event.primary_address,
-                "original_address": event.original_address,
-                "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
-                "state": RECEIVING,
-                "suspended": False,
-                "deleted": False,
-            },
-        )
+    def user_row(self, event: User.Registered) -> dict[str, Any]:
+        return {
+            **super().user_row(event),
+            "address": event.primary_address,
+            "original_address": event.original_address,
+            "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+            "state": RECEIVING,
+            "suspended": False,
+            "deleted": False,
+        }
 
     @handles(*FLAGS)
     def _user_flags_changed(self, batch: Batch, event: Any) -> None:
