@@ -52,5 +52,4 @@ class Service:
             uow.save(aggregate)
             return aggregate
 
-        changed: A = self.run(work)
-        return changed
+        return self.run(work)
