@@ -251,10 +251,10 @@ class Batch:
             found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
         return found
 
-    def select(self, statement: Executable) -> list[RowMapping]:
+    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
         """Any query: every queued write goes out first."""
         self.flush()
-        return list(self._connection.execute(statement).mappings())
+        return list(self._connection.execute(statement, params).mappings())
 
     # ------------------------------------------------------------------- flush
 

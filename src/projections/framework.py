@@ -149,7 +149,7 @@ class ReadModel:
         """The tracked position; ``lock``: the tracking row locked to the end of the
         transaction (PostgreSQL), so two processes catching up the same read model
         take turns and the second sees the first's position — never a second apply."""
-        value = session.execute(_POSITION_FOR_UPDATE if lock else _POSITION, {"projection": self.tracking_name}).scalar_one_or_none()
+        value = session.connection().execute(_POSITION_FOR_UPDATE if lock else _POSITION, {"projection": self.tracking_name}).scalar_one_or_none()
         return value or 0
 
     def takes_any(self, positions: Sequence[Position]) -> bool:
@@ -178,11 +178,11 @@ class ReadModel:
         if start == 0 and not self._has_row(session):
             session.execute(tracking_table.insert().values(projection=self.tracking_name, notification_id=tracked))
         else:
-            session.execute(_MOVE, {"name": self.tracking_name, "at": tracked})
+            session.connection().execute(_MOVE, {"name": self.tracking_name, "at": tracked})
         return tracked
 
     def _has_row(self, session: Session) -> bool:
-        return session.execute(_POSITION, {"projection": self.tracking_name}).first() is not None
+        return session.connection().execute(_POSITION, {"projection": self.tracking_name}).first() is not None
 
 
 # Made once: a statement built per call costs more than SQLite takes to run it.
@@ -243,7 +243,7 @@ class Projections:
         # event: each model either applies the command's events or has none to
         # apply (most commands concern two or three of the nine; issue 12's profile).
         names = [m.tracking_name for m in models]
-        tracked_at = {name: at for name, at in session.execute(_POSITIONS, {"projections": names})}
+        tracked_at = {name: at for name, at in session.connection().execute(_POSITIONS, {"projections": names})}
         for model in models:
             tracked = tracked_at.get(model.tracking_name, 0)
             if tracked < first - 1:
@@ -254,10 +254,10 @@ class Projections:
                 model.process(session, new, tracked, track=False)
         behind = [name for name in names if name in tracked_at and tracked_at[name] < last]
         if behind:
-            session.execute(_MOVE_ALL, {"names": behind, "at": last})
+            session.connection().execute(_MOVE_ALL, {"names": behind, "at": last})
         missing = [name for name in names if name not in tracked_at]
         if missing:
-            session.execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
+            session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the

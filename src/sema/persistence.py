@@ -19,6 +19,7 @@ rebuilding the statement) and run on the transaction's connection.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -26,7 +27,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 
@@ -65,6 +66,11 @@ class AggregateRecorder(PreparedSelects, SQLAlchemyAggregateRecorder):
 
 
 class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
+    @functools.cached_property
+    def _insert_statement(self) -> Insert:
+        table = self.events_record_cls.__table__
+        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
@@ -72,7 +78,7 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+        ids = list(session.connection().execute(self._insert_statement, rows).scalars())
         self._notify_channel(session)
         return ids
 
