@@ -5,10 +5,11 @@ through an ORM object per event and an ORM query per read.
 The library's recorder adds a mapped row object per stored event and flushes
 the session; for a bulk add of 500 users (about 2,500 events) building and
 flushing those objects was most of the save (issue 12's profile). The same
-rows go in through a Core ``INSERT … RETURNING id`` (SQLAlchemy's
-"insertmanyvalues"), ids returned in the order of the events, in the same
-transaction, with the same table lock on PostgreSQL and the same unique-key
-conflict when another writer got there first.
+rows go in through a Core ``INSERT … RETURNING`` (SQLAlchemy's
+"insertmanyvalues": a statement per thousand rows), each id matched to its
+event by the returned (originator id, version), in the same transaction,
+with the same table lock on PostgreSQL and the same unique-key conflict
+when another writer got there first.
 
 Loading an aggregate reads its snapshot and its events: the library builds
 an ORM query for each, which was most of a load's time in a one-user command
@@ -68,8 +69,11 @@ class AggregateRecorder(PreparedSelects, SQLAlchemyAggregateRecorder):
 class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
     @functools.cached_property
     def _insert_statement(self) -> Insert:
-        table = self.events_record_cls.__table__
-        return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        # Not ``sort_by_parameter_order``: on SQLite that makes SQLAlchemy insert
+        # one row per statement. The ids are matched to the events by their
+        # unique (originator id, version) instead.
+        c = self.events_record_cls.__table__.c
+        return insert(self.events_record_cls.__table__).returning(c.id, c.originator_id, c.originator_version)
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
@@ -78,9 +82,9 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        ids = list(session.connection().execute(self._insert_statement, rows).scalars())
+        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(self._insert_statement, rows)}
         self._notify_channel(session)
-        return ids
+        return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
 
 class Factory(SQLAlchemyFactory):
