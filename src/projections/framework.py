@@ -25,8 +25,9 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Recording
-from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, bindparam, select, text
+from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, bindparam, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from projections.batch import Batch
 from projections.source import EventSource, EventStore, Position
@@ -189,12 +190,23 @@ class ReadModel:
 _POSITION = select(tracking_table.c.notification_id).where(tracking_table.c.projection == bindparam("projection"))
 _POSITION_FOR_UPDATE = _POSITION.with_for_update()
 _MOVE = tracking_table.update().where(tracking_table.c.projection == bindparam("name")).values(notification_id=bindparam("at"))
-_POSITIONS = (
-    select(tracking_table.c.projection, tracking_table.c.notification_id)
-    .where(tracking_table.c.projection.in_(bindparam("projections", expanding=True)))
-    .with_for_update()
-)
-_MOVE_ALL = tracking_table.update().where(tracking_table.c.projection.in_(bindparam("names", expanding=True))).values(notification_id=bindparam("at"))
+
+_by_names: dict[tuple[str, ...], tuple[Executable, Executable]] = {}
+
+
+def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable]:
+    """Reading and moving the tracked positions of these read models: made once per
+    list of names (few: the models of an application), with the names as fixed
+    parameters, so SQLAlchemy does not re-render an ``IN`` list at each command."""
+    found = _by_names.get(names)
+    if found is None:
+        c = tracking_table.c
+        named = or_(*[c.projection == name for name in names])  # not IN: SQLAlchemy renders an IN list afresh each run
+        found = _by_names[names] = (
+            select(c.projection, c.notification_id).where(named).with_for_update(),
+            tracking_table.update().where(named).values(notification_id=bindparam("at")),
+        )
+    return found
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -243,7 +255,7 @@ class Projections:
         # event: each model either applies the command's events or has none to
         # apply (most commands concern two or three of the nine; issue 12's profile).
         names = [m.tracking_name for m in models]
-        tracked_at = {name: at for name, at in session.connection().execute(_POSITIONS, {"projections": names})}
+        tracked_at = {name: at for name, at in session.connection().execute(_positions_and_move(tuple(names))[0])}
         for model in models:
             tracked = tracked_at.get(model.tracking_name, 0)
             if tracked < first - 1:
@@ -254,7 +266,7 @@ class Projections:
                 model.process(session, new, tracked, track=False)
         behind = [name for name in names if name in tracked_at and tracked_at[name] < last]
         if behind:
-            session.connection().execute(_MOVE_ALL, {"names": behind, "at": last})
+            session.connection().execute(_positions_and_move(tuple(behind))[1], {"at": last})
         missing = [name for name in names if name not in tracked_at]
         if missing:
             session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
