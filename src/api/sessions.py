@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from sqlalchemy import Boolean, Engine, Index, String, delete, select, update
+from sqlalchemy import Boolean, Connection, Engine, Index, String, bindparam, delete, select, update
 
 from sema.side_tables import MOMENT, create_side_table, side_table
 
@@ -36,6 +36,12 @@ sessions_table = side_table(
 TOKEN_BYTES = 32  # 256 bits
 # Idle time is counted to within this much, so most requests only read the session.
 TOUCH_EVERY = timedelta(seconds=30)
+
+
+# Made once: every authenticated request runs them.
+_FIND = select(sessions_table).where(sessions_table.c.token_hash == bindparam("hash"))
+_END = delete(sessions_table).where(sessions_table.c.token_hash == bindparam("hash"))
+_TOUCH = update(sessions_table).where(sessions_table.c.token_hash == bindparam("hash")).values(last_used_at=bindparam("at"))
 
 
 def hash_token(token: str) -> str:
@@ -96,18 +102,23 @@ class SessionStore:
             )
         return token, session
 
-    def find(self, token: str, at: datetime) -> Session | None:
-        """The live session for ``token``, touched; ``None`` if unknown, idle too long or expired."""
+    def find(self, token: str, at: datetime, connection: Connection | None = None) -> Session | None:
+        """The live session for ``token``, touched; ``None`` if unknown, idle too long or
+        expired. On ``connection`` if given (its transaction is committed when this writes)."""
+        if connection is None:
+            with self.engine.connect() as connection:
+                return self.find(token, at, connection)
         token_hash = hash_token(token)
-        with self.engine.begin() as conn:
-            row = conn.execute(select(sessions_table).where(sessions_table.c.token_hash == token_hash)).mappings().first()
-            if row is None:
-                return None
-            if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
-                conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash))
-                return None
-            if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
-                conn.execute(update(sessions_table).where(sessions_table.c.token_hash == token_hash).values(last_used_at=at))
+        row = connection.execute(_FIND, {"hash": token_hash}).mappings().first()
+        if row is None:
+            return None
+        if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
+            connection.execute(_END, {"hash": token_hash})
+            connection.commit()
+            return None
+        if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
+            connection.execute(_TOUCH, {"hash": token_hash, "at": at})
+            connection.commit()
         return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"]))
 
     def activated(self, token_hash: str) -> None:

@@ -12,7 +12,7 @@ from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import UserRows
-from projections.framework import ReadModel, handles, utc
+from projections.framework import handles, utc
 from projections.tables import key, optional, required, table
 
 
