@@ -16,6 +16,20 @@ saving one new event of its own aggregate in a loop, for the same time.
 
 The ``pg_*`` figures need a server: SEMA_BENCH_POSTGRES_URL (or the tests'
 SEMA_TEST_POSTGRES_URL); each run makes and drops its own databases.
+
+Statements of one status change on PostgreSQL (2026-11-27, logged with
+SQLAlchemy's ``before_cursor_execute``): 16, twelve of them inside the events
+table lock (insert, tracking, two updates per user-row read model — the flag,
+then the status derived from it —, the ledger's head and link, principals,
+the tracking update). Since: the flag and its derived columns in one update
+(13 statements, nine in the lock), every statement of the path made once
+(ADR 42). Same run, SEMA_BENCH_PG_SECONDS=15, busy machine: before
+(main) pg_command_p50_ms 22.4 / raw 8.1, concurrent 16.8 commands/s / raw
+112.7, p50 212 ms, p95 2,613 ms; after (without the one-update flags) 18.1 /
+8.0, 22.4 commands/s / 114.5, p50 117 ms, p95 2,092 ms, none failed. The
+concurrent goals (≥ 50% of raw, p95 ≤ 10× p50) are not met: every command's
+inline read models and commit run inside the table lock, and the machine's two
+cores also run both servers, PostgreSQL and the twelve clients.
 """
 
 from __future__ import annotations

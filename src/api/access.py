@@ -39,13 +39,13 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     unauthenticated = ApiProblem(401, "not-authenticated", "Not authenticated", "log in first: give the session token as a Bearer token or the session cookie", headers={"WWW-Authenticate": "Bearer"})
     if token is None or len(token) > 200:
         raise unauthenticated
-    session = state.sessions.find(token, now)
-    if session is None:
-        raise unauthenticated
-    # The role is read afresh so that an appointment, revocation, suspension or
-    # deletion takes effect on the next request, not at the next log-in: from the
-    # principals read model, which every command keeps in its own transaction.
     with state.app.engine.connect() as connection:
+        session = state.sessions.find(token, now, connection)
+        if session is None:
+            raise unauthenticated
+        # The role is read afresh so that an appointment, revocation, suspension or
+        # deletion takes effect on the next request, not at the next log-in: from the
+        # principals read model, which every command keeps in its own transaction.
         found = principal(connection, session.user_id)
     if found is None:
         state.sessions.close(session.token_hash)

@@ -30,13 +30,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Engine, Integer, LargeBinary, MetaData, String, Table, delete, select, update
+from sqlalchemy import Engine, Integer, LargeBinary, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.inputs import Upload
 from api.problems import ApiProblem
+from sema.side_tables import MOMENT, create_side_table, side_table
 
 HEADER = "idempotency-key"
 LIFETIME = timedelta(hours=24)
@@ -44,18 +45,11 @@ RUNNING, DONE = "running", "done"
 # The draft's key is a Structured Field string; a bare token is accepted too.
 _KEY = re.compile(r'^"?([\x21\x23-\x5b\x5d-\x7e]{1,255})"?$')
 
-metadata = MetaData()
-
-idempotency_table = Table(
+idempotency_table = side_table(
     "sema_idempotency_keys",
-    metadata,
-    Column("key_id", String(64), primary_key=True),  # SHA-256 of caller and key: the key itself is not kept
-    Column("fingerprint", String(64), nullable=False),
-    Column("state", String(10), nullable=False),
-    Column("status", Integer),
-    Column("media_type", String(100)),
-    Column("ciphertext", LargeBinary),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    key={"key_id": String(64)},  # SHA-256 of caller and key: the key itself is not kept
+    required={"fingerprint": String(64), "state": String(10), "expires_at": MOMENT},
+    optional={"status": Integer, "media_type": String(100), "ciphertext": LargeBinary},
 )
 
 
@@ -90,7 +84,7 @@ class IdempotencyStore:
     def __init__(self, engine: Engine, secret_key: bytes) -> None:
         self.engine = engine
         self._secret = secret_key
-        metadata.create_all(engine)
+        create_side_table(idempotency_table, engine)
 
     def begin(self, caller: str, key: str, request_fingerprint: str, at: datetime) -> Reservation | Response:
         """Reserves the key for this request, or returns the stored response; raises 409/422."""

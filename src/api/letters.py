@@ -17,17 +17,14 @@ from uuid import UUID, uuid4
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fpdf import FPDF
-from sqlalchemy import Column, DateTime, Engine, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy import Engine, LargeBinary, String, delete, select
 
-metadata = MetaData()
+from sema.side_tables import MOMENT, create_side_table, side_table
 
-letter_batches_table = Table(
+letter_batches_table = side_table(
     "sema_letter_batches",
-    metadata,
-    Column("batch_id", String(36), primary_key=True),
-    Column("created_by", String(64), nullable=False),
-    Column("ciphertext", LargeBinary, nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    key={"batch_id": String(36)},
+    required={"created_by": String(64), "ciphertext": LargeBinary, "expires_at": MOMENT},
 )
 
 
@@ -79,7 +76,7 @@ def _latin1(text: str) -> str:
 class LetterStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_side_table(letter_batches_table, engine)
 
     def keep(self, letters: list[Letter], created_by: str, expires_at: datetime) -> tuple[UUID, str]:
         """Stores the batch encrypted; returns its id and the key (base64), which is not kept."""

@@ -14,27 +14,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, Index, MetaData, String, Table, delete, select, update
+from sqlalchemy import Boolean, Connection, Engine, Index, String, bindparam, delete, select, update
 
-metadata = MetaData()
+from sema.side_tables import MOMENT, create_side_table, side_table
 
-sessions_table = Table(
+sessions_table = side_table(
     "sema_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("user_id", String(36), nullable=False),
-    Column("role", String(40), nullable=False),
-    Column("organisation_id", String(36), nullable=False),
-    Column("must_activate", Boolean, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_used_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Index("ix_sema_sessions_user", "user_id"),
+    key={"token_hash": String(64)},
+    required={
+        "user_id": String(36),
+        "role": String(40),
+        "organisation_id": String(36),
+        "must_activate": Boolean,
+        "created_at": MOMENT,
+        "last_used_at": MOMENT,
+        "expires_at": MOMENT,
+    },
+    indexes=[Index("ix_sema_sessions_user", "user_id")],
 )
 
 TOKEN_BYTES = 32  # 256 bits
 # Idle time is counted to within this much, so most requests only read the session.
 TOUCH_EVERY = timedelta(seconds=30)
+
+
+# Made once: every authenticated request runs them.
+_FIND = select(sessions_table).where(sessions_table.c.token_hash == bindparam("hash"))
+_END = delete(sessions_table).where(sessions_table.c.token_hash == bindparam("hash"))
+_TOUCH = update(sessions_table).where(sessions_table.c.token_hash == bindparam("hash")).values(last_used_at=bindparam("at"))
 
 
 def hash_token(token: str) -> str:
@@ -74,7 +81,7 @@ class SessionStore:
         self.engine = engine
         self.idle = idle
         self.absolute = absolute
-        metadata.create_all(engine)
+        create_side_table(sessions_table, engine)
 
     def open(self, user_id: UUID, role: str, organisation_id: UUID, must_activate: bool, at: datetime) -> tuple[str, Session]:
         """A new session; returns the token (shown to the client once) and the session."""
@@ -95,18 +102,23 @@ class SessionStore:
             )
         return token, session
 
-    def find(self, token: str, at: datetime) -> Session | None:
-        """The live session for ``token``, touched; ``None`` if unknown, idle too long or expired."""
+    def find(self, token: str, at: datetime, connection: Connection | None = None) -> Session | None:
+        """The live session for ``token``, touched; ``None`` if unknown, idle too long or
+        expired. On ``connection`` if given (its transaction is committed when this writes)."""
+        if connection is None:
+            with self.engine.connect() as connection:
+                return self.find(token, at, connection)
         token_hash = hash_token(token)
-        with self.engine.begin() as conn:
-            row = conn.execute(select(sessions_table).where(sessions_table.c.token_hash == token_hash)).mappings().first()
-            if row is None:
-                return None
-            if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
-                conn.execute(delete(sessions_table).where(sessions_table.c.token_hash == token_hash))
-                return None
-            if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
-                conn.execute(update(sessions_table).where(sessions_table.c.token_hash == token_hash).values(last_used_at=at))
+        row = connection.execute(_FIND, {"hash": token_hash}).mappings().first()
+        if row is None:
+            return None
+        if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
+            connection.execute(_END, {"hash": token_hash})
+            connection.commit()
+            return None
+        if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
+            connection.execute(_TOUCH, {"hash": token_hash, "at": at})
+            connection.commit()
         return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"]))
 
     def activated(self, token_hash: str) -> None:

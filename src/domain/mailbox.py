@@ -19,6 +19,12 @@ class MailboxKind:
     GROUP = "group"
 
 
+def _gone(event: SemaAggregate.Event, mailbox: Mailbox) -> None:
+    """A mailbox purged, or a group mailbox deleted: gone, with every permission on it."""
+    mailbox.purged = True
+    mailbox.permissions = {}
+
+
 class Mailbox(GrantingAggregate):
     grant_kind = "mailbox_access"
 
@@ -83,15 +89,10 @@ class Mailbox(GrantingAggregate):
 
     class GroupMailboxDeleted(SemaAggregate.Event):
         released_address: str
-
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.purged = True
-            mailbox.permissions = {}
+        apply = _gone
 
     class Purged(SemaAggregate.Event):
-        def apply(self, mailbox: Mailbox) -> None:
-            mailbox.purged = True
-            mailbox.permissions = {}
+        apply = _gone
 
     def _require_present(self) -> None:
         if self.purged:

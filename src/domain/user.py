@@ -214,10 +214,7 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
         self._record(self.Suspended, by, at)
 
     def unsuspend(self, by: Actor, at: datetime) -> None:
-        self._require_present()
-        if not self.suspended:
-            raise AlreadySo("the user is not suspended")
-        self._record(self.Unsuspended, by, at)
+        self._switch(self.Unsuspended, not self.suspended, "the user is not suspended", by, at)
 
     def delete(self, by: Actor, at: datetime) -> None:
         self._require_not_self(by)
@@ -248,22 +245,20 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
         self._record(self.Purged, by, at, released_addresses=self.addresses)
 
     def unlock(self, by: Actor, at: datetime) -> None:
-        self._require_present()
-        if not self.locked:
-            raise AlreadySo("the user is not locked")
-        self._record(self.Unlocked, by, at)
+        self._switch(self.Unlocked, not self.locked, "the user is not locked", by, at)
 
     def mark_ex_directory(self, by: Actor, at: datetime) -> None:
-        self._require_present()
-        if self.ex_directory:
-            raise AlreadySo("the user is already ex-directory")
-        self._record(self.MarkedExDirectory, by, at)
+        self._switch(self.MarkedExDirectory, self.ex_directory, "the user is already ex-directory", by, at)
 
     def unmark_ex_directory(self, by: Actor, at: datetime) -> None:
+        self._switch(self.UnmarkedExDirectory, not self.ex_directory, "the user is not ex-directory", by, at)
+
+    def _switch(self, event: type[SemaAggregate.Event], already_so: bool, saying: str, by: Actor, at: datetime) -> None:
+        """A present user's status switched on or off: recorded unless it is so already."""
         self._require_present()
-        if not self.ex_directory:
-            raise AlreadySo("the user is not ex-directory")
-        self._record(self.UnmarkedExDirectory, by, at)
+        if already_so:
+            raise AlreadySo(saying)
+        self._record(event, by, at)
 
     def _require_present(self) -> None:
         if self.purged:

@@ -35,8 +35,8 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, and_, inspect, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import DateTime, Integer, String, Text, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidValue
@@ -45,23 +45,17 @@ from projections.outbox import Outbox
 from sema import logs
 from sema.application import SemaApplication
 from sema.clock import Clock
+from sema.side_tables import create_side_table, side_table
 
 log = logs.get("sema.mail")
 
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 
-delivery_metadata = MetaData()
-deliveries = Table(
+deliveries = side_table(
     "sema_mail_deliveries",
-    delivery_metadata,
-    Column("message_key", String(36), primary_key=True),
-    Column("state", String(10), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("claimed_by", String(36)),
-    Column("lease_until", DateTime),
-    Column("next_attempt_at", DateTime),
-    Column("sent_at", DateTime),
-    Column("last_error", Text),
+    key={"message_key": String(36)},
+    required={"state": String(10), "attempts": Integer},
+    optional={"claimed_by": String(36), "lease_until": DateTime, "next_attempt_at": DateTime, "sent_at": DateTime, "last_error": Text},
 )
 
 SCHEMES = {"smtp": (25, None), "smtp+starttls": (587, "starttls"), "smtps": (465, "tls")}
@@ -135,7 +129,7 @@ class Mailer:
         self.batch_size = batch_size
         self.outbox: Outbox = app.projections.by_name(["outbox"])[0]  # type: ignore[assignment]
         self.target = SmtpTarget.parse(self.settings.smtp_url) if self.settings.smtp_url else None
-        create_delivery_table(app.engine)
+        create_side_table(deliveries, app.engine)
 
     @property
     def configured(self) -> bool:
@@ -198,12 +192,7 @@ class Mailer:
                         smtp.send_message(self.message(row))
                     except smtplib.SMTPDataError as error:
                         # The server refused this message's content: for good (5xx) or for now.
-                        if error.smtp_code >= 500:
-                            self._fail(row["message_key"], token, f"{error.smtp_code} {error.smtp_error!r}")
-                            report.failed += 1
-                        else:
-                            self._defer(row, token, now, f"{error.smtp_code} {error.smtp_error!r}")
-                            report.deferred += 1
+                        self._refused(row, token, now, error.smtp_code >= 500, f"{error.smtp_code} {error.smtp_error!r}", report)
                         continue
                     except smtplib.SMTPResponseException as error:
                         # Greeting, log-in or sender refused: the configuration or the
@@ -214,12 +203,8 @@ class Mailer:
                         return report
                     except smtplib.SMTPRecipientsRefused as error:
                         codes = [code for code, _ in error.recipients.values()]
-                        if codes and all(code >= 500 for code in codes):
-                            self._fail(row["message_key"], token, f"recipient refused: {error.recipients!r}")
-                            report.failed += 1
-                        else:
-                            self._defer(row, token, now, f"recipient deferred: {error.recipients!r}")
-                            report.deferred += 1
+                        for_good = bool(codes) and all(code >= 500 for code in codes)
+                        self._refused(row, token, now, for_good, f"recipient {'refused' if for_good else 'deferred'}: {error.recipients!r}", report)
                         continue
                     except (OSError, smtplib.SMTPException) as error:
                         self._defer(row, token, now, f"{type(error).__name__}: {error}")
@@ -278,6 +263,15 @@ class Mailer:
     def _sent(self, key: str, token: str) -> None:
         self._finish(key, token, state=SENT, sent_at=stored(self.clock.now()), last_error=None)
 
+    def _refused(self, row: dict[str, Any], token: str, now: datetime, for_good: bool, error: str, report: DeliveryReport) -> None:
+        """The server refused this message: for good it fails, otherwise it waits for another attempt."""
+        if for_good:
+            self._fail(row["message_key"], token, error)
+            report.failed += 1
+        else:
+            self._defer(row, token, now, error)
+            report.deferred += 1
+
     def _fail(self, key: str, token: str, error: str) -> None:
         log.warning("mail refused for good", notice=key, error=error)
         self._finish(key, token, state=FAILED, last_error=error)
@@ -287,15 +281,6 @@ class Mailer:
         wait = min(self.settings.mail_retry_initial_s * 2 ** (attempts - 1), self.settings.mail_retry_max_s)
         log.info("mail deferred", notice=row["message_key"], attempt=attempts, retry_in_s=round(wait), error=error)
         self._finish(row["message_key"], token, state=RETRY, next_attempt_at=stored(now + timedelta(seconds=wait)), last_error=error)
-
-
-def create_delivery_table(engine: Engine) -> None:
-    """Creates ``sema_mail_deliveries`` if missing; two mailers starting together may both try."""
-    try:
-        delivery_metadata.create_all(engine)
-    except DBAPIError:
-        if not inspect(engine).has_table(deliveries.name):
-            raise
 
 
 def _quit(smtp: smtplib.SMTP | None) -> None:

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
-from policies.mailer import FAILED, RETRY, SENDING, SENT, create_delivery_table, deliveries
+from policies.mailer import FAILED, RETRY, SENDING, SENT, deliveries
 from projections.due import utc
 from projections.outbox import Outbox
+from sema.side_tables import create_side_table
 
 NoticeState = Literal["queued", "sending", "sent", "retrying", "failed"]
 NOTICE_STATES: tuple[str, ...] = ("queued", "sending", "sent", "retrying", "failed")
@@ -43,7 +44,7 @@ class NoticePage(BaseModel):
 
 def notice_page(engine: Engine, states: Sequence[str] = (), limit: int = 50, offset: int = 0) -> NoticePage:
     """Newest first; ``states`` OR-ed (none: every state)."""
-    create_delivery_table(engine)  # no mailer may have run yet
+    create_side_table(deliveries, engine)  # no mailer may have run yet
     outbox = Outbox()
     m, d = outbox.messages.c, deliveries.c
     state = case(*[(d.state == stored, shown) for stored, shown in _FROM_DELIVERY.items()], else_="queued")

@@ -18,16 +18,13 @@ from projections.directory import sort_key
 from projections.framework import ReadModel, handles, utc
 from projections.search_text import search_text
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import ROW_EDITS, edited, set_flags
+from projections.user_rows import EX_DIRECTORY, LOCKING, ROW_EDITS, SUSPENSION, edited, set_flags
 
 # What each status event sets on a user's row (``status`` follows from them).
 FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Locked: {"locked": True},
-    User.Unlocked: {"locked": False},
-    User.MarkedExDirectory: {"ex_directory": True},
-    User.UnmarkedExDirectory: {"ex_directory": False},
+    **SUSPENSION,
+    **LOCKING,
+    **EX_DIRECTORY,
     User.OneTimePasswordIssued: {"has_own_password": False},
     User.PasswordReset: {"has_own_password": False},
     User.PasswordChanged: {"has_own_password": True},

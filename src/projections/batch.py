@@ -247,15 +247,14 @@ class Batch:
         found = cache.get(cache_key)
         if found is None:
             self._flush_through(table)
-            statement = select(table).where(*[table.c[k] == v for k, v in plain.items()])
-            result = self._connection.execute(statement.order_by(*table.primary_key.columns) if many else statement).mappings()
+            result = self._connection.execute(_statement(_read_statement, table, tuple(plain), many), plain).mappings()
             found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
         return found
 
-    def select(self, statement: Executable) -> list[RowMapping]:
+    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
         """Any query: every queued write goes out first."""
         self.flush()
-        return list(self._connection.execute(statement).mappings())
+        return list(self._connection.execute(statement, params).mappings())
 
     # ------------------------------------------------------------------- flush
 
@@ -274,27 +273,77 @@ class Batch:
     def _execute(self, group: _Group) -> None:
         table, execute = group.table, self._connection.execute
         if group.kind == INSERT:
-            execute(table.insert(), group.values)
+            execute(_statement(_insert_statement, table), group.values)
             return
         first = group.values[0]
         literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
+        expressions = len(literal) < len(first)
         if _once_per_key(group, literal):
             # One statement for many keys: the same change, and making it twice changes nothing more.
             (column,) = group.where
             keys = list(dict.fromkeys(key[column] for key in group.keys))
+            values: dict[str, Any] = {}
+            if group.kind == DELETE:
+                statement = _statement(_delete_in_statement, table, column)
+            elif expressions:
+                statement = update(table).where(table.c[column].in_(bindparam("keys", expanding=True))).values(first)
+            else:
+                statement = _statement(_update_in_statement, table, column, tuple(literal))
+                values = {f"set_{k}": first[k] for k in literal}
             for start in range(0, len(keys), IN_CHUNK):
-                where = table.c[column].in_(keys[start : start + IN_CHUNK])
-                execute(table.delete().where(where) if group.kind == DELETE else update(table).where(where).values(first))
+                execute(statement, {"keys": keys[start : start + IN_CHUNK], **values})
             return
-        condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
         params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
         if group.kind == DELETE:
-            execute(table.delete().where(condition), params)
+            execute(_statement(_keyed_statement, table, group.where, ()), params)
             return
-        setting = {k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()}
         for row, values in zip(params, group.values):
             row.update({f"set_{k}": values[k] for k in literal})
-        execute(update(table).where(condition).values(setting), params)
+        if expressions:
+            condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
+            statement = update(table).where(condition).values({k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()})
+        else:
+            statement = _statement(_keyed_statement, table, group.where, tuple(literal))
+        execute(statement, params)
+
+
+def _statement(make: Any, table: Table, *shape: Any) -> Any:
+    """The statement ``make(table, *shape)``, made once and kept with the table
+    (SQLAlchemy then finds its compiled form at once): building one per write
+    cost more than SQLite took to run it (issue 12's profile of a one-user
+    command). Updates with SQL expressions among their values are built each
+    time: their expressions are the caller's."""
+    statements = table.info.setdefault("sema_statements", {})
+    key = (make, *shape)
+    found = statements.get(key)
+    if found is None:
+        found = statements[key] = make(table, *shape)
+    return found
+
+
+def _read_statement(table: Table, columns: tuple[str, ...], many: bool) -> Executable:
+    statement = select(table).where(*[table.c[k] == bindparam(k) for k in columns])
+    return statement.order_by(*table.primary_key.columns) if many else statement
+
+
+def _insert_statement(table: Table) -> Executable:
+    return table.insert()
+
+
+def _delete_in_statement(table: Table, column: str) -> Executable:
+    return table.delete().where(table.c[column].in_(bindparam("keys", expanding=True)))
+
+
+def _update_in_statement(table: Table, column: str, setting: tuple[str, ...]) -> Executable:
+    return update(table).where(table.c[column].in_(bindparam("keys", expanding=True))).values({k: bindparam(f"set_{k}") for k in setting})
+
+
+def _keyed_statement(table: Table, where: tuple[str, ...], setting: tuple[str, ...]) -> Executable:
+    """A delete (no ``setting``) or an update of the rows whose ``where`` columns equal ``key_…`` parameters."""
+    condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in where])
+    if not setting:
+        return table.delete().where(condition)
+    return update(table).where(condition).values({k: bindparam(f"set_{k}") for k in setting})
 
 
 def _once_per_key(group: _Group, literal: list[str]) -> bool:

@@ -2,7 +2,7 @@
 
 A read model takes one by basing itself on the mixin and declaring the table
 the mixin names (``organisations``, ``administrators``, ``members``,
-``lists``, ``addresses``, ``permissions``) under its own table name, with the columns
+``lists``, ``addresses``, ``permissions``, ``users``) under its own table name, with the columns
 and indexes its queries need.
 """
 
@@ -65,6 +65,20 @@ class OrganisationSuspensions(OrganisationRows):
     @handles(Organisation.Unsuspended)
     def _organisation_unsuspended(self, batch: Batch, event: Organisation.Unsuspended) -> None:
         batch.update(self.organisations, {"id": event.originator_id}, suspended=False, suspension_message=None)
+
+
+class UserRows(ReadModel):
+    """``users``: a row per user from its registration, made by :meth:`user_row`."""
+
+    users: Table
+
+    def user_row(self, event: User.Registered) -> dict[str, Any]:
+        """The new user's row; a read model with more columns extends it."""
+        return {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)}
+
+    @handles(User.Registered)
+    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
+        batch.insert(self.users, self.user_row(event))
 
 
 class Administrators(ReadModel):

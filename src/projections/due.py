@@ -28,7 +28,7 @@ from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import Administrators
-from projections.framework import ReadModel, handles
+from projections.framework import handles
 from projections.tables import key, optional, required, table
 
 

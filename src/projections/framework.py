@@ -25,8 +25,9 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Recording
-from sqlalchemy import BigInteger, Column, Engine, Index, MetaData, String, Table, select, text
+from sqlalchemy import BigInteger, Column, Engine, Index, MetaData, String, Table, bindparam, or_, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from projections.batch import Batch
 from projections.source import EventSource, EventStore, Position
@@ -165,8 +166,7 @@ class ReadModel:
         """The tracked position; ``lock``: the tracking row locked to the end of the
         transaction (PostgreSQL), so two processes catching up the same read model
         take turns and the second sees the first's position — never a second apply."""
-        query = select(tracking_table.c.notification_id).where(tracking_table.c.projection == self.tracking_name)
-        value = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+        value = session.connection().execute(_POSITION_FOR_UPDATE if lock else _POSITION, {"projection": self.tracking_name}).scalar_one_or_none()
         return value or 0
 
     def takes_any(self, positions: Sequence[Position]) -> bool:
@@ -174,10 +174,11 @@ class ReadModel:
         handlers = self.handlers
         return any(type(p.event) in handlers for p in positions)
 
-    def process(self, session: Session, positions: Iterable[Position], tracked: int | None = None) -> int:
+    def process(self, session: Session, positions: Iterable[Position], tracked: int | None = None, *, track: bool = True) -> int:
         """Applies the events after the tracked position (``tracked``, if the caller
         read it in this transaction) through one :class:`Batch`, then records the
-        new position, all in ``session``'s transaction."""
+        new position (unless ``track`` is false: the caller records it in this
+        transaction), all in ``session``'s transaction."""
         tracked = start = self.position(session, lock=True) if tracked is None else tracked
         new = []
         for position in positions:
@@ -189,16 +190,39 @@ class ReadModel:
         batch = Batch(session)
         self.apply(batch, new)
         batch.flush()
+        if not track:
+            return tracked
         if start == 0 and not self._has_row(session):
             session.execute(tracking_table.insert().values(projection=self.tracking_name, notification_id=tracked))
         else:
-            session.execute(tracking_table.update().where(tracking_table.c.projection == self.tracking_name).values(notification_id=tracked))
+            session.connection().execute(_MOVE, {"name": self.tracking_name, "at": tracked})
         return tracked
 
     def _has_row(self, session: Session) -> bool:
-        return session.execute(
-            select(tracking_table.c.projection).where(tracking_table.c.projection == self.tracking_name)
-        ).first() is not None
+        return session.connection().execute(_POSITION, {"projection": self.tracking_name}).first() is not None
+
+
+# Made once: a statement built per call costs more than SQLite takes to run it.
+_POSITION = select(tracking_table.c.notification_id).where(tracking_table.c.projection == bindparam("projection"))
+_POSITION_FOR_UPDATE = _POSITION.with_for_update()
+_MOVE = tracking_table.update().where(tracking_table.c.projection == bindparam("name")).values(notification_id=bindparam("at"))
+
+_by_names: dict[tuple[str, ...], tuple[Executable, Executable]] = {}
+
+
+def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable]:
+    """Reading and moving the tracked positions of these read models: made once per
+    list of names (few: the models of an application), with the names as fixed
+    parameters, so SQLAlchemy does not re-render an ``IN`` list at each command."""
+    found = _by_names.get(names)
+    if found is None:
+        c = tracking_table.c
+        named = or_(*[c.projection == name for name in names])  # not IN: SQLAlchemy renders an IN list afresh each run
+        found = _by_names[names] = (
+            select(c.projection, c.notification_id).where(named).with_for_update(),
+            tracking_table.update().where(named).values(notification_id=bindparam("at")),
+        )
+    return found
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -243,24 +267,25 @@ class Projections:
             return
         new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
         first, last = new[0].notification_id, new[-1].notification_id
-        # One query for every position, one update for the models no event concerns:
-        # most commands touch two or three of the read models (issue 12's profile).
-        c = tracking_table.c
-        query = select(c.projection, c.notification_id).where(c.projection.in_([m.tracking_name for m in models])).with_for_update()
-        tracked_at = {name: at for name, at in session.execute(query)}
-        untouched = []
+        # One query for every position and one update moving them all to the last
+        # event: each model either applies the command's events or has none to
+        # apply (most commands concern two or three of the nine; issue 12's profile).
+        names = [m.tracking_name for m in models]
+        tracked_at = {name: at for name, at in session.connection().execute(_positions_and_move(tuple(names))[0])}
         for model in models:
             tracked = tracked_at.get(model.tracking_name, 0)
             if tracked < first - 1:
                 # Behind (a read model added later, or events written without it): catch up first.
                 for batch in self.source.batches(tracked, stop=first - 1):
-                    tracked = model.process(session, batch, tracked)
-            if tracked == first - 1 and model.tracking_name in tracked_at and not model.takes_any(new):
-                untouched.append(model.tracking_name)
-            else:
-                model.process(session, new, tracked)
-        if untouched:
-            session.execute(tracking_table.update().where(c.projection.in_(untouched)).values(notification_id=last))
+                    tracked = model.process(session, batch, tracked, track=False)
+            if tracked < last and model.takes_any(new):
+                model.process(session, new, tracked, track=False)
+        behind = [name for name in names if name in tracked_at and tracked_at[name] < last]
+        if behind:
+            session.connection().execute(_positions_and_move(tuple(behind))[1], {"at": last})
+        missing = [name for name in names if name not in tracked_at]
+        if missing:
+            session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the

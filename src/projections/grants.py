@@ -11,11 +11,12 @@ from domain.grants import GrantingAggregate, GrantState
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
-from projections.framework import ReadModel, handles, utc
+from projections.common_tables import UserRows
+from projections.framework import handles, utc
 from projections.tables import key, optional, required, table
 
 
-class Grants(ReadModel):
+class Grants(UserRows):
     name = "grants"
 
     mailboxes = table("sema_grant_mailboxes", key("id"), required("owner_id"), required("organisation_id"))
@@ -45,10 +46,6 @@ class Grants(ReadModel):
     @handles(Mailbox.Created)
     def _mailbox_created(self, batch: Batch, event: Mailbox.Created) -> None:
         batch.insert(self.mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id), "organisation_id": str(event.organisation_id)})
-
-    @handles(User.Registered)
-    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
-        batch.insert(self.users, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
 
     @handles(Mailbox.ExceptionalAccessRequested, User.ExceptionalAccessRequested)
     def _requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:

@@ -15,6 +15,7 @@ and this table.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 from collections.abc import Sequence
@@ -64,12 +65,13 @@ class Ledger(ReadModel):
         "sema_ledger", key("notification_id", BigInteger), required("originator_id"), required("originator_version", BigInteger), required("link", String(64))
     )
 
+    @functools.cached_property
     def _last_link(self) -> Select[tuple[int, str]]:
         return select(self.links.c.notification_id, self.links.c.link).order_by(self.links.c.notification_id.desc()).limit(1)
 
     def head(self, session: Session) -> tuple[int, bytes]:
         """The last chained position and its link; ``(0, GENESIS)`` when empty."""
-        row = session.execute(self._last_link()).first()
+        row = session.execute(self._last_link).first()
         return (0, GENESIS) if row is None else (int(row[0]), bytes.fromhex(row[1]))
 
     def count(self, session: Session) -> int:
@@ -80,7 +82,7 @@ class Ledger(ReadModel):
 
     def apply(self, batch: Batch, positions: Sequence[Position]) -> None:
         """Every stored record is chained, whatever its event, so the ledger folds the records instead of handling event types."""
-        last = batch.select(self._last_link())
+        last = batch.select(self._last_link)
         previous = bytes.fromhex(last[0]["link"]) if last else GENESIS
         for position in positions:
             previous = next_link(previous, position.notification)

@@ -23,19 +23,16 @@ from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import Addresses, GroupPermissions, ListMembers, Lists, OrganisationSuspensions
+from projections.common_tables import Addresses, GroupPermissions, ListMembers, Lists, OrganisationSuspensions, UserRows
 from projections.framework import handles, utc
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import set_flags
+from projections.user_rows import DELETION, LOCKING, SUSPENSION, set_flags
 
 # What each event sets on a user's row (``receives`` and ``logs_in`` follow from them).
 FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Deleted: {"deleted": True},
-    User.Undeleted: {"deleted": False},
-    User.Locked: {"locked": True},
-    User.Unlocked: {"locked": False},
+    **SUSPENSION,
+    **DELETION,
+    **LOCKING,
     User.Activated: {"own_password": True, "security_set": True},
     User.PasswordChanged: {"own_password": True},
     User.SecurityInformationSet: {"security_set": True},
@@ -60,7 +57,7 @@ def smtp_reply_text(message: str | None) -> str:
     return text[:MAX_REPLY] or SUSPENDED_REPLY
 
 
-class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPermissions):
+class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPermissions, UserRows):
     name = "mail"
 
     organisations = table(
@@ -133,27 +130,21 @@ class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPe
 
     # -------------------------------------------------------------------- users
 
-    @handles(User.Registered)
-    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
-        user_id = str(event.originator_id)
-        batch.insert(
-            self.users,
-            {
-                "id": user_id,
-                "organisation_id": str(event.organisation_id),
-                "username": event.username.lower(),
-                "address": event.primary_address.lower(),
-                "relay_to": event.original_address,
-                "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
-                "suspended": False,
-                "deleted": False,
-                "locked": False,
-                "own_password": False,
-                "security_set": False,
-                "receives": True,
-                "logs_in": False,
-            },
-        )
+    def user_row(self, event: User.Registered) -> dict[str, Any]:
+        return {
+            **super().user_row(event),
+            "username": event.username.lower(),
+            "address": event.primary_address.lower(),
+            "relay_to": event.original_address,
+            "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+            "suspended": False,
+            "deleted": False,
+            "locked": False,
+            "own_password": False,
+            "security_set": False,
+            "receives": True,
+            "logs_in": False,
+        }
 
     @handles(*FLAGS)
     def _user_flags_changed(self, batch: Batch, event: Any) -> None:

@@ -15,10 +15,10 @@ from sqlalchemy import Boolean, Index, String, Text, case
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.batch import Batch
-from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions
+from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions, UserRows
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import set_flags
+from projections.user_rows import DELETION, SUSPENSION, set_flags
 
 # A user's state as routing sees it.
 RECEIVING = "receiving"
@@ -26,15 +26,10 @@ SUSPENDED = "suspended"
 DELETED = "deleted"
 
 # What each status event sets on a user's row (``state`` follows from them).
-FLAGS: dict[type, dict[str, bool]] = {
-    User.Suspended: {"suspended": True},
-    User.Unsuspended: {"suspended": False},
-    User.Deleted: {"deleted": True},
-    User.Undeleted: {"deleted": False},
-}
+FLAGS: dict[type, dict[str, bool]] = {**SUSPENSION, **DELETION}
 
 
-class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
+class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses, UserRows):
     name = "routing"
 
     organisations = table(
@@ -70,22 +65,16 @@ class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses):
 
     # -------------------------------------------------------------------- users
 
-    @handles(User.Registered)
-    def _user_registered(self, batch: Batch, event: User.Registered) -> None:
-        user_id = str(event.originator_id)
-        batch.insert(
-            self.users,
-            {
-                "id": user_id,
-                "organisation_id": str(event.organisation_id),
-                "address": event.primary_address,
-                "original_address": event.original_address,
-                "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
-                "state": RECEIVING,
-                "suspended": False,
-                "deleted": False,
-            },
-        )
+    def user_row(self, event: User.Registered) -> dict[str, Any]:
+        return {
+            **super().user_row(event),
+            "address": event.primary_address,
+            "original_address": event.original_address,
+            "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+            "state": RECEIVING,
+            "suspended": False,
+            "deleted": False,
+        }
 
     @handles(*FLAGS)
     def _user_flags_changed(self, batch: Batch, event: Any) -> None:

@@ -7,19 +7,59 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Column, Table, literal
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from domain.user import User
 from projections.batch import Batch
+
+
+# What the status events set on the flags most copies of a user keep.
+SUSPENSION: dict[type, dict[str, Any]] = {User.Suspended: {"suspended": True}, User.Unsuspended: {"suspended": False}}
+DELETION: dict[type, dict[str, Any]] = {User.Deleted: {"deleted": True}, User.Undeleted: {"deleted": False}}
+LOCKING: dict[type, dict[str, Any]] = {User.Locked: {"locked": True}, User.Unlocked: {"locked": False}}
+EX_DIRECTORY: dict[type, dict[str, Any]] = {User.MarkedExDirectory: {"ex_directory": True}, User.UnmarkedExDirectory: {"ex_directory": False}}
 
 
 def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], **derived: ColumnElement[Any]) -> None:
     """Sets the event's flags on the user's row, then the columns derived from
     them (SQL over the row, e.g. a status), which must see the new flags."""
     where = {"id": event.originator_id}
+    merged = {name: _with_new_values(rule, users, flags) for name, rule in derived.items()}
+    if all(rule is not None for rule in merged.values()):
+        batch.update(users, where, **flags, **merged)  # one statement where there were two
+        return
     batch.update(users, where, **flags)
     batch.update(users, where, **derived)
+
+
+# (id of a rule, the flags it reads) -> (the rule, kept so its id stays its own; the rule over those values)
+_rules_with_values: dict[tuple[Any, ...], tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
+
+
+def _with_new_values(rule: ColumnElement[Any], users: Table, flags: Mapping[str, Any]) -> ColumnElement[Any] | None:
+    """``rule`` with the columns ``flags`` sets replaced by their new values, so a
+    single update sets both and the rule still sees the new flags (SQL's SET
+    reads the row as it was). Made once per rule and values, so like updates
+    share a statement; ``None`` when a value cannot key that (not hashable)."""
+    read = {c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users}
+    used = tuple(sorted((k, v) for k, v in flags.items() if k in read))
+    key = (id(rule), used)
+    try:
+        found = _rules_with_values.get(key)
+    except TypeError:
+        return None
+    if found is None:
+        values = dict(used)
+
+        def replace(element: Any) -> Any:
+            if isinstance(element, Column) and element.table is users and element.name in values:
+                return literal(values[element.name], element.type)
+            return None
+
+        found = _rules_with_values[key] = (rule, replacement_traverse(rule, {}, replace))
+    return found[1]
 
 
 def apply_details(values: dict[str, Any], event: User.DirectoryDetailsChanged) -> None:

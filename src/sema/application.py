@@ -27,7 +27,7 @@ from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser
 from sema.config import Settings
-from sema.credentials import CredentialStore, SecretSource, metadata
+from sema.credentials import CredentialStore, SecretSource, credentials_table
 from sema.services.activation import Activation
 from sema.services.address_book import AddressBook
 from sema.services.break_glass import BreakGlass
@@ -44,6 +44,7 @@ from sema.services.results import ChallengePrompt, CreatedUser, LogInResult, Out
 from sema.services.runner import CommandRunner, InlineProcessor
 from sema.services.sensitive_reads import SensitiveReads
 from sema.services.users import MAX_BULK, Users
+from sema.side_tables import create_side_table
 
 if TYPE_CHECKING:
     from projections.framework import Projections
@@ -93,7 +94,7 @@ class SemaApplication(Application):
         self.engine: Engine = self.recorder.datastore.engine
         if self.engine.dialect.name == "sqlite":
             sqlite_synchronous(self.engine, settings.sqlite_synchronous)
-        metadata.create_all(self.engine)
+        create_side_table(credentials_table, self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()
         self.new_id = new_id

@@ -32,22 +32,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy import LargeBinary, String, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from domain.errors import InvalidValue
+from sema.side_tables import MOMENT, side_table
 
-metadata = MetaData()
-
-credentials_table = Table(
+credentials_table = side_table(
     "sema_credentials",
-    metadata,
-    Column("subject_id", String(36), primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("secret", LargeBinary, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    key={"subject_id": String(36), "kind": String(16)},
+    required={"secret": LargeBinary, "updated_at": MOMENT},
 )
 
 PASSWORD = "password"

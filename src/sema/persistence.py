@@ -1,39 +1,91 @@
 """The event store's persistence: eventsourcing-sqlalchemy, with events inserted
-in one multi-row statement rather than through an ORM object per event.
+in one multi-row statement and read by prepared Core statements, rather than
+through an ORM object per event and an ORM query per read.
 
 The library's recorder adds a mapped row object per stored event and flushes
 the session; for a bulk add of 500 users (about 2,500 events) building and
 flushing those objects was most of the save (issue 12's profile). The same
-rows go in through a Core ``INSERT … RETURNING id`` (SQLAlchemy's
-"insertmanyvalues"), ids returned in the order of the events, in the same
-transaction, with the same table lock on PostgreSQL and the same unique-key
-conflict when another writer got there first.
+rows go in through a Core ``INSERT … RETURNING`` (SQLAlchemy's
+"insertmanyvalues": a statement per thousand rows), each id matched to its
+event by the returned (originator id, version), in the same transaction,
+with the same table lock on PostgreSQL and the same unique-key conflict
+when another writer got there first.
+
+Loading an aggregate reads its snapshot and its events: the library builds
+an ORM query for each, which was most of a load's time in a one-user command
+(``benchmarks/bench_http.py``). The same selects are built once per shape
+with bound parameters (so SQLAlchemy's compiled cache is hit without
+rebuilding the statement) and run on the transaction's connection.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import insert
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
+from sqlalchemy import Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 
-class ApplicationRecorder(SQLAlchemyApplicationRecorder):
+class PreparedSelects:
+    """``select_events`` of eventsourcing-sqlalchemy's recorders, by Core statements made once per shape."""
+
+    events_record_cls: Any
+
+    def select_events(self, originator_id: UUID | str, gt: int | None = None, lte: int | None = None, desc: bool = False, limit: int | None = None) -> list[StoredEvent]:
+        statement = self._select_statement(gt is not None, lte is not None, desc, limit is not None)
+        params = {"originator_id": originator_id, "gt": gt, "lte": lte, "limit": limit}
+        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            rows = session.connection().execute(statement, {k: v for k, v in params.items() if v is not None}).all()
+        return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2], state=bytes(r[3]) if isinstance(r[3], memoryview) else r[3]) for r in rows]
+
+    def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Select[Any]:
+        shape = (gt, lte, desc, limit)
+        statements: dict[tuple[bool, ...], Select[Any]] = self.__dict__.setdefault("_selects", {})
+        found = statements.get(shape)
+        if found is None:
+            c = self.events_record_cls.__table__.c
+            found = select(c.originator_id, c.originator_version, c.topic, c.state).where(c.originator_id == bindparam("originator_id"))
+            if gt:
+                found = found.where(c.originator_version > bindparam("gt"))
+            if lte:
+                found = found.where(c.originator_version <= bindparam("lte"))
+            found = found.order_by(c.originator_version.desc() if desc else c.originator_version)
+            if limit:
+                found = found.limit(bindparam("limit", literal_execute=False))
+            statements[shape] = found
+        return found
+
+
+class AggregateRecorder(PreparedSelects, SQLAlchemyAggregateRecorder):
+    """Snapshots."""
+
+
+class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
+    @functools.cached_property
+    def _insert_statement(self) -> Insert:
+        # Not ``sort_by_parameter_order``: on SQLite that makes SQLAlchemy insert
+        # one row per statement. The ids are matched to the events by their
+        # unique (originator id, version) instead.
+        c = self.events_record_cls.__table__.c
+        return insert(self.events_record_cls.__table__).returning(c.id, c.originator_id, c.originator_version)
+
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
-        table = self.events_record_cls.__table__
         rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        ids = list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(self._insert_statement, rows)}
         self._notify_channel(session)
-        return ids
+        return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
 
 class Factory(SQLAlchemyFactory):
+    aggregate_recorder_class = AggregateRecorder
     application_recorder_class = ApplicationRecorder

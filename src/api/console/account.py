@@ -107,6 +107,14 @@ def _new_password(ctx: Context, form: Form, errors: Errors) -> str:
     return password
 
 
+def _current_password(form: Form, errors: Errors) -> str:
+    """Asked again before a change to what proves who one is."""
+    current = form.raw("current_password")
+    if not current:
+        errors.add("current_password", "Enter your current password")
+    return current
+
+
 def activate(ctx: Context, form: Form | None) -> Response:
     assert ctx.principal is not None
     if not ctx.principal.session.must_activate:
@@ -140,9 +148,7 @@ def account(ctx: Context, form: Form | None) -> Response:
 def change_password(ctx: Context, form: Form | None) -> Response:
     errors = Errors()
     if form is not None:
-        current = form.raw("current_password")
-        if not current:
-            errors.add("current_password", "Enter your current password")
+        current = _current_password(form, errors)
         password = _new_password(ctx, form, errors)
         if not errors:
             try:
@@ -159,9 +165,7 @@ def change_password(ctx: Context, form: Form | None) -> Response:
 def security_information(ctx: Context, form: Form | None) -> Response:
     errors = Errors()
     if form is not None:
-        current = form.raw("current_password")
-        if not current:
-            errors.add("current_password", "Enter your current password")
+        current = _current_password(form, errors)
         answers = _answers(form, errors)
         if not errors:
             try:

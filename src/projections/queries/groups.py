@@ -48,8 +48,10 @@ def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> 
 
 def distribution_list(session: Reader, list_id: UUID) -> DistributionListView | None:
     row = _addressable(session, KIND_LIST, list_id)
-    if row is None:
-        return None
+    return None if row is None else _list_view(row, _members(session, list_id))
+
+
+def _members(session: Reader, list_id: UUID) -> tuple[Member, ...]:
     m, e = directory.members.c, directory.entries.c
     rows = session.execute(
         select(e.id, e.name, e.address, e.organisation_id, e.organisation_name)
@@ -57,8 +59,7 @@ def distribution_list(session: Reader, list_id: UUID) -> DistributionListView | 
         .where(m.list_id == str(list_id))
         .order_by(e.sort_name, e.id)
     )
-    members = tuple(Member(user_id=UUID(r.id), name=r.name, address=r.address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name) for r in rows)
-    return _list_view(row, members)
+    return tuple(Member(user_id=UUID(r.id), name=r.name, address=r.address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name) for r in rows)
 
 
 def group_mailboxes(session: Reader, organisation_id: UUID | None = None) -> list[GroupMailboxView]:
@@ -67,14 +68,16 @@ def group_mailboxes(session: Reader, organisation_id: UUID | None = None) -> lis
 
 def group_mailbox(session: Reader, mailbox_id: UUID) -> GroupMailboxView | None:
     row = _addressable(session, KIND_GROUP_MAILBOX, mailbox_id)
-    if row is None:
-        return None
+    return None if row is None else _group_view(row, _permissions_held(session, mailbox_id))
+
+
+def _permissions_held(session: Reader, mailbox_id: UUID) -> dict[UUID, tuple[Permission, ...]]:
     p = directory.permissions.c
     held: dict[UUID, list[Permission]] = {}
     for user_id, permission in session.execute(select(p.user_id, p.permission).where(p.mailbox_id == str(mailbox_id)).order_by(p.user_id)):
         held.setdefault(UUID(user_id), []).append(permission)
     order = {"read": 0, "write": 1, "mail": 2}
-    return _group_view(row, {k: tuple(sorted(v, key=order.__getitem__)) for k, v in held.items()})
+    return {k: tuple(sorted(v, key=order.__getitem__)) for k, v in held.items()}
 
 
 def group_mailboxes_of_user(session: Reader, user_id: UUID) -> list[GroupMailboxView]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from domain.actors import Role, role_for
 from projections.principals import Principals
 from projections.queries.common import Reader, View
 
 principals = Principals()
+_PRINCIPAL = select(principals.principals).where(principals.principals.c.user_id == bindparam("user_id"))  # made once: every request runs it
 
 
 class PrincipalView(View):
@@ -22,8 +23,7 @@ class PrincipalView(View):
 def principal(session: Reader, user_id: UUID) -> PrincipalView | None:
     """The user's organisation and role; ``None`` if they are unknown, purged,
     deleted, suspended or locked (such a user's sessions no longer count)."""
-    p = principals.principals.c
-    row = session.execute(select(principals.principals).where(p.user_id == str(user_id))).mappings().first()
+    row = session.execute(_PRINCIPAL, {"user_id": str(user_id)}).mappings().first()
     if row is None or row["suspended"] or row["deleted"] or row["locked"]:
         return None
     return PrincipalView(user_id=user_id, organisation_id=UUID(row["organisation_id"]), role=role_for(row["kind"], row["administrator"]))

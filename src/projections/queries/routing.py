@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final, Literal
 from uuid import UUID
 
@@ -53,48 +54,28 @@ def route(session: Reader, address: str) -> Route:
     if target is None:
         return unknown_route(address)
     kind, target_id = target
-    base: dict[str, Any] = {"address": address, "target_kind": kind, "target_id": UUID(target_id)}
-    if kind == TARGET_USER:
-        u = routing.users.c
-        row = session.execute(
-            select(u.state, u.mailbox_id, u.original_address, o.id, o.account_type, o.suspended, o.suspension_message)
-            .join_from(routing.users, routing.organisations, o.id == u.organisation_id)
-            .where(u.id == target_id)
-        ).one()
-        base["organisation_id"] = UUID(row.id)
-        if row.suspended:
-            return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
-        if row.state == DELETED:
-            return _route(**base, action=RETURN, reason=REASON_DELETED)
-        if row.state != RECEIVING:
-            return _route(**base, action=RETURN, reason=REASON_SUSPENDED)
-        if row.original_address:
-            return _route(**base, action=RELAY, relay_to=row.original_address)
-        return _route(**base, action=DELIVER, mailbox_id=UUID(row.mailbox_id) if row.mailbox_id else None)
-    if kind == TARGET_GROUP_MAILBOX:
-        g = routing.group_mailboxes.c
-        row = session.execute(
-            select(g.purged, o.id, o.suspended, o.suspension_message)
-            .join_from(routing.group_mailboxes, routing.organisations, o.id == g.organisation_id)
-            .where(g.id == target_id)
-        ).one()
-        base["organisation_id"] = UUID(row.id)
-        if row.suspended:
-            return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
-        if row.purged:
-            return _route(**base, action=RETURN, reason=REASON_UNKNOWN)
-        return _route(**base, action=DELIVER, mailbox_id=UUID(target_id))
-    assert kind == TARGET_LIST, kind
-    lists = routing.lists.c
+    owner = {TARGET_USER: routing.users, TARGET_GROUP_MAILBOX: routing.group_mailboxes, TARGET_LIST: routing.lists}[kind]
     row = session.execute(
-        select(o.id, o.suspended, o.suspension_message)
-        .join_from(routing.lists, routing.organisations, o.id == lists.organisation_id)
-        .where(lists.id == target_id)
+        select(owner, o.suspended.label("organisation_suspended"), o.suspension_message)
+        .join_from(owner, routing.organisations, o.id == owner.c.organisation_id)
+        .where(owner.c.id == target_id)
     ).one()
-    base["organisation_id"] = UUID(row.id)
-    if row.suspended:
-        return _route(**base, action=RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
-    return _route(**base, action=EXPAND, members=tuple(_receiving_members(session, target_id)))
+    answer = functools.partial(_route, address, target_kind=kind, target_id=UUID(target_id), organisation_id=UUID(row.organisation_id))
+    if row.organisation_suspended:
+        return answer(RETURN, reason=REASON_ORGANISATION_SUSPENDED, message=row.suspension_message)
+    if kind == TARGET_USER:
+        if row.state == DELETED:
+            return answer(RETURN, reason=REASON_DELETED)
+        if row.state != RECEIVING:
+            return answer(RETURN, reason=REASON_SUSPENDED)
+        if row.original_address:
+            return answer(RELAY, relay_to=row.original_address)
+        return answer(DELIVER, mailbox_id=UUID(row.mailbox_id) if row.mailbox_id else None)
+    if kind == TARGET_GROUP_MAILBOX:
+        if row.purged:
+            return answer(RETURN, reason=REASON_UNKNOWN)
+        return answer(DELIVER, mailbox_id=UUID(target_id))
+    return answer(EXPAND, members=tuple(_receiving_members(session, target_id)))
 
 
 def unknown_route(address: str) -> Route:

@@ -15,7 +15,7 @@ from domain.distribution_list import DistributionList
 from domain.errors import DistributionListNotFound, MailboxNotFound, NotFound, OrganisationNotFound, UserNotFound
 from domain.mailbox import Mailbox
 from domain.organisation import Organisation
-from domain.permissions import require_administers, require_administrator
+from domain.permissions import require_administers, require_administrator, require_service_administrator
 from domain.user import User
 
 A = TypeVar("A", bound=SemaAggregate)
@@ -65,6 +65,11 @@ class Aggregates:
 
     def administered_organisation(self, actor: Actor, organisation_id: UUID) -> Organisation:
         self.require_administers(actor, organisation_id, OrganisationNotFound(organisation_id))
+        return self.organisation(organisation_id)
+
+    def organisation_for_service_administrator(self, actor: Actor, organisation_id: UUID) -> Organisation:
+        """What only the service's administrators change (an organisation's name, its mail domains)."""
+        require_service_administrator(actor)
         return self.organisation(organisation_id)
 
     def administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:

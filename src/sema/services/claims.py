@@ -14,6 +14,7 @@ queries for a name taken hundreds of times, rather than one per number (ADR 30).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
-from sqlalchemy import select, text
+from sqlalchemy import Select, bindparam, select, text
 
 from domain.actors import Actor
 from domain.claims import Claim, ClaimKind
@@ -41,31 +42,30 @@ class Claims:
         self.recorder = recorder
         self.repository = repository
 
+    @functools.cached_property
+    def _statements(self) -> tuple[Select[Any], Select[Any]]:
+        """The queries of :meth:`existing` and :meth:`held`, made once (with a list of ids bound at each run)."""
+        c = self.recorder.events_record_cls.__table__.c
+        ids = c.originator_id.in_(bindparam("ids", expanding=True))
+        return select(c.originator_id).where(ids, c.originator_version == 1), select(c.originator_id, c.originator_version, c.topic).where(ids)
+
     def existing(self, kind: ClaimKind, values: Iterable[str]) -> dict[str, Claim]:
         """The claims that exist (held or released) among ``values``, in one query."""
         ids = {kind.id_for(v): v.strip().lower() for v in values}
         if not ids:
             return {}
-        record = self.recorder.events_record_cls
         with self.recorder.transaction(commit=False) as session:
-            found = set(
-                session.execute(
-                    select(record.originator_id).where(record.originator_id.in_(list(ids)), record.originator_version == 1)
-                ).scalars()
-            )
+            found = set(session.connection().execute(self._statements[0], {"ids": list(ids)}).scalars())
         return {ids[i]: self.repository.get(i) for i in found}
 
     def held(self, kind: ClaimKind, values: Iterable[str]) -> set[str]:
         """The values someone holds: a claim is held unless its latest event is a release."""
         ids = {kind.id_for(v): v.strip().lower() for v in values}
-        record = self.recorder.events_record_cls
         latest: dict[UUID, tuple[int, str]] = {}
         with self.recorder.transaction(commit=False) as session:
             chunk = list(ids)
             for start in range(0, len(chunk), PROBE_CHUNK):
-                rows = session.execute(
-                    select(record.originator_id, record.originator_version, record.topic).where(record.originator_id.in_(chunk[start : start + PROBE_CHUNK]))
-                )
+                rows = session.connection().execute(self._statements[1], {"ids": chunk[start : start + PROBE_CHUNK]})
                 for originator_id, version, topic in rows:
                     if originator_id not in latest or latest[originator_id][0] < version:
                         latest[originator_id] = (version, topic)

@@ -36,24 +36,18 @@ class DistributionLists(Service):
         uow.save(dl, claim)
         return dl.id, address
 
-    @command
-    def rename(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, name: str) -> None:
-        dl = self.aggregates.administered_list(actor, list_id)
-        dl.rename(name, actor, at)
-        uow.save(dl)
+    def rename(self, actor: Actor, at: datetime, list_id: UUID, name: str) -> None:
+        self.change(self.aggregates.administered_list, actor, list_id, lambda dl: dl.rename(name, actor, at))
 
-    @command
-    def add_member(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
-        dl = self.aggregates.administered_list(actor, list_id)
-        self._require_member(user_id)
-        dl.add_member(user_id, actor, at)
-        uow.save(dl)
+    def add_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
+        def add(dl: DistributionList) -> None:
+            self._require_member(user_id)
+            dl.add_member(user_id, actor, at)
 
-    @command
-    def remove_member(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
-        dl = self.aggregates.administered_list(actor, list_id)
-        dl.remove_member(user_id, actor, at)
-        uow.save(dl)
+        self.change(self.aggregates.administered_list, actor, list_id, add)
+
+    def remove_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
+        self.change(self.aggregates.administered_list, actor, list_id, lambda dl: dl.remove_member(user_id, actor, at))
 
     @command
     def change_address(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID, local_part: str) -> str:
@@ -67,20 +61,14 @@ class DistributionLists(Service):
         uow.save(dl, claim, self.claims.release(AddressClaim, old, dl.id, actor, at))
         return address
 
-    @command
-    def delete(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> datetime:
+    def delete(self, actor: Actor, at: datetime, list_id: UUID) -> datetime:
         """Deleted with an undo period: restorable until the returned moment, the address kept till then."""
-        dl = self.aggregates.administered_list(actor, list_id)
-        dl.remove(actor, at)
-        uow.save(dl)
+        dl = self.change(self.aggregates.administered_list, actor, list_id, lambda dl: dl.remove(actor, at))
         assert dl.restorable_until is not None
         return dl.restorable_until
 
-    @command
-    def restore(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:
-        dl = self.aggregates.administered_list(actor, list_id)
-        dl.restore(actor, at)
-        uow.save(dl)
+    def restore(self, actor: Actor, at: datetime, list_id: UUID) -> None:
+        self.change(self.aggregates.administered_list, actor, list_id, lambda dl: dl.restore(actor, at))
 
     @command
     def purge(self, uow: UnitOfWork, actor: Actor, at: datetime, list_id: UUID) -> None:

@@ -26,11 +26,8 @@ class Mailboxes(Service):
         uow.save(mailbox, claim)
         return mailbox.id, address
 
-    @command
-    def rename_group(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
-        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
-        mailbox.rename_group(name, actor, at)
-        uow.save(mailbox)
+    def rename_group(self, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
+        self.change(self.aggregates.administered_mailbox, actor, mailbox_id, lambda mailbox: mailbox.rename_group(name, actor, at))
 
     @command
     def delete_group(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
@@ -39,20 +36,17 @@ class Mailboxes(Service):
         mailbox.delete_group(actor, at)
         uow.save(mailbox, self.claims.release(AddressClaim, mailbox.address or "", mailbox.id, actor, at))
 
-    @command
-    def grant_permission(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
-        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
-        user = self.aggregates.user(user_id)
-        if user.organisation_id != mailbox.organisation_id or user.purged:
-            raise UserNotFound(user_id)
-        mailbox.grant_permission(user_id, permission, actor, at)
-        uow.save(mailbox)
+    def grant_permission(self, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
+        def grant(mailbox: Mailbox) -> None:
+            user = self.aggregates.user(user_id)
+            if user.organisation_id != mailbox.organisation_id or user.purged:
+                raise UserNotFound(user_id)
+            mailbox.grant_permission(user_id, permission, actor, at)
 
-    @command
-    def revoke_permission(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
-        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
-        mailbox.revoke_permission(user_id, permission, actor, at)
-        uow.save(mailbox)
+        self.change(self.aggregates.administered_mailbox, actor, mailbox_id, grant)
+
+    def revoke_permission(self, actor: Actor, at: datetime, mailbox_id: UUID, user_id: UUID, permission: str) -> None:
+        self.change(self.aggregates.administered_mailbox, actor, mailbox_id, lambda mailbox: mailbox.revoke_permission(user_id, permission, actor, at))
 
     @command
     def record_use(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID) -> None:

@@ -38,55 +38,28 @@ class Organisations(Service):
         uow.save(organisation, claim)
         return organisation.id
 
-    @command
-    def appoint_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
+    def appoint_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
         """A service administrator, or an administrator of the organisation, appoints one of its users."""
-        organisation = self.aggregates.administered_organisation(actor, organisation_id)
-        organisation.appoint_administrator(self.aggregates.user(user_id), actor, at)
-        uow.save(organisation)
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.appoint_administrator(self.aggregates.user(user_id), actor, at))
 
-    @command
-    def revoke_administrator(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
-        organisation = self.aggregates.administered_organisation(actor, organisation_id)
-        organisation.revoke_administrator(user_id, actor, at)
-        uow.save(organisation)
+    def revoke_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.revoke_administrator(user_id, actor, at))
 
-    @command
-    def rename(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
-        require_service_administrator(actor)
-        organisation = self.aggregates.organisation(organisation_id)
-        organisation.rename(name, actor, at)
-        uow.save(organisation)
+    def rename(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
+        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.rename(name, actor, at))
 
-    @command
-    def add_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
-        require_service_administrator(actor)
-        organisation = self.aggregates.organisation(organisation_id)
-        organisation.add_mail_domain(check_domain("domain", domain), actor, at)
-        uow.save(organisation)
+    def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.add_mail_domain(check_domain("domain", domain), actor, at))
 
-    @command
-    def remove_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
-        require_service_administrator(actor)
-        organisation = self.aggregates.organisation(organisation_id)
-        organisation.remove_mail_domain(domain.strip().lower(), actor, at)
-        uow.save(organisation)
+    def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.remove_mail_domain(domain.strip().lower(), actor, at))
 
-    @command
-    def change_contact_details(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
+    def change_contact_details(self, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
         """The organisation's own administrators keep their contact details up to date, as the service's do."""
-        organisation = self.aggregates.administered_organisation(actor, organisation_id)
-        organisation.change_contact_details(contact, actor, at)
-        uow.save(organisation)
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.change_contact_details(contact, actor, at))
 
-    @command
-    def suspend(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, message: str | None = None) -> None:
-        organisation = self.aggregates.administered_organisation(actor, organisation_id)
-        organisation.suspend(message, actor, at)
-        uow.save(organisation)
+    def suspend(self, actor: Actor, at: datetime, organisation_id: UUID, message: str | None = None) -> None:
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.suspend(message, actor, at))
 
-    @command
-    def unsuspend(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID) -> None:
-        organisation = self.aggregates.administered_organisation(actor, organisation_id)
-        organisation.unsuspend(actor, at)
-        uow.save(organisation)
+    def unsuspend(self, actor: Actor, at: datetime, organisation_id: UUID) -> None:
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.unsuspend(actor, at))
