@@ -32,7 +32,9 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   sorted at 1–2 µs each; and two-letter fragments, which walk unbudgeted.
   Timings swing 2–3× with the machine's load.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
-  3,632 against 10,439: 35%) — within the noise; the goal is not met.
+  3,632 against 10,439: 35%); after merging main's write-path work, 3,735
+  against 16,938 (22%, the test suite running beside it) and 20% at 20,000
+  users. The goal (50%) is not met: the handlers' cost per event is.
 - Rebuild, cProfile at 20,000 users (35 s under the profiler, 19 s without):
   reading and decoding 8.9 s (the bare read's work), handlers 12 s
   (``Batch._queue`` 5.6 s over 623,000 writes, ``independent`` 2.4 s,
