@@ -38,12 +38,26 @@ def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], 
 _rules_with_values: dict[tuple[Any, ...], tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
 
 
+# (id of a rule, id of its table) -> (the rule and table, kept so their ids stay theirs; the names of the columns it reads)
+_reads: dict[tuple[int, int], tuple[tuple[ColumnElement[Any], Table], frozenset[str]]] = {}
+
+
+def _columns_read(rule: ColumnElement[Any], users: Table) -> frozenset[str]:
+    """The columns of ``users`` that ``rule`` reads: walked once per rule (a
+    rebuild asks for every status event, and the walk cost more than the SQL)."""
+    found = _reads.get((id(rule), id(users)))
+    if found is None:
+        names = frozenset(c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users)
+        found = _reads[(id(rule), id(users))] = ((rule, users), names)
+    return found[1]
+
+
 def _with_new_values(rule: ColumnElement[Any], users: Table, flags: Mapping[str, Any]) -> ColumnElement[Any] | None:
     """``rule`` with the columns ``flags`` sets replaced by their new values, so a
     single update sets both and the rule still sees the new flags (SQL's SET
     reads the row as it was). Made once per rule and values, so like updates
     share a statement; ``None`` when a value cannot key that (not hashable)."""
-    read = {c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users}
+    read = _columns_read(rule, users)
     used = tuple(sorted((k, v) for k, v in flags.items() if k in read))
     key = (id(rule), used)
     try:
