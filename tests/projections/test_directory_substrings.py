@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import text
 
 from domain.actors import system_actor
@@ -39,50 +41,53 @@ def test_pages_follow_the_name_order(app, clock, service_admin):
     assert [e.name for e in page] == ["Given2 Marshc", "Given3 Marshd"]
 
 
-def test_a_sqlite_store_indexed_by_words_is_indexed_by_trigrams_when_opened(tmp_path, clock):
+@contextmanager
+def _reopened_store_made_before(tmp_path, clock, people, *statements):
+    """A SQLite store with ``people``, changed by ``statements`` to what an
+    older sema made, then opened again (which brings it up to date)."""
     settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
     app = build_application(settings)
     try:
         actor = system_actor("test")
         org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
-        app.add_users(actor, clock.now(), org, [NewUser("Sarah", "Khan")])
-        with app.engine.begin() as connection:  # as stores made before the trigram index had it
-            connection.execute(text("DROP TABLE sema_directory_fts"))
-            connection.execute(text("CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='unicode61')"))
-            connection.execute(text("INSERT INTO sema_directory_fts (rowid, search_text) SELECT seq, search_text FROM sema_directory_entries WHERE listed"))
+        app.add_users(actor, clock.now(), org, [NewUser(first, last) for first, last in people])
+        with app.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
         app.close()
         app.engine.dispose()
     reopened = build_application(settings)
     try:
-        assert _names(reopened, "ara") == ["Sarah Khan"]
+        yield reopened
     finally:
         reopened.close()
         reopened.engine.dispose()
 
 
+FILL_FTS = "INSERT INTO sema_directory_fts (rowid, search_text) SELECT seq, search_text FROM sema_directory_entries WHERE listed"
+
+
+def test_a_sqlite_store_indexed_by_words_is_indexed_by_trigrams_when_opened(tmp_path, clock):
+    before_trigrams = (
+        "DROP TABLE sema_directory_fts",
+        "CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='unicode61')",
+        FILL_FTS,
+    )
+    with _reopened_store_made_before(tmp_path, clock, [("Sarah", "Khan")], *before_trigrams) as reopened:
+        assert _names(reopened, "ara") == ["Sarah Khan"]
+
+
 def test_a_sqlite_store_made_before_the_sort_keys_were_indexed_is_brought_up_to_date_when_opened(tmp_path, clock):
-    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
-    app = build_application(settings)
-    try:
-        actor = system_actor("test")
-        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
-        app.add_users(actor, clock.now(), org, [NewUser("Sarah", "Khan"), NewUser("Tara", "Jones")])
-        with app.engine.begin() as connection:  # as stores made before ADR 43 had them
-            connection.execute(text("DROP TABLE sema_directory_fts"))
-            connection.execute(text("CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='trigram')"))
-            connection.execute(text("INSERT INTO sema_directory_fts (rowid, search_text) SELECT seq, search_text FROM sema_directory_entries WHERE listed"))
-            connection.execute(text("DROP INDEX ix_sema_directory_entries_walk"))
-            connection.execute(text("CREATE INDEX ix_sema_directory_entries_sort ON sema_directory_entries (listed, sort_name)"))
-    finally:
-        app.close()
-        app.engine.dispose()
-    reopened = build_application(settings)
-    try:
+    before_adr_43 = (  # FTS without sort keys, the old name index
+        "DROP TABLE sema_directory_fts",
+        "CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, tokenize='trigram')",
+        FILL_FTS,
+        "DROP INDEX ix_sema_directory_entries_walk",
+        "CREATE INDEX ix_sema_directory_entries_sort ON sema_directory_entries (listed, sort_name)",
+    )
+    with _reopened_store_made_before(tmp_path, clock, [("Sarah", "Khan"), ("Tara", "Jones")], *before_adr_43) as reopened:
         assert _names(reopened, "ara") == ["Tara Jones", "Sarah Khan"]
         with reopened.engine.connect() as connection:
             indexes = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
         assert "ix_sema_directory_entries_walk" in indexes and "ix_sema_directory_entries_sort" not in indexes
-    finally:
-        reopened.close()
-        reopened.engine.dispose()
