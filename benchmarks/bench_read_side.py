@@ -70,12 +70,17 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+
 from common import fresh_postgres_database, fresh_sqlite_settings, postgres_admin_url
 from domain.actors import system_actor
 from projections import queries
 from projections.queries.common import directory as directory_model
 from sema.application import NewUser
 from sema.bootstrap import build_application
+
+# The bare library's read of notifications (sema's recorder reads them by a prepared Core select)
+bare_select = SQLAlchemyApplicationRecorder.select_notifications
 
 USERS = int(os.environ.get("SEMA_BENCH_READ_SIDE_USERS", "100000"))
 BULK = 500
@@ -183,7 +188,7 @@ def rebuild_and_raw_read() -> dict[str, float]:
         started = time.perf_counter()
         seen, after = 0, 0
         while True:
-            notifications = app.recorder.select_notifications(start=after, limit=5000, inclusive_of_start=False)
+            notifications = bare_select(app.recorder, start=after, limit=5000, inclusive_of_start=False)
             if not notifications:
                 break
             for n in notifications:

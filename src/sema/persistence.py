@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
 from sqlalchemy import Insert, Select, bindparam, insert, select
@@ -84,6 +84,37 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(self._insert_statement, rows)}
         self._notify_channel(session)
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
+
+
+    def select_notifications(
+        self, start: int | None, limit: int, stop: int | None = None, topics: Sequence[str] = (), *, inclusive_of_start: bool = True
+    ) -> list[Notification]:
+        """The library's ``select_notifications`` (same filters, same order), by a
+        Core select made once per shape: the library's ORM query built a mapped
+        object per row, about a third of a rebuild's reading (bench_read_side)."""
+        shape = (None if start is None else inclusive_of_start, stop is not None, bool(topics))
+        params: dict[str, Any] = {"start": start, "stop": stop, "limit": limit}
+        if topics:
+            params["topics"] = list(topics)
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(self._notifications_statement(shape), {k: v for k, v in params.items() if v is not None}).all()
+        return [Notification(id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=bytes(r[4]) if isinstance(r[4], memoryview) else r[4]) for r in rows]
+
+    def _notifications_statement(self, shape: tuple[bool | None, bool, bool]) -> Select[Any]:
+        statements: dict[tuple[bool | None, bool, bool], Select[Any]] = self.__dict__.setdefault("_notification_selects", {})
+        found = statements.get(shape)
+        if found is None:
+            inclusive, stop, topics = shape
+            c = self.events_record_cls.__table__.c
+            found = select(c.id, c.originator_id, c.originator_version, c.topic, c.state)
+            if inclusive is not None:
+                found = found.where(c.id >= bindparam("start") if inclusive else c.id > bindparam("start"))
+            if stop:
+                found = found.where(c.id <= bindparam("stop"))
+            if topics:
+                found = found.where(c.topic.in_(bindparam("topics", expanding=True)))
+            found = statements[shape] = found.order_by(c.id).limit(bindparam("limit", literal_execute=False))
+        return found
 
 
 class Factory(SQLAlchemyFactory):
