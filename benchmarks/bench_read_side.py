@@ -51,6 +51,14 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   per status event. Fix: the columns a rule reads are found once per rule.
   Same run, before and after: rebuild_events_per_s 4,482 against the bare
   read's 19,983 (22%), then 6,419 against 20,460 (31%).
+- Rebuild, reading: the library's ``select_notifications`` is an ORM query
+  that builds a mapped object per row (``state.__init__``, ``new_instance``,
+  ``_populate_full``: 4.2 of the profile's 8 s of reading). sema's recorder
+  now reads notifications by a Core select made once per shape; the bare
+  baseline (``bare_select``) stays the library's own. Quiet machine, 20,000
+  users: 7,846 events/s against the bare read's 21,060 (37%); the eight read
+  models the pre-refactor tree (da06ac4) had, 8,634–9,198 events/s, where
+  da06ac4 itself ran 9,039 against its bare read's 29,993 in the same session.
 """
 
 from __future__ import annotations
