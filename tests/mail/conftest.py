@@ -46,8 +46,5 @@ def mail_system(app: SemaApplication, database_url: str, relay_port: int) -> Ite
 @pytest.fixture
 def internet(relay_port: int) -> Iterator[SmtpServer]:
     """Where Postfix relays mail for addresses outside the service."""
-    server = SmtpServer(relay_port).start()
-    try:
+    with SmtpServer(relay_port) as server:
         yield server
-    finally:
-        server.stop()

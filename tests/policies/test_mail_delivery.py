@@ -63,8 +63,7 @@ def test_a_notice_waits_while_the_server_is_down_and_arrives_once_when_it_is_up(
     first = mailer.deliver()  # nothing listens on the port
     assert (first.sent, first.deferred) == (0, 1)
     assert set(mailer.states().values()) == {"retry", "pending"}
-    server = SmtpServer(smtp_port).start()
-    try:
+    with SmtpServer(smtp_port) as server:
         # The notice never tried goes now; the one that failed waits for its retry.
         assert mailer.deliver().sent == 1
         alerted.advance(timedelta(seconds=app.settings.mail_retry_initial_s))
@@ -72,8 +71,6 @@ def test_a_notice_waits_while_the_server_is_down_and_arrives_once_when_it_is_up(
         alerted.advance(timedelta(hours=5))
         assert mailer.deliver().sent == 0
         received = server.inbox.received()
-    finally:
-        server.stop()
     assert len(received) == 2
     assert len({m.message["Message-ID"] for m in received}) == 2
     assert set(mailer.states().values()) == {"sent"}

@@ -68,3 +68,9 @@ class SmtpServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

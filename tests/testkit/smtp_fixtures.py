@@ -26,8 +26,5 @@ def settings(database_url: str, tmp_path: Path, smtp_port: int) -> Settings:
 
 @pytest.fixture
 def smtp_server(smtp_port: int) -> Iterator[SmtpServer]:
-    server = SmtpServer(smtp_port).start()
-    try:
+    with SmtpServer(smtp_port) as server:
         yield server
-    finally:
-        server.stop()
