@@ -33,6 +33,7 @@ from sema.services.address_book import AddressBook
 from sema.services.break_glass import BreakGlass
 from sema.services.aggregates import Aggregates
 from sema.services.challenges import Challenges
+from sema.services.claimed_numbers import ClaimedNumbers
 from sema.services.claims import Claims
 from sema.services.context import ServiceContext
 from sema.services.distribution_lists import DistributionLists
@@ -99,7 +100,10 @@ class SemaApplication(Application):
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
         self.runner = CommandRunner(self)
-        claims = Claims(self.recorder, self.repository)
+        numbers = ClaimedNumbers(self)
+        numbers.create()
+        self.runner.inline_processors.append(numbers.record)  # the claims' side table, in step (ADR 44)
+        claims = Claims(self.recorder, self.repository, numbers)
         self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE))
         context = ServiceContext(settings, self.runner, self.aggregates, claims, self.credentials, self.secrets, new_id)
         self.organisations = Organisations(context)
