@@ -88,11 +88,14 @@ def wait_until_up(base: str) -> None:
 
 
 @contextmanager
-def sema_server(directory: str, database_url: str | None = None, log_name: str = "server.log", *extra: str) -> Iterator[tuple[str, str, str]]:
-    """``sema serve`` on a data directory (SQLite there unless ``database_url``); its
-    base URL and, on a first start, the service administrator's credentials (else empty)."""
+def sema_server(
+    directory: str, database_url: str | None = None, log_name: str = "server.log", *extra: str, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, str, str]]:
+    """``sema serve`` on a data directory (SQLite there unless ``database_url``), with
+    ``settings`` (``SEMA_*`` variables) added; its base URL and, on a first start,
+    the service administrator's credentials (else empty)."""
     port = free_port()
-    env = {**os.environ, "SEMA_DATA_DIR": directory, "SEMA_POLICIES_IN_SERVER": "false"}
+    env = {**os.environ, "SEMA_DATA_DIR": directory, "SEMA_POLICIES_IN_SERVER": "false", **(settings or {})}
     env.pop("SEMA_DATABASE_URL", None)
     if database_url:
         env["SEMA_DATABASE_URL"] = database_url

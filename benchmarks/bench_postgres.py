@@ -38,18 +38,22 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from bench_http import administrator, sema_server
+from bench_http import BIN, administrator, sema_server
 from common import fresh_postgres_database, fresh_sqlite_settings, percentile, postgres_admin_url, timed
 from domain.actors import system_actor
 from sema.application import NewUser
@@ -62,6 +66,8 @@ COMMANDS = 300
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 COMMON_FIRST = ["Ann", "John", "Mary", "David", "Sarah"]
 COMMON_LAST = ["Lee", "Smith", "Jones"]
+# README "Running in production": N API processes without inline read models, one follower.
+PRODUCTION = {"SEMA_INLINE_READ_MODELS": "false"}
 
 
 class Counter(Aggregate):
@@ -108,12 +114,36 @@ def single_client(admin: str) -> dict[str, float]:
     return {"pg_command_p50_ms": statistics.median(times[COMMANDS:]) * 1000, "pg_raw_save_p50_ms": statistics.median(raw_times[COMMANDS:]) * 1000}
 
 
+@contextmanager
+def follower(directory: str, url: str) -> Iterator[None]:
+    """``sema projections run``: the one read-model follower of the production topology."""
+    env = {**os.environ, "SEMA_DATA_DIR": directory, "SEMA_DATABASE_URL": url, **PRODUCTION}
+    with open(Path(directory) / "follower.log", "w") as log:
+        process = subprocess.Popen([str(BIN / "sema"), "projections", "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def caught_up(url: str) -> None:
+    """Waits until every read model has applied the last event (the follower's lag once the clients stop)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            behind = conn.execute("SELECT count(*) FROM sema_projection_tracking WHERE notification_id < (SELECT max(id) FROM sema_events)").fetchone()
+            if behind is not None and behind[0] == 0:
+                return
+            time.sleep(0.05)
+
+
 def concurrent_sema(admin: str) -> dict[str, float]:
     with fresh_postgres_database(admin) as url, ExitStack() as stack:
         directory = tempfile.mkdtemp(prefix="sema-bench-pg-concurrent-")
         stack.callback(shutil.rmtree, directory, True)
-        first, username, otp = stack.enter_context(sema_server(directory, url, "server-0.log"))
-        bases = [first] + [stack.enter_context(sema_server(directory, url, f"server-{n}.log"))[0] for n in range(1, SERVERS)]
+        first, username, otp = stack.enter_context(sema_server(directory, url, "server-0.log", settings=PRODUCTION))
+        bases = [first] + [stack.enter_context(sema_server(directory, url, f"server-{n}.log", settings=PRODUCTION))[0] for n in range(1, SERVERS)]
+        stack.enter_context(follower(directory, url))
         with httpx.Client(base_url=first, timeout=120) as client:
             headers = administrator(client, username, otp)
             organisations = []
@@ -158,8 +188,10 @@ def concurrent_sema(admin: str) -> dict[str, float]:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        catch_up = timed(lambda: caught_up(url))
     return {
         "pg_concurrent_seconds": SECONDS,
+        "pg_concurrent_follower_catch_up_s": catch_up,
         "pg_concurrent_commands_per_s": len(latencies) / elapsed,
         "pg_concurrent_p50_ms": percentile(latencies, 0.5) * 1000,
         "pg_concurrent_p95_ms": percentile(latencies, 0.95) * 1000,

@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
-from sqlalchemy import Insert, Select, bindparam, insert, select
+from sqlalchemy import Executable, Insert, Select, TextClause, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 
@@ -75,13 +75,40 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         c = self.events_record_cls.__table__.c
         return insert(self.events_record_cls.__table__).returning(c.id, c.originator_id, c.originator_version)
 
+    @functools.cached_property
+    def _insert_arrays(self) -> TextClause:
+        """PostgreSQL: the events as four arrays, in one statement whose text never
+        changes, so it is parsed and prepared once: a multi-row ``VALUES`` differs
+        with each count of events, and psycopg re-parses its placeholders every
+        time (9 ms of a 20-user bulk add, inside the events table's lock)."""
+        return text(
+            f"INSERT INTO {self._qualified_events_table} (originator_id, originator_version, topic, state) "
+            "SELECT i, v, t, s FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS bigint[]), CAST(:topics AS text[]), CAST(:states AS bytea[])) "
+            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n RETURNING id, originator_id, originator_version"
+        )
+
+    @property
+    def _qualified_events_table(self) -> str:
+        return f"{self.schema_name}.{self.events_table_name}" if self.schema_name is not None else self.events_table_name
+
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
-        rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
+        statement: Executable
+        if session.get_bind().dialect.name == "postgresql":
+            statement = self._insert_arrays
+            params: Any = {
+                "ids": [e.originator_id for e in stored_events],
+                "versions": [e.originator_version for e in stored_events],
+                "topics": [e.topic for e in stored_events],
+                "states": [e.state for e in stored_events],
+            }
+        else:
+            statement = self._insert_statement
+            params = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(self._insert_statement, rows)}
+        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(statement, params)}
         self._notify_channel(session)
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
 

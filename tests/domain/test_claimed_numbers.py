@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from domain.claims import UsernameClaim
 from domain.naming import new_style_address
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.config import Settings
 from sema.services.claimed_numbers import claimed_numbers_table, numbered_stem, stem_and_number
-from testkit import SERVICE_ADMIN, Org, close_app, open_app
+from testkit import SERVICE_ADMIN, Org, close_app, make_settings, open_app
 
 SERVICE_DOMAIN = "cjsm.net"
 
@@ -115,3 +116,26 @@ def test_two_applications_adding_the_same_names_at_once_take_each_number_once(ap
     assert failures == []
     assert sorted(created) == sorted([address("mo.li")] + [address(f"mo.li{n}") for n in range(2, 81)])
     assert_in_step(app)
+
+
+@pytest.mark.postgres
+def test_a_value_another_command_is_numbering_is_skipped_until_it_ends(postgres_url: str, tmp_path: Any) -> None:
+    """PostgreSQL (ADR 45): a small numbering locks each value it chooses; another
+    skips those values while that transaction lasts, and sees them free after a rollback."""
+    first, second = (open_app(make_settings(postgres_url, tmp_path / name)) for name in ("first", "second"))
+    found: list[list[str]] = []
+
+    def number_elsewhere() -> None:  # a thread of its own: its own transaction
+        found.append(second.users.claims.lowest_free(UsernameClaim, ["zed.x"], str, set()))
+
+    try:
+        with first.transaction(commit=False):
+            assert first.users.claims.lowest_free(UsernameClaim, ["zed.x", "zed.x"], str, set()) == ["zed.x", "zed.x2"]
+            elsewhere = threading.Thread(target=number_elsewhere)
+            elsewhere.start()
+            elsewhere.join()
+        number_elsewhere()
+        assert found == [["zed.x3"], ["zed.x"]]
+    finally:
+        close_app(first)
+        close_app(second)

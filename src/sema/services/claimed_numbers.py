@@ -16,13 +16,13 @@ when opened, under the events table's lock (PostgreSQL) or SQLite's writer lock.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
-from sqlalchemy import Boolean, Connection, Engine, Index, Integer, String, Uuid, bindparam, func, inspect, or_, select
+from sqlalchemy import Boolean, Connection, Engine, Index, Integer, String, Uuid, bindparam, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
 from domain.claims import Claim
@@ -67,12 +67,17 @@ def numbered_stem(base: str, render: Callable[[str], str]) -> str | None:
     return stem
 
 
-def free_numbers(gaps: Sequence[Gap]) -> Iterator[int]:
+def first_free(base: str, gaps: Sequence[Gap], count: int, render: Callable[[str], str], skipped: set[str]) -> list[str]:
+    """The ``count`` lowest renderings of ``base`` numbered in ``gaps``, but none in ``skipped``."""
+    found: list[str] = []
     for first, last in gaps:
         n = first
-        while last is None or n <= last:
-            yield n
+        while len(found) < count and (last is None or n <= last):
+            value = render(with_number(base, n))
+            if value not in skipped:
+                found.append(value)
             n += 1
+    return found
 
 
 def _row(claim_id: UUID, namespace: str, value: str, held: bool) -> dict[str, Any]:
@@ -126,7 +131,9 @@ class ClaimedNumbers:
             elif isinstance(event, (Claim.Reclaimed, Claim.Released)):
                 held[event.originator_id] = isinstance(event, Claim.Reclaimed)
         connection = session.connection()
-        if new:
+        if new and connection.dialect.name == "postgresql":
+            connection.execute(_INSERT_ARRAYS, {column: [row[column] for row in new] for column in _COLUMNS})
+        elif new:
             connection.execute(claimed_numbers_table.insert(), new)
         for value in (True, False):
             ids = [claim_id for claim_id, is_held in held.items() if is_held == value]
@@ -163,3 +170,9 @@ class ClaimedNumbers:
 
 
 _SET_HELD = claimed_numbers_table.update().where(claimed_numbers_table.c.claim_id.in_(bindparam("ids", expanding=True))).values(held=bindparam("is_held"))
+_COLUMNS = ("claim_id", "namespace", "value", "held", "stem", "number")
+# PostgreSQL: one statement of fixed text for any number of rows (psycopg inserts an executemany row by row).
+_INSERT_ARRAYS = text(
+    f"INSERT INTO {claimed_numbers_table.name} ({', '.join(_COLUMNS)}) SELECT * FROM unnest(CAST(:claim_id AS uuid[]), "
+    "CAST(:namespace AS text[]), CAST(:value AS text[]), CAST(:held AS boolean[]), CAST(:stem AS text[]), CAST(:number AS integer[]))"
+)

@@ -25,18 +25,18 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import Select, bindparam, select
 
 from domain.actors import Actor
 from domain.claims import Claim, ClaimKind
 from domain.errors import DomainError
 from domain.naming import with_number
-from sema.services.claimed_numbers import ClaimedNumbers, free_numbers, numbered_stem
+from sema.services.claimed_numbers import ClaimedNumbers, first_free, numbered_stem
+from sema.services.numbering import choose_locked, lock_key, take_turn
 
 RELEASED = get_topic(Claim.Released)
 FIRST_WINDOW = 2  # numbers probed per name in the first query; most names are free or nearly so
 POWERS = [2**k for k in range(3, 14)]  # sparse probes beyond: up to the 9999 the local part leaves room for
-NUMBERING_LOCK = 0x73656D61  # "sema": the advisory lock numbered allocations take turns on
 PROBE_CHUNK = 2000  # ids per IN list, well under SQLite's bound on parameters
 
 
@@ -105,25 +105,28 @@ class Claims:
 
         The free numbers of every base come from the side table of claimed
         numbers in one query (ADR 44); a base that table cannot answer for (one
-        ending in digits) is probed from the claims (:meth:`_probe`)."""
-        self._one_numbering_at_a_time()
+        ending in digits) is probed from the claims (:meth:`_probe`). On
+        PostgreSQL, values other commands are numbering are skipped
+        (``sema.services.numbering``, ADR 45)."""
         chosen: list[str] = [""] * len(bases)
         waiting: dict[str, list[int]] = {}
         for i, base in enumerate(bases):
             waiting.setdefault(base, []).append(i)
-        stems = {base: stem for base in waiting if (stem := numbered_stem(base, render)) is not None}
-        if stems:
-            with self.recorder.transaction(commit=False) as session:
-                gaps = self.numbers.gaps(session.connection(), kind.namespace, sorted(set(stems.values())))
-            for base, stem in stems.items():
-                rows = waiting.pop(base)
-                for n in free_numbers(gaps[stem]):
-                    value = render(with_number(base, n))
-                    if value not in reserved:
-                        chosen[rows.pop(0)] = value
+        stems = {stem: base for base in waiting if (stem := numbered_stem(base, render)) is not None}
+        with self.recorder.transaction(commit=False) as session:
+            lock_values = take_turn(session, len(bases), all_numbered=len(stems) == len(waiting))
+            if stems:
+                connection = session.connection()
+
+                def candidates(skipped: set[str]) -> dict[str, list[str]]:
+                    gaps = self.numbers.gaps(connection, kind.namespace, list(stems))
+                    return {stem: first_free(base, gaps[stem], len(waiting[base]), render, reserved | skipped) for stem, base in stems.items()}
+
+                picked = choose_locked(connection, candidates, lambda v: lock_key(kind.id_for(v))) if lock_values else candidates(set())
+                for stem, values in picked.items():
+                    for row, value in zip(waiting.pop(stems[stem]), values):
+                        chosen[row] = value
                         reserved.add(value)
-                        if not rows:
-                            break
         if waiting:
             self._probe(kind, waiting, render, reserved, chosen)
         return chosen
@@ -155,18 +158,6 @@ class Claims:
                 free_power = next((p for p in powers[base] if probes[base][p] not in held), None)
                 bound[base] = (free_power if free_power else bound[base] * 4) + len(rows)
             waiting = {base: rows for base, rows in waiting.items() if rows}
-
-    def _one_numbering_at_a_time(self) -> None:
-        """PostgreSQL: commands that number names take turns, from planning to
-        commit, so two bulk adds of the same names do not both plan ``ann.lee7``
-        and have one of them lose and re-run until its retry budget runs out
-        (issue 12: 64 of 124 clashing bulk adds failed). Writers serialise at
-        their insert anyway (the events table lock); this starts the turn earlier,
-        and reads inside it see the previous turn's commits. SQLite: a process
-        already writes one command at a time; across processes a lost race re-runs."""
-        with self.recorder.transaction(commit=False) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK})
 
     def release(self, kind: ClaimKind, value: str, owner_id: UUID, by: Actor, at: datetime) -> Claim | None:
         """The claim released, if ``owner_id`` holds it (else ``None``: nothing to save)."""

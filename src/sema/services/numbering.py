@@ -1,0 +1,81 @@
+"""Numbered allocations on PostgreSQL: who waits for whom (ADR 34, refined by ADR 45).
+
+Two commands numbering the same names at once would plan the same lowest free
+numbers (``ann.lee7``) and one of them would lose at the save and re-run, again
+and again under load. ADR 34 made them take turns on one advisory lock held to
+commit, which serialised every clashing bulk add from its planning to its
+commit (issue 12: most of the twelve clients queued there).
+
+Now a small numbering (at most ``SMALL`` rows, every base answered by the side
+table of claimed numbers) takes that lock *shared* and, for each value it
+chooses, a transaction advisory lock of its own, tried without waiting: a value
+another command has in flight is skipped, the next free one taken. What it
+chose is then confirmed free by a fresh read (a command that committed between
+the read of free numbers and the lock is seen). Large numberings, and names the
+table cannot answer for, still take the lock exclusively, waiting for the small
+ones in flight and holding off new ones. The claims stay the guarantee of
+uniqueness; the locks only keep planners from choosing the same values.
+
+SQLite: a process writes one command at a time anyway; across processes a
+lost race re-runs (ADR 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from uuid import UUID
+
+from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.orm import Session
+
+NUMBERING_LOCK = 0x73656D61  # "sema": the advisory lock numbered allocations take turns on
+SMALL = 32  # rows numbered with per-value locks: two namespaces' values stay well within PostgreSQL's lock table
+_TURN = "sema.numbering_turn"  # in the session's info: the turn this transaction took (locks last to its end)
+_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:key)")
+_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
+_TRY = text("SELECT key FROM unnest(:keys) AS key WHERE pg_try_advisory_xact_lock(key)").bindparams(bindparam("keys", type_=ARRAY(BIGINT)))
+
+
+def take_turn(session: Session, rows: int, all_numbered: bool) -> bool:
+    """Takes this transaction's numbering turn, once; whether values must be locked one by one
+    (a shared turn) rather than being this command's alone (an exclusive turn, or SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    transaction = session.get_transaction()
+    turn = session.info.get(_TURN)
+    if turn is None or turn[0] is not transaction:
+        shared = rows <= SMALL and all_numbered
+        session.execute(_SHARED if shared else _EXCLUSIVE, {"key": NUMBERING_LOCK})
+        turn = session.info[_TURN] = (transaction, shared)
+    return bool(turn[1])
+
+
+def lock_key(claim_id: UUID) -> int:
+    """A value's advisory lock: the first 64 bits of its claim id."""
+    return int.from_bytes(claim_id.bytes[:8], "big", signed=True)
+
+
+def try_locks(connection: Connection, keys: Sequence[int]) -> set[int]:
+    """The keys locked now (to the transaction's end); the others are held by another transaction."""
+    return set(connection.execute(_TRY, {"keys": list(keys)}).scalars())
+
+
+Candidates = Callable[[set[str]], dict[str, list[str]]]
+
+
+def choose_locked(connection: Connection, candidates: Candidates, key_of: Callable[[str], int]) -> dict[str, list[str]]:
+    """Values chosen by ``candidates(skipped)`` (for each stem, the lowest free values not
+    in ``skipped``, read afresh at each call) that this transaction holds the lock of and
+    that are still free once locked."""
+    mine: set[str] = set()
+    skipped: set[str] = set()
+    while True:
+        chosen = candidates(skipped)
+        new = [v for values in chosen.values() for v in values if v not in mine]
+        if not new:
+            return chosen  # read after every lock was taken: none was claimed meanwhile
+        keys = {key_of(v): v for v in new}
+        locked = try_locks(connection, list(keys))
+        mine |= {keys[k] for k in locked}
+        skipped |= {v for k, v in keys.items() if k not in locked}
