@@ -80,11 +80,14 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         """PostgreSQL: the events as four arrays, in one statement whose text never
         changes, so it is parsed and prepared once: a multi-row ``VALUES`` differs
         with each count of events, and psycopg re-parses its placeholders every
-        time (9 ms of a 20-user bulk add, inside the events table's lock)."""
+        time (9 ms of a 20-user bulk add, inside the events table's lock). The
+        library's ``NOTIFY`` (what wakes the follower) is sent by the same
+        statement: one round trip fewer inside the lock."""
         return text(
-            f"INSERT INTO {self._qualified_events_table} (originator_id, originator_version, topic, state) "
+            f"WITH inserted AS (INSERT INTO {self._qualified_events_table} (originator_id, originator_version, topic, state) "
             "SELECT i, v, t, s FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS bigint[]), CAST(:topics AS text[]), CAST(:states AS bytea[])) "
-            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n RETURNING id, originator_id, originator_version"
+            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n RETURNING id, originator_id, originator_version) "
+            f"SELECT id, originator_id, originator_version FROM inserted, (SELECT pg_notify('{self.channel_name.lower()}', '')) AS notified"
         )
 
     @property
@@ -109,7 +112,8 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         if self._has_autoincrementing_ids:
             self._lock_table(session)
         inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(statement, params)}
-        self._notify_channel(session)
+        if statement is self._insert_statement:
+            self._notify_channel(session)  # PostgreSQL's insert notified already
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
 
