@@ -24,6 +24,14 @@ statement (each add's 5 events had gone in one row per statement). After:
 15 ms against 6 ms (2.5×) in the same harness. Left: the rows themselves,
 about two per held number; a count per name in SQL, or ADR 30's side table,
 would remove them.
+
+ADR 44 (2026-11-27): the side table of claimed numbers; each name's free
+numbers come from one query (the held numbers where a run of free ones starts,
+by window functions), a few rows back instead of ~850. Same busy machine, 15 s
+runs, one after the other: before (main) 25.5 vs 8.5 ms (3.0×) on SQLite,
+44.8 vs 18.1 ms (2.5×) on PostgreSQL; after 17.1 vs 13.8 ms (1.2×) and
+58.2 vs 52.4 ms (1.1×); a second run 16.6 vs 25.7 ms and 83.9 vs 72.0 ms
+(1.2×). The unique-name figure moves with the machine's load (8–26 ms).
 """
 
 from __future__ import annotations

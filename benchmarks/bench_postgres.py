@@ -5,14 +5,19 @@ round the users of a 200-user organisation) by ``SemaApplication`` in-process;
 ``pg_raw_save_p50_ms``: the bare library's command round trip on the same
 server — get an aggregate, one event, ``save`` — in its own database.
 
-``pg_concurrent_*``: two ``sema serve`` processes on one database, 12 client
-threads shared between them, for SEMA_BENCH_PG_SECONDS (default 60) seconds of
+``pg_concurrent_*``: the topology README "Running in production" documents —
+two ``sema serve`` processes with SEMA_INLINE_READ_MODELS=false and one
+``sema projections run`` follower (since 2026-11-27; before, two servers
+keeping every read model inline) — on one database, 12 client
+threads shared between the servers, for SEMA_BENCH_PG_SECONDS (default 60) seconds of
 the mixed workload: 80% status or details changes of a random user of the
 client's organisation, 20% bulk adds of 20 users with common names into one
 shared organisation (so their addresses clash). ``pg_concurrent_failed`` counts
 responses other than success (a 409 after the retry budget is a failure).
-``pg_raw_concurrent_saves_per_s``: the bare library, 12 writer threads, each
-saving one new event of its own aggregate in a loop, for the same time.
+``pg_concurrent_follower_catch_up_s``: how long the follower then takes to
+apply the last event. ``pg_raw_concurrent_saves_per_s``: the bare library, 12
+writer threads, each saving one new event of its own aggregate in a loop, for
+the same time (unchanged).
 
 The ``pg_*`` figures need a server: SEMA_BENCH_POSTGRES_URL (or the tests'
 SEMA_TEST_POSTGRES_URL); each run makes and drops its own databases.
@@ -30,6 +35,40 @@ the tracking update). Since: the flag and its derived columns in one update
 concurrent goals (≥ 50% of raw, p95 ≤ 10× p50) are not met: every command's
 inline read models and commit run inside the table lock, and the machine's two
 cores also run both servers, PostgreSQL and the twelve clients.
+
+Where the concurrent time went (2026-11-27, SEMA_BENCH_PG_SECONDS=15, machine
+at load 5–7 from other work; ``pg_stat_activity`` and ``pg_locks`` sampled
+every 50 ms): on main 23.9 commands/s against raw 110.2 (22%), p50 84 ms, p95
+2,157 ms, none failed; six to eight of the twelve sessions were always waiting
+on ADR 34's numbering lock, which each bulk add held from planning to commit
+(~140 ms on this machine for 20 users, most of it building and recording 100
+events). Changes and same-run figures (each trial one run, sema then raw):
+
+- production topology (follower, principals only inline): 34.5 vs 109.7 (31%),
+  p50 79, p95 1,405 ms; still queued on the numbering lock.
+- ADR 44's side table: a bulk add's numbering is one query per namespace.
+- PostgreSQL's events (and claimed numbers) go in as arrays in one statement of
+  fixed text, with the NOTIFY in it: psycopg had re-parsed a multi-row VALUES
+  of 400 placeholders at every bulk add inside the events table's lock (a bulk
+  add of 20 in-process: 129 → 37 ms, its time in the lock ~50 → 12 ms).
+- ADR 45: small numberings lock the values they choose and skip those in
+  flight, instead of queueing on one lock. Trials of one turn for all against
+  per-value locks, back to back: 33.9/78.8 raw (43%) p95/p50 13.8× against
+  22.2/97.4 (23%) 2.7×; 31.9/100.6 (32%) 12.9× against 25.4/97.8 (26%) 3.0×;
+  30.3/101.3 (30%) 21.6× against 19.0/90.2 (21%) 2.6×. At most two numberings in
+  flight (two lock slots): 31% / 11× and 29% / 9.4×; three: 21% / 4.8×; no
+  clear gain, not kept. Kept: per-value
+  locks, the only variant that met p95 ≤ 10× p50 (every run).
+- Why per-value locks lose rate here: with several bulk adds in flight, the
+  sessions holding the events table's lock spend it "idle in transaction"
+  (sampled holders: after LOCK, after the insert, between the principals'
+  tracking read and update) waiting for their process to be scheduled on the
+  two oversubscribed cores, and five others queue behind. Server and follower
+  CPU was ~19 ms per command in steady state (startup excluded) against ~6–7 ms
+  per bare save; in the per-value runs they used ~0.4 of a core, so the rate is
+  bound by that lock convoy, not by CPU. Not measured on a quiet machine.
+- Left: the principals' tracking read and update (two round trips in the
+  lock), one turn per command; the HTTP path's CPU (the http work).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def choose_locked(connection: Connection, candidates: Candidates, key_of: Callab
         new = [v for values in chosen.values() for v in values if v not in mine]
         if not new:
             return chosen  # read after every lock was taken: none was claimed meanwhile
-        keys = {key_of(v): v for v in new}
-        locked = try_locks(connection, list(keys))
-        mine |= {keys[k] for k in locked}
-        skipped |= {v for k, v in keys.items() if k not in locked}
+        keys = {v: key_of(v) for v in new}
+        locked = try_locks(connection, sorted(set(keys.values())))
+        mine |= {v for v, k in keys.items() if k in locked}
+        skipped |= {v for v, k in keys.items() if k not in locked}
