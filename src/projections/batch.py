@@ -37,8 +37,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+
+from projections import direct
 from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.visitors import iterate
@@ -219,7 +222,7 @@ class Batch:
         """Any other statement, e.g. upkeep of an index the handlers never read:
         every queued write goes out first, then the statement, at once."""
         self.flush()
-        self._connection.execute(statement, params)
+        direct.run(self._connection, statement, params)
 
     # ------------------------------------------------------------------- reads
 
@@ -247,14 +250,16 @@ class Batch:
         found = cache.get(cache_key)
         if found is None:
             self._flush_through(table)
-            result = self._connection.execute(_statement(_read_statement, table, tuple(plain), many), plain).mappings()
-            found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
+            result = direct.rows(self._connection, _statement(_read_statement, table, tuple(plain), many), plain)
+            if not many and len(result) > 1:
+                raise MultipleResultsFound(f"{table.name}: more than one row with {dict(key)}")
+            found = cache[cache_key] = tuple(result)
         return found
 
     def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
         """Any query: every queued write goes out first."""
         self.flush()
-        return list(self._connection.execute(statement, params).mappings())
+        return direct.rows(self._connection, statement, params)
 
     # ------------------------------------------------------------------- flush
 
@@ -273,7 +278,7 @@ class Batch:
     def _execute(self, group: _Group) -> None:
         table, execute = group.table, self._connection.execute
         if group.kind == INSERT:
-            execute(_statement(_insert_statement, table), group.values)
+            direct.run(self._connection, _statement(_insert_statement, table), group.values)
             return
         first = group.values[0]
         literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
@@ -295,16 +300,16 @@ class Batch:
             return
         params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
         if group.kind == DELETE:
-            execute(_statement(_keyed_statement, table, group.where, ()), params)
+            direct.run(self._connection, _statement(_keyed_statement, table, group.where, ()), params)
             return
         for row, values in zip(params, group.values):
             row.update({f"set_{k}": values[k] for k in literal})
         if expressions:
             condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
             statement = update(table).where(condition).values({k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()})
+            execute(statement, params)
         else:
-            statement = _statement(_keyed_statement, table, group.where, tuple(literal))
-        execute(statement, params)
+            direct.run(self._connection, _statement(_keyed_statement, table, group.where, tuple(literal)), params)
 
 
 def _statement(make: Any, table: Table, *shape: Any) -> Any:

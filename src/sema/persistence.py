@@ -31,6 +31,8 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLA
 from sqlalchemy import Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from projections import direct
+
 
 class PreparedSelects:
     """``select_events`` of eventsourcing-sqlalchemy's recorders, by Core statements made once per shape."""
@@ -41,8 +43,11 @@ class PreparedSelects:
         statement = self._select_statement(gt is not None, lte is not None, desc, limit is not None)
         params = {"originator_id": originator_id, "gt": gt, "lte": lte, "limit": limit}
         with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            rows = session.connection().execute(statement, {k: v for k, v in params.items() if v is not None}).all()
-        return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2], state=bytes(r[3]) if isinstance(r[3], memoryview) else r[3]) for r in rows]
+            rows = direct.rows(session.connection(), statement, {k: v for k, v in params.items() if v is not None})
+        return [
+            StoredEvent(originator_id=r["originator_id"], originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]) if isinstance(r["state"], memoryview) else r["state"])
+            for r in rows
+        ]
 
     def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Select[Any]:
         shape = (gt, lte, desc, limit)
