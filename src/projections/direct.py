@@ -86,7 +86,7 @@ def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, 
     plan = _plan(statement, connection, tuple(params or ())) if _direct(connection) else None
     if plan is None:
         return [dict(r) for r in connection.execute(statement, params).mappings()]  # type: ignore[arg-type]
-    found = _cursor(connection, plan, params).fetchall()
+    found = _cursor(connection, plan, params, fetch=True)
     keys, results = plan.keys, plan.results
     if not any(results):
         return [dict(zip(keys, r)) for r in found]
@@ -109,7 +109,7 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
         _cursor(connection, plan, params)  # type: ignore[arg-type]
 
 
-def _cursor(connection: Connection, plan: _Plan, params: Any, many: bool = False) -> Any:
+def _cursor(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
     if not connection.in_transaction():
         connection.begin()  # as SQLAlchemy's autobegin: the caller's commit() or rollback() then applies
     driver = connection.connection.driver_connection
@@ -117,7 +117,8 @@ def _cursor(connection: Connection, plan: _Plan, params: Any, many: bool = False
     try:
         if many:
             return driver.executemany(plan.sql, [plan.parameters(p) for p in params])
-        return driver.execute(plan.sql, plan.parameters(params))
+        cursor = driver.execute(plan.sql, plan.parameters(params))
+        return cursor.fetchall() if fetch else None
     except connection.dialect.loaded_dbapi.Error as error:
         # The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference.
         raise exc.DBAPIError.instance(plan.sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error

@@ -86,7 +86,12 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(self._insert_statement, rows)}
+        connection = session.connection()
+        if len(rows) == 1:  # most commands: straight on the cursor where the store allows (projections.direct)
+            returned = [(r["id"], r["originator_id"], r["originator_version"]) for r in direct.rows(connection, self._insert_statement, rows[0])]
+        else:
+            returned = [tuple(r) for r in connection.execute(self._insert_statement, rows)]
+        inserted = {(str(r[1]), r[2]): r[0] for r in returned}
         self._notify_channel(session)
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
 
