@@ -60,11 +60,15 @@ def _comparable(value: Any) -> bool:
 
 
 def unique_column_sets(table: Table) -> tuple[frozenset[str], ...]:
-    """The column sets no two rows of ``table`` may share: primary key, unique constraints and indexes."""
-    sets = [frozenset(c.name for c in table.primary_key.columns)]
-    sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
-    sets += [frozenset(c.name for c in i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
-    return tuple(s for s in sets if s)
+    """The column sets no two rows of ``table`` may share: primary key, unique
+    constraints and indexes (found once per table, kept in its ``info``)."""
+    found: tuple[frozenset[str], ...] | None = table.info.get("sema_unique_column_sets")
+    if found is None:
+        sets = [frozenset(c.name for c in table.primary_key.columns)]
+        sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
+        sets += [frozenset(c.name for c in i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
+        found = table.info["sema_unique_column_sets"] = tuple(s for s in sets if s)
+    return found
 
 
 @dataclass(eq=False, slots=True)
