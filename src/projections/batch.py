@@ -40,7 +40,7 @@ from eventsourcing.persistence import Notification
 
 from projections import direct
 from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
@@ -51,6 +51,7 @@ INSERT, UPDATE, DELETE = "insert", "update", "delete"
 LOOK_BACK = 32
 # Keys per ``IN`` list, well inside both stores' limits on parameters.
 IN_CHUNK = 1000
+Row = Mapping[str, Any]  # a row read, by column name
 _ANY = object()  # a group index entry: some value in this column is not plainly comparable
 _NONE: frozenset[str] = frozenset()
 
@@ -155,7 +156,7 @@ class Batch:
         self.position = 0
         self.notification: Notification | None = None
         self._groups: list[_Group] = []
-        self._rows: dict[Table, dict[tuple[Any, ...], tuple[RowMapping, ...]]] = {}
+        self._rows: dict[Table, dict[tuple[Any, ...], tuple[Row, ...]]] = {}
         self._inserted: dict[Table, list[dict[str, Any]]] = {}
         self._keyed: dict[Table, list[dict[str, Any]]] = {}
 
@@ -223,30 +224,30 @@ class Batch:
         return found
 
     def execute(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:
-        """Any other statement, e.g. upkeep of an index the handlers never read:
-        every queued write goes out first, then the statement, at once."""
+        """Any other statement made once (kept, see :mod:`projections.direct`), e.g. upkeep
+        of an index the handlers never read: every queued write goes out first, then the statement, at once."""
         self.flush()
         direct.run(self._connection, statement, params)
 
     # ------------------------------------------------------------------- reads
 
-    def get(self, table: Table, **key: Any) -> RowMapping | None:
+    def get(self, table: Table, **key: Any) -> Row | None:
         """The row with this key (at most one), as the earlier events left it."""
         found = self._read(table, key, many=False)
         return found[0] if found else None
 
-    def one(self, table: Table, **key: Any) -> RowMapping:
+    def one(self, table: Table, **key: Any) -> Row:
         """Like :meth:`get`, for a row the history guarantees."""
         found = self._read(table, key, many=False)
         if not found:
             raise LookupError(f"{table.name}: no row with {key}")
         return found[0]
 
-    def rows(self, table: Table, **key: Any) -> list[RowMapping]:
+    def rows(self, table: Table, **key: Any) -> list[Row]:
         """Every row matching ``key``, in primary-key order."""
         return list(self._read(table, key, many=True))
 
-    def _read(self, table: Table, key: Mapping[str, Any], many: bool) -> tuple[RowMapping, ...]:
+    def _read(self, table: Table, key: Mapping[str, Any], many: bool) -> tuple[Row, ...]:
         # Cached until the next write to the table, which drops the table's entries.
         plain = self._key(key)
         cache = self._rows.setdefault(table, {})
@@ -260,8 +261,8 @@ class Batch:
             found = cache[cache_key] = tuple(result)
         return found
 
-    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
-        """Any query: every queued write goes out first."""
+    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[Row]:
+        """Any query made once (kept, see :mod:`projections.direct`): every queued write goes out first."""
         self.flush()
         return direct.rows(self._connection, statement, params)
 

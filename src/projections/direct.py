@@ -52,7 +52,7 @@ class _Plan:
         self.results: list[Processor] = [c.type._cached_result_processor(dialect, None) for c in columns]
 
     def parameters(self, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
-        values = params or {} if not self.defaults else {**self.defaults, **params} if params else self.defaults
+        values: Mapping[str, Any] = {**self.defaults, **params} if params and self.defaults else params or self.defaults
         if not self.names <= values.keys():
             values = self.compiled.construct_params(params, escape_names=False)  # raises as SQLAlchemy does for a missing value
         return tuple(values[name] if process is None else process(values[name]) for name, process in self.binds)
@@ -86,7 +86,7 @@ def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, 
     plan = _plan(statement, connection, tuple(params or ())) if _direct(connection) else None
     if plan is None:
         return [dict(r) for r in connection.execute(statement, params).mappings()]  # type: ignore[arg-type]
-    found = _cursor(connection, plan, params, fetch=True)
+    found = _send(connection, plan, params, fetch=True)
     keys, results = plan.keys, plan.results
     if not any(results):
         return [dict(zip(keys, r)) for r in found]
@@ -103,21 +103,24 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
     plan = _plan(statement, connection, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]
     if plan is None:
         connection.execute(statement, params)  # type: ignore[arg-type]
-    elif many:
-        _cursor(connection, plan, params, many=True)  # type: ignore[arg-type]
     else:
-        _cursor(connection, plan, params)  # type: ignore[arg-type]
+        _send(connection, plan, params, many=many)
 
 
-def _cursor(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
+def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
+    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows if ``fetch``."""
     if not connection.in_transaction():
         connection.begin()  # as SQLAlchemy's autobegin: the caller's commit() or rollback() then applies
     driver = connection.connection.driver_connection
     assert driver is not None
     try:
+        values = [plan.parameters(p) for p in params] if many else plan.parameters(params)
+    except exc.InvalidRequestError as error:  # a value missing: wrapped as SQLAlchemy wraps it
+        raise exc.StatementError(str(error), plan.sql, params, error) from error
+    try:
         if many:
-            return driver.executemany(plan.sql, [plan.parameters(p) for p in params])
-        cursor = driver.execute(plan.sql, plan.parameters(params))
+            return driver.executemany(plan.sql, values)
+        cursor = driver.execute(plan.sql, values)
         return cursor.fetchall() if fetch else None
     except connection.dialect.loaded_dbapi.Error as error:
         # The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference.
