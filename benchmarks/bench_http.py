@@ -65,8 +65,8 @@ decided once; replay without the protocol assertion; the directory's FTS row
 replaced in one statement (15 statements). Figures, main and this change in
 turn, same busy machine: in-process CPU per request 3.5–4.6 ms before,
 2.0–3.0 ms after; ``sema serve`` process CPU per request (utime+stime over 600
-requests) 5.4–6.5 ms before, 3.4–5.0 ms after, the bare endpoint's 0.70–0.85 ms
-(6.9–7.7× before, 4.9–6.1× after); ``benchmarks/run.py http``
+requests, three runs each) 4.7–6.5 ms before, 3.4–5.0 ms after, the bare
+endpoint's 0.50–0.85 ms (6.9–9.4× before, 4.9–6.1× after); ``benchmarks/run.py http``
 (SEMA_BENCH_PORT_BASE=22000) too noisy at load 7–9 to rank the two
 (http_command_p50_ms 4.7 / bare 0.99 and 4.4 / 1.15 before, 5.2 / 1.12 and
 6.1 / 1.29 after). ``bulk_add_500`` not regressed: 1.36 / raw 0.86 s and
