@@ -39,6 +39,42 @@ Starlette's middleware and the thread-pool hop. ``benchmarks/run.py http``,
 main and this change in turn, busy machine: http_command_p50_ms 7.9 / bare
 0.89 (8.9×) and 6.6 / 0.69 (9.5×) before; 5.4 / 1.23 (4.4×) and 5.5 / 1.28
 (4.3×) after. The goal (≤ 3×) is not met yet.
+
+Profile, third round (2026-11-27; cProfile, per-phase wall-clock timers and
+process CPU time of 300 details changes through the ASGI app in-process, and
+cProfile of a real ``sema serve`` driven over HTTP; SQLite; machine load 4–9
+on 2 cores, so CPU time per request is the figure compared). 16 statements a
+request; by function, SQLAlchemy's execution around each statement (execution
+context, parameter processing, result object) was about a quarter of the
+request, four times what SQLite took (a keyed select: 70 µs through
+``Connection.execute``, 65 µs through ``exec_driver_sql``, 16 µs on the
+driver's cursor); the request's log line 170 µs of CPU through ``logging``'s
+record, handler and ``ProcessorFormatter``, a third of it redacting (a regular
+expression per key and per value); Python 3.11's runtime protocol checks in
+the library's replay (``isinstance(event, CanMutateProtocol)``) as much as
+decoding the events; the inline read models 30% (directory 11%: read, update,
+re-read, FTS delete through a sub-select, FTS insert). Thread-pool hop: no
+measurable CPU; uvicorn's two ``send`` calls per response and h11 are paid by
+the bare endpoint too; Starlette's middleware is already pure ASGI. Fixes
+(ADR 46): statements made once run on SQLite's cursor with SQLAlchemy's own
+compiled SQL, type processors and exception classes (``projections.direct``:
+read models' batch, tracking, sessions, principals, the event store's stream
+reads and a single event's insert); sema's log lines written by structlog
+straight to the stream (38 µs instead of 170 µs CPU), secret key names
+decided once; replay without the protocol assertion; the directory's FTS row
+replaced in one statement (15 statements). Figures, main and this change in
+turn, same busy machine: in-process CPU per request 3.5–4.6 ms before,
+2.0–3.0 ms after; ``sema serve`` process CPU per request (utime+stime over 600
+requests, three runs each) 4.7–6.5 ms before, 3.4–5.0 ms after, the bare
+endpoint's 0.50–0.85 ms (6.9–9.4× before, 4.9–6.1× after); ``benchmarks/run.py http``
+(SEMA_BENCH_PORT_BASE=22000) too noisy at load 7–9 to rank the two
+(http_command_p50_ms 4.7 / bare 0.99 and 4.4 / 1.15 before, 5.2 / 1.12 and
+6.1 / 1.29 after). ``bulk_add_500`` not regressed: 1.36 / raw 0.86 s and
+0.90 / 0.62 s before, 0.65 / 0.49 s and 0.72 / 0.51 s after. Left: one
+statement each could go from the authentication (session and principal in
+one select) and the load (snapshot and events in one select); Starlette's
+router tries up to 52 path patterns per request; commit and the ORM session
+around it ~10%.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy import Boolean, Connection, Engine, Index, String, bindparam, delete, select, update
 
+from projections import direct
 from sema.side_tables import MOMENT, create_side_table, side_table
 
 sessions_table = side_table(
@@ -109,7 +110,8 @@ class SessionStore:
             with self.engine.connect() as connection:
                 return self.find(token, at, connection)
         token_hash = hash_token(token)
-        row = connection.execute(_FIND, {"hash": token_hash}).mappings().first()
+        found = direct.rows(connection, _FIND, {"hash": token_hash})
+        row = found[0] if found else None
         if row is None:
             return None
         if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
@@ -117,7 +119,7 @@ class SessionStore:
             connection.commit()
             return None
         if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
-            connection.execute(_TOUCH, {"hash": token_hash, "at": at})
+            direct.run(connection, _TOUCH, {"hash": token_hash, "at": at})
             connection.commit()
         return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"]))
 

@@ -37,8 +37,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+
+from projections import direct
 from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.visitors import iterate
@@ -48,6 +51,7 @@ INSERT, UPDATE, DELETE = "insert", "update", "delete"
 LOOK_BACK = 32
 # Keys per ``IN`` list, well inside both stores' limits on parameters.
 IN_CHUNK = 1000
+Row = Mapping[str, Any]  # a row read, by column name
 _ANY = object()  # a group index entry: some value in this column is not plainly comparable
 _NONE: frozenset[str] = frozenset()
 
@@ -57,11 +61,15 @@ def _comparable(value: Any) -> bool:
 
 
 def unique_column_sets(table: Table) -> tuple[frozenset[str], ...]:
-    """The column sets no two rows of ``table`` may share: primary key, unique constraints and indexes."""
-    sets = [frozenset(c.name for c in table.primary_key.columns)]
-    sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
-    sets += [frozenset(c.name for c in i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
-    return tuple(s for s in sets if s)
+    """The column sets no two rows of ``table`` may share: primary key, unique
+    constraints and indexes (found once per table, kept in its ``info``)."""
+    found: tuple[frozenset[str], ...] | None = table.info.get("sema_unique_column_sets")
+    if found is None:
+        sets = [frozenset(c.name for c in table.primary_key.columns)]
+        sets += [frozenset(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint)]
+        sets += [frozenset(c.name for c in i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
+        found = table.info["sema_unique_column_sets"] = tuple(s for s in sets if s)
+    return found
 
 
 @dataclass(eq=False, slots=True)
@@ -148,7 +156,7 @@ class Batch:
         self.position = 0
         self.notification: Notification | None = None
         self._groups: list[_Group] = []
-        self._rows: dict[Table, dict[tuple[Any, ...], tuple[RowMapping, ...]]] = {}
+        self._rows: dict[Table, dict[tuple[Any, ...], tuple[Row, ...]]] = {}
         self._inserted: dict[Table, list[dict[str, Any]]] = {}
         self._keyed: dict[Table, list[dict[str, Any]]] = {}
 
@@ -216,30 +224,30 @@ class Batch:
         return found
 
     def execute(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:
-        """Any other statement, e.g. upkeep of an index the handlers never read:
-        every queued write goes out first, then the statement, at once."""
+        """Any other statement made once (kept, see :mod:`projections.direct`), e.g. upkeep
+        of an index the handlers never read: every queued write goes out first, then the statement, at once."""
         self.flush()
-        self._connection.execute(statement, params)
+        direct.run(self._connection, statement, params)
 
     # ------------------------------------------------------------------- reads
 
-    def get(self, table: Table, **key: Any) -> RowMapping | None:
+    def get(self, table: Table, **key: Any) -> Row | None:
         """The row with this key (at most one), as the earlier events left it."""
         found = self._read(table, key, many=False)
         return found[0] if found else None
 
-    def one(self, table: Table, **key: Any) -> RowMapping:
+    def one(self, table: Table, **key: Any) -> Row:
         """Like :meth:`get`, for a row the history guarantees."""
         found = self._read(table, key, many=False)
         if not found:
             raise LookupError(f"{table.name}: no row with {key}")
         return found[0]
 
-    def rows(self, table: Table, **key: Any) -> list[RowMapping]:
+    def rows(self, table: Table, **key: Any) -> list[Row]:
         """Every row matching ``key``, in primary-key order."""
         return list(self._read(table, key, many=True))
 
-    def _read(self, table: Table, key: Mapping[str, Any], many: bool) -> tuple[RowMapping, ...]:
+    def _read(self, table: Table, key: Mapping[str, Any], many: bool) -> tuple[Row, ...]:
         # Cached until the next write to the table, which drops the table's entries.
         plain = self._key(key)
         cache = self._rows.setdefault(table, {})
@@ -247,14 +255,16 @@ class Batch:
         found = cache.get(cache_key)
         if found is None:
             self._flush_through(table)
-            result = self._connection.execute(_statement(_read_statement, table, tuple(plain), many), plain).mappings()
-            found = cache[cache_key] = tuple(result.all() if many else filter(None, [result.one_or_none()]))
+            result = direct.rows(self._connection, _statement(_read_statement, table, tuple(plain), many), plain)
+            if not many and len(result) > 1:
+                raise MultipleResultsFound(f"{table.name}: more than one row with {dict(key)}")
+            found = cache[cache_key] = tuple(result)
         return found
 
-    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[RowMapping]:
-        """Any query: every queued write goes out first."""
+    def select(self, statement: Executable, params: dict[str, Any] | None = None) -> list[Row]:
+        """Any query made once (kept, see :mod:`projections.direct`): every queued write goes out first."""
         self.flush()
-        return list(self._connection.execute(statement, params).mappings())
+        return direct.rows(self._connection, statement, params)
 
     # ------------------------------------------------------------------- flush
 
@@ -273,7 +283,7 @@ class Batch:
     def _execute(self, group: _Group) -> None:
         table, execute = group.table, self._connection.execute
         if group.kind == INSERT:
-            execute(_statement(_insert_statement, table), group.values)
+            direct.run(self._connection, _statement(_insert_statement, table), group.values)
             return
         first = group.values[0]
         literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
@@ -295,16 +305,16 @@ class Batch:
             return
         params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
         if group.kind == DELETE:
-            execute(_statement(_keyed_statement, table, group.where, ()), params)
+            direct.run(self._connection, _statement(_keyed_statement, table, group.where, ()), params)
             return
         for row, values in zip(params, group.values):
             row.update({f"set_{k}": values[k] for k in literal})
         if expressions:
             condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
             statement = update(table).where(condition).values({k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()})
+            execute(statement, params)
         else:
-            statement = _statement(_keyed_statement, table, group.where, tuple(literal))
-        execute(statement, params)
+            direct.run(self._connection, _statement(_keyed_statement, table, group.where, tuple(literal)), params)
 
 
 def _statement(make: Any, table: Table, *shape: Any) -> Any:

@@ -160,26 +160,37 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         and whether they are listed, once per batch (no handler reads the FTS
         table). Plain VALUES: FTS5 takes ``INSERT … SELECT`` many times slower."""
         keyed = batch.keyed(self.entries, "id")
-        rows = [r for r in batch.inserted(self.entries) if r["id"] not in keyed]  # new: no FTS row yet
+        inserted = [r for r in batch.inserted(self.entries) if r["id"] not in keyed]  # new: no FTS row yet
         changed = sorted(keyed)
-        reading, deleting, inserting = self._fts_statements
-        if changed:
+        reading_one, reading, unlisting, inserting, replacing = self._fts_statements
+        rows = []
+        if len(changed) == 1:
+            rows = batch.select(reading_one, {"id": changed[0]})
+        else:
             for start in range(0, len(changed), IN_CHUNK):
                 rows += batch.select(reading, {"ids": changed[start : start + IN_CHUNK]})
-            batch.execute(deleting, [{"id": i} for i in changed])
-        listed = [{"seq": r["seq"], **{c: r[c] for c in FTS_COLUMNS}} for r in rows if r["listed"]]
-        if listed:
-            batch.execute(inserting, listed)
+        unlisted = [{"seq": r["seq"]} for r in rows if not r["listed"]]
+        if unlisted:
+            batch.execute(unlisting, unlisted)
+        for statement, source in ((inserting, inserted), (replacing, rows)):
+            listed = [{"seq": r["seq"], **{c: r[c] for c in FTS_COLUMNS}} for r in source if r["listed"]]
+            if listed:
+                batch.execute(statement, listed)
 
     @functools.cached_property
-    def _fts_statements(self) -> tuple[Executable, Executable, Executable]:
-        """What :meth:`_reindex` runs, made once (a statement built per command cost more than running it)."""
+    def _fts_statements(self) -> tuple[Executable, Executable, Executable, Executable, Executable]:
+        """What :meth:`_reindex` runs, made once (a statement built per command cost more than running it):
+        reading one changed entry or many, removing unlisted ones, adding new ones, and
+        replacing listed ones (FTS5 takes ``OR REPLACE`` on the row id: an old row, if any, goes)."""
         e = self.entries.c
         columns, values = ", ".join(FTS_COLUMNS), ", ".join(f":{c}" for c in FTS_COLUMNS)
+        reading = select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS])
         return (
-            select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).where(e.id.in_(bindparam("ids", expanding=True))),
-            text(f"DELETE FROM {self.fts_name} WHERE rowid = (SELECT seq FROM {self.entries.name} WHERE id = :id)"),
+            reading.where(e.id == bindparam("id")),
+            reading.where(e.id.in_(bindparam("ids", expanding=True))),
+            text(f"DELETE FROM {self.fts_name} WHERE rowid = :seq"),
             text(f"INSERT INTO {self.fts_name} (rowid, {columns}) VALUES (:seq, {values})"),
+            text(f"INSERT OR REPLACE INTO {self.fts_name} (rowid, {columns}) VALUES (:seq, {values})"),
         )
 
     def _organisation_name(self, batch: Batch, organisation_id: Any) -> str:

@@ -29,6 +29,7 @@ from sqlalchemy import BigInteger, Column, Engine, Index, MetaData, String, Tabl
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from projections import direct
 from projections.batch import Batch
 from projections.source import EventSource, EventStore, Position
 from projections.tables import TableSpec
@@ -271,7 +272,8 @@ class Projections:
         # event: each model either applies the command's events or has none to
         # apply (most commands concern two or three of the nine; issue 12's profile).
         names = [m.tracking_name for m in models]
-        tracked_at = {name: at for name, at in session.connection().execute(_positions_and_move(tuple(names))[0])}
+        connection = session.connection()
+        tracked_at = {r["projection"]: r["notification_id"] for r in direct.rows(connection, _positions_and_move(tuple(names))[0])}
         for model in models:
             tracked = tracked_at.get(model.tracking_name, 0)
             if tracked < first - 1:
@@ -282,7 +284,7 @@ class Projections:
                 model.process(session, new, tracked, track=False)
         behind = [name for name in names if name in tracked_at and tracked_at[name] < last]
         if behind:
-            session.connection().execute(_positions_and_move(tuple(behind))[1], {"at": last})
+            direct.run(connection, _positions_and_move(tuple(behind))[1], {"at": last})
         missing = [name for name in names if name not in tracked_at]
         if missing:
             session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])

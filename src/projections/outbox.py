@@ -28,14 +28,13 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Index, String, Text
-from sqlalchemy.engine import RowMapping
 
 from domain.grants import GrantingAggregate
 from domain.mailbox import Mailbox
 from domain.user import User
 from projections.account_notices import AccountNotices, day_and_time
 from projections.due import stored, utc
-from projections.batch import Batch
+from projections.batch import Batch, Row
 from projections.common_tables import Administrators, OrganisationRows
 from projections.framework import handles
 from projections.tables import ADDRESS, key, optional, required, table
@@ -246,7 +245,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
             },
         )
 
-    def _user_row(self, batch: Batch, user_id: str) -> RowMapping | None:
+    def _user_row(self, batch: Batch, user_id: str) -> Row | None:
         return batch.get(self.users, id=user_id) if _is_uuid(user_id) else None
 
     def _actor_name(self, batch: Batch, actor_id: str) -> str:

@@ -28,8 +28,10 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
-from sqlalchemy import Executable, Insert, Select, TextClause, bindparam, insert, select, text
+from sqlalchemy import Insert, Select, TextClause, bindparam, insert, select, text
 from sqlalchemy.orm import Session
+
+from projections import direct
 
 
 class PreparedSelects:
@@ -41,8 +43,11 @@ class PreparedSelects:
         statement = self._select_statement(gt is not None, lte is not None, desc, limit is not None)
         params = {"originator_id": originator_id, "gt": gt, "lte": lte, "limit": limit}
         with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            rows = session.connection().execute(statement, {k: v for k, v in params.items() if v is not None}).all()
-        return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2], state=bytes(r[3]) if isinstance(r[3], memoryview) else r[3]) for r in rows]
+            rows = direct.rows(session.connection(), statement, {k: v for k, v in params.items() if v is not None})
+        return [
+            StoredEvent(originator_id=r["originator_id"], originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]) if isinstance(r["state"], memoryview) else r["state"])
+            for r in rows
+        ]
 
     def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Select[Any]:
         shape = (gt, lte, desc, limit)
@@ -97,25 +102,26 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
-        statement: Executable
-        if session.get_bind().dialect.name == "postgresql":
-            statement = self._insert_arrays
-            params: Any = {
+        if self._has_autoincrementing_ids:
+            self._lock_table(session)
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":  # arrays into a statement of fixed text, which notifies too
+            arrays = {
                 "ids": [e.originator_id for e in stored_events],
                 "versions": [e.originator_version for e in stored_events],
                 "topics": [e.topic for e in stored_events],
                 "states": [e.state for e in stored_events],
             }
+            returned = [tuple(r) for r in connection.execute(self._insert_arrays, arrays)]
         else:
-            statement = self._insert_statement
-            params = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
-        if self._has_autoincrementing_ids:
-            self._lock_table(session)
-        inserted = {(str(r[1]), r[2]): r[0] for r in session.connection().execute(statement, params)}
-        if statement is self._insert_statement:
-            self._notify_channel(session)  # PostgreSQL's insert notified already
+            rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
+            if len(rows) == 1:  # most commands: straight on the cursor where the store allows (projections.direct)
+                returned = [(r["id"], r["originator_id"], r["originator_version"]) for r in direct.rows(connection, self._insert_statement, rows[0])]
+            else:
+                returned = [tuple(r) for r in connection.execute(self._insert_statement, rows)]
+            self._notify_channel(session)
+        inserted = {(str(r[1]), r[2]): r[0] for r in returned}
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
-
 
     def select_notifications(
         self, start: int | None, limit: int, stop: int | None = None, topics: Sequence[str] = (), *, inclusive_of_start: bool = True

@@ -1,0 +1,127 @@
+"""Prepared statements run straight on SQLite's cursor, on SQLAlchemy's connection.
+
+A one-user command runs about fifteen small statements. On SQLite each takes
+a few microseconds to run, and SQLAlchemy's execution around it (an execution
+context, parameter processing, a result object) took four times as long:
+the largest single cost of the command path (issue 12's third profile,
+``benchmarks/bench_http.py``). For statements made once and run on every
+command, :func:`rows` and :func:`run` do what SQLAlchemy does — the same SQL,
+compiled once by SQLAlchemy for the connection's dialect, the same type
+processing of parameters and results (SQLAlchemy's own processors), the same
+exception classes, on the same connection and transaction — without the rest.
+
+Anything else goes through SQLAlchemy: other dialects (on PostgreSQL the round
+trip dominates), statements with parameters expanded at execution (``IN``
+lists), Python-side column defaults, and any connection someone listens to
+for statements (``before_cursor_execute``: tests that count statements, tracing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ClauseElement
+
+MAX_PLANS = 2000
+Row = dict[str, Any]
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+Processor = Callable[[Any], Any] | None
+
+
+class _Plan:
+    """A statement as SQLite's cursor takes it: SQL, bind names in order with their processors, result keys and processors."""
+
+    __slots__ = ("compiled", "sql", "binds", "names", "defaults", "keys", "results")
+
+    def __init__(self, statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> None:
+        dialect = connection.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        self.compiled = compiled
+        self.sql: str = compiled.string
+        processors = compiled._bind_processors  # type: ignore[attr-defined]
+        self.binds: list[tuple[str, Processor]] = [(name, processors.get(name)) for name in compiled.positiontup or ()]  # type: ignore[attr-defined]
+        self.names = frozenset(n for n, _ in self.binds)
+        # Values the statement carries (a LIMIT's 1): used when not given, as SQLAlchemy does.
+        binds = compiled.binds
+        self.defaults = {n: b.value for n, _ in self.binds if not (b := binds[n]).required and b.callable is None}
+        columns = compiled._result_columns  # type: ignore[attr-defined]
+        self.keys: list[str] = [c.keyname for c in columns]
+        self.results: list[Processor] = [c.type._cached_result_processor(dialect, None) for c in columns]
+
+    def parameters(self, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        values: Mapping[str, Any] = {**self.defaults, **params} if params and self.defaults else params or self.defaults
+        if not self.names <= values.keys():
+            values = self.compiled.construct_params(params, escape_names=False)  # raises as SQLAlchemy does for a missing value
+        return tuple(values[name] if process is None else process(values[name]) for name, process in self.binds)
+
+
+_plans: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, _Plan | None]] = {}
+
+
+def _plan(statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:
+    """The statement's plan, or ``None`` where SQLAlchemy must run it; made once per statement and parameter names."""
+    cache_key = (id(statement), keys)
+    found = _plans.get(cache_key)
+    if found is not None and found[0] is statement:
+        return found[1]
+    plan: _Plan | None = _Plan(statement, connection, keys)
+    compiled = plan.compiled  # type: ignore[union-attr]
+    if compiled.literal_execute_params or compiled.post_compile_params or compiled.insert_prefetch or compiled.update_prefetch or not compiled.positional:  # type: ignore[attr-defined]
+        plan = None
+    if len(_plans) >= MAX_PLANS:
+        _plans.clear()  # a bound, should a caller pass statements made afresh each time
+    _plans[cache_key] = (statement, plan)  # the statement is kept with its plan, so its id is not reused meanwhile
+    return plan
+
+
+def _direct(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite" and not connection.dispatch.before_cursor_execute and not connection.engine.dispatch.before_cursor_execute
+
+
+def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
+    """The rows of a query made once (a module constant, a kept statement), as dicts by column key."""
+    plan = _plan(statement, connection, tuple(params or ())) if _direct(connection) else None
+    if plan is None:
+        return [dict(r) for r in connection.execute(statement, params).mappings()]  # type: ignore[arg-type]
+    found = _send(connection, plan, params, fetch=True)
+    keys, results = plan.keys, plan.results
+    if not any(results):
+        return [dict(zip(keys, r)) for r in found]
+    return [{k: v if p is None else p(v) for k, p, v in zip(keys, results, r)} for r in found]
+
+
+def run(connection: Connection, statement: ClauseElement, params: Params = None) -> None:
+    """A write made once (a module constant, a kept statement), for one row of
+    parameters or many (``executemany``)."""
+    many = params is not None and not isinstance(params, Mapping)
+    if many and not params:
+        return
+    first = params[0] if many else params  # type: ignore[index]
+    plan = _plan(statement, connection, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]
+    if plan is None:
+        connection.execute(statement, params)  # type: ignore[arg-type]
+    else:
+        _send(connection, plan, params, many=many)
+
+
+def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
+    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows if ``fetch``."""
+    if not connection.in_transaction():
+        connection.begin()  # as SQLAlchemy's autobegin: the caller's commit() or rollback() then applies
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        values = [plan.parameters(p) for p in params] if many else plan.parameters(params)
+    except exc.InvalidRequestError as error:  # a value missing: wrapped as SQLAlchemy wraps it
+        raise exc.StatementError(str(error), plan.sql, params, error) from error
+    try:
+        if many:
+            return driver.executemany(plan.sql, values)
+        cursor = driver.execute(plan.sql, values)
+        return cursor.fetchall() if fetch else None
+    except connection.dialect.loaded_dbapi.Error as error:
+        # The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference.
+        raise exc.DBAPIError.instance(plan.sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
