@@ -31,6 +31,35 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   down the order ("mit", "ichar"): a budgeted walk, then every candidate
   sorted at 1–2 µs each; and two-letter fragments, which walk unbudgeted.
   Timings swing 2–3× with the machine's load.
+- Search on PostgreSQL, profile (2026-11-27, ADR 48; the machine at load 4–8,
+  every figure 2–3× what it is at load 2). The rows copied into a kept database,
+  each of the benchmark's queries timed and traced, the worst through EXPLAIN
+  (ANALYZE, BUFFERS). A quarter of the inside-word fragments ("mit", "igh",
+  "nso") have 1,300–2,200 trigram candidates and their 50th match 7,000–44,000
+  entries down the name order: the 3,000-entry walk failed (4–8 ms: an index-only
+  step is ~1.5–2 µs here), then every candidate was read from the table (~2.4 µs
+  each: 1,460 for "mit" in 4–10 ms) and sorted as a 428-byte row. Full names and
+  addresses (half the search queries) walked 3,000 entries for nothing before the
+  trigram query found their few matches in 0.5 ms. Planning that query for its
+  very patterns took 1.3–6 ms; the generic plan 0.01 ms, the same plan. Tried on
+  the copy and dropped: a btree_gin (first letter, trigrams) index with a
+  per-letter UNION ALL (planning 9 ms; "mit" 24.8 against 8.9 ms); two-letter
+  fragments through `LIKE ANY` of their 37 trigrams ("ki" 54 → 27 ms, "an" 0.5 →
+  320 ms). Done: a sample of 1,000 listed texts in name order chooses the walk or
+  the trigram index; the trigram query sorts ids and sort keys only and runs
+  with its generic plan; each way is one statement with the page's rows; the
+  sample is checked a word at a time (a generator per text cost 3 ms a query).
+- Search on PostgreSQL, after (100,000 users; main's tree then this one, one
+  after the other; the SQLite figures of the same run show the load):
+  before pg p50 13.5, p95 53.8, substring p95 20.3 ms (SQLite in that run:
+  p50 28.6, p95 65.5); after pg p50 4.5, p95 9.1, substring p95 14.8 ms
+  (SQLite: p50 10.1, p95 30.6). Run again in the other order at load 6–7:
+  after pg 11.8 / 30.3 / 30.6 (SQLite p50 14.0), before 12.7 / 30.3 / 31.7
+  (SQLite p50 17.4): no difference shows at that load, where fixed costs
+  (round trips, the page's rows in Python) dominate. The goal (p95 ≤ 3 ms) is not met: bunched
+  fragments still read each candidate from the table, and building the page's
+  50 entries (two JSON columns, a pydantic model each) costs 1–3 ms of Python
+  here whichever way is taken.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000

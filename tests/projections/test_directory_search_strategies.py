@@ -1,6 +1,7 @@
 """However a directory page is found — the trigram index and a sort of its few
 candidates, a walk of the name index, or a walk given up for the candidates
-after all — it is the page a plain query gives:
+after all, on PostgreSQL chosen by a sample of the entries or not — it is the
+page a plain query gives:
 every listed entry whose text has each word, sorted by name then id, sliced."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from projections import queries
-from projections.queries import directory as directory_query
+from projections.queries import directory as directory_query, directory_plan
 from projections.queries.common import directory
 from projections.search_text import found_in
 from sema.application import NewUser
@@ -42,10 +43,15 @@ def _reference(app, text, limit, offset):
     text=st.sampled_from(FRAGMENTS),
     few=st.sampled_from([0, 4, 500]),
     walk=st.sampled_from([3, 10000]),
+    candidate_cost=st.sampled_from([None, 0.0, 1.3, 1e9]),
     limit=st.integers(1, 12),
     offset=st.integers(0, 40),
 )
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, limit, offset):
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, candidate_cost, limit, offset):
+    if candidate_cost is not None:  # PostgreSQL: the sample chooses (0: the trigram index first; 1e9: the walk)
+        monkeypatch.setattr(directory_plan, "USABLE", 1)
+        monkeypatch.setattr(directory_plan, "CANDIDATE_COST", candidate_cost)
+        monkeypatch.setattr(directory_plan, "TRIGRAM_FIXED_COST", 0 if candidate_cost == 0 else 500)
     monkeypatch.setattr(directory_query, "FEW", few)
     monkeypatch.setattr(directory_query, "WALK", walk)
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)

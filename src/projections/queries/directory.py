@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Text, column, func, select, table
+from sqlalchemy import ColumnElement, Select, Text, column, func, literal, literal_column, select, table
 
 from projections.directory import FTS_COLUMNS, KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
+from projections.queries.directory_plan import generic_plans, plan
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
 from projections.search_text import finds_nothing, query_words
 
@@ -51,41 +52,70 @@ def search_directory(
     sqlite = dialect(session) == "sqlite"
     long_words = [w for w in words if len(w) >= TRIGRAM]
     # SQLite counts candidates cheaply (row ids in the FTS index); PostgreSQL's trigram
-    # index builds its whole bitmap before a limit applies, so the walk goes first there.
-    few = _matching_in_fts(session, words, long_words, kinds, FEW) if long_words and sqlite else None
+    # index builds its whole bitmap before a limit applies, so a sample chooses there.
+    if not sqlite:
+        return _page_on_postgresql(session, words, long_words, kinds, limit, offset)
+    few = _matching_in_fts(session, words, long_words, kinds, FEW) if long_words else None
     if few is None:
         # Many candidates (or no fragment a trigram index can look up): walk the
         # name index, which holds the text and kind too, until the page is full —
         # many matches fill it soon. Matches bunched in a few names far down the
         # order ("mit": Mitchell, Smith), or rare ones, may not: past a budget of
         # entries the walk gives up and every candidate is sorted after all.
-        page = _walk(session, words, kinds, sqlite, limit, offset, (WALK if sqlite else WALK_POSTGRESQL) if long_words else None)
+        page = _walk(session, words, kinds, sqlite, limit, offset, WALK if long_words else None)
         if page is not None:
             return _entries(session, page)
-        if not sqlite:
-            return _sorted_by_trigrams(session, words, long_words, kinds, limit, offset)
         few = _matching_in_fts(session, words, long_words, kinds, None) or []
     # SQLite's text order is Python's, code point by code point: sorted here, only the page's rows read.
     return _entries(session, [i for _, i in sorted(few)[offset : offset + limit]])
 
 
+def _page_on_postgresql(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
+    """The page: the walk of the name index or the trigram index, whichever a sample
+    of the entries says is cheaper (``directory_plan``); a walk that did not fill
+    the page within its budget gives up for the trigram index. Each way is one
+    statement yielding the page's rows."""
+    way = plan(session, words, long_words, offset + limit, WALK_POSTGRESQL)
+    if way.walk_first:
+        page = _rows_in_order(session, _walk_query(words, kinds, False, way.budget), limit, offset)
+        if way.budget is None or len(page) == limit:
+            return page
+    with generic_plans(session):
+        return _rows_in_order(session, _trigram_query(words, long_words, kinds), limit, offset)
+
+
 def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool, limit: int, offset: int, budget: int | None) -> list[str] | None:
     """The page's ids, walking the name index's first ``budget`` listed entries
     (``None``: all of them); ``None`` if they did not fill the page."""
+    page = list(session.execute(_walk_query(words, kinds, sqlite, budget).limit(limit).offset(offset)).scalars())
+    return page if budget is None or len(page) == limit else None
+
+
+def _walk_query(words: list[str], kinds: Sequence[str], sqlite: bool, budget: int | None) -> Select[tuple[str, str]]:
+    """The ids and sort names of the matches, walking the name index's first
+    ``budget`` listed entries (``None``: all of them), in name order."""
     e = directory.entries.c
     if budget is None:
-        query = select(e.id).where(e.listed, *[_contains(e.search_text, w, sqlite) for w in words]).order_by(e.sort_name, e.id)
+        query = select(e.id, e.sort_name.label("sort_key")).where(e.listed, *[_contains(e.search_text, w, sqlite) for w in words]).order_by(e.sort_name, e.id)
         if kinds:
             query = query.where(e.kind.in_(list(kinds)))
-    else:
-        # The budgeted walk yields rows in index order (a co-routine, a subquery scan),
-        # which the outer query keeps: an outer ORDER BY would read the whole budget to sort it.
-        walked = select(e.id, e.kind, e.search_text).where(e.listed).order_by(e.sort_name, e.id).limit(budget).subquery()
-        query = select(walked.c.id).where(*[_contains(walked.c.search_text, w, sqlite) for w in words])
-        if kinds:
-            query = query.where(walked.c.kind.in_(list(kinds)))
-    page = list(session.execute(query.limit(limit).offset(offset)).scalars())
-    return page if budget is None or len(page) == limit else None
+        return query
+    # The budgeted walk yields rows in index order (a co-routine, a subquery scan),
+    # which the outer query keeps: an outer ORDER BY would read the whole budget to sort it.
+    walked = select(e.id, e.sort_name, e.kind, e.search_text).where(e.listed).order_by(e.sort_name, e.id).limit(budget).subquery()
+    query = select(walked.c.id, walked.c.sort_name.label("sort_key")).where(*[_contains(walked.c.search_text, w, sqlite) for w in words])
+    if kinds:
+        query = query.where(walked.c.kind.in_(list(kinds)))
+    return query
+
+
+def _rows_in_order(session: Reader, page: Select[tuple[str, str]], limit: int, offset: int) -> list[DirectoryEntry]:
+    """PostgreSQL: the entries of a page of (id, sort key) in that order, in the same statement."""
+    e = directory.entries.c
+    # The page's size in the text: planned for an unknown limit, the join read every entry.
+    keys = page.limit(literal(limit, literal_execute=True)).offset(literal(offset, literal_execute=True)).subquery()
+    query = select(directory.entries).join(keys, e.id == keys.c.id).order_by(keys.c.sort_key, keys.c.id)
+    return [directory_entry(r) for r in session.execute(query).mappings()]
 
 
 def _entries(session: Reader, page: list[str]) -> list[DirectoryEntry]:
@@ -114,17 +144,20 @@ def _matching_in_fts(session: Reader, words: list[str], long_words: list[str], k
     return [(r[0], r[1]) for r in session.execute(query)]
 
 
-def _sorted_by_trigrams(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
-    """PostgreSQL: the page of the entries the trigram index finds through the long
-    words, sorted (top-N) over an expression that keeps the planner off the name index."""
+def _trigram_query(words: list[str], long_words: list[str], kinds: Sequence[str]) -> Select[tuple[str, str]]:
+    """PostgreSQL: the ids and sort names of the entries the trigram index finds
+    through the long words, to be sorted (top-N) over an expression that keeps the
+    planner off the name index. Only ids and sort names are sorted: whole rows made
+    the sort a third slower."""
     e = directory.entries.c
-    query = select(directory.entries).where(
-        e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *[_contains(e.search_text, w, False) for w in words]
+    # The long words' LIKE is the whole check (words are letters and digits); only short words need theirs.
+    short_words = [w for w in words if w not in long_words]
+    query = select(e.id, (e.sort_name + "").label("sort_key")).where(
+        e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *[_contains(e.search_text, w, False) for w in short_words]
     )
     if kinds:
         query = query.where(e.kind.in_(list(kinds)))
-    query = query.order_by(e.sort_name + "", e.id).limit(limit).offset(offset)
-    return [directory_entry(r) for r in session.execute(query).mappings()]
+    return query.order_by(literal_column("sort_key"), e.id)
 
 
 def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> ColumnElement[bool]:

@@ -1,0 +1,111 @@
+"""PostgreSQL: which way a directory page is found, judged from a sample of the entries.
+
+Walking the name index costs about one step per entry walked; the trigram
+index about 1.3 steps per candidate it yields (each read from the table and
+sorted), and a fixed cost. Neither number is known before the query: a
+fragment's matches may be many yet bunched far down the name order ("mit":
+Mitchell, Smith), or few. A sample of the listed entries' texts, in name
+order, estimates both in microseconds (issue 12; ADR 48). The sample only
+chooses the way: every way gives the same page, and a stale or empty sample
+only makes a page slower.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from projections.queries.common import Reader, directory
+
+SAMPLE = 1000  # entries in the sample
+SAMPLE_SECONDS = 60.0  # a sample is taken again after this long
+USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes first, as before
+CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
+TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
+
+
+@dataclass(frozen=True)
+class Sample:
+    texts: tuple[str, ...]  # listed entries' search texts, in name order
+    listed: int  # listed entries in the table (estimated)
+    taken: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    walk_first: bool  # walk the name index before asking the trigram index
+    budget: int | None  # entries the walk may read (None: all)
+
+
+_samples: weakref.WeakKeyDictionary[Engine, Sample] = weakref.WeakKeyDictionary()
+_GENERIC = text("SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', true)")
+_RESTORE = text("SELECT set_config('plan_cache_mode', :mode, true)")
+
+
+@contextmanager
+def generic_plans(session: Reader) -> Iterator[None]:
+    """Statements run meanwhile use the generic plan of their shape: planning a trigram
+    query for its very patterns took 1.3–6 ms, longer than running it (0.5 ms for a
+    full name); the generic plan takes the trigram index too. The transaction's
+    setting is put back afterwards."""
+    mode = session.execute(_GENERIC).scalar_one()
+    try:
+        yield
+    finally:
+        session.execute(_RESTORE, {"mode": mode})
+
+
+def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, budget: int) -> Plan:
+    """The cheaper way to the first ``wanted`` matches of ``words``; without a
+    usable sample, the walk first within ``budget`` (ADR 43)."""
+    if not long_words:
+        return Plan(walk_first=True, budget=None)
+    sample = _sample(session)
+    if len(sample.texts) < USABLE:
+        return Plan(walk_first=True, budget=budget)
+    scale = sample.listed / len(sample.texts)
+    hits = _having(sample.texts, words)
+    candidates = scale * len(_having(sample.texts, long_words))
+    needed = max(1, math.ceil(wanted / scale))
+    walk = (hits[needed - 1] + 1) * scale if len(hits) >= needed else float(sample.listed)
+    if walk <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
+        # The walk is expected to fill the page: it may read twice its estimate before giving up.
+        return Plan(walk_first=True, budget=max(budget, int(2 * walk)))
+    return Plan(walk_first=False, budget=None)
+
+
+def _having(texts: tuple[str, ...], words: list[str]) -> list[int]:
+    """The positions of the texts having every word (a comprehension per word: a
+    generator per text cost a few milliseconds a query)."""
+    found: Sequence[int] = range(len(texts))
+    for word in words:
+        found = [i for i in found if word in texts[i]]
+    return list(found)
+
+
+def _sample(session: Reader) -> Sample:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    sample = _samples.get(engine)
+    if sample is None or time.monotonic() - sample.taken > SAMPLE_SECONDS:
+        sample = _take_sample(session)
+        _samples[engine] = sample
+    return sample
+
+
+def _take_sample(session: Reader) -> Sample:
+    name = directory.entries.name
+    listed = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE listed LIMIT :cap) c"), {"cap": SAMPLE * 1000}).scalar() or 0
+    percent = min(100.0, 100.0 * SAMPLE / listed) if listed else 100.0
+    texts = session.execute(
+        text(f"SELECT search_text FROM {name} TABLESAMPLE BERNOULLI (:percent) REPEATABLE (12) WHERE listed ORDER BY sort_name, id"),
+        {"percent": percent},
+    ).scalars()
+    return Sample(tuple(texts), listed, time.monotonic())
