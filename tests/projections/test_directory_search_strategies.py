@@ -1,16 +1,22 @@
-"""However a directory page is found — the trigram index and a sort of its few
-candidates, a walk of the name index, or a walk given up for the candidates
-after all — it is the page a plain query gives:
-every listed entry whose text has each word, sorted by name then id, sliced."""
+"""However a directory page is found — on SQLite the FTS index in name order
+(its matches taken until the page is full, then the rest of the last match's
+name code, sorted), or a walk of the name index for one-letter words; on
+PostgreSQL a walk of the name index, or a walk given up for the trigram
+index's candidates, sorted — it is the page a plain query gives: every listed
+entry whose text has each word, sorted by name then id, sliced. Also while
+people are renamed, marked ex-directory, deleted and undeleted."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from projections import queries
-from projections.queries import directory as directory_query
+from domain.errors import AlreadySo, UserDeleted
+from projections import name_order, queries
+from projections.queries import directory as directory_query, directory_fts
 from projections.queries.common import directory
 from projections.search_text import found_in
 from sema.application import NewUser
@@ -19,7 +25,7 @@ from testkit.read_side import read
 
 FIRST = ["Sarah", "Tara", "Ann", "Anna", "John", "Jonathan", "Zoë", "Bill", "Gill", "Liam"]
 LAST = ["Khan", "Johnson", "Jones", "Williams", "Hill", "Marsh", "O'Brien", "Ahn", "Cohn", "Smith"]
-FRAGMENTS = ["ara", "ohn", "ill", "an", "a", "hn", "smith", "o", "jo", "ill ara", "anna kh", "zzz", "liam hol", "hollowfield", "son"]
+FRAGMENTS = ["ara", "ohn", "ill", "an", "a", "hn", "smith", "o", "jo", "ill ara", "anna kh", "zzz", "liam hol", "hollowfield", "son", "ar ill", "an o"]
 
 
 @pytest.fixture
@@ -28,6 +34,7 @@ def people(app, clock, service_admin):
     rows = [NewUser(f, l, ex_directory=(i % 7 == 3)) for i, (f, l) in enumerate((f, l) for l in LAST for f in FIRST)]
     created = app.add_users(service_admin, clock.now(), org, rows)
     app.change_statuses(service_admin, clock.now(), [c.user_id for c in created[::9]], "delete")
+    app.created = created
     return app
 
 
@@ -37,17 +44,60 @@ def _reference(app, text, limit, offset):
     return [name for name, indexed in rows if found_in(indexed, text)][offset : offset + limit]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _coarser_codes(monkeypatch, bits):
+    """Queries that take names sharing the top bits of their row ids for alike
+    (as if the code were that coarse): more matches share the last one's code."""
+    monkeypatch.setattr(directory_fts, "last_rowid_of_code", lambda rowid: rowid | ((1 << bits) - 1))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     text=st.sampled_from(FRAGMENTS),
-    few=st.sampled_from([0, 4, 500]),
+    alike_bits=st.sampled_from([name_order.ORDINAL_BITS, 40, 62]),
     walk=st.sampled_from([3, 10000]),
     limit=st.integers(1, 12),
     offset=st.integers(0, 40),
 )
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, limit, offset):
-    monkeypatch.setattr(directory_query, "FEW", few)
-    monkeypatch.setattr(directory_query, "WALK", walk)
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, walk, limit, offset):
+    _coarser_codes(monkeypatch, alike_bits)
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
     found = read(people, queries.search_directory, text, limit=limit, offset=offset)
     assert [e.name for e in found] == _reference(people, text, limit, offset)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.integers(0, 99),
+            st.sampled_from(["last_name", "first_name", "mark_ex_directory", "unmark_ex_directory", "delete", "undelete"]),
+            st.sampled_from(["Aaron", "Zyx", "Marsh", "Ahn", "Anna"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_pages_follow_renames_ex_directory_deletion_and_undeletion(people, clock, service_admin, monkeypatch, changes):
+    _coarser_codes(monkeypatch, 40)
+    for index, change, name in changes:
+        user_id = people.created[index].user_id
+        if change in ("last_name", "first_name"):
+            with contextlib.suppress(UserDeleted, AlreadySo):  # a deleted user is not renamed, nor a name changed to itself
+                getattr(people, f"change_{change}")(service_admin, clock.now(), user_id, name)
+        else:
+            people.change_statuses(service_admin, clock.now(), [user_id], change)
+    for text in ("a", "an", "ar", "ahn", "zyx", "aaro", "ars hn"):
+        found = read(people, queries.search_directory, text, limit=15, offset=3)
+        assert [e.name for e in found] == _reference(people, text, 15, 3), text
+
+
+@given(st.text(), st.text())
+def test_name_codes_keep_the_order_of_names(a, b):
+    a, b = sorted((a, b))
+    assert name_order.name_code(a) <= name_order.name_code(b) < 1 << name_order.CODE_BITS
+    assert name_order.fts_rowid(a, 7) < name_order.fts_rowid(b, 8) or name_order.name_code(a) == name_order.name_code(b)
+
+
+def test_names_that_differ_in_their_first_eight_characters_get_different_codes():
+    names = ["adams ann", "adams bob", "khan sarah", "smith jo", "smith ma", "smyth jo", "smith", "smit"]
+    assert len({name_order.name_code(n) for n in names}) == len(names)

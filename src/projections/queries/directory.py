@@ -6,17 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Text, column, func, select, table
+from sqlalchemy import ColumnElement, func, select
 
-from projections.directory import FTS_COLUMNS, KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
+from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
+from projections.queries.directory_fts import TRIGRAM, page_in_name_order
 from projections.search_text import finds_nothing, query_words
 
 
-TRIGRAM = 3  # the shortest fragment a trigram index can look up
-FEW = 1500  # candidates sorted for a page; beyond, the name index is walked instead
-WALK = 10000  # entries a walk of the name index reads before it sorts the candidates instead
-WALK_POSTGRESQL = 3000  # there, before the trigram index finds the candidates
+WALK_POSTGRESQL = 3000  # entries a walk of the name index reads before the trigram index finds the candidates
 
 
 class DirectoryEntry(View):
@@ -48,25 +46,19 @@ def search_directory(
     words = query_words(text)
     if finds_nothing(text):
         return []
-    sqlite = dialect(session) == "sqlite"
+    if dialect(session) == "sqlite":
+        # The FTS index in name order; a query of one-letter words only walks the name index.
+        found = page_in_name_order(session, words, kinds, limit, offset)
+        return _entries(session, found if found is not None else _walk(session, words, kinds, True, limit, offset, None) or [])
     long_words = [w for w in words if len(w) >= TRIGRAM]
-    # SQLite counts candidates cheaply (row ids in the FTS index); PostgreSQL's trigram
-    # index builds its whole bitmap before a limit applies, so the walk goes first there.
-    few = _matching_in_fts(session, words, long_words, kinds, FEW) if long_words and sqlite else None
-    if few is None:
-        # Many candidates (or no fragment a trigram index can look up): walk the
-        # name index, which holds the text and kind too, until the page is full —
-        # many matches fill it soon. Matches bunched in a few names far down the
-        # order ("mit": Mitchell, Smith), or rare ones, may not: past a budget of
-        # entries the walk gives up and every candidate is sorted after all.
-        page = _walk(session, words, kinds, sqlite, limit, offset, (WALK if sqlite else WALK_POSTGRESQL) if long_words else None)
-        if page is not None:
-            return _entries(session, page)
-        if not sqlite:
-            return _sorted_by_trigrams(session, words, long_words, kinds, limit, offset)
-        few = _matching_in_fts(session, words, long_words, kinds, None) or []
-    # SQLite's text order is Python's, code point by code point: sorted here, only the page's rows read.
-    return _entries(session, [i for _, i in sorted(few)[offset : offset + limit]])
+    # PostgreSQL's trigram index builds its whole bitmap before a limit applies, so the walk
+    # goes first: many matches fill the page soon. Matches bunched in a few names far down
+    # the order ("mit": Mitchell, Smith), or rare ones, may not: past a budget of entries
+    # the walk gives up for the trigram index's matches, sorted.
+    page = _walk(session, words, kinds, False, limit, offset, WALK_POSTGRESQL if long_words else None)
+    if page is not None:
+        return _entries(session, page)
+    return _sorted_by_trigrams(session, words, long_words, kinds, limit, offset)
 
 
 def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool, limit: int, offset: int, budget: int | None) -> list[str] | None:
@@ -93,25 +85,6 @@ def _entries(session: Reader, page: list[str]) -> list[DirectoryEntry]:
     e = directory.entries.c
     rows = {r["id"]: r for r in session.execute(select(directory.entries).where(e.id.in_(page))).mappings()} if page else {}
     return [directory_entry(rows[i]) for i in page]
-
-
-def _matching_in_fts(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], cap: int | None) -> list[tuple[str, str]] | None:
-    """SQLite: the (sort name, id) of every listed entry matching ``words``, if the
-    FTS index has at most ``cap`` candidates for them (else ``None``), from the FTS
-    table alone. Candidates have each long word's first and last trigram (no
-    positions, which cost more than they save); only they are then read, a
-    microsecond or two each, and checked on the text (issue 12)."""
-    fts = table(directory.fts_name, column("rowid"), *[column(c, Text) for c in FTS_COLUMNS], column(directory.fts_name))
-    trigrams = dict.fromkeys(t for w in long_words for t in (w[:TRIGRAM], w[-TRIGRAM:]))
-    candidates = select(fts.c.rowid).where(fts.c[directory.fts_name].op("MATCH")(" AND ".join(f'"{t}"' for t in trigrams)))
-    if cap is not None:
-        candidates = candidates.limit(cap + 1)
-        if len(session.execute(candidates).all()) > cap:
-            return None
-    query = select(fts.c.sort_name, fts.c.id).where(fts.c.rowid.in_(candidates), *[_contains(fts.c.search_text, w, True) for w in words])
-    if kinds:
-        query = query.where(fts.c.kind.in_(list(kinds)))
-    return [(r[0], r[1]) for r in session.execute(query)]
 
 
 def _sorted_by_trigrams(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
