@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
-from projections.queries.directory_fts import TRIGRAM, page_in_name_order
+from projections.queries.directory_fts import TRIGRAM, entries_in_order, page_in_name_order
 from projections.search_text import finds_nothing, query_words
 
 
@@ -49,7 +49,8 @@ def search_directory(
     if dialect(session) == "sqlite":
         # The FTS index in name order; a query of one-letter words only walks the name index.
         found = page_in_name_order(session, words, kinds, limit, offset)
-        return _entries(session, found if found is not None else _walk(session, words, kinds, True, limit, offset, None) or [])
+        page = found if found is not None else _walk(session, words, kinds, True, limit, offset, None) or []
+        return [directory_entry(r) for r in entries_in_order(session, page)]
     long_words = [w for w in words if len(w) >= TRIGRAM]
     # PostgreSQL's trigram index builds its whole bitmap before a limit applies, so the walk
     # goes first: many matches fill the page soon. Matches bunched in a few names far down
