@@ -1,8 +1,9 @@
 """SQLite: the directory's FTS5 index, its rows in name order (ADR 31, 43, 47).
 
 The FTS table holds each listed entry's search text (trigram-indexed) and,
-unindexed, what a page is sorted and filtered by, so a query reads only its
-page's rows from the entries. Its row ids follow the names
+unindexed, what a page is sorted and filtered by and what a user sees of an
+entry: a page is read from its rows, which lie together (row ids in name
+order), not from the entries' rows, scattered in creation order. Its row ids follow the names
 (:mod:`projections.name_order`): a query walks the matches in name order and
 stops at the page. ``detail=none``: queries ask for single trigrams, never
 phrases, so the index keeps no positions (a third of its size).
@@ -15,6 +16,7 @@ entries already hold the new name when the batch reindexes).
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, text
@@ -24,8 +26,11 @@ from sqlalchemy.sql import Executable
 from projections.batch import IN_CHUNK, Batch
 from projections.name_order import fts_rowid
 
-FTS_COLUMNS = ("search_text", "sort_name", "id", "kind")
-FTS_SCHEMA = "search_text, sort_name UNINDEXED, id UNINDEXED, kind UNINDEXED"
+# The indexed text, what a page is sorted and filtered by, and what a user sees of an entry (unindexed).
+SHOWN_COLUMNS = ("kind", "id", "name", "organisation_id", "organisation_name", "address", "aliases", "details")
+FTS_COLUMNS = ("search_text", "sort_name", *SHOWN_COLUMNS)
+JSON_COLUMNS = frozenset({"aliases", "details"})
+FTS_SCHEMA = ", ".join(["search_text", *[f"{c} UNINDEXED" for c in FTS_COLUMNS[1:]]])
 # Never give this table a LIKE or GLOB on a column: SQLite 3.40's trigram
 # tokenizer with detail=none crashes the process on one (queries test ``text || ''``).
 FTS_OPTIONS = "tokenize='trigram', detail=none"
@@ -47,7 +52,7 @@ class DirectoryFts:
         that were creation positions, no keys), made again and refilled from the
         entries, once, when opened."""
         found = dict(session.execute(text("SELECT name, sql FROM sqlite_master WHERE name IN (:fts, :keys)"), {"fts": self.name, "keys": self.keys}).all())
-        if FTS_OPTIONS in (found.get(self.name) or "") and self.keys in found:
+        if f"{FTS_SCHEMA}, {FTS_OPTIONS}" in (found.get(self.name) or "") and self.keys in found:
             return
         session.execute(text(f"DROP TABLE IF EXISTS {self.name}"))
         session.execute(text(f"DROP TABLE IF EXISTS {self.keys}"))
@@ -105,7 +110,7 @@ class DirectoryFts:
             rowid = fts_rowid(r["sort_name"], ordinals[r["seq"]]) if r["listed"] else None
             keys.append({"seq": r["seq"], "ordinal": ordinals[r["seq"]], "fts_rowid": rowid})
             if rowid is not None:
-                listed.append({"rowid": rowid, **{c: r[c] for c in FTS_COLUMNS}})
+                listed.append({"rowid": rowid, **{c: json.dumps(r[c]) if c in JSON_COLUMNS else r[c] for c in FTS_COLUMNS}})
         return keys, listed
 
     @functools.cached_property
