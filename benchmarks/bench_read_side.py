@@ -68,6 +68,7 @@ import os
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -278,12 +279,16 @@ def searched_on_postgres(sqlite_session: Session, url: str, texts: list[str], in
 
 
 def timed_queries(session: Session, texts: list[str]) -> list[float]:
-    """Milliseconds of each query for the first page of 50."""
+    """Milliseconds of each query for the first page of 50. SEMA_BENCH_WORST=N
+    prints the N slowest queries to stderr (profiling)."""
     times = []
     for text in texts:
         started = time.perf_counter()
         queries.search_directory(session, text, limit=50)
         times.append((time.perf_counter() - started) * 1000)
+    worst = int(os.environ.get("SEMA_BENCH_WORST", "0"))
+    for ms, text in sorted(zip(times, texts), reverse=True)[:worst]:
+        print(f"  {ms:7.2f} ms  {text!r}", file=sys.stderr)
     return times
 
 
