@@ -31,6 +31,26 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   down the order ("mit", "ichar"): a budgeted walk, then every candidate
   sorted at 1–2 µs each; and two-letter fragments, which walk unbudgeted.
   Timings swing 2–3× with the machine's load.
+- Search on SQLite, ADR 47 (2026-11-27, 100,000 users, load 4–7 on the 2
+  cores; per query CPU time, min of 3, as well as wall clock). Before: the
+  slow cases were fragments bunched in late surnames ("mit", "ardso": a
+  budgeted walk, then up to 1,500 candidates sorted) and two-letter ones (an
+  unbudgeted walk); and every query's floor: its 50 rows read from the
+  entries through SQLAlchemy (1.1 ms of 1.4: statement handling, ``UUID()``,
+  JSON types; SQLite's own work 0.2 ms). Found on the way: an intersection
+  with a common trigram reads that trigram's whole list when matches are few
+  (an address with "police", "gov", "cjsm", "net": 4.7 ms; its rare trigrams
+  alone 0.05 ms); a name code saturated by a long surname ("wilkinson")
+  made the rest of a code 700 rows read from the FTS table (5 ms), which the
+  name index's walk from the code's first name does in 0.3 ms.
+  After (FTS rows in name order, rare trigrams asked, the page from the FTS
+  rows through the driver): CPU p50 0.97 ms, p95 2.15 ms; substring CPU p50
+  1.02, p95 1.80. Wall clock, same run, load 6.4: main p50 11.1, p95 33.0,
+  substring p95 39.5 ms; this tree p50 1.4–1.8, p95 7.7–10.2, substring p95
+  9.6–10.0 ms (500 of 500 found). What remains per query is Python (pydantic
+  0.3 ms a page, JSON) and the first query's reads; job titles whose every
+  trigram is common ("Crown Prosecutor": 2.2 ms) read CPS members to check
+  "prosecutor" — a finer count than the 2,000 cap would pick "uto".
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
