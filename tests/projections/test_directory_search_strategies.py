@@ -34,14 +34,16 @@ def people(app, clock, service_admin):
     rows = [NewUser(f, l, ex_directory=(i % 7 == 3)) for i, (f, l) in enumerate((f, l) for l in LAST for f in FIRST)]
     created = app.add_users(service_admin, clock.now(), org, rows)
     app.change_statuses(service_admin, clock.now(), [c.user_id for c in created[::9]], "delete")
+    for i, name in enumerate(["Hill Walkers", "Anna's Team", "Johnson Rota"]):
+        app.create_distribution_list(service_admin, clock.now(), org, name, f"list{i}", [])
     app.created = created
     return app
 
 
-def _reference(app, text, limit, offset):
+def _reference(app, text, limit, offset, kinds=()):
     e = directory.entries.c
-    rows = read(app, lambda s: s.execute(select(e.name, e.search_text).where(e.listed).order_by(e.sort_name, e.id)).all())
-    return [name for name, indexed in rows if found_in(indexed, text)][offset : offset + limit]
+    rows = read(app, lambda s: s.execute(select(e.name, e.search_text, e.kind).where(e.listed).order_by(e.sort_name, e.id)).all())
+    return [name for name, indexed, kind in rows if found_in(indexed, text) and (not kinds or kind in kinds)][offset : offset + limit]
 
 
 def _coarser_codes(monkeypatch, bits):
@@ -55,16 +57,17 @@ def _coarser_codes(monkeypatch, bits):
     text=st.sampled_from(FRAGMENTS),
     alike_bits=st.sampled_from([0, 16, 30, name_order.CODE_BITS]),
     common=st.sampled_from([5000, 30, 1]),
+    kinds=st.sampled_from([(), ("user",), ("distribution_list", "group_mailbox")]),
     walk=st.sampled_from([3, 10000]),
     limit=st.integers(1, 12),
     offset=st.integers(0, 40),
 )
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, common, walk, limit, offset):
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, common, kinds, walk, limit, offset):
     _coarser_codes(monkeypatch, alike_bits)
     monkeypatch.setattr(directory_fts, "COUNTED", common)  # trigrams in more entries are asked only if needed
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
-    found = read(people, queries.search_directory, text, limit=limit, offset=offset)
-    assert [e.name for e in found] == _reference(people, text, limit, offset)
+    found = read(people, queries.search_directory, text, kinds=kinds, limit=limit, offset=offset)
+    assert [e.name for e in found] == _reference(people, text, limit, offset, kinds)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -98,6 +101,11 @@ def test_name_codes_keep_the_order_of_names(a, b):
     a, b = sorted((a, b))
     assert name_order.name_code(a) <= name_order.name_code(b) < 1 << name_order.CODE_BITS
     assert name_order.fts_rowid(a, 7) < name_order.fts_rowid(b, 8) or name_order.name_code(a) == name_order.name_code(b)
+
+
+@given(st.text())
+def test_a_walk_from_the_first_name_with_a_code_reaches_every_name_with_it(name):
+    assert name_order.first_name_with_code(name_order.name_code(name)) <= name
 
 
 def test_names_that_differ_in_their_first_eight_characters_get_different_codes():
