@@ -47,7 +47,14 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   rows through the driver): CPU p50 0.97 ms, p95 2.15 ms; substring CPU p50
   1.02, p95 1.80. Wall clock, same run, load 6.4: main p50 11.1, p95 33.0,
   substring p95 39.5 ms; this tree p50 1.4–1.8, p95 7.7–10.2, substring p95
-  9.6–10.0 ms (500 of 500 found). What remains per query is Python (pydantic
+  9.6–10.0 ms (500 of 500 found). Quieter (load 2.9), same minute: main
+  p50 7.63, p95 20.7, substring p95 23.6 ms; this tree (two runs) p50
+  0.87–0.99, p95 3.17–4.15, substring p95 2.86–5.88 ms. The slowest
+  (SEMA_BENCH_WORST=8) are first uses of common trigrams, counted once per
+  process ("Crown Prosecutor" 13.9 ms), and long-surname pages ("Jackson",
+  "nso": 9–10 ms, the machine's other load included). Bulk add of 500, same
+  run: 0.42 s against main's 0.48 s (noise; the keys table costs no more than
+  the FTS rows' positions it saves). What remains per query is Python (pydantic
   0.3 ms a page, JSON) and the first query's reads; job titles whose every
   trigram is common ("Crown Prosecutor": 2.2 ms) read CPS members to check
   "prosecutor" — a finer count than the 2,000 cap would pick "uto".
