@@ -60,6 +60,33 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   fragments still read each candidate from the table, and building the page's
   50 entries (two JSON columns, a pydantic model each) costs 1–3 ms of Python
   here whichever way is taken.
+- Search on SQLite, ADR 47 (2026-11-27, 100,000 users, load 4–7 on the 2
+  cores; per query CPU time, min of 3, as well as wall clock). Before: the
+  slow cases were fragments bunched in late surnames ("mit", "ardso": a
+  budgeted walk, then up to 1,500 candidates sorted) and two-letter ones (an
+  unbudgeted walk); and every query's floor: its 50 rows read from the
+  entries through SQLAlchemy (1.1 ms of 1.4: statement handling, ``UUID()``,
+  JSON types; SQLite's own work 0.2 ms). Found on the way: an intersection
+  with a common trigram reads that trigram's whole list when matches are few
+  (an address with "police", "gov", "cjsm", "net": 4.7 ms; its rare trigrams
+  alone 0.05 ms); a name code saturated by a long surname ("wilkinson")
+  made the rest of a code 700 rows read from the FTS table (5 ms), which the
+  name index's walk from the code's first name does in 0.3 ms.
+  After (FTS rows in name order, rare trigrams asked, the page from the FTS
+  rows through the driver): CPU p50 0.97 ms, p95 2.15 ms; substring CPU p50
+  1.02, p95 1.80. Wall clock, same run, load 6.4: main p50 11.1, p95 33.0,
+  substring p95 39.5 ms; this tree p50 1.4–1.8, p95 7.7–10.2, substring p95
+  9.6–10.0 ms (500 of 500 found). Quieter (load 2.9), same minute: main
+  p50 7.63, p95 20.7, substring p95 23.6 ms; this tree (two runs) p50
+  0.87–0.99, p95 3.17–4.15, substring p95 2.86–5.88 ms. The slowest
+  (SEMA_BENCH_WORST=8) are first uses of common trigrams, counted once per
+  process ("Crown Prosecutor" 13.9 ms), and long-surname pages ("Jackson",
+  "nso": 9–10 ms, the machine's other load included). Bulk add of 500, same
+  run: 0.42 s against main's 0.48 s (noise; the keys table costs no more than
+  the FTS rows' positions it saves). What remains per query is Python (pydantic
+  0.3 ms a page, JSON) and the first query's reads; job titles whose every
+  trigram is common ("Crown Prosecutor": 2.2 ms) read CPS members to check
+  "prosecutor" — a finer count than the 2,000 cap would pick "uto".
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
@@ -97,6 +124,7 @@ import os
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -307,12 +335,16 @@ def searched_on_postgres(sqlite_session: Session, url: str, texts: list[str], in
 
 
 def timed_queries(session: Session, texts: list[str]) -> list[float]:
-    """Milliseconds of each query for the first page of 50."""
+    """Milliseconds of each query for the first page of 50. SEMA_BENCH_WORST=N
+    prints the N slowest queries to stderr (profiling)."""
     times = []
     for text in texts:
         started = time.perf_counter()
         queries.search_directory(session, text, limit=50)
         times.append((time.perf_counter() - started) * 1000)
+    worst = int(os.environ.get("SEMA_BENCH_WORST", "0"))
+    for ms, text in sorted(zip(times, texts), reverse=True)[:worst]:
+        print(f"  {ms:7.2f} ms  {text!r}", file=sys.stderr)
     return times
 
 

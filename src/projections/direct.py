@@ -84,7 +84,7 @@ def _direct(connection: Connection) -> bool:
 def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
     """The rows of a query made once (a module constant, a kept statement), as dicts by column key."""
     plan = _plan(statement, connection, tuple(params or ())) if _direct(connection) else None
-    if plan is None:
+    if plan is None or not plan.keys:  # no columns known when compiled (a ``text()`` query): SQLAlchemy names them from the cursor
         return [dict(r) for r in connection.execute(statement, params).mappings()]  # type: ignore[arg-type]
     found = _send(connection, plan, params, fetch=True)
     keys, results = plan.keys, plan.results

@@ -14,16 +14,16 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, and_, bindparam, not_, select, text
-from sqlalchemy.sql import Executable
+from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, and_, not_, text
 from sqlalchemy.orm import Session
 
 from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.user import User, UserKind
-from projections.batch import IN_CHUNK, Batch
+from projections.batch import Batch
 from projections.common_tables import Administrators, GroupPermissions, ListMembers, OrganisationSuspensions
+from projections.directory_fts import DirectoryFts
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
@@ -34,9 +34,6 @@ KIND_USER = "user"
 KIND_LIST = "distribution_list"
 KIND_GROUP_MAILBOX = "group_mailbox"
 DETAIL_FIELDS = ("office_address", "telephone", "mobile", "department", "job_title")
-# SQLite's FTS table: the indexed text, and what a page is sorted and filtered by (not indexed).
-FTS_COLUMNS = ("search_text", "sort_name", "id", "kind")
-FTS_SCHEMA = "search_text, sort_name UNINDEXED, id UNINDEXED, kind UNINDEXED"
 
 # What each status event sets on a user's entry (``listed`` follows from them).
 FLAGS: dict[type, dict[str, Any]] = {
@@ -106,10 +103,6 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
     # ------------------------------------------------- the text index, per store
 
     @property
-    def fts_name(self) -> str:
-        return f"sema_directory_fts{self.suffix}"
-
-    @property
     def trigram_index_name(self) -> str:
         return f"ix_sema_directory_trgm{self.suffix}"
 
@@ -119,7 +112,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         for index in self.entries.indexes:
             index.create(session.connection(), checkfirst=True)
         if self.dialect == "sqlite":
-            self._create_trigram_fts(session)
+            self.fts.create(session)
         elif self.dialect == "postgresql":
             session.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
             session.execute(
@@ -129,22 +122,12 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                 )
             )
 
-    def _create_trigram_fts(self, session: Session) -> None:
-        """The FTS5 table with the trigram tokenizer (substring search), holding what
-        a page is sorted and filtered by, so only a page's rows are read from the
-        entries. A store made before it (word tokens, or no sort columns): that
-        table is replaced and refilled once, when opened."""
-        existing = session.execute(text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": self.fts_name}).scalar()
-        if existing is not None and "trigram" in existing and "sort_name" in existing:
-            return
-        columns = ", ".join(FTS_COLUMNS)
-        session.execute(text(f"DROP TABLE IF EXISTS {self.fts_name}"))
-        session.execute(text(f"CREATE VIRTUAL TABLE {self.fts_name} USING fts5({FTS_SCHEMA}, tokenize='trigram')"))
-        if existing is not None:
-            session.execute(text(f"INSERT INTO {self.fts_name} (rowid, {columns}) SELECT seq, {columns} FROM {self.entries.name} WHERE listed"))
+    @functools.cached_property
+    def fts(self) -> DirectoryFts:
+        return DirectoryFts(self.entries, self.suffix)
 
     def extra_table_names(self) -> list[str]:
-        return [self.fts_name] if self.dialect == "sqlite" else []
+        return self.fts.table_names() if self.dialect == "sqlite" else []
 
     def after_swap(self, session: Session) -> None:
         if self.dialect == "postgresql":
@@ -153,45 +136,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
     def apply(self, batch: Batch, positions: Sequence[Position]) -> None:
         super().apply(batch, positions)
         if self.dialect == "sqlite":
-            self._reindex(batch)
-
-    def _reindex(self, batch: Batch) -> None:
-        """SQLite: the FTS rows of the entries the batch wrote follow their text
-        and whether they are listed, once per batch (no handler reads the FTS
-        table). Plain VALUES: FTS5 takes ``INSERT … SELECT`` many times slower."""
-        keyed = batch.keyed(self.entries, "id")
-        inserted = [r for r in batch.inserted(self.entries) if r["id"] not in keyed]  # new: no FTS row yet
-        changed = sorted(keyed)
-        reading_one, reading, unlisting, inserting, replacing = self._fts_statements
-        rows = []
-        if len(changed) == 1:
-            rows = batch.select(reading_one, {"id": changed[0]})
-        else:
-            for start in range(0, len(changed), IN_CHUNK):
-                rows += batch.select(reading, {"ids": changed[start : start + IN_CHUNK]})
-        unlisted = [{"seq": r["seq"]} for r in rows if not r["listed"]]
-        if unlisted:
-            batch.execute(unlisting, unlisted)
-        for statement, source in ((inserting, inserted), (replacing, rows)):
-            listed = [{"seq": r["seq"], **{c: r[c] for c in FTS_COLUMNS}} for r in source if r["listed"]]
-            if listed:
-                batch.execute(statement, listed)
-
-    @functools.cached_property
-    def _fts_statements(self) -> tuple[Executable, Executable, Executable, Executable, Executable]:
-        """What :meth:`_reindex` runs, made once (a statement built per command cost more than running it):
-        reading one changed entry or many, removing unlisted ones, adding new ones, and
-        replacing listed ones (FTS5 takes ``OR REPLACE`` on the row id: an old row, if any, goes)."""
-        e = self.entries.c
-        columns, values = ", ".join(FTS_COLUMNS), ", ".join(f":{c}" for c in FTS_COLUMNS)
-        reading = select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS])
-        return (
-            reading.where(e.id == bindparam("id")),
-            reading.where(e.id.in_(bindparam("ids", expanding=True))),
-            text(f"DELETE FROM {self.fts_name} WHERE rowid = :seq"),
-            text(f"INSERT INTO {self.fts_name} (rowid, {columns}) VALUES (:seq, {values})"),
-            text(f"INSERT OR REPLACE INTO {self.fts_name} (rowid, {columns}) VALUES (:seq, {values})"),
-        )
+            self.fts.reindex(batch)
 
     def _organisation_name(self, batch: Batch, organisation_id: Any) -> str:
         row = batch.get(self.organisations, id=organisation_id)

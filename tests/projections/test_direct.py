@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, bindparam, create_engine, event, select, update
+from sqlalchemy import JSON, Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, bindparam, create_engine, event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy_utils.types.uuid import UUIDType
 
@@ -60,6 +60,12 @@ def test_values_a_statement_carries_are_used_when_not_given(engine: Engine) -> N
     with engine.begin() as connection:
         direct.run(connection, INSERT, [{**ROW, "id": i} for i in ("c", "b")])
         assert direct.rows(connection, FIRST) == [{"id": "b"}]
+
+
+def test_a_text_query_names_its_columns_as_sqlalchemy_does(engine: Engine) -> None:
+    with engine.begin() as connection:
+        direct.run(connection, INSERT, ROW)
+        assert direct.rows(connection, text("SELECT count(*) AS rows_held, max(id) AS last FROM direct_rows")) == [{"rows_held": 1, "last": "a"}]
 
 
 def test_a_write_belongs_to_the_callers_transaction(engine: Engine) -> None:

@@ -1,17 +1,23 @@
-"""However a directory page is found — the trigram index and a sort of its few
-candidates, a walk of the name index, or a walk given up for the candidates
-after all, on PostgreSQL chosen by a sample of the entries or not — it is the
-page a plain query gives:
-every listed entry whose text has each word, sorted by name then id, sliced."""
+"""However a directory page is found — on SQLite the FTS index in name order
+(its matches taken until the page is full, then the rest of the last match's
+name code, sorted), or a walk of the name index for one-letter words; on
+PostgreSQL a walk of the name index or the trigram index's candidates, sorted,
+chosen by a sample of the entries or not, or a walk given up for the
+candidates — it is the page a plain query gives: every listed entry whose text
+has each word, sorted by name then id, sliced. Also while people are renamed,
+marked ex-directory, deleted and undeleted."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from projections import queries
-from projections.queries import directory as directory_query, directory_plan
+from domain.errors import AlreadySo, UserDeleted
+from projections import name_order, queries
+from projections.queries import directory as directory_query, directory_fts, directory_plan
 from projections.queries.common import directory
 from projections.search_text import found_in
 from sema.application import NewUser
@@ -20,7 +26,7 @@ from testkit.read_side import read
 
 FIRST = ["Sarah", "Tara", "Ann", "Anna", "John", "Jonathan", "Zoë", "Bill", "Gill", "Liam"]
 LAST = ["Khan", "Johnson", "Jones", "Williams", "Hill", "Marsh", "O'Brien", "Ahn", "Cohn", "Smith"]
-FRAGMENTS = ["ara", "ohn", "ill", "an", "a", "hn", "smith", "o", "jo", "ill ara", "anna kh", "zzz", "liam hol", "hollowfield", "son"]
+FRAGMENTS = ["ara", "ohn", "ill", "an", "a", "hn", "smith", "o", "jo", "ill ara", "anna kh", "zzz", "liam hol", "hollowfield", "son", "ar ill", "an o", "johnson hollowfield ill", "ohnso hol sar"]
 
 
 @pytest.fixture
@@ -29,31 +35,85 @@ def people(app, clock, service_admin):
     rows = [NewUser(f, l, ex_directory=(i % 7 == 3)) for i, (f, l) in enumerate((f, l) for l in LAST for f in FIRST)]
     created = app.add_users(service_admin, clock.now(), org, rows)
     app.change_statuses(service_admin, clock.now(), [c.user_id for c in created[::9]], "delete")
+    for i, name in enumerate(["Hill Walkers", "Anna's Team", "Johnson Rota"]):
+        app.create_distribution_list(service_admin, clock.now(), org, name, f"list{i}", [])
+    app.created = created
     return app
 
 
-def _reference(app, text, limit, offset):
+def _reference(app, text, limit, offset, kinds=()):
     e = directory.entries.c
-    rows = read(app, lambda s: s.execute(select(e.name, e.search_text).where(e.listed).order_by(e.sort_name, e.id)).all())
-    return [name for name, indexed in rows if found_in(indexed, text)][offset : offset + limit]
+    rows = read(app, lambda s: s.execute(select(e.name, e.search_text, e.kind).where(e.listed).order_by(e.sort_name, e.id)).all())
+    return [name for name, indexed, kind in rows if found_in(indexed, text) and (not kinds or kind in kinds)][offset : offset + limit]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _coarser_codes(monkeypatch, bits):
+    """Queries that take names whose codes differ in their low ``bits`` only for
+    alike (as if the code were that coarse): more matches share the last one's code."""
+    monkeypatch.setattr(directory_fts, "ALIKE_BITS", bits)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     text=st.sampled_from(FRAGMENTS),
-    few=st.sampled_from([0, 4, 500]),
+    alike_bits=st.sampled_from([0, 16, 30, name_order.CODE_BITS]),
+    common=st.sampled_from([5000, 30, 1]),
+    kinds=st.sampled_from([(), ("user",), ("distribution_list", "group_mailbox")]),
     walk=st.sampled_from([3, 10000]),
     candidate_cost=st.sampled_from([None, 0.0, 1.3, 1e9]),
     limit=st.integers(1, 12),
     offset=st.integers(0, 40),
 )
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, few, walk, candidate_cost, limit, offset):
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, common, kinds, walk, candidate_cost, limit, offset):
+    _coarser_codes(monkeypatch, alike_bits)
+    monkeypatch.setattr(directory_fts, "COUNTED", common)  # trigrams in more entries are asked only if needed
     if candidate_cost is not None:  # PostgreSQL: the sample chooses (0: the trigram index first; 1e9: the walk)
         monkeypatch.setattr(directory_plan, "USABLE", 1)
         monkeypatch.setattr(directory_plan, "CANDIDATE_COST", candidate_cost)
         monkeypatch.setattr(directory_plan, "TRIGRAM_FIXED_COST", 0 if candidate_cost == 0 else 500)
-    monkeypatch.setattr(directory_query, "FEW", few)
-    monkeypatch.setattr(directory_query, "WALK", walk)
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
-    found = read(people, queries.search_directory, text, limit=limit, offset=offset)
-    assert [e.name for e in found] == _reference(people, text, limit, offset)
+    found = read(people, queries.search_directory, text, kinds=kinds, limit=limit, offset=offset)
+    assert [e.name for e in found] == _reference(people, text, limit, offset, kinds)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    changes=st.lists(
+        st.tuples(
+            st.integers(0, 99),
+            st.sampled_from(["last_name", "first_name", "mark_ex_directory", "unmark_ex_directory", "delete", "undelete"]),
+            st.sampled_from(["Aaron", "Zyx", "Marsh", "Ahn", "Anna"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_pages_follow_renames_ex_directory_deletion_and_undeletion(people, clock, service_admin, monkeypatch, changes):
+    _coarser_codes(monkeypatch, 30)
+    for index, change, name in changes:
+        user_id = people.created[index].user_id
+        if change in ("last_name", "first_name"):
+            with contextlib.suppress(UserDeleted, AlreadySo):  # a deleted user is not renamed, nor a name changed to itself
+                getattr(people, f"change_{change}")(service_admin, clock.now(), user_id, name)
+        else:
+            people.change_statuses(service_admin, clock.now(), [user_id], change)
+    for text in ("a", "an", "ar", "ahn", "zyx", "aaro", "ars hn"):
+        found = read(people, queries.search_directory, text, limit=15, offset=3)
+        assert [e.name for e in found] == _reference(people, text, 15, 3), text
+
+
+@given(st.text(), st.text())
+def test_name_codes_keep_the_order_of_names(a, b):
+    a, b = sorted((a, b))
+    assert name_order.name_code(a) <= name_order.name_code(b) < 1 << name_order.CODE_BITS
+    assert name_order.fts_rowid(a, 7) < name_order.fts_rowid(b, 8) or name_order.name_code(a) == name_order.name_code(b)
+
+
+@given(st.text())
+def test_a_walk_from_the_first_name_with_a_code_reaches_every_name_with_it(name):
+    assert name_order.first_name_with_code(name_order.name_code(name)) <= name
+
+
+def test_names_that_differ_in_their_first_eight_characters_get_different_codes():
+    names = ["adams ann", "adams bob", "khan sarah", "smith jo", "smith ma", "smyth jo", "smith", "smit"]
+    assert len({name_order.name_code(n) for n in names}) == len(names)

@@ -12,7 +12,7 @@ from sema.application import NewUser
 from sema.bootstrap import build_application
 
 from testkit import make_settings
-from testkit.read_side import read
+from testkit.read_side import read, snapshot
 
 
 def _names(app, fragment, **kwargs):
@@ -91,3 +91,18 @@ def test_a_sqlite_store_made_before_the_sort_keys_were_indexed_is_brought_up_to_
         with reopened.engine.connect() as connection:
             indexes = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
         assert "ix_sema_directory_entries_walk" in indexes and "ix_sema_directory_entries_sort" not in indexes
+
+
+def test_a_sqlite_store_indexed_in_creation_order_is_indexed_in_name_order_when_opened_as_a_rebuild_would(tmp_path, clock):
+    before_adr_47 = (  # FTS row ids were the entries' creation positions; no keys
+        "DROP TABLE sema_directory_fts",
+        "DROP TABLE sema_directory_fts_keys",
+        "CREATE VIRTUAL TABLE sema_directory_fts USING fts5(search_text, sort_name UNINDEXED, id UNINDEXED, kind UNINDEXED, tokenize='trigram')",
+        "INSERT INTO sema_directory_fts (rowid, search_text, sort_name, id, kind) SELECT seq, search_text, sort_name, id, kind FROM sema_directory_entries WHERE listed",
+    )
+    people = [("Sarah", "Khan"), ("Zed", "Adams"), ("Tara", "Jones")]
+    with _reopened_store_made_before(tmp_path, clock, people, *before_adr_47) as reopened:
+        assert _names(reopened, "ar") == ["Tara Jones", "Sarah Khan"]
+        upgraded = snapshot(reopened, ("directory",))
+        reopened.projections.rebuild(["directory"])
+        assert snapshot(reopened, ("directory",)) == upgraded
