@@ -43,6 +43,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.visitors import iterate
 
+from projections.executemany import executemany
+
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
 # How far back a write looks for a group to join: a bound on the work per write.
 LOOK_BACK = 32
@@ -273,7 +275,7 @@ class Batch:
     def _execute(self, group: _Group) -> None:
         table, execute = group.table, self._connection.execute
         if group.kind == INSERT:
-            execute(_statement(_insert_statement, table), group.values)
+            executemany(self._connection, _statement(_insert_statement, table), group.values)
             return
         first = group.values[0]
         literal = [k for k, v in first.items() if not isinstance(v, ClauseElement)]
@@ -295,16 +297,16 @@ class Batch:
             return
         params = [{f"key_{k}": v for k, v in key.items()} for key in group.keys]
         if group.kind == DELETE:
-            execute(_statement(_keyed_statement, table, group.where, ()), params)
+            executemany(self._connection, _statement(_keyed_statement, table, group.where, ()), params)
             return
         for row, values in zip(params, group.values):
             row.update({f"set_{k}": values[k] for k in literal})
         if expressions:
             condition = and_(*[table.c[k] == bindparam(f"key_{k}") for k in group.where])
             statement = update(table).where(condition).values({k: bindparam(f"set_{k}") if k in literal else v for k, v in first.items()})
+            execute(statement, params)
         else:
-            statement = _statement(_keyed_statement, table, group.where, tuple(literal))
-        execute(statement, params)
+            executemany(self._connection, _statement(_keyed_statement, table, group.where, tuple(literal)), params)
 
 
 def _statement(make: Any, table: Table, *shape: Any) -> Any:
