@@ -38,16 +38,16 @@ def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], 
 _rules_with_values: dict[tuple[Any, ...], tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
 
 
-# (id of a rule, id of its table) -> (the rule and table, kept so their ids stay theirs; the names of the columns it reads)
-_reads: dict[tuple[int, int], tuple[tuple[ColumnElement[Any], Table], frozenset[str]]] = {}
+# (id of a rule, id of its table) -> (the rule and table, kept so their ids stay theirs; the names of the columns it reads, sorted)
+_reads: dict[tuple[int, int], tuple[tuple[ColumnElement[Any], Table], tuple[str, ...]]] = {}
 
 
-def _columns_read(rule: ColumnElement[Any], users: Table) -> frozenset[str]:
+def _columns_read(rule: ColumnElement[Any], users: Table) -> tuple[str, ...]:
     """The columns of ``users`` that ``rule`` reads: walked once per rule (a
     rebuild asks for every status event, and the walk cost more than the SQL)."""
     found = _reads.get((id(rule), id(users)))
     if found is None:
-        names = frozenset(c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users)
+        names = tuple(sorted({c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users}))
         found = _reads[(id(rule), id(users))] = ((rule, users), names)
     return found[1]
 
@@ -57,8 +57,7 @@ def _with_new_values(rule: ColumnElement[Any], users: Table, flags: Mapping[str,
     single update sets both and the rule still sees the new flags (SQL's SET
     reads the row as it was). Made once per rule and values, so like updates
     share a statement; ``None`` when a value cannot key that (not hashable)."""
-    read = _columns_read(rule, users)
-    used = tuple(sorted((k, v) for k, v in flags.items() if k in read))
+    used = tuple((k, flags[k]) for k in _columns_read(rule, users) if k in flags)
     key = (id(rule), used)
     try:
         found = _rules_with_values.get(key)
