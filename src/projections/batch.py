@@ -92,8 +92,11 @@ class _Group:
     def add(self, key: dict[str, Any], values: dict[str, Any]) -> None:
         self.keys.append(key)
         self.values.append(values)
-        for column, seen in self.index.items():
-            _note(seen, (values if self.kind == INSERT else key).get(column, _ANY))
+        if self.index:
+            named = values if self.kind == INSERT else key
+            for column, seen in self.index.items():
+                value = named.get(column, _ANY)
+                seen.add(value if type(value) is str or type(value) is int else _ANY)
 
     def may_hold(self, column: str, value: Any) -> bool:
         """Whether some write of the group may name ``value`` in ``column`` (its row for inserts, its key otherwise)."""
