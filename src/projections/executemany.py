@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import Boolean
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -33,21 +35,26 @@ class _Plan:
     sql: str
     names: tuple[str, ...]
     positional: bool
-    processors: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    # (index in ``names``, SQLAlchemy's processor, its results for None/True/False where the type is Boolean)
+    processors: tuple[tuple[int, Callable[[Any], Any], dict[Any, Any] | None], ...]
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
-        names, processors = self.names, self.processors
+        """Column by column (``map`` and ``zip`` loop in C): each processed column
+        through its processor, Boolean ones by a lookup of the processor's own
+        results for None, True and False (anything else: the processor, which
+        refuses it as SQLAlchemy would)."""
+        columns = [list(map(itemgetter(name), rows)) for name in self.names]
+        for index, process, known in self.processors:
+            if known is not None:
+                try:
+                    columns[index] = list(map(known.__getitem__, columns[index]))
+                    continue
+                except (KeyError, TypeError):
+                    pass
+            columns[index] = list(map(process, columns[index]))
         if self.positional:
-            made = [[row[name] for name in names] for row in rows]
-            for values in made if processors else ():
-                for index, _, process in processors:
-                    values[index] = process(values[index])
-            return [tuple(values) for values in made]
-        named = [{name: row[name] for name in names} for row in rows]
-        for values in named if processors else ():
-            for _, name, process in processors:
-                values[name] = process(values[name])
-        return named
+            return list(zip(*columns))
+        return [dict(zip(self.names, values)) for values in zip(*columns)]
 
 
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
@@ -81,5 +88,6 @@ def _compile(dialect: Dialect, statement: Executable, keys: tuple[str, ...]) -> 
     for index, name in enumerate(names):
         process = binds[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((index, name, process))
+            known = {value: process(value) for value in (None, True, False)} if isinstance(binds[name].type, Boolean) else None
+            processors.append((index, process, known))
     return _Plan(statement, compiled.string, names, compiled.positional, tuple(processors))
