@@ -115,6 +115,23 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   users: 7,846 events/s against the bare read's 21,060 (37%); the eight read
   models the pre-refactor tree (da06ac4) had, 8,634–9,198 events/s, where
   da06ac4 itself ran 9,039 against its bare read's 29,993 in the same session.
+- Rebuild, 20,000 users, this round (ADR 49). cProfile before (76 s under
+  the profiler): ``Batch._queue`` 12.3 s over 526,424 writes (``independent``
+  3.9 s, 420,348 calls), SQLAlchemy making executemany parameters
+  (``_init_compiled``) 10.7 s against 5.2 s in SQLite's ``executemany``,
+  decoding 11.6 s (40,004 of the 109,808 records are claims, which no handler
+  takes), ``set_flags`` 9.5 s, ``uuid.__str__`` 2.9 s (744,424 calls). py-spy
+  (sampling): SQLite's own work 27%, reading 15%, the swap 8% (SQLite makes
+  every index anew to rename it). Done: records decoded only when a handler
+  takes them; like writes sent by ``exec_driver_sql`` with parameters made
+  column by column through SQLAlchemy's processors (``projections.executemany``);
+  a write compared only with later groups of its own table; ``set_flags``'s
+  rules cached; query-only indexes of mail, due, grants and outbox deferred.
+  Handlers alone (writes not sent, CPU): 5.7 s to 4.4 s. Same run, process
+  CPU time (the test suite beside it, load 6–9, so wall-clock ratios are
+  noise): main 21.6 s against the bare read's 5.6 s (26%), after 18.5 s
+  against 5.6 s (30.5%). Left: handlers' Python per write (row dicts,
+  ``str`` of ids), SQLite's work, the swap; not met.
 """
 
 from __future__ import annotations

@@ -37,14 +37,15 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-
-from projections import direct
 from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.visitors import iterate
+
+from projections import direct
+
 
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
 # How far back a write looks for a group to join: a bound on the work per write.
@@ -93,8 +94,11 @@ class _Group:
     def add(self, key: dict[str, Any], values: dict[str, Any]) -> None:
         self.keys.append(key)
         self.values.append(values)
-        for column, seen in self.index.items():
-            _note(seen, (values if self.kind == INSERT else key).get(column, _ANY))
+        if self.index:
+            named = values if self.kind == INSERT else key
+            for column, seen in self.index.items():
+                value = named.get(column, _ANY)
+                seen.add(value if type(value) is str or type(value) is int else _ANY)
 
     def may_hold(self, column: str, value: Any) -> bool:
         """Whether some write of the group may name ``value`` in ``column`` (its row for inserts, its key otherwise)."""
@@ -156,6 +160,9 @@ class Batch:
         self.position = 0
         self.notification: Notification | None = None
         self._groups: list[_Group] = []
+        # The queued groups by shape (the latest of each) and by table, in order.
+        self._by_shape: dict[tuple[Any, ...], _Group] = {}
+        self._by_table: dict[Table, list[_Group]] = {}
         self._rows: dict[Table, dict[tuple[Any, ...], tuple[Row, ...]]] = {}
         self._inserted: dict[Table, list[dict[str, Any]]] = {}
         self._keyed: dict[Table, list[dict[str, Any]]] = {}
@@ -172,7 +179,7 @@ class Batch:
         row before this update); keep the expression object to reuse it, so like
         updates share one statement."""
         key = self._key(where)
-        shape = tuple((k, id(v)) if isinstance(v, ClauseElement) else k for k, v in values.items())
+        shape = tuple([(k, id(v)) if isinstance(v, ClauseElement) else k for k, v in values.items()])
         self._queue(UPDATE, table, key, values, (UPDATE, table, tuple(key), shape))
 
     def delete(self, table: Table, **where: Any) -> None:
@@ -197,17 +204,22 @@ class Batch:
         if groups and groups[-1].shape == shape:
             groups[-1].add(key, values)
             return
-        changes = frozenset(values) if kind == UPDATE else _NONE
-        for i in range(len(groups) - 2, max(-1, len(groups) - 1 - LOOK_BACK), -1):
-            group = groups[i + 1]
-            if group.table is table and not independent(group, kind, table, key, values, changes):
-                break
-            if groups[i].shape == shape:
-                groups[i].add(key, values)
-                return
-        group = _Group(kind, table, tuple(key), changes, shape, unique_column_sets(table))
+        # The latest group of this shape, if every write queued after it is
+        # independent of this one (only writes to the same table can touch its rows).
+        candidate = self._by_shape.get(shape)
+        if candidate is not None:
+            changes = frozenset(values) if kind == UPDATE else _NONE
+            for looked, group in enumerate(reversed(self._by_table[table])):
+                if group is candidate:
+                    candidate.add(key, values)
+                    return
+                if looked == LOOK_BACK or not independent(group, kind, table, key, values, changes):
+                    break
+        group = _Group(kind, table, tuple(key), frozenset(values) if kind == UPDATE else _NONE, shape, unique_column_sets(table))
         group.add(key, values)
         groups.append(group)
+        self._by_shape[shape] = group
+        self._by_table.setdefault(table, []).append(group)
 
     def inserted(self, table: Table) -> list[dict[str, Any]]:
         """The rows this batch inserted in ``table``."""
@@ -272,11 +284,16 @@ class Batch:
         self._send(len(self._groups))
 
     def _flush_through(self, table: Table) -> None:
-        last = max((i for i, g in enumerate(self._groups) if g.table is table), default=-1)
-        self._send(last + 1)
+        queued = self._by_table.get(table)
+        if queued:
+            self._send(self._groups.index(queued[-1]) + 1)
 
     def _send(self, count: int) -> None:
         sending, self._groups = self._groups[:count], self._groups[count:]
+        self._by_shape, self._by_table = {}, {}
+        for group in self._groups:
+            self._by_shape[group.shape] = group
+            self._by_table.setdefault(group.table, []).append(group)
         for group in sending:
             self._execute(group)
 

@@ -25,6 +25,8 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ClauseElement
 
+from projections.executemany import executemany
+
 MAX_PLANS = 2000
 Row = dict[str, Any]
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -98,6 +100,9 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
     parameters or many (``executemany``)."""
     many = params is not None and not isinstance(params, Mapping)
     if many and not params:
+        return
+    if many and len(params) > 1:  # type: ignore[arg-type]
+        executemany(connection, statement, params)  # type: ignore[arg-type]  # parameters made column by column, any store
         return
     first = params[0] if many else params  # type: ignore[index]
     plan = _plan(statement, connection, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]

@@ -57,6 +57,15 @@ class DueItem:
 
 class Due(Administrators):
     name = "due"
+    # The policies' look-ups of what is due; the handlers key every table by its id.
+    deferred_indexes = (
+        "ix_sema_due_deleted_users_due",
+        "ix_sema_due_one_time_passwords_due",
+        "ix_sema_due_challenges_due",
+        "ix_sema_due_grants_due",
+        "ix_sema_due_mailboxes_due",
+        "ix_sema_due_removed_lists_due",
+    )
 
     deleted_users = table("sema_due_deleted_users", key("user_id"), required("due_at", DateTime), Index("ix_sema_due_deleted_users_due", "due_at"))
     one_time_passwords = table(

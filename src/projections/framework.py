@@ -119,7 +119,7 @@ class ReadModel:
         """Runs each event's handlers; a read model that folds every stored record (the ledger) overrides it."""
         handlers = self.handlers
         for position in positions:
-            found = handlers.get(type(position.event))
+            found = handlers.get(position.event_class)
             if found:
                 batch.position = position.notification_id
                 batch.notification = position.notification
@@ -173,7 +173,7 @@ class ReadModel:
     def takes_any(self, positions: Sequence[Position]) -> bool:
         """Whether a handler takes any of these events (else only the tracking moves)."""
         handlers = self.handlers
-        return any(type(p.event) in handlers for p in positions)
+        return any(p.event_class in handlers for p in positions)
 
     def process(self, session: Session, positions: Iterable[Position], tracked: int | None = None, *, track: bool = True) -> int:
         """Applies the events after the tracked position (``tracked``, if the caller

@@ -18,6 +18,8 @@ from projections.tables import key, optional, required, table
 
 class Grants(UserRows):
     name = "grants"
+    # Queries' look-ups; the handlers key grants by grant id.
+    deferred_indexes = ("ix_sema_grants_target", "ix_sema_grants_owner", "ix_sema_grants_state")
 
     mailboxes = table("sema_grant_mailboxes", key("id"), required("owner_id"), required("organisation_id"))
     users = table("sema_grant_users", key("id"), required("organisation_id"))

@@ -59,6 +59,15 @@ def smtp_reply_text(message: str | None) -> str:
 
 class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPermissions, UserRows):
     name = "mail"
+    # Postfix's and Dovecot's look-ups; the handlers key users by id and addresses by address or target.
+    deferred_indexes = (
+        "ix_sema_mail_addresses_domain",
+        "ix_sema_mail_users_address",
+        "ix_sema_mail_users_username",
+        "ix_sema_mail_users_mailbox",
+        "ix_sema_mail_group_mailboxes_address",
+        "ix_sema_mail_grants_owner",
+    )
 
     organisations = table(
         "sema_mail_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", String(1000))

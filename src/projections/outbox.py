@@ -52,6 +52,8 @@ def day(moment: datetime) -> str:
 
 class Outbox(AccountNotices, OrganisationRows, Administrators):
     name = "outbox"
+    # The sender's order; the handlers key messages by message key.
+    deferred_indexes = ("ix_sema_outbox_seq",)
 
     messages = table(
         "sema_outbox",

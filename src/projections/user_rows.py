@@ -4,6 +4,7 @@ columns derived from them, and the edits of details, names and addresses."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -26,28 +27,42 @@ def set_flags(batch: Batch, users: Table, event: Any, flags: Mapping[str, Any], 
     """Sets the event's flags on the user's row, then the columns derived from
     them (SQL over the row, e.g. a status), which must see the new flags."""
     where = {"id": event.originator_id}
-    merged = {name: _with_new_values(rule, users, flags) for name, rule in derived.items()}
-    if all(rule is not None for rule in merged.values()):
+    try:
+        merged = _merged_rules(users, tuple(flags.items()), tuple(derived.items()))
+    except TypeError:  # a value that cannot key a cache (not hashable)
+        merged = None
+    if merged is not None:
         batch.update(users, where, **flags, **merged)  # one statement where there were two
         return
     batch.update(users, where, **flags)
     batch.update(users, where, **derived)
 
 
+@functools.lru_cache(maxsize=1024)
+def _merged_rules(users: Table, flags: tuple[tuple[str, Any], ...], derived: tuple[tuple[str, ColumnElement[Any]], ...]) -> dict[str, ColumnElement[Any]] | None:
+    """Each derived rule over the flags' new values (:func:`_with_new_values`), or
+    ``None`` if one cannot be; kept for like events (a rebuild sets flags tens of
+    thousands of times with a handful of different values). Only rules are
+    kept, never the flags' values, which the caller passes as given."""
+    values = dict(flags)
+    merged = {name: _with_new_values(rule, users, values) for name, rule in derived}
+    return merged if all(rule is not None for rule in merged.values()) else None
+
+
 # (id of a rule, the flags it reads) -> (the rule, kept so its id stays its own; the rule over those values)
 _rules_with_values: dict[tuple[Any, ...], tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
 
 
-# (id of a rule, id of its table) -> (the rule and table, kept so their ids stay theirs; the names of the columns it reads)
-_reads: dict[tuple[int, int], tuple[tuple[ColumnElement[Any], Table], frozenset[str]]] = {}
+# (id of a rule, id of its table) -> (the rule and table, kept so their ids stay theirs; the names of the columns it reads, sorted)
+_reads: dict[tuple[int, int], tuple[tuple[ColumnElement[Any], Table], tuple[str, ...]]] = {}
 
 
-def _columns_read(rule: ColumnElement[Any], users: Table) -> frozenset[str]:
+def _columns_read(rule: ColumnElement[Any], users: Table) -> tuple[str, ...]:
     """The columns of ``users`` that ``rule`` reads: walked once per rule (a
     rebuild asks for every status event, and the walk cost more than the SQL)."""
     found = _reads.get((id(rule), id(users)))
     if found is None:
-        names = frozenset(c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users)
+        names = tuple(sorted({c.name for c in iterate(rule) if isinstance(c, Column) and c.table is users}))
         found = _reads[(id(rule), id(users))] = ((rule, users), names)
     return found[1]
 
@@ -57,8 +72,7 @@ def _with_new_values(rule: ColumnElement[Any], users: Table, flags: Mapping[str,
     single update sets both and the rule still sees the new flags (SQL's SET
     reads the row as it was). Made once per rule and values, so like updates
     share a statement; ``None`` when a value cannot key that (not hashable)."""
-    read = _columns_read(rule, users)
-    used = tuple(sorted((k, v) for k, v in flags.items() if k in read))
+    used = tuple((k, flags[k]) for k in _columns_read(rule, users) if k in flags)
     key = (id(rule), used)
     try:
         found = _rules_with_values.get(key)
