@@ -132,6 +132,10 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   noise): main 21.6 s against the bare read's 5.6 s (26%), after 18.5 s
   against 5.6 s (30.5%). Left: handlers' Python per write (row dicts,
   ``str`` of ids), SQLite's work, the swap; not met.
+  100,000 users (549,012 events), quieter machine, one after the other:
+  main 4,101 events/s against the bare read's 21,567 (19.0%; CPU 111.5 s
+  against 24.5 s, 22%), after 4,759 against 17,053 (27.9%; CPU 102.8 s
+  against 31.7 s, 31%).
 """
 
 from __future__ import annotations
