@@ -13,7 +13,10 @@ pg_raw_save_p50_ms; pg_concurrent_* / pg_raw_concurrent_saves_per_s),
 (rebuild_events_per_s / raw_read_events_per_s), ``audit``
 (audit_export_events_per_s / audit_baseline_decode_events_per_s),
 ``read_side_search`` (directory_search_p50_ms, directory_search_p95_ms,
-directory_substring_p95_ms).
+directory_substring_p95_ms; with SEMA_BENCH_POSTGRES_URL set, the same queries
+on PostgreSQL as pg_directory_search_p50_ms, pg_directory_search_p95_ms,
+pg_directory_substring_p95_ms). ``postgres`` runs the README's production
+topology (ADR 45) and also prints pg_concurrent_follower_catch_up_s.
 Issue 10's: ``login_storm`` (login_storm_get_p95_ms / idle_get_p95_ms, same run:
 an authenticated GET during 12 clients' wrong passwords, and idle).
 
