@@ -44,8 +44,8 @@ def _names_secret(key: str) -> bool:
 
 def _redact(value: Any) -> Any:
     if isinstance(value, str):
-        # The regex only where it could match: most values hold no "bearer".
-        return BEARER.sub(r"\1" + REDACTED, value) if "earer" in value or "EARER" in value else value
+        # The regex only where it could match (in any case): most values hold no "bearer".
+        return BEARER.sub(r"\1" + REDACTED, value) if "bearer" in value.lower() else value
     if isinstance(value, Mapping):
         return {k: (REDACTED if isinstance(k, str) and _names_secret(k) else _redact(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -86,6 +86,14 @@ def test_the_request_log_has_one_line_per_request_with_who_and_how_long(client, 
     assert record["duration_ms"] >= 0
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "BeArEr", "bEaReR"])
+def test_a_bearer_token_is_redacted_whatever_the_case_of_its_scheme(scheme):
+    from api.logging import redact_secrets
+
+    redacted = redact_secrets(None, "info", {"event": "x", "note": f"Authorization: {scheme} abc.def"})
+    assert "abc.def" not in str(redacted)
+
+
 def test_the_redaction_processor_removes_secrets_at_any_depth():
     from api.logging import redact_secrets
 
