@@ -11,12 +11,20 @@ phrases, so the index keeps no positions (a third of its size).
 A keys table remembers, per entry, its ordinal and the FTS row id it has now:
 a rename moves the entry's FTS row, and the old row id comes from there (the
 entries already hold the new name when the batch reindexes).
+
+A counts table holds, per trigram, how many rows of the FTS table have it
+(ADR 52): a query chooses which trigrams to ask by them, and reads a few rows
+of a small table where counting in the FTS index cost milliseconds the first
+time each process asked. Written in the same transaction as the FTS rows,
+exact, so a rebuild gives the same counts.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections import Counter
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, text
@@ -34,6 +42,18 @@ FTS_SCHEMA = ", ".join(["search_text", *[f"{c} UNINDEXED" for c in FTS_COLUMNS[1
 # Never give this table a LIKE or GLOB on a column: SQLite 3.40's trigram
 # tokenizer with detail=none crashes the process on one (queries test ``text || ''``).
 FTS_OPTIONS = "tokenize='trigram', detail=none"
+TRIGRAM = 3
+
+
+def trigrams(search_text: str) -> set[str]:
+    """The trigrams of a search text, as the FTS tokenizer makes them (the text is
+    lower-case ASCII letters, digits and spaces: ``search_text.search_text``)."""
+    return {search_text[i : i + TRIGRAM] for i in range(len(search_text) - TRIGRAM + 1)}
+
+
+def trigram_key(trigram: str) -> int:
+    """The counts table's key of a trigram: its three ASCII bytes as one integer."""
+    return int.from_bytes(trigram.encode(), "big")
 
 
 class DirectoryFts:
@@ -43,22 +63,30 @@ class DirectoryFts:
         self.entries = entries
         self.name = f"sema_directory_fts{suffix}"
         self.keys = f"sema_directory_fts_keys{suffix}"
+        self.counts = f"sema_directory_fts_counts{suffix}"
 
     def table_names(self) -> list[str]:
-        return [self.name, self.keys]
+        return [self.name, self.keys, self.counts]
 
     def create(self, session: Session) -> None:
         """Made, or, in a store made before (word tokens, no sort columns, row ids
         that were creation positions, no keys), made again and refilled from the
-        entries, once, when opened."""
-        found = dict(session.execute(text("SELECT name, sql FROM sqlite_master WHERE name IN (:fts, :keys)"), {"fts": self.name, "keys": self.keys}).all())
+        entries, once, when opened; a store made before the counts table gets it,
+        counted from the entries."""
+        names = {"fts": self.name, "keys": self.keys, "counts": self.counts}
+        found = dict(session.execute(text("SELECT name, sql FROM sqlite_master WHERE name IN (:fts, :keys, :counts)"), names).all())
+        e = self.entries.c
         if f"{FTS_SCHEMA}, {FTS_OPTIONS}" in (found.get(self.name) or "") and self.keys in found:
+            if self.counts not in found:
+                session.execute(text(self._counts_schema))
+                listed_texts = session.execute(select(e.search_text).where(e.listed)).scalars().all()
+                self._count(session, Counter(listed_texts), Counter())
             return
-        session.execute(text(f"DROP TABLE IF EXISTS {self.name}"))
-        session.execute(text(f"DROP TABLE IF EXISTS {self.keys}"))
+        for table in (self.name, self.keys, self.counts):
+            session.execute(text(f"DROP TABLE IF EXISTS {table}"))
         session.execute(text(f"CREATE VIRTUAL TABLE {self.name} USING fts5({FTS_SCHEMA}, {FTS_OPTIONS})"))
         session.execute(text(f"CREATE TABLE {self.keys} (seq INTEGER PRIMARY KEY, ordinal INTEGER NOT NULL UNIQUE, fts_rowid INTEGER)"))
-        e = self.entries.c
+        session.execute(text(self._counts_schema))
         rows = session.execute(select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).order_by(e.seq)).mappings().all()
         keys, listed = self._rows([dict(r) for r in rows], {r["seq"]: ordinal for ordinal, r in enumerate(rows, 1)})
         if keys:
@@ -66,12 +94,32 @@ class DirectoryFts:
         if listed:
             session.execute(self._statements[2], listed)
             session.execute(text(f"INSERT INTO {self.name} ({self.name}) VALUES ('optimize')"))
+            self._count(session, Counter(r["search_text"] for r in listed), Counter())
+
+    @property
+    def _counts_schema(self) -> str:
+        # The key is the trigram's bytes: integer keys keep the table small and its rows in one order however written.
+        return f"CREATE TABLE {self.counts} (trigram INTEGER PRIMARY KEY, entries INTEGER NOT NULL)"
+
+    def _count(self, session: Session | Batch, added: Counter[str], removed: Counter[str]) -> None:
+        """Counts the trigrams of the texts ``added`` to the FTS rows and uncounts those
+        of the texts ``removed`` (a text in both, an entry rewritten as it was, costs nothing)."""
+        changes = Counter(chain.from_iterable(map(trigrams, (added - removed).elements())))
+        changes.subtract(chain.from_iterable(map(trigrams, (removed - added).elements())))
+        counting, uncounted = self._statements[7:9]
+        changed = [{"trigram": trigram_key(t), "entries": n} for t, n in changes.items() if n]
+        if not changed:
+            return
+        session.execute(counting, changed)
+        gone = [{"trigram": c["trigram"]} for c in changed if c["entries"] < 0]
+        if gone:
+            session.execute(uncounted, gone)
 
     def reindex(self, batch: Batch) -> None:
         """The FTS rows of the entries the batch wrote follow their name, text and
         whether they are listed, once per batch (no handler reads the FTS table).
         Entries are never deleted, so a new one's ordinal is one more than the last."""
-        reading, reading_keys, inserting, adding_keys, deleting, moving_keys, last_ordinal = self._statements
+        reading, reading_keys, inserting, adding_keys, deleting, moving_keys, last_ordinal, _, _, reading_texts = self._statements
         inserted = batch.inserted(self.entries)
         keyed = batch.keyed(self.entries, "id")
         rows = [r for r in inserted if r["id"] not in keyed]  # new, as written
@@ -91,10 +139,14 @@ class DirectoryFts:
                 ordinals[key["seq"]], indexed[key["seq"]] = key["ordinal"], key["fts_rowid"]
         keys, listed = self._rows(rows, ordinals)
         gone = [{"rowid": r} for r in indexed.values() if r is not None]
+        removed: Counter[str] = Counter()
+        for start in range(0, len(gone), IN_CHUNK):
+            removed.update(r["search_text"] for r in batch.select(reading_texts, {"rowids": [g["rowid"] for g in gone[start : start + IN_CHUNK]]}))
         if gone:
             batch.execute(deleting, gone)
         if listed:
             batch.execute(inserting, listed)
+        self._count(batch, Counter(r["search_text"] for r in listed), removed)
         new = [k for k in keys if k["seq"] not in indexed]
         if new:
             batch.execute(adding_keys, new)
@@ -126,4 +178,7 @@ class DirectoryFts:
             text(f"DELETE FROM {self.name} WHERE rowid = :rowid"),
             text(f"UPDATE {self.keys} SET fts_rowid = :fts_rowid WHERE seq = :seq"),
             text(f"SELECT coalesce(max(ordinal), 0) AS last FROM {self.keys}"),
+            text(f"INSERT INTO {self.counts} (trigram, entries) VALUES (:trigram, :entries) ON CONFLICT (trigram) DO UPDATE SET entries = entries + excluded.entries"),
+            text(f"DELETE FROM {self.counts} WHERE trigram = :trigram AND entries = 0"),
+            text(f"SELECT search_text FROM {self.name} WHERE rowid IN :rowids").bindparams(bindparam("rowids", expanding=True)),
         )

@@ -18,40 +18,31 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-import time
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from projections.directory_fts import SHOWN_COLUMNS
+from projections.directory_fts import SHOWN_COLUMNS, trigram_key
 from projections.name_order import code_of_rowid, first_name_with_code, name_code
 from projections.queries.common import Reader, directory
 
 TRIGRAM = 3  # the shortest fragment a trigram index looks up
 ASKED = 2  # words of a query the index is asked for, at least
 COUNTED = 2000  # a trigram in more entries is common (asked at 14 ns an entry when matches are few)
-COUNTS_KEPT_S = 600.0
 # Every character of a search text (``search_text.search_text``): lower-case
 # letters and digits, words after single spaces, a space first.
 TEXT_CHARACTERS = " 0123456789abcdefghijklmnopqrstuvwxyz"
 ALIKE_BITS = 0  # low bits of a name code a page takes for alike (tests make codes coarser)
 
 Row = dict[str, Any]  # what a user sees of an entry (SHOWN_COLUMNS), its JSON decoded
-Counts = dict[str, tuple[int, float]]  # trigram -> (entries it is in, up to COUNTED; when counted)
-
-# Per database (its engine).
-_counted: weakref.WeakKeyDictionary[Engine, Counts] = weakref.WeakKeyDictionary()
 
 
 def page_in_name_order(session: Reader, words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[Row] | None:
     """The page's entries, sorted by name then id; ``None`` if the index cannot
     look any of the words up (only one-letter words)."""
     driver = _driver(session)
-    bind = session.get_bind() if isinstance(session, Session) else session.engine
-    found = fts_query(driver, words, _counted.setdefault(bind, {}))
+    found = fts_query(driver, words)
     if found is None:
         return None
     match, checked = found
@@ -77,29 +68,34 @@ def entries_in_order(session: Reader, ids: list[str]) -> list[Row]:
     return [_shown(rows[i]) for i in ids if i in rows]
 
 
-def fts_query(driver: sqlite3.Connection, words: list[str], counts: Counts) -> tuple[str, list[str]] | None:
+def fts_query(driver: sqlite3.Connection, words: list[str]) -> tuple[str, list[str]] | None:
     """The FTS5 query for ``words``, and the words it does not settle (to check on
     the text); ``None`` if no word has two characters or more.
 
     A word of three or more: its rarest trigrams, a common one only if no
-    rarer one stands for its word (:func:`_asked`). A word of two: any trigram
-    that ends with it (every character of the text follows another, a space at
-    least), asked only when no longer word is: 37 terms cost more than
-    checking the text."""
+    rarer one stands for its word (:func:`_asked`). A word of two: the
+    trigrams that end with it (every character of the text follows another, a
+    space at least) and some entry has — of 37, a dozen or so: each costs a
+    lookup in every segment of the index —, asked only when no longer word is
+    (more terms cost more than checking the text)."""
     long = [w for w in words if len(w) >= TRIGRAM]
     if long:
-        asked = _asked(driver, long, counts)
+        asked = _asked(driver, long)
         terms = [f'"{t}"' for t in asked]
         settled = {w for w in long if w in asked}
     else:
-        terms = ["(" + " OR ".join(f'"{c}{w}"' for c in TEXT_CHARACTERS) + ")" for w in words if len(w) == 2]
-        settled = {w for w in words if len(w) == 2}
+        short = [w for w in words if len(w) == 2]
+        ending = {w: [c + w for c in TEXT_CHARACTERS] for w in short}
+        counts = _counts(driver, [t for found in ending.values() for t in found])
+        # A word no entry has is asked by all its trigrams: found in none, as the counts said, or in one written since.
+        terms = ["(" + " OR ".join(f'"{t}"' for t in [t for t in ending[w] if counts[t]] or ending[w]) + ")" for w in short]
+        settled = set(short)
     if not terms:
         return None
     return " AND ".join(terms), [w for w in words if w not in settled]
 
 
-def _asked(driver: sqlite3.Connection, long: list[str], counted: Counts) -> list[str]:
+def _asked(driver: sqlite3.Connection, long: list[str]) -> list[str]:
     """The trigrams to ask for these words: each word's two rarest, if in fewer
     than ``COUNTED`` entries; for words with none so rare, their two rarest not
     yet asked, until ``ASKED`` words are stood for. An intersection reads the
@@ -109,7 +105,7 @@ def _asked(driver: sqlite3.Connection, long: list[str], counted: Counts) -> list
     trigrams = {w: list(dict.fromkeys(w[i : i + TRIGRAM] for i in range(len(w) - TRIGRAM + 1))) for w in long}
     if len(long) == 1 and len(trigrams[long[0]]) <= ASKED:
         return trigrams[long[0]]
-    counts = _counts(driver, list(dict.fromkeys(t for found in trigrams.values() for t in found)), counted)
+    counts = _counts(driver, list(dict.fromkeys(t for found in trigrams.values() for t in found)))
     rarest = {w: sorted(found, key=lambda t: counts[t]) for w, found in trigrams.items()}
     asked = [t for w in long for t in rarest[w][:2] if counts[t] < COUNTED]
     unasked = sorted((w for w in long if not set(rarest[w]) & set(asked)), key=lambda w: counts[rarest[w][0]])
@@ -118,23 +114,19 @@ def _asked(driver: sqlite3.Connection, long: list[str], counted: Counts) -> list
     return list(dict.fromkeys(asked))
 
 
-def _counts(driver: sqlite3.Connection, trigrams: list[str], counts: Counts) -> dict[str, int]:
-    """How many entries have each trigram, up to ``COUNTED``. Kept a while per
-    database: counts only choose what is asked, never what is found, so an old
-    count costs time, not answers."""
-    now = time.monotonic()
-    unknown = [t for t in trigrams if t not in counts or counts[t][1] < now - COUNTS_KEPT_S]
-    if unknown:
-        found = driver.execute(_counting(len(unknown), COUNTED), [f'"{t}"' for t in unknown]).fetchone()
-        counts.update((t, (n, now)) for t, n in zip(unknown, found))
-    return {t: counts[t][0] for t in trigrams}
+def _counts(driver: sqlite3.Connection, trigrams: list[str]) -> dict[str, int]:
+    """How many entries have each trigram: the directory's counts table, kept
+    with the FTS rows (``directory_fts``). Counts choose what is asked (and,
+    for a two-letter word, which trigrams can find anything), never what a
+    term finds."""
+    keys = [trigram_key(t) for t in trigrams]
+    found = dict(driver.execute(_counting(len(keys)), keys).fetchall())
+    return {t: found.get(k, 0) for t, k in zip(trigrams, keys)}
 
 
 @functools.cache
-def _counting(terms: int, cap: int) -> str:
-    fts = directory.fts.name
-    counted = f"(SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH ? LIMIT {cap}))"
-    return "SELECT " + ", ".join([counted] * terms)
+def _counting(terms: int) -> str:
+    return f"SELECT trigram, entries FROM {directory.fts.counts} WHERE trigram IN ({', '.join(['?'] * terms)})"
 
 
 def _first_with_code(driver: sqlite3.Connection, code: int, words: list[str], kinds: Sequence[str], count: int) -> list[str]:
