@@ -10,13 +10,14 @@ marked ex-directory, deleted and undeleted."""
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from domain.errors import AlreadySo, UserDeleted
-from projections import name_order, queries
+from projections import directory_fts as fts_index, name_order, queries
 from projections.queries import directory as directory_query, directory_fts, directory_plan
 from projections.queries.common import directory
 from projections.search_text import found_in
@@ -76,20 +77,18 @@ def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypa
     assert [e.name for e in found] == _reference(people, text, limit, offset, kinds)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    changes=st.lists(
-        st.tuples(
-            st.integers(0, 99),
-            st.sampled_from(["last_name", "first_name", "mark_ex_directory", "unmark_ex_directory", "delete", "undelete"]),
-            st.sampled_from(["Aaron", "Zyx", "Marsh", "Ahn", "Anna"]),
-        ),
-        min_size=1,
-        max_size=6,
+CHANGES = st.lists(
+    st.tuples(
+        st.integers(0, 99),
+        st.sampled_from(["last_name", "first_name", "mark_ex_directory", "unmark_ex_directory", "delete", "undelete"]),
+        st.sampled_from(["Aaron", "Zyx", "Marsh", "Ahn", "Anna"]),
     ),
+    min_size=1,
+    max_size=6,
 )
-def test_pages_follow_renames_ex_directory_deletion_and_undeletion(people, clock, service_admin, monkeypatch, changes):
-    _coarser_codes(monkeypatch, 30)
+
+
+def _change(people, clock, service_admin, changes):
     for index, change, name in changes:
         user_id = people.created[index].user_id
         if change in ("last_name", "first_name"):
@@ -97,9 +96,28 @@ def test_pages_follow_renames_ex_directory_deletion_and_undeletion(people, clock
                 getattr(people, f"change_{change}")(service_admin, clock.now(), user_id, name)
         else:
             people.change_statuses(service_admin, clock.now(), [user_id], change)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=CHANGES)
+def test_pages_follow_renames_ex_directory_deletion_and_undeletion(people, clock, service_admin, monkeypatch, changes):
+    _coarser_codes(monkeypatch, 30)
+    _change(people, clock, service_admin, changes)
     for text in ("a", "an", "ar", "ahn", "zyx", "aaro", "ars hn"):
         found = read(people, queries.search_directory, text, limit=15, offset=3)
         assert [e.name for e in found] == _reference(people, text, 15, 3), text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # SQLite's FTS index only
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=CHANGES)
+def test_trigram_counts_are_those_of_the_listed_entries_after_renames_ex_directory_and_deletion(people, clock, service_admin, changes):
+    _change(people, clock, service_admin, changes)
+    e = directory.entries.c
+    listed = read(people, lambda s: s.execute(select(e.search_text).where(e.listed)).scalars().all())
+    expected = Counter(fts_index.trigram_key(t) for indexed in listed for t in fts_index.trigrams(indexed))
+    counts = read(people, lambda s: dict(s.execute(text(f"SELECT trigram, entries FROM {directory.fts.counts}")).all()))
+    assert counts == dict(expected)
 
 
 @given(st.text(), st.text())

@@ -106,3 +106,14 @@ def test_a_sqlite_store_indexed_in_creation_order_is_indexed_in_name_order_when_
         upgraded = snapshot(reopened, ("directory",))
         reopened.projections.rebuild(["directory"])
         assert snapshot(reopened, ("directory",)) == upgraded
+
+
+def test_a_sqlite_store_made_before_the_trigram_counts_gets_them_when_opened_as_a_rebuild_would(tmp_path, clock):
+    before_adr_52 = ("DROP TABLE sema_directory_fts_counts",)
+    people = [("Sarah", "Khan"), ("Zed", "Adams"), ("Tara", "Jones")]
+    with _reopened_store_made_before(tmp_path, clock, people, *before_adr_52) as reopened:
+        assert _names(reopened, "ar") == ["Tara Jones", "Sarah Khan"]
+        upgraded = snapshot(reopened, ("directory",))
+        assert upgraded["sema_directory_fts_counts"]
+        reopened.projections.rebuild(["directory"])
+        assert snapshot(reopened, ("directory",)) == upgraded
