@@ -87,6 +87,34 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   0.3 ms a page, JSON) and the first query's reads; job titles whose every
   trigram is common ("Crown Prosecutor": 2.2 ms) read CPS members to check
   "prosecutor" — a finer count than the 2,000 cap would pick "uto".
+- Search on SQLite, ADR 52 (2026-11-27, 100,000 users, load 6–12 on the 2
+  cores: wall clock swung 2× between runs of the same tree, so decided on
+  CPU time per query, ``time.process_time``, each query's first run in its
+  process as the benchmark takes it, and min of 3 warm). Profile: the
+  trigram counts, counted in the FTS index the first time a process asked,
+  cost most of a first query ("Crown Prosecutor" 16.3 ms CPU cold against
+  4.6 warm; every job title, full name and address came first); the index
+  has 21 segments (written batch by batch), so every trigram asked is looked
+  up 21 times: "ma" (37 trigrams) 3.5 ms of SQLite's time, 0.7 ms with the
+  index optimized into one segment (2.4 s at 100,000 entries, so not per
+  batch; ``automerge`` 2 in a trial: 6 segments instead of 8 for a quarter
+  more write time; not done). Done: exact counts kept in a table by the
+  projection, read by one statement; two-letter words ask only the trigrams
+  some entry has ("ma": 5 of 37). After, two runs each, alternating: CPU
+  cold p95 8.99 / 8.27 → 4.52 / 4.51 ms, warm p95 5.97 / 6.05 → 4.43 / 4.42,
+  p50 about the same (1.7–3.7, load); substring p95 unchanged (4.2–4.4: one
+  word, counted or not); "Crown Prosecutor" cold 16.3 → 6.9 ms, "Ma" warm
+  6.9 → 3.4, "Ho" 6.0 → 3.1. Benchmark wall clock, alternating, load 6–8:
+  main p95 17.8 / 16.4, substring 11.5 / 15.6 ms; this tree 12.4 / 12.0,
+  8.0 / 11.7 ms (p50 7.1 / 7.0 against 6.0 / 4.1); 500 of 500 found. The
+  goal (p95 ≤ 3 ms) could not be shown at this load. Left: long surnames
+  share a name code ("richardson aaron" to "richardson zoë": a third of
+  the entries are in codes of more than 20 names), so their pages take the
+  name index's walk and read rows from the entries; the index's segments;
+  Python per page (JSON, pydantic). Bulk add of 500: counting a batch's
+  trigrams costs ~10–25 ms of Python (500 texts of 113 characters, 1,941
+  trigrams), within the benchmark's noise here (2.3–2.8 s against main's
+  2.6–3.0 s at load 8–12).
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
