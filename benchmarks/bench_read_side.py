@@ -100,13 +100,15 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   batch; ``automerge`` 2 in a trial: 6 segments instead of 8 for a quarter
   more write time; not done). Done: exact counts kept in a table by the
   projection, read by one statement; two-letter words ask only the trigrams
-  some entry has ("ma": 5 of 37). After, two runs each, alternating: CPU
-  cold p95 8.99 / 8.27 → 4.52 / 4.51 ms, warm p95 5.97 / 6.05 → 4.43 / 4.42,
-  p50 about the same (1.7–3.7, load); substring p95 unchanged (4.2–4.4: one
+  some entry has ("ma": 5 of 37). After, three runs each, alternating: CPU
+  cold p95 8.99 / 8.27 / 7.69 → 4.52 / 4.51 / 4.03 ms, warm p95 5.97 / 6.05
+  / 4.37 → 4.43 / 4.42 / 3.74, p50 about the same (1.7–3.7, load); substring p95 unchanged (4.2–4.4: one
   word, counted or not); "Crown Prosecutor" cold 16.3 → 6.9 ms, "Ma" warm
   6.9 → 3.4, "Ho" 6.0 → 3.1. Benchmark wall clock, alternating, load 6–8:
   main p95 17.8 / 16.4, substring 11.5 / 15.6 ms; this tree 12.4 / 12.0,
-  8.0 / 11.7 ms (p50 7.1 / 7.0 against 6.0 / 4.1); 500 of 500 found. The
+  8.0 / 11.7 ms (p50 7.1 / 7.0 against 6.0 / 4.1); two earlier pairs at
+  load 8: main p95 16.3 / 16.7, this tree 17.1 / 17.5 (noise either way);
+  500 of 500 found. The
   goal (p95 ≤ 3 ms) could not be shown at this load. Left: long surnames
   share a name code ("richardson aaron" to "richardson zoë": a third of
   the entries are in codes of more than 20 names), so their pages take the
