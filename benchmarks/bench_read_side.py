@@ -348,6 +348,7 @@ def searched_on_postgres(sqlite_session: Session, url: str, texts: list[str], in
                 pg_session.execute(entries.insert(), [dict(r) for r in chunk])
         with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f"VACUUM ANALYZE {entries.name}"))
+            connection.execute(text(f"VACUUM ANALYZE {directory_model.trigrams.name}"))  # kept by triggers as the rows went in
         with Session(pg.engine) as pg_session:
             return searched(pg_session, "pg_", texts, inside)
     finally:
