@@ -3,7 +3,7 @@
 pg_trgm's GIN index finds the entries having a trigram, but not in name
 order: a fragment with thousands of matches bunched far down the order
 ("mit": Mitchell, Smith) had every candidate read and sorted. This side table
-holds a row per distinct trigram of each listed entry's words, with the
+holds a row per distinct trigram (not all digits) of each listed entry's words, with the
 entry's sort name and ``seq``; its btree on (trigram, sort name, seq) yields a
 trigram's entries in name order, so a page stops after its 50th match.
 
@@ -20,8 +20,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text, text
 from sqlalchemy.orm import Session
 
-# The trigrams inside the words of a search text (pg_trgm's, less those padded at a word's edges).
-TRIGRAMS_OF = "SELECT DISTINCT t FROM unnest(show_trgm({text})) t WHERE strpos(t, ' ') = 0"
+# The trigrams inside the words of a search text (pg_trgm's, less those padded at a word's
+# edges), less those of three digits: a third of the rows (telephone numbers), whose
+# queries have few candidates and take the trigram index.
+TRIGRAMS_OF = "SELECT DISTINCT t FROM unnest(show_trgm({text})) t WHERE strpos(t, ' ') = 0 AND t !~ '^[0-9]+$'"
 
 
 class DirectoryTrigrams:

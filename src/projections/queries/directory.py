@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, select, text as sql_text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
 from projections.queries.directory_plan import plan
@@ -142,7 +143,7 @@ def _ordered_trigram_page(
     ``None`` if they did not fill the page and the list went on. Run on the driver's
     connection, its text made once per shape (SQLAlchemy's statement handling cost
     more than the statement here)."""
-    driver = session.connection().connection.driver_connection
+    driver = _driver(session)
     found = _entries_from_json(driver.execute(_ordered_statement(len(words), bool(kinds), budget, limit, offset), [trigram, *words, *([list(kinds)] if kinds else [])]).fetchone()[0])
     if len(found) == limit:
         return found
@@ -175,7 +176,7 @@ def _trigram_index_page(session: Reader, words: list[str], long_words: list[str]
     only ids and sort names. Its generic plan: planning it for its very patterns took
     1.3-6 ms, longer than running it (ADR 48); the setting, the page and the setting put
     back go in one round trip (a pipeline), on the driver's connection."""
-    driver = session.connection().connection.driver_connection
+    driver = _driver(session)
     short_words = [w for w in words if w not in long_words]
     params = [*[f"%{w}%" for w in long_words], *short_words, *([list(kinds)] if kinds else [])]
     with driver.pipeline():
@@ -202,6 +203,12 @@ def _trigram_index_statement(long_words: int, short_words: int, kinds: bool, lim
         f"SELECT id, sort_name || '' AS sort_key FROM {entries} WHERE listed{checks} "
         f"ORDER BY sort_key, id LIMIT {limit:d} OFFSET {offset:d}) k JOIN {entries} e ON e.id = k.id) p"
     )
+
+
+def _driver(session: Reader) -> Any:
+    """PostgreSQL: the driver's (psycopg's) connection under the session, in its transaction."""
+    connection = session.connection() if isinstance(session, Session) else session
+    return connection.connection.driver_connection
 
 
 def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> ColumnElement[bool]:

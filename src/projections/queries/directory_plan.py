@@ -63,7 +63,10 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     # trigram, each at about the cost of a step of the walk: the walk is left for queries
     # without a long word (ADR 53). Estimated from few sample texts, so the list may read
     # twice its estimate (at least ``budget``) before the trigram index takes over.
-    trigram, holders = _rarest(sample, long_words)
+    rarest = _rarest(sample, long_words)
+    if rarest is None:  # only digits' trigrams, which the lists leave out
+        return Plan(walk_first=False, budget=None)
+    trigram, holders = rarest
     found = set(hits)
     among = [k for k, i in enumerate(holders) if i in found]
     ordered = (among[needed - 1] + 1) * scale if len(among) >= needed else (len(holders) + 1) * scale
@@ -72,9 +75,12 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     return Plan(walk_first=False, budget=None)
 
 
-def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]]:
-    """The long words' trigram in fewest texts of the sample, and the positions of those texts."""
-    trigrams = dict.fromkeys(word[start : start + 3] for word in long_words for start in range(len(word) - 2))
+def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]] | None:
+    """The long words' listed trigram (not all digits) in fewest texts of the sample,
+    and the positions of those texts; ``None`` if they have none."""
+    trigrams = dict.fromkeys(t for word in long_words for start in range(len(word) - 2) if not (t := word[start : start + 3]).isdigit())
+    if not trigrams:
+        return None
     for trigram in trigrams:
         if trigram not in sample.having:
             sample.having[trigram] = _having(sample.texts, [trigram])
