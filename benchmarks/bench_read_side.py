@@ -109,7 +109,8 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   12.3). The slowest are two-letter prefixes, which walk the name index
   unbudgeted ("Ki" 37 ms, "Fo", "Pa", "Wa" 22–35 ms), and the first query of
   a process (the sample: "Lily Murray" 113 ms). The cost is on writes: 3.7
-  million rows (412 MB with the index, entries 99 MB); a bulk add of 500 into
+  million rows (412 MB with the index, entries 99 MB; 3.2 million, 314 MB,
+  once all-digit trigrams were left out, as committed); a bulk add of 500 into
   the 100,000 took 3.6–4.7 s against 2.6–3.8 s with the triggers disabled
   (+35%); 5,000 entries in one statement 18–20 s against 1.7–1.9 s (the
   btree's random leaf writes: 4.3 s without the index); the fill when an
