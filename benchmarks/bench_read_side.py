@@ -115,6 +115,11 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   (+35%); 5,000 entries in one statement 18–20 s against 1.7–1.9 s (the
   btree's random leaf writes: 4.3 s without the index); the fill when an
   older store is opened 22 s of rows and 27 s of index.
+  As committed (all-digit trigrams left out), load 5–6, SQLite in the same
+  run p50 7.5, p95 19.8: pg p50 3.23, p95 7.67, substring p95 7.40 ms (500 of
+  500). The p95 is now two-letter prefixes ("Ki" 25.7, "Fo" 24.5 ms: the
+  unbudgeted walk) and full names through the trigram index (12–15 ms at
+  this load); not met.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
