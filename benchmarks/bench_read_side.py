@@ -117,6 +117,39 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   trigrams costs ~10–25 ms of Python (500 texts of 113 characters, 1,941
   trigrams), within the benchmark's noise here (2.3–2.8 s against main's
   2.6–3.0 s at load 8–12).
+- Search on PostgreSQL, ADR 53 (2026-11-27, 100,000 users; the rows copied
+  into a kept database; load 5–10 on the 2 cores, so process CPU per query as
+  well as wall clock). Profile before: the bunched fragments read every
+  trigram candidate (EXPLAIN: "mit" 1,460 heap fetches and a sort); and each
+  page cost 4.7–5.4 ms of the process's CPU (search p50; substring 6.0–7.1):
+  an empty statement through the session 0.5 ms, the page's 50 rows fetched
+  1.3 ms raw (two JSON columns decoded per row) and 2.0 ms through
+  SQLAlchemy, pydantic from dicts 0.4 ms, and the trigram index's plan setting
+  two more statements. Done: a side table (trigram, sort name, seq) kept by
+  triggers, its btree walked for the query's rarest trigram in name order
+  ("mit": 56 rows read, 0.46 ms executed, warm); each page one JSON value made
+  by the database and validated at once (``TypeAdapter.validate_json``); the
+  list and trigram-index statements on the driver, the setting in the same
+  pipeline. Same queries as the benchmark on the kept copy, main then this
+  tree, twice: CPU p50 search 4.7–5.4 → 1.6–2.1 ms, substring 6.0–7.1 →
+  1.3–1.9 ms; wall substring p50 27–35 → 5.7–8.2 ms, p95 62–69 → 16 ms
+  (500 of 500 found, every page equal to a plain query's). Benchmark, this
+  tree, load 6–9 (SQLite in the same run p50 6.7, p95 22.0): pg p50 4.66,
+  p95 14.3, substring p95 6.9 ms (main's last quiet run: 4.12 / 7.23 /
+  12.3). The slowest are two-letter prefixes, which walk the name index
+  unbudgeted ("Ki" 37 ms, "Fo", "Pa", "Wa" 22–35 ms), and the first query of
+  a process (the sample: "Lily Murray" 113 ms). The cost is on writes: 3.7
+  million rows (412 MB with the index, entries 99 MB; 3.2 million, 314 MB,
+  once all-digit trigrams were left out, as committed); a bulk add of 500 into
+  the 100,000 took 3.6–4.7 s against 2.6–3.8 s with the triggers disabled
+  (+35%); 5,000 entries in one statement 18–20 s against 1.7–1.9 s (the
+  btree's random leaf writes: 4.3 s without the index); the fill when an
+  older store is opened 22 s of rows and 27 s of index.
+  As committed (all-digit trigrams left out), load 5–6, SQLite in the same
+  run p50 7.5, p95 19.8: pg p50 3.23, p95 7.67, substring p95 7.40 ms (500 of
+  500). The p95 is now two-letter prefixes ("Ki" 25.7, "Fo" 24.5 ms: the
+  unbudgeted walk) and full names through the trigram index (12–15 ms at
+  this load); not met.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
@@ -378,6 +411,7 @@ def searched_on_postgres(sqlite_session: Session, url: str, texts: list[str], in
                 pg_session.execute(entries.insert(), [dict(r) for r in chunk])
         with pg.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(f"VACUUM ANALYZE {entries.name}"))
+            connection.execute(text(f"VACUUM ANALYZE {directory_model.trigrams.name}"))  # kept by triggers as the rows went in
         with Session(pg.engine) as pg_session:
             return searched(pg_session, "pg_", texts, inside)
     finally:

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, and_, not_, text
+from sqlalchemy import JSON, BigInteger, Boolean, Engine, Index, String, Text, and_, not_, text
 from sqlalchemy.orm import Session
 
 from domain.distribution_list import DistributionList
@@ -24,6 +24,7 @@ from domain.user import User, UserKind
 from projections.batch import Batch
 from projections.common_tables import Administrators, GroupPermissions, ListMembers, OrganisationSuspensions
 from projections.directory_fts import DirectoryFts
+from projections.directory_trigrams import DirectoryTrigrams
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
@@ -121,17 +122,37 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                     "USING gin (search_text gin_trgm_ops) WHERE listed"
                 )
             )
+            self.trigrams.create(session)
 
     @functools.cached_property
     def fts(self) -> DirectoryFts:
         return DirectoryFts(self.entries, self.suffix)
 
+    @functools.cached_property
+    def trigrams(self) -> DirectoryTrigrams:
+        return DirectoryTrigrams(self.entries, self.suffix)
+
     def extra_table_names(self) -> list[str]:
-        return self.fts.table_names() if self.dialect == "sqlite" else []
+        return self.fts.table_names() if self.dialect == "sqlite" else [self.trigrams.name]
+
+    def defer_indexes(self, engine: Engine) -> None:
+        super().defer_indexes(engine)
+        if engine.dialect.name == "postgresql":
+            # A rebuild's shadow fills its trigrams once, from the full entries (not row by row).
+            with Session(engine) as session, session.begin():
+                self.trigrams.drop_triggers(session)
+
+    def build_deferred_indexes(self, engine: Engine) -> None:
+        super().build_deferred_indexes(engine)
+        if engine.dialect.name == "postgresql":
+            with Session(engine) as session, session.begin():
+                self.trigrams.fill(session)
+                self.trigrams.keep(session)
 
     def after_swap(self, session: Session) -> None:
         if self.dialect == "postgresql":
             session.execute(text(f"ALTER INDEX IF EXISTS {self.trigram_index_name}{REBUILD_SUFFIX} RENAME TO {self.trigram_index_name}"))
+            self.trigrams.after_swap(session, DirectoryTrigrams(self.entries, REBUILD_SUFFIX))
 
     def apply(self, batch: Batch, positions: Sequence[Position]) -> None:
         super().apply(batch, positions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import text
 
 from domain.actors import system_actor
@@ -117,3 +118,70 @@ def test_a_sqlite_store_made_before_the_trigram_counts_gets_them_when_opened_as_
         assert upgraded["sema_directory_fts_counts"]
         reopened.projections.rebuild(["directory"])
         assert snapshot(reopened, ("directory",)) == upgraded
+
+
+# PostgreSQL: what the directory's trigram rows must be, from the entries alone (ADR 53).
+TRIGRAMS_FROM_ENTRIES = (
+    "SELECT DISTINCT t, sort_name, seq FROM sema_directory_entries, "
+    "unnest(show_trgm(search_text)) t WHERE listed AND strpos(t, ' ') = 0 AND t !~ '^[0-9]+$' ORDER BY 1, 2, 3"
+)
+TRIGRAM_ROWS = "SELECT trigram, sort_name, seq FROM sema_directory_trigrams ORDER BY 1, 2, 3"
+
+
+def _trigram_rows(app):
+    with app.engine.connect() as connection:
+        return connection.execute(text(TRIGRAM_ROWS)).all(), connection.execute(text(TRIGRAMS_FROM_ENTRIES)).all()
+
+
+@pytest.mark.postgres
+def test_postgresql_trigram_rows_follow_renames_ex_directory_and_deletion_then_a_rebuild_makes_the_same(postgres_url, tmp_path, clock):
+    app = build_application(make_settings(postgres_url, tmp_path))
+    try:
+        actor = system_actor("test")
+        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
+        created = app.add_users(actor, clock.now(), org, [NewUser(f, l) for f, l in [("Sarah", "Khan"), ("Tara", "Jones"), ("Peter", "Pan"), ("Sarah", "Khan")]])
+        team, _ = app.create_distribution_list(actor, clock.now(), org, "Hill Walkers", "walkers", [])
+        app.rename_distribution_list(actor, clock.now(), team, "Hill Runners")
+        app.rename_organisation(actor, clock.now(), org, "Hollowmead")
+        app.change_last_name(actor, clock.now(), created[0].user_id, "Marsh")
+        app.change_statuses(actor, clock.now(), [created[1].user_id], "mark_ex_directory")
+        app.change_statuses(actor, clock.now(), [created[2].user_id], "delete")
+        app.change_statuses(actor, clock.now(), [created[2].user_id], "undelete")
+        app.change_statuses(actor, clock.now(), [created[3].user_id], "delete")
+        kept, derived = _trigram_rows(app)
+        assert kept == derived and {("ars", "marsh sarah"), ("unn", "hill runners"), ("mea", "pan peter")} <= {(t, n) for t, n, _ in kept}
+        assert not any(n == "hill walkers" for _, n, _ in kept)
+        assert not any(n == "jones tara" for _, n, _ in kept)  # ex-directory: not listed
+        incremental = snapshot(app, ("directory",))
+        app.projections.rebuild(["directory"])
+        assert snapshot(app, ("directory",)) == incremental
+        app.add_users(actor, clock.now(), org, [NewUser("Zara", "Mitchell", directory={"telephone": "0121 496000"})])  # kept after the swap too
+        kept, derived = _trigram_rows(app)
+        assert kept == derived and _names(app, "mit") == ["Zara Mitchell"] and _names(app, "4960 ara") == ["Zara Mitchell"]
+        assert not any(t.isdigit() for t, _, _ in kept)
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_made_before_the_trigram_rows_is_filled_when_opened(postgres_url, tmp_path, clock):
+    settings = make_settings(postgres_url, tmp_path)
+    app = build_application(settings)
+    try:
+        _people(app, system_actor("test"), clock, [("Sarah", "Khan"), ("Tara", "Jones")])
+        with app.engine.begin() as connection:
+            connection.execute(text("DROP TABLE sema_directory_trigrams"))
+            for event in ("insert", "update", "delete"):
+                connection.execute(text(f"DROP TRIGGER sema_directory_trigrams_{event} ON sema_directory_entries"))
+    finally:
+        app.close()
+        app.engine.dispose()
+    reopened = build_application(settings)
+    try:
+        kept, derived = _trigram_rows(reopened)
+        assert kept == derived and len(kept) > 0
+        assert _names(reopened, "ara") == ["Tara Jones", "Sarah Khan"]
+    finally:
+        reopened.close()
+        reopened.engine.dispose()

@@ -32,14 +32,16 @@ def _normal(value: Any) -> Any:
 
 
 def snapshot(app: SemaApplication, names: tuple[str, ...] = READ_SIDE) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the named read models (and their FTS rows), in key order."""
+    """Every row of every table of the named read models (and their FTS rows, or
+    PostgreSQL's directory trigrams), in key order."""
     tables: dict[str, list[tuple[Any, ...]]] = {}
+    row_id = "rowid, " if app.engine.dialect.name == "sqlite" else ""
     with Session(app.engine) as session:
         for model in app.projections.by_name(names):
             for table in model.metadata.sorted_tables:
                 rows = session.execute(select(table)).all()
                 tables[table.name] = sorted((tuple(_normal(v) for v in row) for row in rows), key=repr)
             for extra in model.extra_table_names():
-                rows = session.execute(text(f"SELECT rowid, * FROM {extra}")).all()
+                rows = session.execute(text(f"SELECT {row_id}* FROM {extra}")).all()
                 tables[extra] = sorted((tuple(row) for row in rows), key=repr)
     return tables

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, func, literal, literal_column, select
+from pydantic import TypeAdapter
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, literal_column, select, text as sql_text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST, KIND_USER
-from projections.queries.directory_plan import generic_plans, plan
+from projections.queries.directory_plan import plan
 from projections.queries.common import EntryKind, QueryError, Reader, View, check_paging, dialect, directory
 from projections.queries.directory_fts import TRIGRAM, entries_in_order, page_in_name_order
 from projections.search_text import finds_nothing, query_words
@@ -58,17 +62,21 @@ def search_directory(
 
 
 def _page_on_postgresql(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
-    """The page: the walk of the name index or the trigram index, whichever a sample
-    of the entries says is cheaper (``directory_plan``); a walk that did not fill
-    the page within its budget gives up for the trigram index. Each way is one
-    statement yielding the page's rows."""
+    """The page: the walk of the name index, a trigram's list in name order or the
+    trigram index, whichever a sample of the entries says is cheaper
+    (``directory_plan``); a walk or list that did not fill the page within its
+    budget gives up for the trigram index. Each way is one statement yielding
+    the page as JSON."""
     way = plan(session, words, long_words, offset + limit, WALK_POSTGRESQL)
     if way.walk_first:
         page = _rows_in_order(session, _walk_query(words, kinds, False, way.budget), limit, offset)
         if way.budget is None or len(page) == limit:
             return page
-    with generic_plans(session):
-        return _rows_in_order(session, _trigram_query(words, long_words, kinds), limit, offset)
+    elif way.trigram is not None and way.budget is not None:
+        page = _ordered_trigram_page(session, way.trigram, way.budget, words, kinds, limit, offset)
+        if page is not None:
+            return page
+    return _trigram_index_page(session, words, long_words, kinds, limit, offset)
 
 
 def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool, limit: int, offset: int, budget: int | None) -> list[str] | None:
@@ -101,24 +109,106 @@ def _rows_in_order(session: Reader, page: Select[tuple[str, str]], limit: int, o
     e = directory.entries.c
     # The page's size in the text: planned for an unknown limit, the join read every entry.
     keys = page.limit(literal(limit, literal_execute=True)).offset(literal(offset, literal_execute=True)).subquery()
-    query = select(directory.entries).join(keys, e.id == keys.c.id).order_by(keys.c.sort_key, keys.c.id)
-    return [directory_entry(r) for r in session.execute(query).mappings()]
+    shown = select(_shown(directory.entries.name).label("entry"), keys.c.sort_key, keys.c.id).join_from(directory.entries, keys, e.id == keys.c.id).subquery()
+    as_json = func.coalesce(func.json_agg(aggregate_order_by(shown.c.entry, shown.c.sort_key, shown.c.id)), sql_text("'[]'"))
+    return _entries_from_json(session.execute(select(cast(as_json, Text))).scalar_one())
 
 
-def _trigram_query(words: list[str], long_words: list[str], kinds: Sequence[str]) -> Select[tuple[str, str]]:
-    """PostgreSQL: the ids and sort names of the entries the trigram index finds
-    through the long words, to be sorted (top-N) over an expression that keeps the
-    planner off the name index. Only ids and sort names are sorted: whole rows made
-    the sort a third slower."""
-    e = directory.entries.c
-    # The long words' LIKE is the whole check (words are letters and digits); only short words need theirs.
-    short_words = [w for w in words if w not in long_words]
-    query = select(e.id, (e.sort_name + "").label("sort_key")).where(
-        e.listed, *[e.search_text.like(f"%{w}%") for w in long_words], *[_contains(e.search_text, w, False) for w in short_words]
+# What a user sees of an entry, made by the database as JSON: a page is one value, parsed and
+# validated at once by pydantic (a row's JSON columns decoded and a model validated from each
+# row's dict cost 1-3 ms a page of 50; issue 12).
+_SHOWN = (
+    "json_build_object('kind', {e}.kind, 'id', {e}.id, 'name', {e}.name, 'organisation_id', {e}.organisation_id, "
+    "'organisation_name', {e}.organisation_name, 'address', {e}.address, "
+    "'addresses', jsonb_build_array({e}.address) || {e}.aliases::jsonb, "
+    "'job_title', {e}.details->>'job_title', 'telephone', {e}.details->>'telephone', 'mobile', {e}.details->>'mobile', "
+    "'department', {e}.details->>'department', 'office_address', {e}.details->>'office_address')"
+)
+_PAGE = TypeAdapter(list[DirectoryEntry])
+
+
+def _shown(table: str) -> ColumnElement[Any]:
+    return literal_column(_SHOWN.format(e=table))
+
+
+def _entries_from_json(page: str) -> list[DirectoryEntry]:
+    return _PAGE.validate_json(page)
+
+
+def _ordered_trigram_page(
+    session: Reader, trigram: str, budget: int, words: list[str], kinds: Sequence[str], limit: int, offset: int
+) -> list[DirectoryEntry] | None:
+    """PostgreSQL: the page from the first ``budget`` entries of the trigram's list in
+    name order (``directory_trigrams``, ADR 53), every word checked on the text;
+    ``None`` if they did not fill the page and the list went on. Run on the driver's
+    connection, its text made once per shape (SQLAlchemy's statement handling cost
+    more than the statement here)."""
+    driver = _driver(session)
+    found = _entries_from_json(driver.execute(_ordered_statement(len(words), bool(kinds), budget, limit, offset), [trigram, *words, *([list(kinds)] if kinds else [])]).fetchone()[0])
+    if len(found) == limit:
+        return found
+    beyond = driver.execute(_beyond_statement(budget), [trigram]).fetchone()
+    return None if beyond is not None else found
+
+
+@functools.lru_cache(maxsize=256)
+def _ordered_statement(words: int, kinds: bool, budget: int, limit: int, offset: int) -> str:
+    # The list's rows come in index order (sort name, seq) into a nested loop, which an
+    # incremental sort by (sort name, id) keeps: the statement stops at the page.
+    checks = "".join(" AND strpos(e.search_text || '', %s) > 0" for _ in range(words)) + (" AND e.kind = ANY(%s)" if kinds else "")
+    return (
+        f"SELECT coalesce(json_agg(p.entry ORDER BY p.sort_name, p.id), '[]')::text FROM ("
+        f"SELECT {_SHOWN.format(e='e')} AS entry, t.sort_name, e.id FROM ("
+        f"SELECT seq, sort_name FROM {directory.trigrams.name} WHERE trigram = %s ORDER BY sort_name, seq LIMIT {budget:d}) t "
+        f"JOIN {directory.entries.name} e ON e.seq = t.seq WHERE true{checks} "
+        f"ORDER BY t.sort_name, e.id LIMIT {limit:d} OFFSET {offset:d}) p"
     )
-    if kinds:
-        query = query.where(e.kind.in_(list(kinds)))
-    return query.order_by(literal_column("sort_key"), e.id)
+
+
+@functools.lru_cache(maxsize=64)
+def _beyond_statement(budget: int) -> str:
+    return f"SELECT 1 FROM {directory.trigrams.name} WHERE trigram = %s ORDER BY sort_name, seq OFFSET {budget:d} LIMIT 1"
+
+
+def _trigram_index_page(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
+    """PostgreSQL: the page from the entries the trigram index finds through the long
+    words, sorted (top-N) over an expression that keeps the planner off the name index,
+    only ids and sort names. Its generic plan: planning it for its very patterns took
+    1.3-6 ms, longer than running it (ADR 48); the setting, the page and the setting put
+    back go in one round trip (a pipeline), on the driver's connection."""
+    driver = _driver(session)
+    short_words = [w for w in words if w not in long_words]
+    params = [*[f"%{w}%" for w in long_words], *short_words, *([list(kinds)] if kinds else [])]
+    with driver.pipeline():
+        driver.execute(_GENERIC_PLANS)
+        found = driver.execute(_trigram_index_statement(len(long_words), len(short_words), bool(kinds), limit, offset), params)
+        driver.execute(_PLANS_AS_BEFORE)
+    return _entries_from_json(found.fetchone()[0])
+
+
+# The transaction's setting is kept in a setting of our own, to be put back in the same round trip.
+_GENERIC_PLANS = "SELECT set_config('sema.plan_cache_mode', current_setting('plan_cache_mode'), true), set_config('plan_cache_mode', 'force_generic_plan', true)"
+_PLANS_AS_BEFORE = "SELECT set_config('plan_cache_mode', current_setting('sema.plan_cache_mode'), true)"
+
+
+@functools.lru_cache(maxsize=256)
+def _trigram_index_statement(long_words: int, short_words: int, kinds: bool, limit: int, offset: int) -> str:
+    # The long words' LIKE is the whole check (words are letters and digits); only short words need theirs.
+    checks = "".join(" AND search_text LIKE %s" for _ in range(long_words))
+    checks += "".join(" AND strpos(search_text || '', %s) > 0" for _ in range(short_words)) + (" AND kind = ANY(%s)" if kinds else "")
+    entries = directory.entries.name
+    return (
+        f"SELECT coalesce(json_agg(p.entry ORDER BY p.sort_key, p.id), '[]')::text FROM ("
+        f"SELECT {_SHOWN.format(e='e')} AS entry, k.sort_key, k.id FROM ("
+        f"SELECT id, sort_name || '' AS sort_key FROM {entries} WHERE listed{checks} "
+        f"ORDER BY sort_key, id LIMIT {limit:d} OFFSET {offset:d}) k JOIN {entries} e ON e.id = k.id) p"
+    )
+
+
+def _driver(session: Reader) -> Any:
+    """PostgreSQL: the driver's (psycopg's) connection under the session, in its transaction."""
+    connection = session.connection() if isinstance(session, Session) else session
+    return connection.connection.driver_connection
 
 
 def _contains(text_column: ColumnElement[str], word: str, sqlite: bool) -> ColumnElement[bool]:

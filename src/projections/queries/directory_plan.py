@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 import time
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ SAMPLE_SECONDS = 60.0  # a sample is taken again after this long
 USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes first, as before
 CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
 TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
+ORDERED_COST = 1.5  # an entry of a trigram's list in name order, read from the table (ADR 53), in entries walked
 
 
 @dataclass(frozen=True)
@@ -36,32 +36,17 @@ class Sample:
     texts: tuple[str, ...]  # listed entries' search texts, in name order
     listed: int  # listed entries in the table (estimated)
     taken: float
+    having: dict[str, list[int]] = field(default_factory=dict)  # trigram -> positions of the texts having it
 
 
 @dataclass(frozen=True)
 class Plan:
     walk_first: bool  # walk the name index before asking the trigram index
     budget: int | None  # entries the walk may read (None: all)
+    trigram: str | None = None  # walk this trigram's entries in name order (ADR 53), at most ``budget``
 
 
 _samples: weakref.WeakKeyDictionary[Engine, Sample] = weakref.WeakKeyDictionary()
-_GENERIC = text("SELECT current_setting('plan_cache_mode'), set_config('plan_cache_mode', 'force_generic_plan', true)")
-_RESTORE = text("SELECT set_config('plan_cache_mode', :mode, true)")
-
-
-@contextmanager
-def generic_plans(session: Reader) -> Iterator[None]:
-    """Statements run meanwhile use the generic plan of their shape: planning a trigram
-    query for its very patterns took 1.3–6 ms, longer than running it (0.5 ms for a
-    full name); the generic plan takes the trigram index too. The transaction's
-    setting is put back afterwards."""
-    mode = session.execute(_GENERIC).scalar_one()
-    try:
-        yield
-    finally:
-        session.execute(_RESTORE, {"mode": mode})
-
-
 def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, budget: int) -> Plan:
     """The cheaper way to the first ``wanted`` matches of ``words``; without a
     usable sample, the walk first within ``budget`` (ADR 43)."""
@@ -74,11 +59,33 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     hits = _having(sample.texts, words)
     candidates = scale * len(_having(sample.texts, long_words))
     needed = max(1, math.ceil(wanted / scale))
-    walk = (hits[needed - 1] + 1) * scale if len(hits) >= needed else float(sample.listed)
-    if walk <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
-        # The walk is expected to fill the page: it may read twice its estimate before giving up.
-        return Plan(walk_first=True, budget=max(budget, int(2 * walk)))
+    # The trigram's list in name order holds every match and reads only entries having the
+    # trigram, each at about the cost of a step of the walk: the walk is left for queries
+    # without a long word (ADR 53). Estimated from few sample texts, so the list may read
+    # twice its estimate (at least ``budget``) before the trigram index takes over.
+    rarest = _rarest(sample, long_words)
+    if rarest is None:  # only digits' trigrams, which the lists leave out
+        return Plan(walk_first=False, budget=None)
+    trigram, holders = rarest
+    found = set(hits)
+    among = [k for k, i in enumerate(holders) if i in found]
+    ordered = (among[needed - 1] + 1) * scale if len(among) >= needed else (len(holders) + 1) * scale
+    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
+        return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
+
+
+def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]] | None:
+    """The long words' listed trigram (not all digits) in fewest texts of the sample,
+    and the positions of those texts; ``None`` if they have none."""
+    trigrams = dict.fromkeys(t for word in long_words for start in range(len(word) - 2) if not (t := word[start : start + 3]).isdigit())
+    if not trigrams:
+        return None
+    for trigram in trigrams:
+        if trigram not in sample.having:
+            sample.having[trigram] = _having(sample.texts, [trigram])
+    rarest = min(trigrams, key=lambda t: len(sample.having[t]))
+    return rarest, sample.having[rarest]
 
 
 def _having(texts: tuple[str, ...], words: list[str]) -> list[int]:
