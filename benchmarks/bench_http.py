@@ -103,7 +103,10 @@ in-process CPU per request 6.3–7.2 ms before, 4.8–6.1 ms after (three runs
 each); ``sema serve`` process CPU per request (600 requests, two runs each)
 8.7–8.8 ms before, 7.1–7.4 ms after, the bare endpoint's 1.4–1.6 ms (5.7–5.8×
 before, 4.9–5.2× after). Wall-clock p50 at this load ranks nothing (the bare
-endpoint's own p50 varied 3–18 ms). Left: the read models' SQLite work (the FTS
+endpoint's own p50 varied 3–18 ms): ``benchmarks/run.py http`` at load 7–9,
+main and this change in turn, gave http_command_p50_ms 24.7 / bare 8.08 and
+13.9 / 4.17 before, 15.6 / 2.60 and 10.2 / 3.07 after; http_bulk_add_500_s
+4.16 and 1.60 s before, 2.18 and 2.75 s after. Left: the read models' SQLite work (the FTS
 row's delete and insert, the tracking rows' update, the ledger), the commit,
 and the event loop's share (uvicorn, h11, the middleware, the log line), a third
 of the server's CPU a request, the bare endpoint paying most of it too.
