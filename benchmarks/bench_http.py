@@ -75,6 +75,41 @@ statement each could go from the authentication (session and principal in
 one select) and the load (snapshot and events in one select); Starlette's
 router tries up to 52 path patterns per request; commit and the ORM session
 around it ~10%.
+
+Profile, fourth round (2026-11-27; py-spy sampling of 1,500 details changes
+through the ASGI app in-process, the thread pool made synchronous, and of a
+real ``sema serve`` over HTTP; process CPU per request; SQLite; load 5–9 on 2
+cores, other helpers' tests running). 16 statements a request. Of the endpoint's
+thread in ``sema serve``: inline read models 46% (the directory 19%, of which
+the FTS reindex's two reads of an entry and its key 12% of the whole request in
+the in-process profile: their ``IN`` lists were expanded by SQLAlchemy at each
+run, so they never took the cursor's path), the commit 16% (SQLite's own 8–9%,
+the ORM session's the rest), saving the event 12% (2% the library collecting
+events through runtime-protocol ``isinstance`` checks), loading the ``User`` 11%
+(snapshot select, events select, replay), authentication 4–7%, the response's
+JSON 2.5%. The session touch is already at most every 30 s (``TOUCH_EVERY``), so
+no request of the benchmark writes it. The router: about 2% (52 ``matches`` a
+request), not worth regrouping the routes into mounts, which would change paths
+the OpenAPI document and the 405s are made from. Fixes: the reindex's reads take
+their keys as one JSON array (``IN (SELECT value FROM json_each(:ids))``, the
+same index searches) and run on the cursor; the session and its user's principal
+in one select (an outer join); an aggregate's latest snapshot and the events
+after it in one select (a ``UNION ALL``, both stores; the library's repository
+still where a cache is configured); ``save`` collects our aggregates' events
+without the protocol checks; the response's JSON written by pydantic (the same
+bytes as ``JSONResponse`` of ``model_dump(mode="json")``). 14 statements a
+request. Figures, main and this change in turn, same loaded machine:
+in-process CPU per request 6.3–7.2 ms before, 4.8–6.1 ms after (three runs
+each); ``sema serve`` process CPU per request (600 requests, two runs each)
+8.7–8.8 ms before, 7.1–7.4 ms after, the bare endpoint's 1.4–1.6 ms (5.7–5.8×
+before, 4.9–5.2× after). Wall-clock p50 at this load ranks nothing (the bare
+endpoint's own p50 varied 3–18 ms): ``benchmarks/run.py http`` at load 7–9,
+main and this change in turn, gave http_command_p50_ms 24.7 / bare 8.08 and
+13.9 / 4.17 before, 15.6 / 2.60 and 10.2 / 3.07 after; http_bulk_add_500_s
+4.16 and 1.60 s before, 2.18 and 2.75 s after. Left: the read models' SQLite work (the FTS
+row's delete and insert, the tracking rows' update, the ledger), the commit,
+and the event loop's share (uvicorn, h11, the middleware, the log line), a third
+of the server's CPU a request, the bare endpoint paying most of it too.
 """
 
 from __future__ import annotations

@@ -6,15 +6,25 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.context import ApiSettings, ApiState, Principal
-from api.sessions import Session
+from api.sessions import Session, sessions_table
 from api.problems import ApiProblem
 from domain.actors import Role
-from projections.queries.principals import principal
+from projections.queries.principals import PRINCIPALS, principal_columns, principal_of
 from sema.application import LogInResult
+
+PREFIX = "principal_"
+# Made once: the session of a request's token, and its user's principals row beside it (one select).
+_SESSION_AND_PRINCIPAL = (
+    select(sessions_table, *principal_columns(PREFIX))
+    .select_from(sessions_table.outerjoin(PRINCIPALS, PRINCIPALS.c.user_id == sessions_table.c.user_id))
+    .where(sessions_table.c.token_hash == bindparam("hash"))
+)
+
 
 def token_of(request: Request, cookie_name: str) -> str | None:
     authorization = request.headers.get("authorization", "")
@@ -40,13 +50,14 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     if token is None or len(token) > 200:
         raise unauthenticated
     with state.app.engine.connect() as connection:
-        session = state.sessions.find(token, now, connection)
-        if session is None:
-            raise unauthenticated
-        # The role is read afresh so that an appointment, revocation, suspension or
-        # deletion takes effect on the next request, not at the next log-in: from the
-        # principals read model, which every command keeps in its own transaction.
-        found = principal(connection, session.user_id)
+        found_session = state.sessions.find_with(token, now, connection, _SESSION_AND_PRINCIPAL)
+    if found_session is None:
+        raise unauthenticated
+    session, row = found_session
+    # The role is read afresh so that an appointment, revocation, suspension or
+    # deletion takes effect on the next request, not at the next log-in: from the
+    # principals read model, which every command keeps in its own transaction.
+    found = principal_of(row, session.user_id, PREFIX)
     if found is None:
         state.sessions.close(session.token_hash)
         raise unauthenticated

@@ -12,9 +12,10 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Boolean, Connection, Engine, Index, String, bindparam, delete, select, update
+from sqlalchemy import Boolean, Connection, Engine, Index, Select, String, bindparam, delete, select, update
 
 from projections import direct
 from sema.side_tables import MOMENT, create_side_table, side_table
@@ -109,8 +110,15 @@ class SessionStore:
         if connection is None:
             with self.engine.connect() as connection:
                 return self.find(token, at, connection)
+        found = self.find_with(token, at, connection, _FIND)
+        return found[0] if found is not None else None
+
+    def find_with(self, token: str, at: datetime, connection: Connection, statement: Select[Any]) -> tuple[Session, dict[str, Any]] | None:
+        """:meth:`find` by ``statement``: a select of this table's row by the token's hash
+        (parameter ``hash``, made once) with more columns beside it, e.g. of a join, so
+        a request reads what else it needs in the same statement; the session and the row."""
         token_hash = hash_token(token)
-        found = direct.rows(connection, _FIND, {"hash": token_hash})
+        found = direct.rows(connection, statement, {"hash": token_hash})
         row = found[0] if found else None
         if row is None:
             return None
@@ -121,7 +129,7 @@ class SessionStore:
         if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
             direct.run(connection, _TOUCH, {"hash": token_hash, "at": at})
             connection.commit()
-        return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"]))
+        return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"])), row
 
     def activated(self, token_hash: str) -> None:
         with self.engine.begin() as conn:

@@ -27,11 +27,11 @@ from collections import Counter
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import Integer, String, Table, bindparam, column, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from projections.batch import IN_CHUNK, Batch
+from projections.batch import Batch
 from projections.name_order import fts_rowid
 
 # The indexed text, what a page is sorted and filtered by, and what a user sees of an entry (unindexed).
@@ -123,9 +123,8 @@ class DirectoryFts:
         inserted = batch.inserted(self.entries)
         keyed = batch.keyed(self.entries, "id")
         rows = [r for r in inserted if r["id"] not in keyed]  # new, as written
-        changed = sorted(keyed)
-        for start in range(0, len(changed), IN_CHUNK):
-            rows += [dict(r) for r in batch.select(reading, {"ids": changed[start : start + IN_CHUNK]})]
+        if keyed:
+            rows += batch.select(reading, {"ids": json.dumps(sorted(keyed))})
         if not rows:
             return
         ordinals: dict[int, int] = {}
@@ -134,8 +133,8 @@ class DirectoryFts:
             ordinals = {r["seq"]: last + i for i, r in enumerate(inserted, 1)}
         indexed = {}  # entries indexed before this batch: seq -> FTS row id (None: not listed)
         before = [r["seq"] for r in rows if r["seq"] not in ordinals]
-        for start in range(0, len(before), IN_CHUNK):
-            for key in batch.select(reading_keys, {"seqs": before[start : start + IN_CHUNK]}):
+        if before:
+            for key in batch.select(reading_keys, {"seqs": json.dumps(before)}):
                 ordinals[key["seq"]], indexed[key["seq"]] = key["ordinal"], key["fts_rowid"]
         keys, listed = self._rows(rows, ordinals)
         gone = [{"rowid": r} for r in indexed.values() if r is not None]
@@ -167,12 +166,19 @@ class DirectoryFts:
 
     @functools.cached_property
     def _statements(self) -> tuple[Executable, ...]:
-        """What :meth:`reindex` runs, made once (a statement built per command cost more than running it)."""
+        """What :meth:`reindex` runs, made once (a statement built per command cost more than running it).
+        The reads take their keys as one JSON array rather than an expanded ``IN`` list: a
+        statement of fixed text, which runs on the cursor (:mod:`projections.direct`) however
+        many keys; an expanded list went through SQLAlchemy's whole execution each time,
+        an eighth of a one-user command (issue 12, ``benchmarks/bench_http.py``)."""
         e = self.entries.c
         columns, values = ", ".join(FTS_COLUMNS), ", ".join(f":{c}" for c in FTS_COLUMNS)
+        ids = select(func.json_each(bindparam("ids", type_=String)).table_valued("value").c.value)
         return (
-            select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).where(e.id.in_(bindparam("ids", expanding=True))),
-            text(f"SELECT seq, ordinal, fts_rowid FROM {self.keys} WHERE seq IN :seqs").bindparams(bindparam("seqs", expanding=True)),
+            select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).where(e.id.in_(ids)),
+            text(f"SELECT seq, ordinal, fts_rowid FROM {self.keys} WHERE seq IN (SELECT value FROM json_each(:seqs))").columns(
+                column("seq", Integer), column("ordinal", Integer), column("fts_rowid", Integer)
+            ),
             text(f"INSERT INTO {self.name} (rowid, {columns}) VALUES (:rowid, {values})"),
             text(f"INSERT INTO {self.keys} (seq, ordinal, fts_rowid) VALUES (:seq, :ordinal, :fts_rowid)"),
             text(f"DELETE FROM {self.name} WHERE rowid = :rowid"),

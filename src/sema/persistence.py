@@ -28,7 +28,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
-from sqlalchemy import Insert, Select, TextClause, bindparam, insert, select, text
+from sqlalchemy import Insert, Select, TextClause, bindparam, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from projections import direct
@@ -71,7 +71,34 @@ class AggregateRecorder(PreparedSelects, SQLAlchemyAggregateRecorder):
     """Snapshots."""
 
 
+def _stored(r: Any) -> StoredEvent:
+    return StoredEvent(originator_id=r["originator_id"], originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]) if isinstance(r["state"], memoryview) else r["state"])
+
+
 class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
+    def select_snapshot_and_events(self, originator_id: UUID, snapshots: AggregateRecorder) -> tuple[StoredEvent | None, list[StoredEvent]]:
+        """The aggregate's latest snapshot in ``snapshots`` (``None`` if it has none)
+        and its events after it, by one select: what the library's repository reads
+        by two (a one-user command's load, ``benchmarks/bench_http.py``)."""
+        statement = self.__dict__.get("_snapshot_and_events")
+        if statement is None:
+            statement = self.__dict__["_snapshot_and_events"] = self._snapshot_and_events_statement(snapshots.events_record_cls.__table__)
+        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            rows = direct.rows(session.connection(), statement, {"originator_id": originator_id})
+        if rows and rows[0]["snapshot"]:
+            return _stored(rows[0]), [_stored(r) for r in rows[1:]]
+        return None, [_stored(r) for r in rows]
+
+    def _snapshot_and_events_statement(self, snapshots: Any) -> Select[Any]:
+        s, e = snapshots.c, self.events_record_cls.__table__.c
+        wanted = bindparam("originator_id", type_=e.originator_id.type)
+        latest = select(s.originator_id, s.originator_version, s.topic, s.state, literal(1).label("snapshot"))
+        latest = latest.where(s.originator_id == wanted).order_by(s.originator_version.desc()).limit(1).subquery()
+        after = select(func.coalesce(func.max(s.originator_version), 0)).where(s.originator_id == wanted).scalar_subquery()
+        events = select(e.originator_id, e.originator_version, e.topic, e.state, literal(0).label("snapshot")).where(e.originator_id == wanted, e.originator_version > after)
+        both = union_all(select(latest), events).subquery()
+        return select(both).order_by(both.c.snapshot.desc(), both.c.originator_version)
+
     @functools.cached_property
     def _insert_statement(self) -> Insert:
         # Not ``sort_by_parameter_order``: on SQLite that makes SQLAlchemy insert

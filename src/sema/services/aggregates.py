@@ -49,11 +49,26 @@ class Aggregates:
 
     def _get(self, cls: type[A], aggregate_id: UUID, not_found: Callable[[UUID], NotFound]) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, projector_func=replay)
+            aggregate = self._load(aggregate_id)
         except AggregateNotFoundError:
             raise not_found(aggregate_id) from None
         if not isinstance(aggregate, cls):
             raise not_found(aggregate_id)
+        return aggregate
+
+    def _load(self, aggregate_id: UUID) -> Any:
+        """The repository's ``get``, its latest snapshot and the events after it read by
+        one select where the store can (``sema.persistence``), not two."""
+        repository = self.repository
+        snapshots, events = repository.snapshot_store, repository.event_store
+        read_both = getattr(events.recorder, "select_snapshot_and_events", None)
+        if snapshots is None or read_both is None or repository.cache is not None:
+            return repository.get(aggregate_id, projector_func=replay)
+        snapshot, stored = read_both(aggregate_id, snapshots.recorder)
+        found = [snapshots.mapper.to_domain_event(snapshot)] if snapshot is not None else []
+        aggregate = replay(None, [*found, *map(events.mapper.to_domain_event, stored)])
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
         return aggregate
 
     def user(self, user_id: UUID) -> User:
