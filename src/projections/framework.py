@@ -270,7 +270,7 @@ class Projections:
         """Inline processing of the read models that are never followed, when a follower keeps the rest."""
         self._process_inline([m for m in self.read_models if m.always_inline], session, recordings)
 
-    def track_with_insert(self, session: Session, always_inline_only: bool) -> None:
+    def track_with_insert(self, session: Session, aggregates: Sequence[object], always_inline_only: bool) -> None:
         """Before a command's events are recorded: asks the events insert to move the
         positions of the read models this command keeps inline (PostgreSQL), so that
         reading and moving them adds no round trip inside the events table's lock."""

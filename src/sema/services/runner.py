@@ -32,8 +32,9 @@ S = TypeVar("S", bound="HasRunner")
 
 # Runs inside a command's transaction after its events are recorded: inline projections, outbox.
 InlineProcessor = Callable[[Session, Sequence[Recording]], None]
-# Runs inside a command's transaction just before its events are recorded (what the insert should also do).
-BeforeSave = Callable[[Session], None]
+# Runs inside a command's transaction just before the aggregates' pending events are recorded:
+# writes that need no notification id, kept out of the events table's lock (ADR 54).
+BeforeSave = Callable[[Session, Sequence[SemaAggregate]], None]
 
 
 class Transactional(Protocol):
@@ -80,9 +81,10 @@ class UnitOfWork:
     def save(self, *aggregates: SemaAggregate | None) -> list[Recording]:
         """Records the pending events of every given aggregate (``None`` skipped), then
         lets the inline processors write what follows from them, all in this transaction."""
+        saved = [a for a in aggregates if a is not None]
         for prepare in self._before_save:
-            prepare(self.session)
-        recordings = self._store.save(*[a for a in aggregates if a is not None])
+            prepare(self.session, saved)
+        recordings = self._store.save(*saved)
         for process in self._processors:
             process(self.session, recordings)
         return recordings
