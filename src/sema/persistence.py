@@ -21,6 +21,7 @@ rebuilding the statement) and run on the transaction's connection.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -181,11 +182,14 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
             raise exc.DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
 
     def _driver_sql(self, statement: TextClause, connection: Connection) -> str:
-        """The statement as the driver takes it (named placeholders), compiled once per statement."""
+        """The statement as the driver takes it, compiled once per statement, its
+        arrays passed in binary (``%(name)b``): psycopg quoted every element of
+        the text form with a regular expression (a bulk add's 100 states and
+        topics: most of the insert's Python time)."""
         compiled: dict[int, str] = self.__dict__.setdefault("_driver_sqls", {})
         found = compiled.get(id(statement))
         if found is None:
-            found = compiled[id(statement)] = str(statement.compile(dialect=connection.dialect))
+            found = compiled[id(statement)] = re.sub(r"%\((\w+)\)s", r"%(\1)b", str(statement.compile(dialect=connection.dialect)))
         return found
 
     def select_notifications(
