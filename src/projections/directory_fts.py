@@ -139,8 +139,8 @@ class DirectoryFts:
         keys, listed = self._rows(rows, ordinals)
         gone = [{"rowid": r} for r in indexed.values() if r is not None]
         removed: Counter[str] = Counter()
-        for start in range(0, len(gone), IN_CHUNK):
-            removed.update(r["search_text"] for r in batch.select(reading_texts, {"rowids": [g["rowid"] for g in gone[start : start + IN_CHUNK]]}))
+        if gone:
+            removed.update(r["search_text"] for r in batch.select(reading_texts, {"rowids": json.dumps([g["rowid"] for g in gone])}))
         if gone:
             batch.execute(deleting, gone)
         if listed:
@@ -186,5 +186,5 @@ class DirectoryFts:
             text(f"SELECT coalesce(max(ordinal), 0) AS last FROM {self.keys}"),
             text(f"INSERT INTO {self.counts} (trigram, entries) VALUES (:trigram, :entries) ON CONFLICT (trigram) DO UPDATE SET entries = entries + excluded.entries"),
             text(f"DELETE FROM {self.counts} WHERE trigram = :trigram AND entries = 0"),
-            text(f"SELECT search_text FROM {self.name} WHERE rowid IN :rowids").bindparams(bindparam("rowids", expanding=True)),
+            text(f"SELECT search_text FROM {self.name} WHERE rowid IN (SELECT value FROM json_each(:rowids))").columns(column("search_text", String)),
         )
