@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, text
@@ -90,7 +91,7 @@ class DirectoryFts:
             for key in batch.select(reading_keys, {"seqs": before[start : start + IN_CHUNK]}):
                 ordinals[key["seq"]], indexed[key["seq"]] = key["ordinal"], key["fts_rowid"]
         keys, listed = self._rows(rows, ordinals)
-        gone = [{"rowid": r} for r in indexed.values() if r is not None]
+        gone = [{"rowid": r} for r in sorted(r for r in indexed.values() if r is not None)]  # in row-id order too (see _rows)
         if gone:
             batch.execute(deleting, gone)
         if listed:
@@ -111,6 +112,8 @@ class DirectoryFts:
             keys.append({"seq": r["seq"], "ordinal": ordinals[r["seq"]], "fts_rowid": rowid})
             if rowid is not None:
                 listed.append({"rowid": rowid, **{c: json.dumps(r[c]) if c in JSON_COLUMNS else r[c] for c in FTS_COLUMNS}})
+        # In row-id order: FTS5 writes out its pending terms whenever a row id is lower than the last (a segment each time).
+        listed.sort(key=itemgetter("rowid"))
         return keys, listed
 
     @functools.cached_property
