@@ -199,6 +199,33 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   main 4,101 events/s against the bare read's 21,567 (19.0%; CPU 111.5 s
   against 24.5 s, 22%), after 4,759 against 17,053 (27.9%; CPU 102.8 s
   against 31.7 s, 31%).
+- Rebuild, 2026-11-27, later round (load 5–8 on the 2 cores; wall clock
+  swings 2×, so CPU time, cProfile with ``time.process_time`` as its timer,
+  and per read model CPU timed around ``process``). 20,000 users: rebuild
+  22.9–29.4 s CPU against the bare read's 6.4–10.0 s; per model: directory
+  6.6 s (decoding included), admin search 4.6, mail 2.7, ledger 1.8, reading
+  1.4, due 1.3, routing 1.2, the swaps 1.3 in all. SQLite's own work (under
+  the CPU profiler): ``executemany`` 5.7 s, ``execute`` 1.9 s, commits 1.0 s;
+  system time 1.7–2.1 s. The directory's FTS upkeep 7.1 of 74 s profiled:
+  FTS5 writes its pending terms out whenever a row id is lower than the last,
+  and rows went in creation order, not row-id (name) order — 15,152 rows
+  inserted in a random order 3.06 s CPU, sorted 0.58 s. Done: FTS rows
+  inserted and deleted in row-id order; the fill on one connection with a 64
+  MiB page cache on SQLite (system time 1.66 → 1.11 s and 1.94 → 1.30 s in
+  two A/B pairs; set back before the connection goes back to the pool).
+  Tried and dropped: the FTS rows made once from the full entries at the end
+  of the fill (once sorted, 1.8 s for the refill against ~1.9 s of per-batch
+  upkeep: no gain, and a hook more). Left: ``Batch._queue`` (526,424 writes,
+  420,020 independence checks — inserts of a bulk add looking back past the
+  status updates of the one before), ``uuid.__str__`` (744,424 calls), SQLite's
+  writes; the swap's index rebuilds are 1.3 of ~25 s. Not met.
+  100,000 users (549,012 events), main then this tree, twice (whole
+  process CPU, rebuild and bare read): at load 5–8, main 1,521 against
+  5,516 events/s (27.6%; 168 s CPU, system 16.1 s), this tree 3,504 against
+  12,899 (27.2%; 175 s, system 14.0 s); at load 2, main 3,869 against
+  13,798 (28.0%; 171 s, system 19.1 s), this tree 4,016 against 17,828
+  (22.5%; 158 s, system 12.6 s). The ratio does not move beyond the noise:
+  system time falls, the Python per write remains the cost.
 """
 
 from __future__ import annotations

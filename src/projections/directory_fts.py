@@ -25,6 +25,7 @@ import functools
 import json
 from collections import Counter
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Integer, String, Table, bindparam, column, func, select, text
@@ -137,11 +138,10 @@ class DirectoryFts:
             for key in batch.select(reading_keys, {"seqs": json.dumps(before)}):
                 ordinals[key["seq"]], indexed[key["seq"]] = key["ordinal"], key["fts_rowid"]
         keys, listed = self._rows(rows, ordinals)
-        gone = [{"rowid": r} for r in indexed.values() if r is not None]
+        gone = [{"rowid": r} for r in sorted(r for r in indexed.values() if r is not None)]  # in row-id order too (see _rows)
         removed: Counter[str] = Counter()
         if gone:
             removed.update(r["search_text"] for r in batch.select(reading_texts, {"rowids": json.dumps([g["rowid"] for g in gone])}))
-        if gone:
             batch.execute(deleting, gone)
         if listed:
             batch.execute(inserting, listed)
@@ -162,6 +162,8 @@ class DirectoryFts:
             keys.append({"seq": r["seq"], "ordinal": ordinals[r["seq"]], "fts_rowid": rowid})
             if rowid is not None:
                 listed.append({"rowid": rowid, **{c: json.dumps(r[c]) if c in JSON_COLUMNS else r[c] for c in FTS_COLUMNS}})
+        # In row-id order: FTS5 writes out its pending terms whenever a row id is lower than the last (a segment each time).
+        listed.sort(key=itemgetter("rowid"))
         return keys, listed
 
     @functools.cached_property

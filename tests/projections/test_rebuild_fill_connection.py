@@ -1,0 +1,54 @@
+"""A rebuild's fill runs on one SQLite connection with a larger page cache,
+and no pooled connection keeps that setting afterwards, whether the fill ends
+or fails part-way."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.actors import Actor
+from sema.application import NewUser, SemaApplication
+from sema.clock import SettableClock
+
+from testkit.read_side import snapshot
+
+
+def _cache_sizes(app: SemaApplication) -> list[int]:
+    """The page cache of every connection the pool holds (taken all at once, so none is asked twice)."""
+    connections = [app.engine.connect() for _ in range(app.engine.pool.checkedin() or 1)]
+    try:
+        return [c.exec_driver_sql("PRAGMA cache_size").scalar_one() for c in connections]
+    finally:
+        for c in connections:
+            c.close()
+
+
+def _some_users(app: SemaApplication, admin: Actor, clock: SettableClock) -> None:
+    at = clock.now()
+    org = app.register_organisation(admin, at, name="Org One", code="org", account_type="mailbox")
+    app.add_users(admin, at, org, [NewUser("Peter", "Pan"), NewUser("Wendy", "Darling")])
+
+
+def test_the_fill_page_cache_is_set_back_after_a_rebuild(clock, service_admin, app):
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    _some_users(app, service_admin, clock)
+    before = _cache_sizes(app)
+    app.projections.rebuild(["directory"], batch_size=2)
+    assert set(_cache_sizes(app)) == set(before)
+
+
+def test_the_fill_page_cache_is_set_back_when_a_rebuild_fails_part_way(clock, service_admin, app, monkeypatch):
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    _some_users(app, service_admin, clock)
+    before, served = _cache_sizes(app), snapshot(app, ("directory",))
+
+    def fail(_: int) -> None:
+        raise RuntimeError("stopped part-way")
+
+    with pytest.raises(RuntimeError):
+        app.projections.rebuild(["directory"], batch_size=2, progress=fail)
+    assert set(_cache_sizes(app)) == set(before)
+    assert snapshot(app, ("directory",)) == served  # the old tables still serve, intact
+
