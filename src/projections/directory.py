@@ -149,6 +149,11 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
                 self.trigrams.fill(session)
                 self.trigrams.keep(session)
 
+    def after_fill(self, engine: Engine) -> None:
+        if engine.dialect.name == "sqlite":
+            with Session(engine) as session, session.begin():
+                self.fts.optimize(session)  # one segment for the swapped index, not one per batch of the fill
+
     def after_swap(self, session: Session) -> None:
         if self.dialect == "postgresql":
             session.execute(text(f"ALTER INDEX IF EXISTS {self.trigram_index_name}{REBUILD_SUFFIX} RENAME TO {self.trigram_index_name}"))

@@ -122,6 +122,9 @@ class ReadModel:
         """Names of tables made by :meth:`create_extras`, swapped and dropped with the rest."""
         return []
 
+    def after_fill(self, engine: Engine) -> None:
+        """A rebuild's shadow, filled, before its swap (outside the swap's lock): tidy what the fill left."""
+
     def after_swap(self, session: Session) -> None:
         """After a rebuild's shadow tables took the live names: rename extras such as indexes."""
 
@@ -355,6 +358,7 @@ class Projections:
         for live, shadow in pairs:
             if self.engine.dialect.name == "postgresql":
                 shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
+            shadow.after_fill(self.engine)
             self._swap(live, shadow, batch_size)
 
     @contextmanager

@@ -120,6 +120,30 @@ def test_a_sqlite_store_made_before_the_trigram_counts_gets_them_when_opened_as_
         assert snapshot(reopened, ("directory",)) == upgraded
 
 
+FTS_SEGMENTS = "SELECT count(DISTINCT segid) FROM sema_directory_fts_idx"
+
+
+def test_a_sqlite_rebuild_leaves_the_directory_index_in_one_segment_finding_the_same(tmp_path, clock):
+    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+    app = build_application(settings)
+    try:
+        actor = system_actor("test")
+        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
+        for first, last in [("Sarah", "Khan"), ("Tara", "Jones"), ("Peter", "Pan"), ("Zara", "Marsh")]:
+            app.add_users(actor, clock.now(), org, [NewUser(first, last)])  # a commit each: a segment each
+        with app.engine.connect() as connection:
+            assert connection.execute(text(FTS_SEGMENTS)).scalar_one() > 1
+        incremental = snapshot(app, ("directory",))
+        app.projections.rebuild(["directory"], batch_size=2)
+        with app.engine.connect() as connection:
+            assert connection.execute(text(FTS_SEGMENTS)).scalar_one() == 1
+        assert snapshot(app, ("directory",)) == incremental
+        assert _names(app, "ara") == ["Tara Jones", "Sarah Khan", "Zara Marsh"]
+    finally:
+        app.close()
+        app.engine.dispose()
+
+
 # PostgreSQL: what the directory's trigram rows must be, from the entries alone (ADR 53).
 TRIGRAMS_FROM_ENTRIES = (
     "SELECT DISTINCT t, sort_name, seq FROM sema_directory_entries, "
