@@ -4,6 +4,8 @@ or fails part-way."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from domain.actors import Actor
@@ -11,6 +13,12 @@ from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 
 from testkit.read_side import snapshot
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only (the page cache is SQLite's setting): overrides the conftest's, which gives both stores."""
+    return f"sqlite:///{tmp_path / 'sema.db'}"
 
 
 def _cache_sizes(app: SemaApplication) -> list[int]:
@@ -30,8 +38,6 @@ def _some_users(app: SemaApplication, admin: Actor, clock: SettableClock) -> Non
 
 
 def test_the_fill_page_cache_is_set_back_after_a_rebuild(clock, service_admin, app):
-    if app.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite setting")
     _some_users(app, service_admin, clock)
     before = _cache_sizes(app)
     app.projections.rebuild(["directory"], batch_size=2)
@@ -39,8 +45,6 @@ def test_the_fill_page_cache_is_set_back_after_a_rebuild(clock, service_admin, a
 
 
 def test_the_fill_page_cache_is_set_back_when_a_rebuild_fails_part_way(clock, service_admin, app, monkeypatch):
-    if app.engine.dialect.name != "sqlite":
-        pytest.skip("a SQLite setting")
     _some_users(app, service_admin, clock)
     before, served = _cache_sizes(app), snapshot(app, ("directory",))
 
