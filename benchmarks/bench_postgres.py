@@ -74,43 +74,21 @@ events). Changes and same-run figures (each trial one run, sema then raw):
 - Left: the principals' tracking read and update (two round trips in the
   lock), one turn per command; the HTTP path's CPU (the http work).
 
-Inside the events table's lock (2026-11-27, later; machine at load 6–10 from
-other helpers' work, so rates are noisy; sampler as above, 50 ms). On main,
-5.5–6.3 of the twelve sessions waited on the lock per sample, and its holder
-was nearly always idle in transaction, waiting for its own process to send
-the next statement (fractions of samples: after LOCK 0.19, after the insert
-0.15, after the principals' tracking read 0.13, after the tracking update 0.16,
-after the principals update 0.08, after the claimed numbers 0.05; the commit's
-WAL sync 0.08): each statement in the lock was one more wake-up of a client
-on two oversubscribed cores. Changes (ADR 54):
-
-- LOCK and the events insert sent together (psycopg's pipeline mode); the same
-  statement moves the inline read models' tracked positions (a CTE, only when
-  no event lies between a position and the insert's first event; else the old
-  read-lock-catch-up path); claimed numbers written before the events are
-  recorded. A status change now wakes its client twice in the lock (five
-  before), a details change once (four), a bulk add twice (six).
-- Lock waiters per sample after: 1.1–1.2 (main 5.5–6.3). The rate then became
-  CPU-bound: servers 27–36 ms of CPU per command on either side, the follower
-  7–12 ms. 20 s A/B runs, main then branch, each with raw in the same run:
-  16.5% / 21.7% of raw, then 31.7% / 20.0% (load 9–10): within the noise.
-- An in-process profile of the mixed workload (cProfile, one thread, follower
-  mode, 300 commands): 22.8 ms CPU per command (bulk add of 20: 74.8 ms), of
-  which psycopg's text-form dumping of the insert's arrays (every element
-  quoted by a regular expression) ~2.5 ms; the arrays in binary: 18.6 ms per
-  command (bulk add 59.8, status change 7.9, details 6.9).
-- Same-run figures, SEMA_BENCH_PG_SECONDS=60, main then this branch back to
-  back (load 7–10): main 10.1 commands/s vs raw 37.6 (27%), p50 874 ms, p95
-  2,638 ms (3.0×), none failed, follower caught up 3.8 s after,
-  pg_command_p50_ms 48.0 vs raw 27.2; branch 14.1 vs raw 40.7 (35%), p50
-  378 ms, p95 3,156 ms (8.3×), none failed, follower caught up 11.9 s after
-  (it gets less of the CPU), pg_command_p50_ms 10.6 vs raw 4.6 (2.3×).
-- Left: the 50% goal is not met on this loaded machine, where the rate is
-  bound by CPU (a bulk add of 20 is ~60 ms of server CPU; the HTTP path;
-  the follower). p95 rose with the lock no longer queueing the short
-  commands ahead of bulk adds (8.3× p50, goal ≤ 10×). In the lock still: a
-  principals write (status changes, bulk adds) and, every 25th event of a
-  user, the library's snapshot (a load and an insert).
+Tried and reverted (2026-11-27, branch ``h/pgconc``, commit b3d3cfa): sampling
+``pg_stat_activity`` every 50 ms under the concurrent load showed 5.5–6.3 of the
+12 sessions waiting on the events table's lock, its holder mostly idle between
+its own statements (5 round trips inside the lock for a status change, 6 for a
+bulk add). The branch sent the lock and the insert in one psycopg pipeline,
+moved the inline read models' positions in the insert statement itself, wrote
+claimed numbers before the lock, and passed the arrays in binary: 2 round trips
+inside the lock, 1.1 sessions waiting on it. Under the other helpers' load it
+measured 35% of raw against main's 27%. On a quiet machine, 40 s each, one
+after the other, it did not hold up: without it 36.5 / 71.7 commands/s (51%,
+p95 4.8× p50) and 36.1 / 73.6 (49%, 5.2×), with it 32.5 / 69.2 (47%, p95
+13.1× p50; 60 s: 30.1 / 65.3, 46%, 15.1×), the follower 4.7 s behind at the end
+against 0.9–1.5 s. With the lock no longer queueing the writers, more commands
+contend for the two cores at once and the slowest (bulk adds) wait longer. The
+merge was reverted; the lever left is CPU per command.
 """
 
 from __future__ import annotations

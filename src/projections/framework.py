@@ -44,13 +44,6 @@ tracking_table = Table(
 )
 
 REBUILD_SUFFIX = "__rebuild"
-# ``session.info`` keys for a command's transaction on PostgreSQL (ADR 54).
-# TRACK_WITH_INSERT: the read models (tracking names) whose position the events
-# insert moves to its last event, in the same statement, if no other event lies
-# between their position and its first (``sema.persistence``); TRACKED_WITH_INSERT:
-# the names it moved (a set). Set by :meth:`Projections.track_with_insert`.
-TRACK_WITH_INSERT = "sema.track_with_insert"
-TRACKED_WITH_INSERT = "sema.tracked_with_insert"
 # SQLite's page cache for a rebuild's fill, in KiB (the default is 2,000).
 FILL_CACHE_KIB = 65536
 Handler = Callable[[Batch, Any], None]
@@ -276,29 +269,11 @@ class Projections:
         """Inline processing of the read models that are never followed, when a follower keeps the rest."""
         self._process_inline([m for m in self.read_models if m.always_inline], session, recordings)
 
-    def track_with_insert(self, session: Session, aggregates: Sequence[object], always_inline_only: bool) -> None:
-        """Before a command's events are recorded: asks the events insert to move the
-        positions of the read models this command keeps inline (PostgreSQL), so that
-        reading and moving them adds no round trip inside the events table's lock."""
-        models = [m for m in self.read_models if m.always_inline] if always_inline_only else self.read_models
-        session.info[TRACK_WITH_INSERT] = tuple(m.tracking_name for m in models)
-
     def _process_inline(self, models: Sequence[ReadModel], session: Session, recordings: Sequence[Recording]) -> None:
         if not recordings:
             return
         new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
         first, last = new[0].notification_id, new[-1].notification_id
-        session.info.pop(TRACK_WITH_INSERT, None)  # asked for each save afresh: no save moves positions its processors skip
-        moved = session.info.pop(TRACKED_WITH_INSERT, None)
-        if moved:
-            # Their positions were at the event before this command's and now are at its
-            # last: only the command's own events to apply.
-            for model in models:
-                if model.tracking_name in moved and model.takes_any(new):
-                    model.process(session, new, first - 1, track=False)
-            models = [m for m in models if m.tracking_name not in moved]
-            if not models:
-                return
         # One query for every position and one update moving them all to the last
         # event: each model either applies the command's events or has none to
         # apply (most commands concern two or three of the nine; issue 12's profile).

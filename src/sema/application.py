@@ -104,7 +104,7 @@ class SemaApplication(Application):
         self.runner = CommandRunner(self)
         numbers = ClaimedNumbers(self)
         numbers.create()
-        self.runner.before_save.append(numbers.record)  # the claims' side table, in step (ADR 44), written before the events (ADR 54)
+        self.runner.inline_processors.append(numbers.record)  # the claims' side table, in step (ADR 44)
         claims = Claims(self.recorder, self.repository, numbers)
         self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE))
         context = ServiceContext(settings, self.runner, self.aggregates, claims, self.credentials, self.secrets, new_id)

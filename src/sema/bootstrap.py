@@ -5,7 +5,6 @@ Nothing is built at import time; tests build their own.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from uuid import UUID, uuid4
 
@@ -33,6 +32,4 @@ def build_application(
         app.inline_processors.append(app.projections.process_inline)
     else:
         app.inline_processors.append(app.projections.process_always_inline)
-    # PostgreSQL: the events insert moves their tracked positions too (ADR 54).
-    app.runner.before_save.append(functools.partial(app.projections.track_with_insert, always_inline_only=not inline_projections))
     return app

@@ -21,7 +21,6 @@ rebuilding the statement) and run on the transaction's connection.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -29,11 +28,10 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
-from sqlalchemy import Connection, Insert, Select, TextClause, bindparam, exc, func, insert, literal, select, text, union_all
+from sqlalchemy import Insert, Select, TextClause, bindparam, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from projections import direct
-from projections.framework import TRACK_WITH_INSERT, TRACKED_WITH_INSERT, tracking_table
 
 
 class PreparedSelects:
@@ -117,40 +115,12 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         time (9 ms of a 20-user bulk add, inside the events table's lock). The
         library's ``NOTIFY`` (what wakes the follower) is sent by the same
         statement: one round trip fewer inside the lock."""
-        return text(self._insert_arrays_sql(tracking=False))
-
-    @functools.cached_property
-    def _insert_arrays_tracking(self) -> TextClause:
-        """The same, also moving the positions of the read models named by ``:tracked``
-        to the last event inserted, each only if no other event lies between its
-        position and the first inserted (else it is behind, and the caller catches
-        it up). Other events are those of the statement's snapshot, taken once the
-        table's lock was held: every event committed before, none inserted here.
-        The moved names come back as rows of their own (no event columns)."""
-        return text(self._insert_arrays_sql(tracking=True))
-
-    def _insert_arrays_sql(self, tracking: bool) -> str:
-        events = self._qualified_events_table
-        inserted = (
-            f"WITH inserted AS (INSERT INTO {events} (originator_id, originator_version, topic, state) "
+        return text(
+            f"WITH inserted AS (INSERT INTO {self._qualified_events_table} (originator_id, originator_version, topic, state) "
             "SELECT i, v, t, s FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS bigint[]), CAST(:topics AS text[]), CAST(:states AS bytea[])) "
-            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n RETURNING id, originator_id, originator_version)"
+            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n RETURNING id, originator_id, originator_version) "
+            f"SELECT id, originator_id, originator_version FROM inserted, (SELECT pg_notify('{self.channel_name.lower()}', '')) AS notified"
         )
-        notified = f"(SELECT pg_notify('{self.channel_name.lower()}', '')) AS notified"
-        if not tracking:
-            return f"{inserted} SELECT id, originator_id, originator_version FROM inserted, {notified}"
-        return (
-            f"{inserted}, moved AS (UPDATE {tracking_table.name} AS t SET notification_id = (SELECT max(id) FROM inserted) "
-            "WHERE t.projection = ANY(CAST(:tracked AS text[])) "
-            f"AND NOT EXISTS (SELECT 1 FROM {events} AS e WHERE e.id > t.notification_id AND e.id < (SELECT min(id) FROM inserted)) "
-            "RETURNING t.projection) "
-            f"SELECT id, originator_id, originator_version, NULL AS projection FROM inserted, {notified} "
-            "UNION ALL SELECT NULL, NULL, NULL, projection FROM moved"
-        )
-
-    @functools.cached_property
-    def _lock_sql(self) -> str:
-        return f"LOCK TABLE {self._qualified_events_table} IN EXCLUSIVE MODE"
 
     @property
     def _qualified_events_table(self) -> str:
@@ -159,24 +129,18 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
+        if self._has_autoincrementing_ids:
+            self._lock_table(session)
         connection = session.connection()
         if connection.dialect.name == "postgresql":  # arrays into a statement of fixed text, which notifies too
-            arrays: dict[str, Any] = {
+            arrays = {
                 "ids": [e.originator_id for e in stored_events],
                 "versions": [e.originator_version for e in stored_events],
                 "topics": [e.topic for e in stored_events],
                 "states": [e.state for e in stored_events],
             }
-            tracked = session.info.get(TRACK_WITH_INSERT)
-            if tracked:
-                arrays["tracked"] = list(tracked)
-            returned = self._lock_and_insert(connection, self._insert_arrays_tracking if tracked else self._insert_arrays, arrays)
-            if tracked:
-                session.info[TRACKED_WITH_INSERT] = {r[3] for r in returned if r[0] is None}
-                returned = [r for r in returned if r[0] is not None]
+            returned = [tuple(r) for r in connection.execute(self._insert_arrays, arrays)]
         else:
-            if self._has_autoincrementing_ids:
-                self._lock_table(session)
             rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version, "topic": e.topic, "state": e.state} for e in stored_events]
             if len(rows) == 1:  # most commands: straight on the cursor where the store allows (projections.direct)
                 returned = [(r["id"], r["originator_id"], r["originator_version"]) for r in direct.rows(connection, self._insert_statement, rows[0])]
@@ -185,39 +149,6 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
             self._notify_channel(session)
         inserted = {(str(r[1]), r[2]): r[0] for r in returned}
         return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
-
-    def _lock_and_insert(self, connection: Connection, statement: TextClause, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """PostgreSQL: the table's lock and the insert sent together (psycopg's pipeline
-        mode), so the client is woken once while it holds the lock, not after the lock
-        and again after the insert: on a busy machine each wake-up inside the lock was
-        a wait for the CPU (or the GIL) with every other writer queued behind (ADR 54).
-        Through SQLAlchemy, one after the other, when something listens for statements
-        (tests counting them), so it sees both."""
-        if connection.dispatch.before_cursor_execute or connection.engine.dispatch.before_cursor_execute:
-            connection.exec_driver_sql(self._lock_sql)
-            return [tuple(r) for r in connection.execute(statement, params)]
-        sql = self._driver_sql(statement, connection)
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        try:
-            with driver.pipeline():
-                driver.execute(self._lock_sql)
-                cursor = driver.execute(sql, params)
-            return [tuple(r) for r in cursor.fetchall()]
-        except connection.dialect.loaded_dbapi.Error as error:
-            # As SQLAlchemy raises it (IntegrityError for a lost race), so the library and the runner see no difference.
-            raise exc.DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
-
-    def _driver_sql(self, statement: TextClause, connection: Connection) -> str:
-        """The statement as the driver takes it, compiled once per statement, its
-        arrays passed in binary (``%(name)b``): psycopg quoted every element of
-        the text form with a regular expression (a bulk add's 100 states and
-        topics: most of the insert's Python time)."""
-        compiled: dict[int, str] = self.__dict__.setdefault("_driver_sqls", {})
-        found = compiled.get(id(statement))
-        if found is None:
-            found = compiled[id(statement)] = re.sub(r"%\((\w+)\)s", r"%(\1)b", str(statement.compile(dialect=connection.dialect)))
-        return found
 
     def select_notifications(
         self, start: int | None, limit: int, stop: int | None = None, topics: Sequence[str] = (), *, inclusive_of_start: bool = True

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from uuid import UUID
 
 import pytest
-from sqlalchemy import event, text
 
 from domain.actors import Actor, Role
 from projections.queries.principals import principal
@@ -64,39 +63,3 @@ def test_a_follower_leaves_the_principals_to_the_commands(followed, clock, servi
     _organisation_with_user(followed, service_admin, clock)
     followed.projections.catch_up()
     assert followed.projections.catch_up(["principals"]) == 0
-
-
-def test_principals_missed_by_events_recorded_without_them_are_caught_up_by_the_next_command(followed, settings, clock, service_admin):
-    org = followed.register_organisation(service_admin, clock.now(), name="Org One", code="org", account_type="mailbox")
-    bare = SemaApplication(settings)  # records events, keeps no read model
-    try:
-        (missed,) = bare.add_users(service_admin, clock.now(), org, [NewUser("Wendy", "Darling")])
-    finally:
-        bare.close()
-        bare.engine.dispose()
-    assert read(followed, principal, missed.user_id) is None
-    (later,) = followed.add_users(service_admin, clock.now(), org, [NewUser("John", "Smith")])
-    assert read(followed, principal, missed.user_id).role is Role.USER
-    assert read(followed, principal, later.user_id).role is Role.USER
-
-
-def test_a_command_moves_the_principals_position_without_statements_of_its_own(followed, clock, service_admin):
-    """PostgreSQL: the events insert moves it (ADR 54); SQLite reads and moves it in the command's transaction."""
-    org, user_id = _organisation_with_user(followed, service_admin, clock)
-    statements: list[str] = []
-
-    def seen(conn, cursor, sql, *rest):
-        statements.append(sql)
-
-    event.listen(followed.engine, "before_cursor_execute", seen)
-    try:
-        followed.change_statuses(service_admin, clock.now(), [user_id], "suspend")
-    finally:
-        event.remove(followed.engine, "before_cursor_execute", seen)
-    tracking = [s for s in statements if "sema_projection_tracking" in s]
-    with followed.engine.connect() as connection:
-        position = connection.execute(text("SELECT notification_id FROM sema_projection_tracking WHERE projection = 'principals'")).scalar_one()
-        last = connection.execute(text("SELECT max(id) FROM sema_events")).scalar_one()
-    assert position == last
-    if followed.engine.dialect.name == "postgresql":
-        assert len(tracking) == 1 and "INSERT INTO sema_events" in tracking[0]

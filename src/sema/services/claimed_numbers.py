@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 from sqlalchemy import Boolean, Connection, Engine, Index, Integer, String, Uuid, bindparam, func, inspect, or_, select, text
 from sqlalchemy.orm import Session
@@ -104,10 +105,6 @@ class ClaimedNumbers:
         claims: dict[UUID, list[Any]] = {}
         recorder, mapper = self.app.recorder, self.app.mapper
         with recorder.transaction(commit=True) as session:
-            if session.connection().dialect.name == "postgresql":
-                # Commands write the table before they take the events table's lock: this
-                # table first, then that lock, in the same order, so neither waits on the other.
-                session.execute(text(f"LOCK TABLE {claimed_numbers_table.name} IN SHARE ROW EXCLUSIVE MODE"))
             recorder._lock_table(session)  # the events insert's own lock (PostgreSQL; nothing on SQLite)
             session.connection().execute(claimed_numbers_table.delete())
             start = 0
@@ -123,15 +120,12 @@ class ClaimedNumbers:
             for first in range(0, len(rows), FILL_BATCH):
                 session.connection().execute(claimed_numbers_table.insert(), rows[first : first + FILL_BATCH])
 
-    def record(self, session: Session, aggregates: Sequence[Any]) -> None:
-        """Before a command's events are recorded, in its transaction: the rows of the claims
-        it claims, reclaims or releases. They need no notification id, so they are written
-        before the events table's lock is taken (PostgreSQL), not while every other writer
-        waits (ADR 54); a row another command wrote meanwhile fails here as the events
-        would at the insert, and the command re-runs."""
+    def record(self, session: Session, recordings: Sequence[Recording]) -> None:
+        """Inline processor: the rows of the claims this command claimed, reclaimed or released."""
         new: list[dict[str, Any]] = []
         held: dict[UUID, bool] = {}
-        for event in (e for a in aggregates if isinstance(a, Claim) for e in a.pending_events):
+        for recording in recordings:
+            event = recording.domain_event
             if isinstance(event, Claim.Claimed):
                 new.append(_row(event.originator_id, event.namespace, event.value, True))
             elif isinstance(event, (Claim.Reclaimed, Claim.Released)):

@@ -32,9 +32,6 @@ S = TypeVar("S", bound="HasRunner")
 
 # Runs inside a command's transaction after its events are recorded: inline projections, outbox.
 InlineProcessor = Callable[[Session, Sequence[Recording]], None]
-# Runs inside a command's transaction just before the aggregates' pending events are recorded:
-# writes that need no notification id, kept out of the events table's lock (ADR 54).
-BeforeSave = Callable[[Session, Sequence[SemaAggregate]], None]
 
 
 class Transactional(Protocol):
@@ -72,19 +69,15 @@ class UnitOfWork:
     """One command's transaction as its handler sees it: the session (for
     credential rows) and :meth:`save`."""
 
-    def __init__(self, session: Session, store: EventStore, processors: Sequence[InlineProcessor], before_save: Sequence[BeforeSave] = ()) -> None:
+    def __init__(self, session: Session, store: EventStore, processors: Sequence[InlineProcessor]) -> None:
         self.session = session
         self._store = store
         self._processors = processors
-        self._before_save = before_save
 
     def save(self, *aggregates: SemaAggregate | None) -> list[Recording]:
         """Records the pending events of every given aggregate (``None`` skipped), then
         lets the inline processors write what follows from them, all in this transaction."""
-        saved = [a for a in aggregates if a is not None]
-        for prepare in self._before_save:
-            prepare(self.session, saved)
-        recordings = self._store.save(*saved)
+        recordings = self._store.save(*[a for a in aggregates if a is not None])
         for process in self._processors:
             process(self.session, recordings)
         return recordings
@@ -95,7 +88,6 @@ class CommandRunner:
         self.store = store
         self.retry = retry
         self.inline_processors: list[InlineProcessor] = []
-        self.before_save: list[BeforeSave] = []
 
     def run(self, work: Callable[[UnitOfWork], R]) -> R:
         """Runs ``work`` in one transaction; a lost race re-runs it on fresh state."""
@@ -104,7 +96,7 @@ class CommandRunner:
         while True:
             try:
                 with self.store.recorder.transaction(commit=True) as session:
-                    return work(UnitOfWork(session, self.store, self.inline_processors, self.before_save))
+                    return work(UnitOfWork(session, self.store, self.inline_processors))
             except IntegrityError:
                 pause = self.retry.pause(attempt)
                 if time.monotonic() + pause > give_up_at:
