@@ -15,7 +15,7 @@ from sema.application import SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SettableClock
 from sema.config import Settings
-from testkit import START, create_postgres_database, drop_postgres_database, make_settings
+from testkit import START, create_empty_postgres_store, create_postgres_database, drop_postgres_database_later, make_settings
 
 # Property tests without settings of their own (the store-free state machines) run a
 # few examples locally and many in CI: HYPOTHESIS_PROFILE=ci (set by .ci/run).
@@ -30,20 +30,21 @@ def postgres_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        drop_postgres_database(url)
+        drop_postgres_database_later(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each test using this runs on a SQLite file and on PostgreSQL."""
+    """Each test using this runs on a SQLite file and on PostgreSQL (a copy of an
+    empty store there: the tables as the application makes them, no events)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sema.db'}"
     else:
-        url = create_postgres_database()
+        url = create_empty_postgres_store()
         try:
             yield url
         finally:
-            drop_postgres_database(url)
+            drop_postgres_database_later(url)
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ from __future__ import annotations
 import atexit
 import base64
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -30,15 +32,33 @@ def postgres_admin_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
-def create_postgres_database() -> str:
-    """A new, empty database on the test server; its URL."""
+def create_postgres_database(template: str | None = None) -> str:
+    """A new database on the test server, empty or a copy of ``template``; its URL."""
     admin = postgres_admin_url()
     if admin is None:
         pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV}=postgresql://user@host:port/db")
     name = f"sema_t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+_empty_postgres_store: str | None = None
+
+
+def create_empty_postgres_store() -> str:
+    """A new database as the application leaves it on first start (tables, no events):
+    a copy of one made once per process, like ``empty_store_file`` on SQLite. Copying
+    takes 0.04 s where creating the tables takes 0.9 s, which most PostgreSQL tests paid."""
+    global _empty_postgres_store
+    if _empty_postgres_store is None:
+        url = create_postgres_database()
+        directory = Path(tempfile.mkdtemp(prefix="sema-empty-pg-"))
+        close_app(open_app(make_settings(url, directory)))
+        shutil.rmtree(directory, ignore_errors=True)
+        atexit.register(drop_postgres_database, url)
+        _empty_postgres_store = make_url(url).database
+    return create_postgres_database(template=_empty_postgres_store)
 
 
 def drop_postgres_database(url: str) -> None:
@@ -47,6 +67,30 @@ def drop_postgres_database(url: str) -> None:
     assert admin and name and name.startswith("sema_t_")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_dropping: queue.Queue[str] = queue.Queue()
+_dropper: threading.Thread | None = None
+
+
+def drop_postgres_database_later(url: str) -> None:
+    """Drop a test's database on a background thread: a drop waits on the server
+    (0.5-1.6 s here) and the next test need not. Every drop is done before the process ends."""
+    global _dropper
+    if _dropper is None:
+        _dropper = threading.Thread(target=_drop_queued, name="drop-test-databases", daemon=True)
+        _dropper.start()
+        atexit.register(_dropping.join)
+    _dropping.put(url)
+
+
+def _drop_queued() -> None:
+    while True:
+        url = _dropping.get()
+        try:
+            drop_postgres_database(url)
+        finally:
+            _dropping.task_done()
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
