@@ -280,8 +280,8 @@ class Projections:
         names = [m.tracking_name for m in models]
         connection = session.connection()
         tracked_at = {r["projection"]: r["notification_id"] for r in direct.rows(connection, _positions_and_move(tuple(names))[0])}
-        for model in models:
-            tracked = tracked_at.get(model.tracking_name, 0)
+        for model, name in zip(models, names):
+            tracked = tracked_at.get(name, 0)
             if tracked < first - 1:
                 # Behind (a read model added later, or events written without it): catch up first.
                 for batch in self.source.batches(tracked, stop=first - 1):
@@ -293,7 +293,7 @@ class Projections:
             direct.run(connection, _positions_and_move(tuple(behind))[1], {"at": last})
         missing = [name for name in names if name not in tracked_at]
         if missing:
-            session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
+            connection.execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the
