@@ -219,7 +219,7 @@ _by_names: dict[tuple[str, ...], tuple[Executable, Executable, Executable]] = {}
 
 def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable, Executable]:
     """Reading the tracked positions of these read models, moving them, and moving
-    those at a given position (``current``): made once per list of names (few: the
+    them if every one there is stands at a given position (``current``): made once per list of names (few: the
     models of an application), with the names as fixed parameters, so SQLAlchemy
     does not re-render an ``IN`` list at each command."""
     found = _by_names.get(names)
@@ -229,7 +229,10 @@ def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable,
         found = _by_names[names] = (
             select(c.projection, c.notification_id).where(named).with_for_update(),
             tracking_table.update().where(named).values(notification_id=bindparam("at")),
-            tracking_table.update().where(named, c.notification_id == bindparam("current")).values(notification_id=bindparam("at")),
+            # All or nothing: only if no row of these is elsewhere than ``current``.
+            tracking_table.update()
+            .where(named, c.notification_id == bindparam("current"), ~select(c.projection).where(named, c.notification_id != bindparam("current")).exists())
+            .values(notification_id=bindparam("at")),
         )
     return found
 
@@ -284,16 +287,16 @@ class Projections:
         # the update (ADR 56).
         names = tuple(m.tracking_name for m in models)
         connection = session.connection()
-        reading, moving, moving_current = _positions_and_move(names)
-        if direct.changed(connection, moving_current, {"at": last, "current": first - 1}) == len(names):
+        reading, _, moving_current = _positions_and_move(names)
+        changed = direct.changed(connection, moving_current, {"at": last, "current": first - 1})
+        if changed == len(names):
             tracked_at = dict.fromkeys(names, first - 1)
-            moved = set(names)
         else:
+            # The update moves every row there is, or none (if any was elsewhere).
             tracked_at = {r["projection"]: r["notification_id"] for r in direct.rows(connection, reading)}
-            # A position at the last event was moved by the update above: none could be at or
-            # past the first before (these events are this transaction's, seen by no one else).
-            moved = {name for name, at in tracked_at.items() if at == last}
-            tracked_at.update(dict.fromkeys(moved, first - 1))
+            if changed:
+                tracked_at = dict.fromkeys(tracked_at, first - 1)
+        moved = set(tracked_at) if changed else set()
         for model, name in zip(models, names):
             tracked = tracked_at.get(name, 0)
             if tracked < first - 1:
