@@ -138,7 +138,10 @@ turn, load 5–6): 2.22–3.03 ms before, 2.20–3.12 ms after, bare 0.37–0.45
 the load's noise is larger than the change; counted instead (``sema serve``
 under callgrind, 200 requests, collection on around them): 7.14 million
 instructions a request before, 6.87 million after (−3.8%), the bare endpoint
-1.14 million (6.2× and 6.0×). Py-spy (``--gil``) of the server
+1.14 million (6.2× and 6.0×). ``benchmarks/run.py http bulk_add_500``,
+main and this change in turn, load 3: http_command_p50_ms 2.78 / bare 0.81
+(3.4×), 2.85 / 0.83 (3.4×), 3.07 / 0.82 (3.7×) before; 2.55 / 0.83 (3.1×),
+2.59 / 0.85 (3.0×), 4.02 / 0.85 (4.7×) after — still noise-sized. Py-spy (``--gil``) of the server
 at this point: the endpoint's thread 59% of the samples holding the GIL (the
 command 50%: inline read models 29%, of which the directory 12%), the event
 loop's thread 41% (uvicorn, h11, the middleware, the thread-pool hand-over).
