@@ -219,9 +219,10 @@ _by_names: dict[tuple[str, ...], tuple[Executable, Executable, Executable]] = {}
 
 def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable, Executable]:
     """Reading the tracked positions of these read models, moving them, and moving
-    them if every one there is stands at a given position (``current``): made once per list of names (few: the
-    models of an application), with the names as fixed parameters, so SQLAlchemy
-    does not re-render an ``IN`` list at each command."""
+    them only if every one there is stands at a given position (``current``):
+    made once per list of names (few: the models of an application), with the
+    names as fixed parameters, so SQLAlchemy does not re-render an ``IN`` list
+    at each command."""
     found = _by_names.get(names)
     if found is None:
         c = tracking_table.c
