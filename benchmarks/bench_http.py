@@ -110,6 +110,43 @@ main and this change in turn, gave http_command_p50_ms 24.7 / bare 8.08 and
 row's delete and insert, the tracking rows' update, the ledger), the commit,
 and the event loop's share (uvicorn, h11, the middleware, the log line), a third
 of the server's CPU a request, the bare endpoint paying most of it too.
+
+Profile, fifth round (2026-11-28; instruction counts, which the machine's load
+does not change: ``valgrind --tool=callgrind`` of 200 one-user details changes
+in-process after a bulk add of 500, collection switched on around them only;
+SQLite). Main: 4.33 million instructions a command, 16 statements (the
+request's authentication aside); SQLite a quarter of them (its commit 3%, FTS5
+writing the command's pending terms as a new segment 6%), Python the rest. Taking statements out one at a time to see
+their cost: reading the ten tracked positions (``SELECT … FOR UPDATE``, ten
+rows made into dicts) 217,000 instructions, more than the update moving them
+(107,000) — and the same saving as reading and moving one row, so one
+tracking row per transaction would have saved no more than not reading. The
+FTS upkeep read the entry again, its keys row and its FTS row's text by three
+selects. Fixes (ADR 56): one update moves every position just before the
+command's events, all or none (guarded by a sub-select), and the positions
+are read only when it did not; the entry, its keys row and its FTS row in one
+select; an FTS row that would be written unchanged left alone; the claims'
+side table asks for no connection when nothing was claimed. 13 statements,
+4.07 million instructions (−6%). Tried and not kept (no change in
+instructions): the trigram counts' few rows through the statement's plan
+rather than ``projections.executemany``; the counts' changes by set
+operations. An unguarded update (positions read only if it missed some)
+cost 4.00 million but cannot tell a position it moved from one already at the
+command's last event (recordings offered twice): the exactly-once test failed.
+``sema serve`` process CPU per request (600 requests, main and this change in
+turn, load 5–6): 2.22–3.03 ms before, 2.20–3.12 ms after, bare 0.37–0.45 ms:
+the load's noise is larger than the change; counted instead (``sema serve``
+under callgrind, 200 requests, collection on around them): 7.14 million
+instructions a request before, 6.87 million after (−3.8%), the bare endpoint
+1.14 million (6.2× and 6.0×). ``benchmarks/run.py http bulk_add_500``,
+main and this change in turn, load 3: http_command_p50_ms 2.78 / bare 0.81
+(3.4×), 2.85 / 0.83 (3.4×), 3.07 / 0.82 (3.7×) before; 2.55 / 0.83 (3.1×),
+2.59 / 0.85 (3.0×), 4.02 / 0.85 (4.7×) after — still noise-sized. Py-spy (``--gil``) of the server
+at this point: the endpoint's thread 59% of the samples holding the GIL (the
+command 50%: inline read models 29%, of which the directory 12%), the event
+loop's thread 41% (uvicorn, h11, the middleware, the thread-pool hand-over).
+A bulk add of 500: 2.17 billion instructions before and after (JSON encoding
+7%, SQLite 11%).
 """
 
 from __future__ import annotations

@@ -112,8 +112,17 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
         _send(connection, plan, params, many=many)
 
 
+def changed(connection: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> int:
+    """A write made once, for one row of parameters, as :func:`run`: how many rows it changed."""
+    plan = _plan(statement, connection, tuple(params)) if _direct(connection) else None
+    if plan is None:
+        return int(connection.execute(statement, params).rowcount)  # type: ignore[attr-defined]
+    return int(_send(connection, plan, params))
+
+
 def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
-    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows if ``fetch``."""
+    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows
+    if ``fetch``, else how many rows a single write changed."""
     if not connection.in_transaction():
         connection.begin()  # as SQLAlchemy's autobegin: the caller's commit() or rollback() then applies
     driver = connection.connection.driver_connection
@@ -126,7 +135,7 @@ def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, 
         if many:
             return driver.executemany(plan.sql, values)
         cursor = driver.execute(plan.sql, values)
-        return cursor.fetchall() if fetch else None
+        return cursor.fetchall() if fetch else cursor.rowcount
     except connection.dialect.loaded_dbapi.Error as error:
         # The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference.
         raise exc.DBAPIError.instance(plan.sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error

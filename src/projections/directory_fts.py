@@ -28,7 +28,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, bindparam, column, func, select, text
+from sqlalchemy import Integer, String, Table, bindparam, column, func, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
@@ -91,9 +91,9 @@ class DirectoryFts:
         rows = session.execute(select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).order_by(e.seq)).mappings().all()
         keys, listed = self._rows([dict(r) for r in rows], {r["seq"]: ordinal for ordinal, r in enumerate(rows, 1)})
         if keys:
-            session.execute(self._statements[3], keys)
+            session.execute(self._statements[2], keys)
         if listed:
-            session.execute(self._statements[2], listed)
+            session.execute(self._statements[1], listed)
             self.optimize(session)
             self._count(session, Counter(r["search_text"] for r in listed), Counter())
 
@@ -114,7 +114,7 @@ class DirectoryFts:
         of the texts ``removed`` (a text in both, an entry rewritten as it was, costs nothing)."""
         changes = Counter(chain.from_iterable(map(trigrams, (added - removed).elements())))
         changes.subtract(chain.from_iterable(map(trigrams, (removed - added).elements())))
-        counting, uncounted = self._statements[7:9]
+        counting, uncounted = self._statements[6:8]
         changed = [{"trigram": trigram_key(t), "entries": n} for t, n in changes.items() if n]
         if not changed:
             return
@@ -126,8 +126,11 @@ class DirectoryFts:
     def reindex(self, batch: Batch) -> None:
         """The FTS rows of the entries the batch wrote follow their name, text and
         whether they are listed, once per batch (no handler reads the FTS table).
-        Entries are never deleted, so a new one's ordinal is one more than the last."""
-        reading, reading_keys, inserting, adding_keys, deleting, moving_keys, last_ordinal, _, _, reading_texts = self._statements
+        Entries are never deleted, so a new one's ordinal is one more than the last.
+        An entry written before this batch is read with its keys row and its FTS row
+        in one select; an FTS row that would be written again as it is (same row id,
+        same values: a write that changed nothing the index holds) is left alone."""
+        reading, inserting, adding_keys, deleting, moving_keys, last_ordinal = self._statements[:6]
         inserted = batch.inserted(self.entries)
         keyed = batch.keyed(self.entries, "id")
         rows = [r for r in inserted if r["id"] not in keyed]  # new, as written
@@ -140,18 +143,23 @@ class DirectoryFts:
             last = batch.select(last_ordinal)[0]["last"]
             ordinals = {r["seq"]: last + i for i, r in enumerate(inserted, 1)}
         indexed = {}  # entries indexed before this batch: seq -> FTS row id (None: not listed)
-        before = [r["seq"] for r in rows if r["seq"] not in ordinals]
-        if before:
-            for key in batch.select(reading_keys, {"seqs": json.dumps(before)}):
-                ordinals[key["seq"]], indexed[key["seq"]] = key["ordinal"], key["fts_rowid"]
+        old: dict[int, dict[str, Any]] = {}  # FTS row id -> that row's values, as stored
+        for r in rows:
+            if r["seq"] not in ordinals and r.get("key_ordinal") is not None:
+                seq, rowid = r["seq"], r["key_fts_rowid"]
+                ordinals[seq], indexed[seq] = r["key_ordinal"], rowid
+                if rowid is not None:
+                    old[rowid] = {c: r[f"old_{c}"] for c in FTS_COLUMNS}
         keys, listed = self._rows(rows, ordinals)
-        gone = [{"rowid": r} for r in sorted(r for r in indexed.values() if r is not None)]  # in row-id order too (see _rows)
-        removed: Counter[str] = Counter()
+        unchanged = {f["rowid"] for f in listed if (o := old.get(f["rowid"])) is not None and all(o[c] == f[c] for c in FTS_COLUMNS)}
+        if unchanged:
+            listed = [f for f in listed if f["rowid"] not in unchanged]
+        gone = [{"rowid": r} for r in sorted(r for r in indexed.values() if r is not None and r not in unchanged)]  # in row-id order too (see _rows)
         if gone:
-            removed.update(r["search_text"] for r in batch.select(reading_texts, {"rowids": json.dumps([g["rowid"] for g in gone])}))
             batch.execute(deleting, gone)
         if listed:
             batch.execute(inserting, listed)
+        removed = Counter(t for g in gone if (t := old[g["rowid"]]["search_text"]) is not None)
         self._count(batch, Counter(r["search_text"] for r in listed), removed)
         new = [k for k in keys if k["seq"] not in indexed]
         if new:
@@ -183,11 +191,20 @@ class DirectoryFts:
         e = self.entries.c
         columns, values = ", ".join(FTS_COLUMNS), ", ".join(f":{c}" for c in FTS_COLUMNS)
         ids = select(func.json_each(bindparam("ids", type_=String)).table_valued("value").c.value)
+        keys = table(self.keys, column("seq", Integer), column("ordinal", Integer), column("fts_rowid", Integer))
+        fts = table(self.name, column("rowid", Integer), *[column(c, String) for c in FTS_COLUMNS])
         return (
-            select(e.seq, e.listed, *[e[c] for c in FTS_COLUMNS]).where(e.id.in_(ids)),
-            text(f"SELECT seq, ordinal, fts_rowid FROM {self.keys} WHERE seq IN (SELECT value FROM json_each(:seqs))").columns(
-                column("seq", Integer), column("ordinal", Integer), column("fts_rowid", Integer)
-            ),
+            # An entry, its keys row and its FTS row as stored (JSON columns as text, as written).
+            select(
+                e.seq,
+                e.listed,
+                *[e[c] for c in FTS_COLUMNS],
+                keys.c.ordinal.label("key_ordinal"),
+                keys.c.fts_rowid.label("key_fts_rowid"),
+                *[fts.c[c].label(f"old_{c}") for c in FTS_COLUMNS],
+            )
+            .select_from(self.entries.outerjoin(keys, keys.c.seq == e.seq).outerjoin(fts, fts.c.rowid == keys.c.fts_rowid))
+            .where(e.id.in_(ids)),
             text(f"INSERT INTO {self.name} (rowid, {columns}) VALUES (:rowid, {values})"),
             text(f"INSERT INTO {self.keys} (seq, ordinal, fts_rowid) VALUES (:seq, :ordinal, :fts_rowid)"),
             text(f"DELETE FROM {self.name} WHERE rowid = :rowid"),
@@ -195,5 +212,4 @@ class DirectoryFts:
             text(f"SELECT coalesce(max(ordinal), 0) AS last FROM {self.keys}"),
             text(f"INSERT INTO {self.counts} (trigram, entries) VALUES (:trigram, :entries) ON CONFLICT (trigram) DO UPDATE SET entries = entries + excluded.entries"),
             text(f"DELETE FROM {self.counts} WHERE trigram = :trigram AND entries = 0"),
-            text(f"SELECT search_text FROM {self.name} WHERE rowid IN (SELECT value FROM json_each(:rowids))").columns(column("search_text", String)),
         )

@@ -214,13 +214,15 @@ _POSITION = select(tracking_table.c.notification_id).where(tracking_table.c.proj
 _POSITION_FOR_UPDATE = _POSITION.with_for_update()
 _MOVE = tracking_table.update().where(tracking_table.c.projection == bindparam("name")).values(notification_id=bindparam("at"))
 
-_by_names: dict[tuple[str, ...], tuple[Executable, Executable]] = {}
+_by_names: dict[tuple[str, ...], tuple[Executable, Executable, Executable]] = {}
 
 
-def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable]:
-    """Reading and moving the tracked positions of these read models: made once per
-    list of names (few: the models of an application), with the names as fixed
-    parameters, so SQLAlchemy does not re-render an ``IN`` list at each command."""
+def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable, Executable]:
+    """Reading the tracked positions of these read models, moving them, and moving
+    them only if every one there is stands at a given position (``current``):
+    made once per list of names (few: the models of an application), with the
+    names as fixed parameters, so SQLAlchemy does not re-render an ``IN`` list
+    at each command."""
     found = _by_names.get(names)
     if found is None:
         c = tracking_table.c
@@ -228,6 +230,10 @@ def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable]
         found = _by_names[names] = (
             select(c.projection, c.notification_id).where(named).with_for_update(),
             tracking_table.update().where(named).values(notification_id=bindparam("at")),
+            # All or nothing: only if no row of these is elsewhere than ``current``.
+            tracking_table.update()
+            .where(named, c.notification_id == bindparam("current"), ~select(c.projection).where(named, c.notification_id != bindparam("current")).exists())
+            .values(notification_id=bindparam("at")),
         )
     return found
 
@@ -274,26 +280,38 @@ class Projections:
             return
         new = [Position(r.notification.id, r.domain_event, r.notification) for r in recordings]
         first, last = new[0].notification_id, new[-1].notification_id
-        # One query for every position and one update moving them all to the last
-        # event: each model either applies the command's events or has none to
-        # apply (most commands concern two or three of the nine; issue 12's profile).
-        names = [m.tracking_name for m in models]
+        # One update moving every position that is just before the command's events
+        # to the last of them: each model either applies the command's events or has
+        # none to apply (most commands concern two or three of the ten; issue 12's
+        # profile). Only if some position was elsewhere (a model behind, or without a
+        # row yet) are the positions read; that read cost a one-user command more than
+        # the update (ADR 56).
+        names = tuple(m.tracking_name for m in models)
         connection = session.connection()
-        tracked_at = {r["projection"]: r["notification_id"] for r in direct.rows(connection, _positions_and_move(tuple(names))[0])}
-        for model in models:
-            tracked = tracked_at.get(model.tracking_name, 0)
+        reading, _, moving_current = _positions_and_move(names)
+        changed = direct.changed(connection, moving_current, {"at": last, "current": first - 1})
+        if changed == len(names):
+            tracked_at = dict.fromkeys(names, first - 1)
+        else:
+            # The update moves every row there is, or none (if any was elsewhere).
+            tracked_at = {r["projection"]: r["notification_id"] for r in direct.rows(connection, reading)}
+            if changed:
+                tracked_at = dict.fromkeys(tracked_at, first - 1)
+        moved = set(tracked_at) if changed else set()
+        for model, name in zip(models, names):
+            tracked = tracked_at.get(name, 0)
             if tracked < first - 1:
                 # Behind (a read model added later, or events written without it): catch up first.
                 for batch in self.source.batches(tracked, stop=first - 1):
                     tracked = model.process(session, batch, tracked, track=False)
             if tracked < last and model.takes_any(new):
                 model.process(session, new, tracked, track=False)
-        behind = [name for name in names if name in tracked_at and tracked_at[name] < last]
+        behind = [name for name in names if name in tracked_at and name not in moved and tracked_at[name] < last]
         if behind:
             direct.run(connection, _positions_and_move(tuple(behind))[1], {"at": last})
         missing = [name for name in names if name not in tracked_at]
         if missing:
-            session.connection().execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
+            connection.execute(tracking_table.insert(), [{"projection": name, "notification_id": last} for name in missing])
 
     def catch_up(self, names: Iterable[str] = (), batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> int:
         """Applies every event not yet applied, reading the store once for all the

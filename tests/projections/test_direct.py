@@ -103,3 +103,13 @@ def test_statements_go_through_sqlalchemy_when_someone_listens_for_them(engine: 
         direct.run(connection, INSERT, ROW)
         direct.rows(connection, BY_ID, {"id": "a"})
     assert [s.split()[0] for s in seen] == ["INSERT", "SELECT"]
+
+
+def test_a_write_says_how_many_rows_it_changed_on_the_cursor_and_through_sqlalchemy(engine: Engine) -> None:
+    with engine.begin() as connection:
+        direct.run(connection, INSERT, [ROW, {**ROW, "id": "b"}])
+        assert direct.changed(connection, SET_FLAG, {"key": "a", "flag": False}) == 1
+        assert direct.changed(connection, SET_FLAG, {"key": "z", "flag": False}) == 0
+        event.listen(connection, "before_cursor_execute", lambda *args: None)
+        assert direct.changed(connection, SET_FLAG, {"key": "b", "flag": False}) == 1
+        assert direct.changed(connection, SET_FLAG, {"key": "z", "flag": False}) == 0

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from testkit import make_settings
 from domain.actors import Actor
 from projections import queries
+from projections.framework import tracking_table
 from sema.application import NewUser, SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SettableClock
@@ -59,6 +60,28 @@ def test_recordings_offered_inline_twice_are_applied_once(app, clock, service_ad
         (batch,) = list(app.projections.source.batches(last - 3))
         app.projections.process_inline(session, [_Recording(p) for p in batch])
     assert snapshot(app) == before
+
+
+def test_a_command_applies_its_events_once_whatever_mix_of_positions_the_read_models_are_at(app, clock, service_admin):
+    """The inline path moves every position in one update only when all stand just
+    before the command's events; a read model behind, one without a row, and the
+    rest current must each still end where a rebuild puts them."""
+    history = _some_history(app, service_admin, clock)
+    behind, gone = app.projections.by_name(READ_SIDE)[:2]
+    with app.transaction() as session:
+        session.execute(tracking_table.update().where(tracking_table.c.projection == behind.tracking_name).values(notification_id=0))
+        session.execute(tracking_table.delete().where(tracking_table.c.projection == gone.tracking_name))
+    for model in (behind, gone):
+        model.drop(app.engine)
+        model.create(app.engine)
+    users = history["users"]
+    app.change_last_name(service_admin, clock.now(), users[0].user_id, "Hook")
+    incremental = snapshot(app)
+    app.projections.rebuild(READ_SIDE)
+    assert snapshot(app) == incremental
+    with Session(app.engine) as session:
+        positions = {m.tracking_name: m.position(session) for m in app.projections.read_models}
+    assert set(positions.values()) == {app.projections.source.max_id()}
 
 
 class _Recording:

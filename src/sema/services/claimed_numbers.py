@@ -130,6 +130,8 @@ class ClaimedNumbers:
                 new.append(_row(event.originator_id, event.namespace, event.value, True))
             elif isinstance(event, (Claim.Reclaimed, Claim.Released)):
                 held[event.originator_id] = isinstance(event, Claim.Reclaimed)
+        if not new and not held:
+            return  # most commands claim nothing: not even the session's connection asked for
         connection = session.connection()
         if new and connection.dialect.name == "postgresql":
             connection.execute(_INSERT_ARRAYS, {column: [row[column] for row in new] for column in _COLUMNS})
