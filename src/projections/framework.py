@@ -46,6 +46,13 @@ tracking_table = Table(
 REBUILD_SUFFIX = "__rebuild"
 # SQLite's page cache for a rebuild's fill, in KiB (the default is 2,000).
 FILL_CACHE_KIB = 65536
+# A rebuild's fill commits once this many events are applied (not each batch):
+# every commit on SQLite writes the batch's dirty pages to the WAL and
+# checkpoints them into the file, so pages every batch touches (the B-trees of
+# random ids) were written twice a batch (issue 12's profile). On SQLite the
+# fill holds the write lock that long (a few seconds; commands wait, within the
+# lock timeout).
+FILL_COMMIT_EVENTS = 20000
 Handler = Callable[[Batch, Any], None]
 H = TypeVar("H", bound=Callable[..., None])
 
@@ -323,13 +330,21 @@ class Projections:
             shadow.drop(self.engine)
             shadow.create(self.engine)
             shadow.defer_indexes(self.engine)
-        with self._fill_connection() as connection:
+        with self._fill_connection() as connection, Session(bind=connection) as session:
+            pending = 0
             for batch in self.source.batches(0, batch_size):
-                with Session(bind=connection) as session, session.begin():
-                    for _, shadow in pairs:
-                        shadow.process(session, batch)
+                if not session.in_transaction():
+                    session.begin()
+                for _, shadow in pairs:
+                    shadow.process(session, batch)
+                pending += len(batch)
+                if pending >= FILL_COMMIT_EVENTS:
+                    session.commit()
+                    pending = 0
                 if progress:
                     progress(len(batch))
+            if session.in_transaction():
+                session.commit()
         for live, shadow in pairs:
             if self.engine.dialect.name == "postgresql":
                 shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
