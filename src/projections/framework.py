@@ -46,13 +46,11 @@ tracking_table = Table(
 REBUILD_SUFFIX = "__rebuild"
 # SQLite's page cache for a rebuild's fill, in KiB (the default is 2,000).
 FILL_CACHE_KIB = 65536
-# A rebuild's fill commits once this many events are applied (not each batch):
-# every commit on SQLite writes the batch's dirty pages to the WAL and
-# checkpoints them into the file, so pages every batch touches (the B-trees of
-# random ids) were written twice a batch (issue 12's profile). On SQLite the
-# fill holds the write lock that long (a few seconds; commands wait, within the
-# lock timeout).
-FILL_COMMIT_EVENTS = 20000
+# SQLite's WAL size, in pages, at which the fill's commits checkpoint (the
+# default is 1,000: 4 MB). Each checkpoint copies the WAL's pages into the
+# file, so pages every batch touches (the B-trees of random ids) were copied
+# once a batch; with this bound, once per several batches (issue 12's profile).
+FILL_CHECKPOINT_PAGES = 16384
 Handler = Callable[[Batch, Any], None]
 H = TypeVar("H", bound=Callable[..., None])
 
@@ -330,21 +328,13 @@ class Projections:
             shadow.drop(self.engine)
             shadow.create(self.engine)
             shadow.defer_indexes(self.engine)
-        with self._fill_connection() as connection, Session(bind=connection) as session:
-            pending = 0
+        with self._fill_connection() as connection:
             for batch in self.source.batches(0, batch_size):
-                if not session.in_transaction():
-                    session.begin()
-                for _, shadow in pairs:
-                    shadow.process(session, batch)
-                pending += len(batch)
-                if pending >= FILL_COMMIT_EVENTS:
-                    session.commit()
-                    pending = 0
+                with Session(bind=connection) as session, session.begin():
+                    for _, shadow in pairs:
+                        shadow.process(session, batch)
                 if progress:
                     progress(len(batch))
-            if session.in_transaction():
-                session.commit()
         for live, shadow in pairs:
             if self.engine.dialect.name == "postgresql":
                 shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
@@ -356,8 +346,9 @@ class Projections:
         """One connection for the whole fill. On SQLite with a larger page cache
         (FILL_CACHE_KIB): the shadow tables' B-trees, written in key order of
         random ids, outgrow the default 2 MB at once, and each page missed is read
-        again from the file (issue 12's profile: system time). Set back before the
-        connection goes back to the pool (the setting is per connection)."""
+        again from the file (issue 12's profile: system time); and checkpointing
+        less often (FILL_CHECKPOINT_PAGES). Both set back before the connection
+        goes back to the pool (the settings are per connection)."""
         with self.engine.connect() as connection:
             if connection.dialect.name != "sqlite":
                 yield connection
@@ -365,11 +356,14 @@ class Projections:
             driver = connection.connection.driver_connection
             assert driver is not None
             (kept,) = driver.execute("PRAGMA cache_size").fetchone()
+            (kept_checkpoint,) = driver.execute("PRAGMA wal_autocheckpoint").fetchone()
             driver.execute(f"PRAGMA cache_size=-{FILL_CACHE_KIB}")
+            driver.execute(f"PRAGMA wal_autocheckpoint={FILL_CHECKPOINT_PAGES}")
             try:
                 yield connection
             finally:
                 driver.execute(f"PRAGMA cache_size={int(kept)}")
+                driver.execute(f"PRAGMA wal_autocheckpoint={int(kept_checkpoint)}")
 
     def _swap(self, live: ReadModel, shadow: ReadModel, batch_size: int) -> None:
         with Session(self.engine) as session, session.begin():
