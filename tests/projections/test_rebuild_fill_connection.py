@@ -1,6 +1,6 @@
-"""A rebuild's fill runs on one SQLite connection with a larger page cache,
-and no pooled connection keeps that setting afterwards, whether the fill ends
-or fails part-way."""
+"""A rebuild's fill runs on one SQLite connection with a larger page cache
+and a larger WAL checkpoint threshold, and no pooled connection keeps those
+settings afterwards, whether the fill ends or fails part-way."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'sema.db'}"
 
 
-def _cache_sizes(app: SemaApplication) -> list[int]:
-    """The page cache of every connection the pool holds (taken all at once, so none is asked twice)."""
+def _cache_sizes(app: SemaApplication) -> list[tuple[int, int]]:
+    """The page cache and WAL checkpoint threshold of every connection the pool
+    holds (taken all at once, so none is asked twice)."""
     connections = [app.engine.connect() for _ in range(app.engine.pool.checkedin() or 1)]
     try:
-        return [c.exec_driver_sql("PRAGMA cache_size").scalar_one() for c in connections]
+        return [(c.exec_driver_sql("PRAGMA cache_size").scalar_one(), c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()) for c in connections]
     finally:
         for c in connections:
             c.close()
