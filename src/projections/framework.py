@@ -20,6 +20,7 @@ two in one short transaction.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -243,6 +244,25 @@ def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable]
     return found
 
 
+@contextmanager
+def _collector_spares_the_heap() -> Iterator[None]:
+    """The objects alive before a rebuild's fill (modules, metadata, caches) are
+    left out of the garbage collector's full collections while it runs: each
+    batch leaves enough objects alive (positions, queued rows) to set off a full
+    collection, which walked the whole heap — 22 of them, 1.8 s of a 12 s fill
+    at 20,000 users (issue 12's profile). Objects made during the fill are
+    collected as usual. Left alone if something else froze the heap (a server
+    that forks, say): it is that code's to unfreeze."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def utc(value: datetime | None) -> datetime | None:
     """Times as stored in read models: UTC (SQLite keeps no offset, so convert first)."""
     return value.astimezone(timezone.utc) if value is not None else None
@@ -334,7 +354,7 @@ class Projections:
             shadow.drop(self.engine)
             shadow.create(self.engine)
             shadow.defer_indexes(self.engine)
-        with self._fill_connection() as connection:
+        with self._fill_connection() as connection, _collector_spares_the_heap():
             for batch in self.source.batches(0, batch_size):
                 with Session(bind=connection) as session, session.begin():
                     for _, shadow in pairs:
