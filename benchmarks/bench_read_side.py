@@ -253,7 +253,13 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   collections are few). Same run, alternating, 20,000 users: main 12.09 / 12.46 s
   CPU against the bare read's 3.94 / 3.96 s (32.6% / 31.8%), this tree
   10.82 / 10.12 s against 4.33 / 4.03 s (40.0% / 39.8%); wall clock 58 / 43 s
-  against 48 / 22 s (noise at this load). Tried and dropped: committing every
+  against 48 / 22 s (noise at this load). The benchmark itself, 20,000 users,
+  load 1.5–2, alternating: main 8,903 / 8,580 events/s against the bare read's
+  25,468 / 25,022 (35.0% / 34.3%), this tree 10,910 against 24,329 (44.8%;
+  two runs just before: 41.4%, 43.7%). 100,000 users (549,012 events), load
+  2–4, one after the other: main 67.5 s CPU against the bare read's 19.4 s
+  (28.8%; wall 95.4 s, system 10.3 s), this tree 55.9 s against 19.5 s
+  (34.8%; wall 67.5 s, system 8.6 s). Tried and dropped: committing every
   20,000 events (CPU 12.0 → 11.0 s, but SQLite's write lock held from commands
   for seconds); no automatic checkpoint during the fill (the WAL grew to
   336 MB); grouping only after the table's latest group, with no look back
