@@ -259,7 +259,9 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   two runs just before: 41.4%, 43.7%). 100,000 users (549,012 events), load
   2–4, one after the other: main 67.5 s CPU against the bare read's 19.4 s
   (28.8%; wall 95.4 s, system 10.3 s), this tree 55.9 s against 19.5 s
-  (34.8%; wall 67.5 s, system 8.6 s). Tried and dropped: committing every
+  (34.8%; wall 67.5 s, system 8.6 s); the benchmark then, load 1.2–2, this
+  tree first: this tree 8,952 events/s against the bare read's 23,650
+  (37.9%), main 7,808 against 24,758 (31.5%). Tried and dropped: committing every
   20,000 events (CPU 12.0 → 11.0 s, but SQLite's write lock held from commands
   for seconds); no automatic checkpoint during the fill (the WAL grew to
   336 MB); grouping only after the table's latest group, with no look back
