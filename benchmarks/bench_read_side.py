@@ -226,6 +226,49 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   13,798 (28.0%; 171 s, system 19.1 s), this tree 4,016 against 17,828
   (22.5%; 158 s, system 12.6 s). The ratio does not move beyond the noise:
   system time falls, the Python per write remains the cost.
+- Rebuild, 2026-11-28 (ADR 55; load 4–6 on the 2 cores, so load-proof
+  measures first: callgrind instruction counts at 4,000 users, bytes written
+  from ``/proc/self/io``, the collector's own timing through ``gc.callbacks``,
+  call counts; CPU time as well). 20,000 users (109,808 events), main:
+  rebuild 12.1–12.5 s CPU against the bare read's 3.9–4.4 s. cProfile (51 s
+  under the profiler) put ``Batch._queue`` at 11.5 s (``independent`` 4.3 s,
+  420,020 calls), ``search_text`` 3.1 s (40,000 calls), ``uuid.__str__`` 1.5 s
+  (744,424); but callgrind (18.3 G instructions for the process, 4.6 G of it
+  start-up) put the interpreter at 10.0 G, SQLite at 2.2 G, and these
+  functions at a few percent: cProfile's cost per call inflates small Python
+  functions 4–5×. Found instead: the garbage collector ran 22 full collections
+  during the fill, 1.79 s of CPU (``gc.callbacks``; each batch leaves enough
+  objects alive to set one off, and each walks the whole heap), and the fill's
+  per-batch checkpoints wrote 1,067 MB (the file: 253 MB) (the WAL
+  copied into the file at every commit past 1,000 pages).
+  Done: the heap alive before the fill frozen out of full collections while it
+  runs (``gc.freeze``; full collections 1.79 → 0.36–0.46 s); the fill
+  connection checkpoints at 16,384 WAL pages (1,067 → 890 MB written); the
+  independence rules found once per group and shape (cProfile: 4.31 → 2.76 s);
+  search text folded as one text (3.08 → 0.93 s); a batch's new events found
+  by bisection (1.1 million ``list.append`` fewer). Callgrind, 4,000 users,
+  whole process: main 18.30 G, independence and search text 18.03 G, and
+  bisection 17.95 G, the heap frozen 17.77 G (the rebuild alone, start-up
+  taken off: 13.72 → 13.19 G, −3.9%; at this size the collector's full
+  collections are few). Same run, alternating, 20,000 users: main 12.09 / 12.46 s
+  CPU against the bare read's 3.94 / 3.96 s (32.6% / 31.8%), this tree
+  10.82 / 10.12 s against 4.33 / 4.03 s (40.0% / 39.8%); wall clock 58 / 43 s
+  against 48 / 22 s (noise at this load). The benchmark itself, 20,000 users,
+  load 1.5–2, alternating: main 8,903 / 8,580 events/s against the bare read's
+  25,468 / 25,022 (35.0% / 34.3%), this tree 10,910 against 24,329 (44.8%;
+  two runs just before: 41.4%, 43.7%). 100,000 users (549,012 events), load
+  2–4, one after the other: main 67.5 s CPU against the bare read's 19.4 s
+  (28.8%; wall 95.4 s, system 10.3 s), this tree 55.9 s against 19.5 s
+  (34.8%; wall 67.5 s, system 8.6 s); the benchmark then, load 1.2–2, this
+  tree first: this tree 8,952 events/s against the bare read's 23,650
+  (37.9%), main 7,808 against 24,758 (31.5%). Tried and dropped: committing every
+  20,000 events (CPU 12.0 → 11.0 s, but SQLite's write lock held from commands
+  for seconds); no automatic checkpoint during the fill (the WAL grew to
+  336 MB); grouping only after the table's latest group, with no look back
+  (163,042 statements instead of 884: 20 s). Left: the interpreter's work per
+  event and write in the handlers and the buffer (rows as dicts, keys, shapes),
+  decoding (the first model to ask decodes 69,804 of the 109,808 records),
+  SQLite's writes; not shown met.
 """
 
 from __future__ import annotations

@@ -24,8 +24,11 @@ def words(text: str) -> list[str]:
 
 def search_text(*parts: str | None) -> str:
     """The indexed form: the words, space-separated, with a leading space so each
-    word start is ``" " + word`` for a ``LIKE`` pattern."""
-    return " " + " ".join(w for part in parts if part for w in words(part))
+    word start is ``" " + word`` for a ``LIKE`` pattern. The parts are folded as
+    one text (the same words: transliteration is character by character, and
+    the spaces between parts end words), one call instead of one per part (a
+    rebuild makes 40,000 of these at 20,000 users: issue 12's profile)."""
+    return " " + " ".join(words(" ".join([part for part in parts if part])))
 
 
 def query_words(text: str) -> list[str]:
