@@ -74,7 +74,11 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     trigram, holders = rarest
     found = set(hits)
     among = [k for k, i in enumerate(holders) if i in found]
-    ordered = (among[needed - 1] + 1) * scale if len(among) >= needed else (len(holders) + 1) * scale
+    # With fewer than twice the page's matches in sight, the page may need every match, the
+    # last far down the list ("Ian Ward": a sample's hit 4th of 20 holders, the page's 29
+    # matches the list's last, 1,979 entries read): the list is read to its end (ADR 54).
+    many = len(among) * scale >= 2 * wanted
+    ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
     if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
         return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
