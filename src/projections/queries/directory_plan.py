@@ -29,6 +29,9 @@ USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes 
 CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
 TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
 ORDERED_COST = 1.5  # an entry of a trigram's list in name order, read from the table (ADR 53), in entries walked
+# An entry of a query trigram's posting list read by the trigram index, in entries walked: an
+# address's trigrams ("cjs", "net": every entry) made its bitmap 5 ms of 420,000 items (ADR 54).
+POSTING_COST = 0.008
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     # matches the list's last, 1,979 entries read): the list is read to its end (ADR 54).
     many = len(among) * scale >= 2 * wanted
     ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
-    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
+    postings = scale * sum(len(_holders(sample, t)) for t in _trigrams(long_words))
+    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST + POSTING_COST * postings:
         return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
 
@@ -87,14 +91,22 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
 def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]] | None:
     """The long words' listed trigram (not all digits) in fewest texts of the sample,
     and the positions of those texts; ``None`` if they have none."""
-    trigrams = dict.fromkeys(t for word in long_words for start in range(len(word) - 2) if not (t := word[start : start + 3]).isdigit())
+    trigrams = [t for t in _trigrams(long_words) if not t.isdigit()]
     if not trigrams:
         return None
-    for trigram in trigrams:
-        if trigram not in sample.having:
-            sample.having[trigram] = _having(sample.texts, [trigram])
-    rarest = min(trigrams, key=lambda t: len(sample.having[t]))
-    return rarest, sample.having[rarest]
+    rarest = min(trigrams, key=lambda t: len(_holders(sample, t)))
+    return rarest, _holders(sample, rarest)
+
+
+def _trigrams(long_words: list[str]) -> list[str]:
+    return list(dict.fromkeys(word[start : start + 3] for word in long_words for start in range(len(word) - 2)))
+
+
+def _holders(sample: Sample, trigram: str) -> list[int]:
+    """The positions of the sample's texts having the trigram (kept with the sample)."""
+    if trigram not in sample.having:
+        sample.having[trigram] = _having(sample.texts, [trigram])
+    return sample.having[trigram]
 
 
 def _having(texts: tuple[str, ...], words: list[str]) -> list[int]:
