@@ -29,9 +29,11 @@ USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes 
 CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
 TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
 ORDERED_COST = 1.5  # an entry of a trigram's list in name order, read from the table (ADR 53), in entries walked
-# An entry of a query trigram's posting list read by the trigram index, in entries walked: an
-# address's trigrams ("cjs", "net": every entry) made its bitmap 5 ms of 420,000 items (ADR 54).
-POSTING_COST = 0.008
+# The trigram index's bitmap, in entries walked, per query trigram and per entry of its posting
+# list: 1.0 ms for "pric" or "ian ward" (2-3 trigrams), 2.5 ms for "elizabeth phillips" (13),
+# 5 ms for an address (22, "cjs" and "net" in every entry: 420,000 items) (ADR 54).
+TRIGRAM_COST = 80
+POSTING_COST = 0.002
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,10 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     # matches the list's last, 1,979 entries read): the list is read to its end (ADR 54).
     many = len(among) * scale >= 2 * wanted
     ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
-    postings = scale * sum(len(_holders(sample, t)) for t in _trigrams(long_words))
-    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST + POSTING_COST * postings:
+    trigrams = _trigrams(long_words)
+    postings = scale * sum(len(_holders(sample, t)) for t in trigrams)
+    bitmap = TRIGRAM_FIXED_COST + TRIGRAM_COST * len(trigrams) + POSTING_COST * postings
+    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + bitmap:
         return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
 
