@@ -150,6 +150,29 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   500). The p95 is now two-letter prefixes ("Ki" 25.7, "Fo" 24.5 ms: the
   unbudgeted walk) and full names through the trigram index (12–15 ms at
   this load); not met.
+- Search on PostgreSQL, ADR 54 (2026-11-28, 100,000 users; the rows copied
+  into two kept databases, main's side table and this one's; load 4-5 on the
+  2 cores, so per query the client's CPU plus the backend's, read from
+  ``/proc/<pid>/schedstat``, the least of four runs). Profile before: the
+  two-letter prefixes walked the name index unbudgeted ("Ki" 43-55 ms wall,
+  "Fo" 22-28, "Wa", "Is", "Ja" 7-12: their matches bunched in surnames far
+  down the order); "Ian Ward" read the whole list of "ian" (1,979 entries,
+  its 29 matches the last) because one sample text placed the page early;
+  full names and addresses took the trigram index, whose bitmap costs per
+  trigram (EXPLAIN, Bitmap Index Scan: "pric", "ian ward" 1.0 ms,
+  "catherine carter" 2.2, "elizabeth phillips" 2.5, an address 5 ms) where
+  their rarest trigram's list cost 1-1.5 ms; a list estimated at thousands of
+  rows was hashed against a scan of the entries (80 ms). Done: a row per
+  pair of characters inside words in the side table ("ki": 50 rows read,
+  1.2 ms; "fo" 2.6 ms), a list's entries looked up in an unflattened
+  subquery, the list costed to its end when the sample sees fewer than twice
+  the page's matches, the bitmap costed per trigram and posting entry. Same
+  900 queries, CPU per query, main then this tree: search p50 1.79 → 1.25 ms,
+  p95 4.75-4.79 → 2.51 ms, substring p95 1.12-1.21 → 1.13-1.28 ms (500 of
+  500 found). Writes: side rows 3.05 → 6.49 million (340 → 630 MB); 2,000
+  random entries deleted / inserted / updated in one statement 2.3-2.7 /
+  2.2-2.9 / 3.9-4.0 s → 3.6-5.9 / 4.3-6.7 / 4.7-8.3 s; an older store's
+  refill when opened 31-32 s.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
