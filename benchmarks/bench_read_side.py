@@ -169,7 +169,16 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   the page's matches, the bitmap costed per trigram and posting entry. Same
   900 queries, CPU per query, main then this tree: search p50 1.79 → 1.25 ms,
   p95 4.75-4.79 → 2.51 ms, substring p95 1.12-1.21 → 1.13-1.28 ms (500 of
-  500 found). Writes: side rows 3.05 → 6.49 million (340 → 630 MB); 2,000
+  500 found); with this tree's rows put in by the triggers (as the benchmark
+  does), load 5.5-5.9: p50 2.04 → 1.09-1.12, p95 5.00 → 2.77-2.80, substring
+  p95 1.38 → 1.19-1.25 ms. The benchmark itself, one after the other at load
+  4-7 (wall clock, noise of 2×): main pg p50 2.05 / 2.07 / 2.16, p95 6.92 /
+  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree 1.64 / 2.99,
+  p95 5.35 / 20.0, substring p95 5.46 / 3.66 ms (SQLite beside it p95
+  3.7-5.2 against its quiet 1.56): the goal is for the lead's quiet run to
+  show. Left: the first query of a process takes the sample (50-70 ms);
+  addresses and full names cost 2-4 ms (a list of a few hundred entries, a
+  primary-key lookup each, or the bitmap). Writes: side rows 3.05 → 6.49 million (340 → 630 MB); 2,000
   random entries deleted / inserted / updated in one statement 2.3-2.7 /
   2.2-2.9 / 3.9-4.0 s → 3.6-5.9 / 4.3-6.7 / 4.7-8.3 s; an older store's
   refill when opened 31-32 s.
