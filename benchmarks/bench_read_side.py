@@ -173,15 +173,17 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   does), load 5.5-5.9: p50 2.04 → 1.09-1.12, p95 5.00 → 2.77-2.80, substring
   p95 1.38 → 1.19-1.25 ms. The benchmark itself, one after the other at load
   4-7 (wall clock, noise of 2×): main pg p50 2.05 / 2.07 / 2.16, p95 6.92 /
-  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree 1.64 / 2.99,
-  p95 5.35 / 20.0, substring p95 5.46 / 3.66 ms (SQLite beside it p95
-  3.7-5.2 against its quiet 1.56): the goal is for the lead's quiet run to
-  show. Left: the first query of a process takes the sample (50-70 ms);
-  addresses and full names cost 2-4 ms (a list of a few hundred entries, a
-  primary-key lookup each, or the bitmap). Writes: side rows 3.05 → 6.49 million (340 → 630 MB); 2,000
-  random entries deleted / inserted / updated in one statement 2.3-2.7 /
-  2.2-2.9 / 3.9-4.0 s → 3.6-5.9 / 4.3-6.7 / 4.7-8.3 s; an older store's
-  refill when opened 31-32 s.
+  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree with the
+  pairs alone 3.50 / 1.64, p95 10.6 / 5.35, substring p95 9.46 / 5.46 ms, as
+  committed 2.99 / 20.0 / 3.66 ms at load 5.9 (SQLite beside it p95 3.7-5.2
+  against its quiet 1.56): the goal is for the lead's quiet run to show.
+  Left: the first query of a process takes the sample (50-70 ms); addresses
+  and full names cost 2-4 ms (a list of a few hundred entries, a primary-key
+  lookup each, or the bitmap). Writes: side rows 3.05 → 6.49 million (340 →
+  630 MB); 2,000 random entries deleted / inserted / updated in one
+  statement 2.3-2.7 / 2.2-2.9 / 3.9-4.0 s → 3.6-5.9 / 4.3-6.7 / 4.7-8.3 s;
+  the benchmark's copy of the 100,000 entries through the triggers 35 s
+  (load 4) → 107 s (load 5.5); an older store's refill when opened 31-32 s.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
