@@ -173,8 +173,8 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   does), load 5.5-5.9: p50 2.04 → 1.09-1.12, p95 5.00 → 2.77-2.80, substring
   p95 1.38 → 1.19-1.25 ms. The benchmark itself, one after the other at load
   4-7 (wall clock, noise of 2×): main pg p50 2.05 / 2.07 / 2.16, p95 6.92 /
-  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree with the
-  pairs alone 3.50 / 1.64, p95 10.6 / 5.35, substring p95 9.46 / 5.46 ms, as
+  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree before the
+  bitmap's costs 3.50 / 1.64, p95 10.6 / 5.35, substring p95 9.46 / 5.46 ms, as
   committed 2.99 / 20.0 / 3.66 ms at load 5.9 (SQLite beside it p95 3.7-5.2
   against its quiet 1.56): the goal is for the lead's quiet run to show.
   Left: the first query of a process takes the sample (50-70 ms); addresses
