@@ -73,8 +73,6 @@ def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypa
         monkeypatch.setattr(directory_plan, "USABLE", 1)
         monkeypatch.setattr(directory_plan, "CANDIDATE_COST", candidate_cost)
         monkeypatch.setattr(directory_plan, "TRIGRAM_FIXED_COST", 0 if candidate_cost == 0 else 500)
-        monkeypatch.setattr(directory_plan, "TRIGRAM_COST", 0 if candidate_cost == 0 else 80)
-        monkeypatch.setattr(directory_plan, "POSTING_COST", 0 if candidate_cost == 0 else 0.002)
         monkeypatch.setattr(directory_plan, "ORDERED_COST", ordered_cost)  # 0: a trigram's list in name order first
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
     found = read(people, queries.search_directory, text, kinds=kinds, limit=limit, offset=offset)

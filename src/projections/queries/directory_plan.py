@@ -29,11 +29,6 @@ USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes 
 CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
 TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
 ORDERED_COST = 1.5  # an entry of a trigram's list in name order, read from the table (ADR 53), in entries walked
-# The trigram index's bitmap, in entries walked, per query trigram and per entry of its posting
-# list: 1.0 ms for "pric" or "ian ward" (2-3 trigrams), 2.5 ms for "elizabeth phillips" (13),
-# 5 ms for an address (22, "cjs" and "net" in every entry: 420,000 items) (ADR 54).
-TRIGRAM_COST = 80
-POSTING_COST = 0.002
 
 
 @dataclass(frozen=True)
@@ -84,10 +79,7 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     # matches the list's last, 1,979 entries read): the list is read to its end (ADR 54).
     many = len(among) * scale >= 2 * wanted
     ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
-    trigrams = _trigrams(long_words)
-    postings = scale * sum(len(_holders(sample, t)) for t in trigrams)
-    bitmap = TRIGRAM_FIXED_COST + TRIGRAM_COST * len(trigrams) + POSTING_COST * postings
-    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + bitmap:
+    if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
         return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
 
@@ -95,22 +87,14 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
 def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]] | None:
     """The long words' listed trigram (not all digits) in fewest texts of the sample,
     and the positions of those texts; ``None`` if they have none."""
-    trigrams = [t for t in _trigrams(long_words) if not t.isdigit()]
+    trigrams = dict.fromkeys(t for word in long_words for start in range(len(word) - 2) if not (t := word[start : start + 3]).isdigit())
     if not trigrams:
         return None
-    rarest = min(trigrams, key=lambda t: len(_holders(sample, t)))
-    return rarest, _holders(sample, rarest)
-
-
-def _trigrams(long_words: list[str]) -> list[str]:
-    return list(dict.fromkeys(word[start : start + 3] for word in long_words for start in range(len(word) - 2)))
-
-
-def _holders(sample: Sample, trigram: str) -> list[int]:
-    """The positions of the sample's texts having the trigram (kept with the sample)."""
-    if trigram not in sample.having:
-        sample.having[trigram] = _having(sample.texts, [trigram])
-    return sample.having[trigram]
+    for trigram in trigrams:
+        if trigram not in sample.having:
+            sample.having[trigram] = _having(sample.texts, [trigram])
+    rarest = min(trigrams, key=lambda t: len(sample.having[t]))
+    return rarest, sample.having[rarest]
 
 
 def _having(texts: tuple[str, ...], words: list[str]) -> list[int]:
