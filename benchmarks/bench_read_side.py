@@ -151,39 +151,34 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   unbudgeted walk) and full names through the trigram index (12–15 ms at
   this load); not met.
 - Search on PostgreSQL, ADR 54 (2026-11-28, 100,000 users; the rows copied
-  into two kept databases, main's side table and this one's; load 4-5 on the
-  2 cores, so per query the client's CPU plus the backend's, read from
-  ``/proc/<pid>/schedstat``, the least of four runs). Profile before: the
-  two-letter prefixes walked the name index unbudgeted ("Ki" 43-55 ms wall,
-  "Fo" 22-28, "Wa", "Is", "Ja" 7-12: their matches bunched in surnames far
-  down the order); "Ian Ward" read the whole list of "ian" (1,979 entries,
-  its 29 matches the last) because one sample text placed the page early;
-  full names and addresses took the trigram index, whose bitmap costs per
-  trigram (EXPLAIN, Bitmap Index Scan: "pric", "ian ward" 1.0 ms,
-  "catherine carter" 2.2, "elizabeth phillips" 2.5, an address 5 ms) where
-  their rarest trigram's list cost 1-1.5 ms; a list estimated at thousands of
-  rows was hashed against a scan of the entries (80 ms). Done: a row per
-  pair of characters inside words in the side table ("ki": 50 rows read,
-  1.2 ms; "fo" 2.6 ms), a list's entries looked up in an unflattened
-  subquery, the list costed to its end when the sample sees fewer than twice
-  the page's matches, the bitmap costed per trigram and posting entry. Same
-  900 queries, CPU per query, main then this tree: search p50 1.79 → 1.25 ms,
-  p95 4.75-4.79 → 2.51 ms, substring p95 1.12-1.21 → 1.13-1.28 ms (500 of
-  500 found); with this tree's rows put in by the triggers (as the benchmark
-  does), load 5.5-5.9: p50 2.04 → 1.09-1.12, p95 5.00 → 2.77-2.80, substring
-  p95 1.38 → 1.19-1.25 ms. The benchmark itself, one after the other at load
-  4-7 (wall clock, noise of 2×): main pg p50 2.05 / 2.07 / 2.16, p95 6.92 /
-  6.47 / 8.94, substring p95 4.66 / 5.17 / 5.63 ms; this tree before the
-  bitmap's costs 3.50 / 1.64, p95 10.6 / 5.35, substring p95 9.46 / 5.46 ms, as
-  committed 2.99 / 20.0 / 3.66 ms at load 5.9 (SQLite beside it p95 3.7-5.2
-  against its quiet 1.56): the goal is for the lead's quiet run to show.
-  Left: the first query of a process takes the sample (50-70 ms); addresses
-  and full names cost 2-4 ms (a list of a few hundred entries, a primary-key
-  lookup each, or the bitmap). Writes: side rows 3.05 → 6.49 million (340 →
-  630 MB); 2,000 random entries deleted / inserted / updated in one
-  statement 2.3-2.7 / 2.2-2.9 / 3.9-4.0 s → 3.6-5.9 / 4.3-6.7 / 4.7-8.3 s;
-  the benchmark's copy of the 100,000 entries through the triggers 35 s
-  (load 4) → 107 s (load 5.5); an older store's refill when opened 31-32 s.
+  into kept databases, main's side table and this one's; per query the
+  client's CPU plus the backend's, read from ``/proc/<pid>/schedstat``).
+  Profile before: the two-letter prefixes walked the name index unbudgeted
+  ("Ki" 43-55 ms wall, "Fo" 22-28, "Wa", "Is", "Ja" 7-12: their matches
+  bunched in surnames far down the order); "Ian Ward" read the whole list of
+  "ian" (1,979 entries, its 29 matches the last) because one sample text
+  placed the page early; a list estimated at thousands of rows was hashed
+  against a scan of the entries (80 ms). Done: a row per pair of characters
+  inside words in the side table ("ki": 50 rows read, 1.2 ms; "fo" 2.6 ms),
+  a list's entries looked up in an unflattened subquery, the list costed to
+  its end when the sample sees fewer than twice the page's matches. CPU per
+  query, same 900 queries, load 3.5-4: search p95 4.50 → 2.91-3.04 ms.
+  Tried and reverted: the trigram index costed per query trigram and posting
+  entry (EXPLAIN, warm: "pric", "ian ward" 1.0 ms, "elizabeth phillips" 2.5,
+  an address 5 ms), which sent full names and addresses to lists (warm CPU
+  p95 2.5 ms), but in the benchmark (each query once on a fresh copy) their
+  hundreds of primary-key lookups took 4-13 ms and the p95 stayed 4.2-5.5.
+  Benchmark, main then this tree, the quietest minutes (load 0.6, 1.0): pg
+  p50 1.39 → 1.27, p95 4.28 → 2.80, substring p95 1.92 → 1.37 ms (500 of
+  500); main's slowest "Ki" 20.6, "Fo" 14.2, "Ian Ward" 8.7 ms; this tree's
+  addresses through the trigram index and "Sean Jones", 5-6.4 ms. Earlier
+  runs at load 4-7 varied 2× for the same tree (main p95 6.5-8.9). Left: the
+  first query of a process takes the sample (40-70 ms). Writes: side rows
+  3.05 → 6.49 million (340 → 630 MB); 2,000 random entries deleted /
+  inserted / updated in one statement 2.3-2.7 / 2.2-2.9 / 3.9-4.0 s →
+  3.6-5.9 / 4.3-6.7 / 4.7-8.3 s; the benchmark's copy of the 100,000 entries
+  through the triggers 35 s (load 4) → 107 s (load 5.5); an older store's
+  refill when opened 31-32 s.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000
