@@ -150,6 +150,35 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   500). The p95 is now two-letter prefixes ("Ki" 25.7, "Fo" 24.5 ms: the
   unbudgeted walk) and full names through the trigram index (12–15 ms at
   this load); not met.
+- Search on PostgreSQL, ADR 54 (2026-11-28, 100,000 users; the rows copied
+  into kept databases, main's side table and this one's; per query the
+  client's CPU plus the backend's, read from ``/proc/<pid>/schedstat``).
+  Profile before: the two-letter prefixes walked the name index unbudgeted
+  ("Ki" 43-55 ms wall, "Fo" 22-28, "Wa", "Is", "Ja" 7-12: their matches
+  bunched in surnames far down the order); "Ian Ward" read the whole list of
+  "ian" (1,979 entries, its 29 matches the last) because one sample text
+  placed the page early; a list estimated at thousands of rows was hashed
+  against a scan of the entries (80 ms). Done: a row per pair of characters
+  inside words in the side table ("ki": 50 rows read, 1.2 ms; "fo" 2.6 ms),
+  a list's entries looked up in an unflattened subquery, the list costed to
+  its end when the sample sees fewer than twice the page's matches. CPU per
+  query, same 900 queries, load 3.5-4: search p95 4.50 → 2.91-3.04 ms.
+  Tried and reverted: the trigram index costed per query trigram and posting
+  entry (EXPLAIN, warm: "pric", "ian ward" 1.0 ms, "elizabeth phillips" 2.5,
+  an address 5 ms), which sent full names and addresses to lists (warm CPU
+  p95 2.5 ms), but in the benchmark (each query once on a fresh copy) their
+  hundreds of primary-key lookups took 4-13 ms and the p95 stayed 4.2-5.5.
+  Benchmark, main then this tree, the quietest minutes (load 0.6, 1.0): pg
+  p50 1.39 → 1.27, p95 4.28 → 2.80, substring p95 1.92 → 1.37 ms (500 of
+  500); main's slowest "Ki" 20.6, "Fo" 14.2, "Ian Ward" 8.7 ms; this tree's
+  addresses through the trigram index and "Sean Jones", 5-6.4 ms. Earlier
+  runs at load 4-7 varied 2× for the same tree (main p95 6.5-8.9). Left: the
+  first query of a process takes the sample (40-70 ms). Writes: side rows
+  3.05 → 6.49 million (340 → 630 MB); 2,000 random entries deleted /
+  inserted / updated in one statement 2.3-2.7 / 2.2-2.9 / 3.9-4.0 s →
+  3.6-5.9 / 4.3-6.7 / 4.7-8.3 s; the benchmark's copy of the 100,000 entries
+  through the triggers 35 s (load 4) → 107 s (load 5.5); an older store's
+  refill when opened 31-32 s.
 - Rebuild, after: 4,186 events/s against the bare read's 12,824 (33%; before,
   3,632 against 10,439: 35%); after merging main's write-path work, 3,735
   against 16,938 (22%, the test suite running beside it) and 20% at 20,000

@@ -13,6 +13,12 @@ rebuild equals the incremental tables: the rows are a function of the
 entries). Its trigrams are pg_trgm's (``show_trgm``) without the padded ones
 at word edges: search texts are lower-case letters and digits in words (no
 multi-byte characters reach it), so each trigram is its three characters.
+
+It also holds a row per distinct pair of characters inside the entry's words
+(not both digits): a two-letter word ("ki", "fo") has no trigram, and the
+name index's walk read up to a quarter of the directory before its page was
+full when its matches are bunched in a few surnames (Foster, Fox; ADR 54).
+A pair's rows are its entries in name order, as a trigram's.
 """
 
 from __future__ import annotations
@@ -22,8 +28,13 @@ from sqlalchemy.orm import Session
 
 # The trigrams inside the words of a search text (pg_trgm's, less those padded at a word's
 # edges), less those of three digits (telephone numbers: a seventh of the rows at 100,000
-# users), whose queries have few candidates and take the trigram index.
-TRIGRAMS_OF = "SELECT DISTINCT t FROM unnest(show_trgm({text})) t WHERE strpos(t, ' ') = 0 AND t !~ '^[0-9]+$'"
+# users), whose queries have few candidates and take the trigram index; and the pairs inside
+# its words, less those of two digits: each is the first or last two characters of one of
+# pg_trgm's trigrams, padded or not (a word "ki" gives " ki" and "ki ").
+TRIGRAMS_OF = (
+    "SELECT DISTINCT g FROM unnest(show_trgm({text})) t, LATERAL (VALUES (t), (substr(t, 1, 2)), (substr(t, 2, 2))) grams (g) "
+    "WHERE strpos(g, ' ') = 0 AND g !~ '^[0-9]+$'"
+)
 
 
 class DirectoryTrigrams:
@@ -33,7 +44,9 @@ class DirectoryTrigrams:
         self.entries = entries.name
         self.suffix = suffix
         self.name = f"sema_directory_trigrams{suffix}"
-        self.index = f"ix_sema_directory_trigrams_order{suffix}"
+        # Named anew when pairs joined the trigrams (ADR 54): a store whose index has the
+        # older name has its rows made again when opened.
+        self.index = f"ix_sema_directory_grams_order{suffix}"
         self.function = f"sema_directory_trigrams_kept{suffix}"
         # For queries only: the table is made here, not by the read model's metadata (SQLite has none).
         self.table = Table(self.name, MetaData(), Column("trigram", Text), Column("sort_name", Text), Column("seq", BigInteger))
@@ -62,10 +75,11 @@ class DirectoryTrigrams:
         session.execute(
             text(
                 f"INSERT INTO {self.name} (trigram, sort_name, seq) "
-                f"SELECT t.t, e.sort_name, e.seq FROM {self.entries} e, LATERAL ({TRIGRAMS_OF.format(text='e.search_text')}) t WHERE e.listed"
+                f"SELECT t.g, e.sort_name, e.seq FROM {self.entries} e, LATERAL ({TRIGRAMS_OF.format(text='e.search_text')}) t WHERE e.listed"
             )
         )
         session.execute(text(f"CREATE INDEX {self.index} ON {self.name} (trigram, sort_name, seq)"))
+        session.execute(text(f"ANALYZE {self.name}"))  # a list's statement is planned from its trigram's rows
 
     def keep(self, session: Session) -> None:
         """The triggers that keep the rows with the entries' (after a rebuild's swap,
@@ -75,7 +89,7 @@ class DirectoryTrigrams:
                 f"""CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' AND OLD.listed THEN
-    DELETE FROM {self.name} WHERE trigram = ANY (show_trgm(OLD.search_text)) AND sort_name = OLD.sort_name AND seq = OLD.seq;
+    DELETE FROM {self.name} WHERE trigram IN ({TRIGRAMS_OF.format(text='OLD.search_text')}) AND sort_name = OLD.sort_name AND seq = OLD.seq;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.listed THEN
     INSERT INTO {self.name} (trigram, sort_name, seq) SELECT t, NEW.sort_name, NEW.seq FROM ({TRIGRAMS_OF.format(text='NEW.search_text')}) found (t);

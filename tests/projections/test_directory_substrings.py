@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -144,17 +145,27 @@ def test_a_sqlite_rebuild_leaves_the_directory_index_in_one_segment_finding_the_
         app.engine.dispose()
 
 
-# PostgreSQL: what the directory's trigram rows must be, from the entries alone (ADR 53).
-TRIGRAMS_FROM_ENTRIES = (
-    "SELECT DISTINCT t, sort_name, seq FROM sema_directory_entries, "
-    "unnest(show_trgm(search_text)) t WHERE listed AND strpos(t, ' ') = 0 AND t !~ '^[0-9]+$' ORDER BY 1, 2, 3"
-)
+# PostgreSQL: what the directory's trigram (and pair) rows must be, from the entries alone (ADR 53, 54):
+# each distinct run of three, and of two, characters inside a word, less those all digits.
+LISTED_ENTRIES = "SELECT search_text, sort_name, seq FROM sema_directory_entries WHERE listed"
 TRIGRAM_ROWS = "SELECT trigram, sort_name, seq FROM sema_directory_trigrams ORDER BY 1, 2, 3"
+
+
+def _grams(indexed):
+    return {
+        word[start : start + size]
+        for word in re.findall(r"[^\W_]+", indexed)
+        for size in (2, 3)
+        for start in range(len(word) - size + 1)
+        if not word[start : start + size].isdigit()
+    }
 
 
 def _trigram_rows(app):
     with app.engine.connect() as connection:
-        return connection.execute(text(TRIGRAM_ROWS)).all(), connection.execute(text(TRIGRAMS_FROM_ENTRIES)).all()
+        kept = sorted(tuple(r) for r in connection.execute(text(TRIGRAM_ROWS)))
+        derived = sorted((g, name, seq) for indexed, name, seq in connection.execute(text(LISTED_ENTRIES)) for g in _grams(indexed))
+        return kept, derived
 
 
 @pytest.mark.postgres
@@ -173,7 +184,7 @@ def test_postgresql_trigram_rows_follow_renames_ex_directory_and_deletion_then_a
         app.change_statuses(actor, clock.now(), [created[2].user_id], "undelete")
         app.change_statuses(actor, clock.now(), [created[3].user_id], "delete")
         kept, derived = _trigram_rows(app)
-        assert kept == derived and {("ars", "marsh sarah"), ("unn", "hill runners"), ("mea", "pan peter")} <= {(t, n) for t, n, _ in kept}
+        assert kept == derived and {("ars", "marsh sarah"), ("unn", "hill runners"), ("mea", "pan peter"), ("sa", "marsh sarah"), ("nn", "hill runners")} <= {(t, n) for t, n, _ in kept}
         assert not any(n == "hill walkers" for _, n, _ in kept)
         assert not any(n == "jones tara" for _, n, _ in kept)  # ex-directory: not listed
         incremental = snapshot(app, ("directory",))
@@ -206,6 +217,28 @@ def test_a_postgresql_store_made_before_the_trigram_rows_is_filled_when_opened(p
         kept, derived = _trigram_rows(reopened)
         assert kept == derived and len(kept) > 0
         assert _names(reopened, "ara") == ["Tara Jones", "Sarah Khan"]
+    finally:
+        reopened.close()
+        reopened.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgresql_store_with_trigram_rows_only_gets_its_pairs_when_opened(postgres_url, tmp_path, clock):
+    settings = make_settings(postgres_url, tmp_path)
+    app = build_application(settings)
+    try:
+        _people(app, system_actor("test"), clock, [("Sarah", "Khan"), ("Tara", "Jones"), ("Kim", "Fox")])
+        with app.engine.begin() as connection:  # as ADR 53 left it: no pairs, its index under its name
+            connection.execute(text("DELETE FROM sema_directory_trigrams WHERE length(trigram) = 2"))
+            connection.execute(text("ALTER INDEX ix_sema_directory_grams_order RENAME TO ix_sema_directory_trigrams_order"))
+    finally:
+        app.close()
+        app.engine.dispose()
+    reopened = build_application(settings)
+    try:
+        kept, derived = _trigram_rows(reopened)
+        assert kept == derived and any(len(t) == 2 for t, _, _ in kept)
+        assert _names(reopened, "ki") == ["Kim Fox"] and _names(reopened, "ha") == ["Sarah Khan"]
     finally:
         reopened.close()
         reopened.engine.dispose()

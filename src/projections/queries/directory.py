@@ -65,7 +65,8 @@ def _page_on_postgresql(session: Reader, words: list[str], long_words: list[str]
     """The page: the walk of the name index, a trigram's list in name order or the
     trigram index, whichever a sample of the entries says is cheaper
     (``directory_plan``); a walk or list that did not fill the page within its
-    budget gives up for the trigram index. Each way is one statement yielding
+    budget gives up for the trigram index (a pair's list, with no long word, for
+    the whole walk). Each way is one statement yielding
     the page as JSON."""
     way = plan(session, words, long_words, offset + limit, WALK_POSTGRESQL)
     if way.walk_first:
@@ -76,6 +77,8 @@ def _page_on_postgresql(session: Reader, words: list[str], long_words: list[str]
         page = _ordered_trigram_page(session, way.trigram, way.budget, words, kinds, limit, offset)
         if page is not None:
             return page
+    if not long_words:  # a pair's list given up: the whole walk
+        return _rows_in_order(session, _walk_query(words, kinds, False, None), limit, offset)
     return _trigram_index_page(session, words, long_words, kinds, limit, offset)
 
 
@@ -138,8 +141,8 @@ def _entries_from_json(page: str) -> list[DirectoryEntry]:
 def _ordered_trigram_page(
     session: Reader, trigram: str, budget: int, words: list[str], kinds: Sequence[str], limit: int, offset: int
 ) -> list[DirectoryEntry] | None:
-    """PostgreSQL: the page from the first ``budget`` entries of the trigram's list in
-    name order (``directory_trigrams``, ADR 53), every word checked on the text;
+    """PostgreSQL: the page from the first ``budget`` entries of the trigram's
+    or pair's list in name order (``directory_trigrams``, ADR 53, 54), every word checked on the text;
     ``None`` if they did not fill the page and the list went on. Run on the driver's
     connection, its text made once per shape (SQLAlchemy's statement handling cost
     more than the statement here)."""
@@ -154,13 +157,16 @@ def _ordered_trigram_page(
 @functools.lru_cache(maxsize=256)
 def _ordered_statement(words: int, kinds: bool, budget: int, limit: int, offset: int) -> str:
     # The list's rows come in index order (sort name, seq) into a nested loop, which an
-    # incremental sort by (sort name, id) keeps: the statement stops at the page.
+    # incremental sort by (sort name, id) keeps: the statement stops at the page. The entry
+    # of each row is looked up in a subquery the planner may not flatten (OFFSET 0): joined,
+    # a list estimated at thousands of rows was hashed against a scan of every entry
+    # (an address's list of 117 rows: 80 ms instead of 1; ADR 54).
     checks = "".join(" AND strpos(e.search_text || '', %s) > 0" for _ in range(words)) + (" AND e.kind = ANY(%s)" if kinds else "")
     return (
         f"SELECT coalesce(json_agg(p.entry ORDER BY p.sort_name, p.id), '[]')::text FROM ("
-        f"SELECT {_SHOWN.format(e='e')} AS entry, t.sort_name, e.id FROM ("
-        f"SELECT seq, sort_name FROM {directory.trigrams.name} WHERE trigram = %s ORDER BY sort_name, seq LIMIT {budget:d}) t "
-        f"JOIN {directory.entries.name} e ON e.seq = t.seq WHERE true{checks} "
+        f"SELECT e.entry, t.sort_name, e.id FROM ("
+        f"SELECT seq, sort_name FROM {directory.trigrams.name} WHERE trigram = %s ORDER BY sort_name, seq LIMIT {budget:d}) t, "
+        f"LATERAL (SELECT {_SHOWN.format(e='e')} AS entry, e.id FROM {directory.entries.name} e WHERE e.seq = t.seq{checks} OFFSET 0) e "
         f"ORDER BY t.sort_name, e.id LIMIT {limit:d} OFFSET {offset:d}) p"
     )
 

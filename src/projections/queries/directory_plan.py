@@ -43,7 +43,7 @@ class Sample:
 class Plan:
     walk_first: bool  # walk the name index before asking the trigram index
     budget: int | None  # entries the walk may read (None: all)
-    trigram: str | None = None  # walk this trigram's entries in name order (ADR 53), at most ``budget``
+    trigram: str | None = None  # walk this trigram's (or pair's) entries in name order (ADR 53, 54), at most ``budget``
 
 
 _samples: weakref.WeakKeyDictionary[Engine, Sample] = weakref.WeakKeyDictionary()
@@ -51,7 +51,12 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     """The cheaper way to the first ``wanted`` matches of ``words``; without a
     usable sample, the walk first within ``budget`` (ADR 43)."""
     if not long_words:
-        return Plan(walk_first=True, budget=None)
+        # A two-letter word's pair has its list in name order, holding every match (ADR 54):
+        # it reads only entries having the pair, where the walk read every entry before them.
+        # Within ``budget`` (a statement with no limit there was planned as a sort of the
+        # whole list); a list that did not fill the page gives up for the walk.
+        pairs = [w for w in words if len(w) == 2 and not w.isdigit()]
+        return Plan(walk_first=False, budget=budget, trigram=pairs[0]) if pairs else Plan(walk_first=True, budget=None)
     sample = _sample(session)
     if len(sample.texts) < USABLE:
         return Plan(walk_first=True, budget=budget)
@@ -69,7 +74,11 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     trigram, holders = rarest
     found = set(hits)
     among = [k for k, i in enumerate(holders) if i in found]
-    ordered = (among[needed - 1] + 1) * scale if len(among) >= needed else (len(holders) + 1) * scale
+    # With fewer than twice the page's matches in sight, the page may need every match, the
+    # last far down the list ("Ian Ward": a sample's hit 4th of 20 holders, the page's 29
+    # matches the list's last, 1,979 entries read): the list is read to its end (ADR 54).
+    many = len(among) * scale >= 2 * wanted
+    ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
     if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
         return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
     return Plan(walk_first=False, budget=None)
