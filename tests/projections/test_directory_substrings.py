@@ -44,15 +44,13 @@ def test_pages_follow_the_name_order(app, clock, service_admin):
 
 
 @contextmanager
-def _reopened_store_made_before(tmp_path, clock, people, *statements):
-    """A SQLite store with ``people``, changed by ``statements`` to what an
-    older sema made, then opened again (which brings it up to date)."""
-    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+def _reopened_store_made_before(tmp_path, clock, people, *statements, url=None):
+    """A store (SQLite unless ``url``) with ``people``, changed by ``statements``
+    to what an older sema made, then opened again (which brings it up to date)."""
+    settings = make_settings(url or f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
     app = build_application(settings)
     try:
-        actor = system_actor("test")
-        org = app.register_organisation(actor, clock.now(), name="Hollowfield", code="hollowfield", account_type="mailbox")
-        app.add_users(actor, clock.now(), org, [NewUser(first, last) for first, last in people])
+        _people(app, system_actor("test"), clock, people)
         with app.engine.begin() as connection:
             for statement in statements:
                 connection.execute(text(statement))
@@ -201,44 +199,23 @@ def test_postgresql_trigram_rows_follow_renames_ex_directory_and_deletion_then_a
 
 @pytest.mark.postgres
 def test_a_postgresql_store_made_before_the_trigram_rows_is_filled_when_opened(postgres_url, tmp_path, clock):
-    settings = make_settings(postgres_url, tmp_path)
-    app = build_application(settings)
-    try:
-        _people(app, system_actor("test"), clock, [("Sarah", "Khan"), ("Tara", "Jones")])
-        with app.engine.begin() as connection:
-            connection.execute(text("DROP TABLE sema_directory_trigrams"))
-            for event in ("insert", "update", "delete"):
-                connection.execute(text(f"DROP TRIGGER sema_directory_trigrams_{event} ON sema_directory_entries"))
-    finally:
-        app.close()
-        app.engine.dispose()
-    reopened = build_application(settings)
-    try:
+    before_adr_53 = ("DROP TABLE sema_directory_trigrams",) + tuple(
+        f"DROP TRIGGER sema_directory_trigrams_{event} ON sema_directory_entries" for event in ("insert", "update", "delete")
+    )
+    with _reopened_store_made_before(tmp_path, clock, [("Sarah", "Khan"), ("Tara", "Jones")], *before_adr_53, url=postgres_url) as reopened:
         kept, derived = _trigram_rows(reopened)
         assert kept == derived and len(kept) > 0
         assert _names(reopened, "ara") == ["Tara Jones", "Sarah Khan"]
-    finally:
-        reopened.close()
-        reopened.engine.dispose()
 
 
 @pytest.mark.postgres
 def test_a_postgresql_store_with_trigram_rows_only_gets_its_pairs_when_opened(postgres_url, tmp_path, clock):
-    settings = make_settings(postgres_url, tmp_path)
-    app = build_application(settings)
-    try:
-        _people(app, system_actor("test"), clock, [("Sarah", "Khan"), ("Tara", "Jones"), ("Kim", "Fox")])
-        with app.engine.begin() as connection:  # as ADR 53 left it: no pairs, its index under its name
-            connection.execute(text("DELETE FROM sema_directory_trigrams WHERE length(trigram) = 2"))
-            connection.execute(text("ALTER INDEX ix_sema_directory_grams_order RENAME TO ix_sema_directory_trigrams_order"))
-    finally:
-        app.close()
-        app.engine.dispose()
-    reopened = build_application(settings)
-    try:
+    before_adr_54 = (  # as ADR 53 left it: no pairs, its index under its name
+        "DELETE FROM sema_directory_trigrams WHERE length(trigram) = 2",
+        "ALTER INDEX ix_sema_directory_grams_order RENAME TO ix_sema_directory_trigrams_order",
+    )
+    people = [("Sarah", "Khan"), ("Tara", "Jones"), ("Kim", "Fox")]
+    with _reopened_store_made_before(tmp_path, clock, people, *before_adr_54, url=postgres_url) as reopened:
         kept, derived = _trigram_rows(reopened)
         assert kept == derived and any(len(t) == 2 for t, _, _ in kept)
         assert _names(reopened, "ki") == ["Kim Fox"] and _names(reopened, "ha") == ["Sarah Khan"]
-    finally:
-        reopened.close()
-        reopened.engine.dispose()
