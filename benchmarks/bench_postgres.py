@@ -89,6 +89,19 @@ p95 4.8× p50) and 36.1 / 73.6 (49%, 5.2×), with it 32.5 / 69.2 (47%, p95
 against 0.9–1.5 s. With the lock no longer queueing the writers, more commands
 contend for the two cores at once and the slowest (bulk adds) wait longer. The
 merge was reverted; the lever left is CPU per command.
+
+Quiet machine, 2026-11-28, after ADR 54-56 (one run each unless said): 60 s,
+40.3 / 90.1 (45%), p50 160 ms, p95 1,274 ms (8.0×), none failed, follower 1.7 s
+behind. 40 s, alternating main and main without ADR 54 (the PostgreSQL
+directory's pairs, which double the follower's trigger work): main 48.4 / 110.8
+(44%) and 46.6 / 108.6 (43%); without 47.1 / 113.6 (41%) and 45.9 / 107.8 (43%);
+the follower 1.4–1.9 s behind against 0.4–1.0 s. py-spy with ``--gil`` (only
+samples holding the interpreter lock) over 20 s of the same load: each server
+held it 16% of the time, the follower 28%, so about 0.6 of the two cores is
+sema's Python; of a server's samples 56% are bulk adds (28% planning their
+numbers: ``Claims.lowest_free``'s candidates and ``choose_locked``). The
+rate is not bound by sema's Python CPU: what is left is the time each
+command holds the events table's lock and PostgreSQL's own work.
 """
 
 from __future__ import annotations
