@@ -157,6 +157,12 @@ class ClaimedNumbers:
                 found[stem].append((1, None))
         return found
 
+    def taken(self, connection: Connection, claim_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these claims are held now (by their keys, not a ranking of a stem's numbers)."""
+        if not claim_ids:
+            return set()
+        return set(connection.execute(_TAKEN, {"ids": list(claim_ids)}).scalars())
+
     @functools.cached_property
     def _gaps_statement(self) -> Any:
         """Held numbers of the stems where a gap starts (and each stem's lowest), with the next held number."""
@@ -171,6 +177,7 @@ class ClaimedNumbers:
         return select(held.c.stem, held.c.number, held.c.following).where(gap_starts).order_by(held.c.stem, held.c.number)
 
 
+_TAKEN = select(claimed_numbers_table.c.claim_id).where(claimed_numbers_table.c.claim_id.in_(bindparam("ids", expanding=True)), claimed_numbers_table.c.held)
 _SET_HELD = claimed_numbers_table.update().where(claimed_numbers_table.c.claim_id.in_(bindparam("ids", expanding=True))).values(held=bindparam("is_held"))
 _COLUMNS = ("claim_id", "namespace", "value", "held", "stem", "number")
 # PostgreSQL: one statement of fixed text for any number of rows (psycopg inserts an executemany row by row).

@@ -31,7 +31,7 @@ from domain.actors import Actor
 from domain.claims import Claim, ClaimKind
 from domain.errors import DomainError
 from domain.naming import with_number
-from sema.services.claimed_numbers import ClaimedNumbers, first_free, numbered_stem
+from sema.services.claimed_numbers import ClaimedNumbers, Gap, first_free, numbered_stem
 from sema.services.numbering import choose_locked, lock_key, take_turn
 
 RELEASED = get_topic(Claim.Released)
@@ -118,11 +118,18 @@ class Claims:
             if stems:
                 connection = session.connection()
 
-                def candidates(skipped: set[str]) -> dict[str, list[str]]:
-                    gaps = self.numbers.gaps(connection, kind.namespace, list(stems))
+                gaps: dict[str, list[Gap]] = {}
+
+                def candidates(skipped: set[str], fresh: bool = True) -> dict[str, list[str]]:
+                    if fresh or not gaps:
+                        gaps.update(self.numbers.gaps(connection, kind.namespace, list(stems)))
                     return {stem: first_free(base, gaps[stem], len(waiting[base]), render, reserved | skipped) for stem, base in stems.items()}
 
-                picked = choose_locked(connection, candidates, lambda v: lock_key(kind.id_for(v))) if lock_values else candidates(set())
+                def taken(values: list[str]) -> set[str]:
+                    ids = {kind.id_for(v): v for v in values}
+                    return {ids[i] for i in self.numbers.taken(connection, list(ids))}
+
+                picked = choose_locked(connection, candidates, lambda v: lock_key(kind.id_for(v)), taken) if lock_values else candidates(set())
                 for stem, values in picked.items():
                     for row, value in zip(waiting.pop(stems[stem]), values):
                         chosen[row] = value

@@ -61,21 +61,35 @@ def try_locks(connection: Connection, keys: Sequence[int]) -> set[int]:
     return set(connection.execute(_TRY, {"keys": list(keys)}).scalars())
 
 
-Candidates = Callable[[set[str]], dict[str, list[str]]]
+# For each stem, its lowest free values not in ``skipped``: from a fresh read of the
+# held numbers if asked (``fresh``), else from the last read.
+Candidates = Callable[[set[str], bool], dict[str, list[str]]]
 
 
-def choose_locked(connection: Connection, candidates: Candidates, key_of: Callable[[str], int]) -> dict[str, list[str]]:
-    """Values chosen by ``candidates(skipped)`` (for each stem, the lowest free values not
-    in ``skipped``, read afresh at each call) that this transaction holds the lock of and
-    that are still free once locked."""
+def choose_locked(
+    connection: Connection, candidates: Candidates, key_of: Callable[[str], int], taken: Callable[[list[str]], set[str]]
+) -> dict[str, list[str]]:
+    """Values chosen by ``candidates`` that this transaction holds the lock of and that
+    are still free once locked: ``taken(values)``, read after the locks, finds none of
+    them held. A value another transaction has locked is skipped and the next one taken
+    from the same read; the held numbers are read again only when a chosen value was
+    taken meanwhile. Each read ranks every held number of the stems (at 4,000 held
+    numbers, 3.8 ms of PostgreSQL's time); clashing bulk adds had read them 7.5 times
+    per numbering, once per round of skipped values (issue 12's statement log)."""
     mine: set[str] = set()
     skipped: set[str] = set()
+    chosen = candidates(skipped, True)
     while True:
-        chosen = candidates(skipped)
-        new = [v for values in chosen.values() for v in values if v not in mine]
-        if not new:
-            return chosen  # read after every lock was taken: none was claimed meanwhile
-        keys = {v: key_of(v) for v in new}
-        locked = try_locks(connection, sorted(set(keys.values())))
-        mine |= {v for v, k in keys.items() if k in locked}
-        skipped |= {v for v, k in keys.items() if k not in locked}
+        values = [v for vs in chosen.values() for v in vs]
+        new = [v for v in values if v not in mine]
+        if new:
+            keys = {v: key_of(v) for v in new}
+            locked = try_locks(connection, sorted(set(keys.values())))
+            mine |= {v for v, k in keys.items() if k in locked}
+            skipped |= {v for v, k in keys.items() if k not in locked}
+        if not all(v in mine for v in values):
+            chosen = candidates(skipped, False)
+        elif taken(values):
+            chosen = candidates(skipped, True)
+        else:
+            return chosen  # every value is this transaction's to claim, and none was claimed meanwhile
