@@ -121,7 +121,7 @@ class Claims:
                 gaps: dict[str, list[Gap]] = {}
 
                 def candidates(skipped: set[str], fresh: bool = True) -> dict[str, list[str]]:
-                    if fresh or not gaps:
+                    if fresh:
                         gaps.update(self.numbers.gaps(connection, kind.namespace, list(stems)))
                     return {stem: first_free(base, gaps[stem], len(waiting[base]), render, reserved | skipped) for stem, base in stems.items()}
 
