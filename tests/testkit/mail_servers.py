@@ -35,6 +35,19 @@ from mail.store import prepare_store
 from sema.application import SemaApplication
 
 PORT_RANGE = range(8600, 8700)  # this suite's loopback ports
+
+
+def _worker_ports(ports: range) -> range:
+    """Under pytest-xdist (``-n``), each worker its own slice of the range: two
+    workers starting mail systems at once would otherwise race for the same free
+    port between checking it and binding it."""
+    worker, workers = os.environ.get("PYTEST_XDIST_WORKER", ""), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or workers <= 1:
+        return ports
+    size = len(ports) // workers
+    start = ports.start + int(worker[2:]) % workers * size
+    return range(start, start + size)
+
 POSTFIX_MASTER = "/usr/lib/postfix/sbin/master"
 MAIL_UID = 8
 
@@ -104,7 +117,8 @@ def free_ports(count: int) -> list[int]:
     """Ports of the range nothing listens on now and not promised lately, in random
     order: two runs of the suite on one machine (a branch and main) rarely pick the same."""
     found: list[int] = []
-    for port in random.sample(PORT_RANGE, len(PORT_RANGE)):
+    ours = _worker_ports(PORT_RANGE)
+    for port in random.sample(ours, len(ours)):
         if port in _promised:
             continue
         with socket.socket() as s:
@@ -116,7 +130,7 @@ def free_ports(count: int) -> list[int]:
         if len(found) == count:
             _promised.extend(found)
             return found
-    raise RuntimeError(f"fewer than {count} free ports in {PORT_RANGE}")
+    raise RuntimeError(f"fewer than {count} free ports in {ours}")
 
 
 def wait_for_port(port: int, timeout: float = 10.0) -> None:
