@@ -74,6 +74,13 @@ def _renderer(format: LogFormat, stream: IO[str]) -> Processor:
     return structlog.processors.JSONRenderer(sort_keys=True)
 
 
+def _drop_terminal_colours(logger: Any, method: str, event_dict: EventDict) -> EventDict:
+    """uvicorn logs a copy of some messages with terminal colour codes as an extra
+    (``color_message``): on a log line it is the message again, with escapes."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a line is logged (it may be replaced after set-up)."""
 
@@ -113,7 +120,7 @@ def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] |
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared(), structlog.stdlib.ExtraAdder()],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared(), structlog.stdlib.ExtraAdder(), _drop_terminal_colours],
         )
     )
     root = logging.getLogger()
