@@ -147,6 +147,69 @@ command 50%: inline read models 29%, of which the directory 12%), the event
 loop's thread 41% (uvicorn, h11, the middleware, the thread-pool hand-over).
 A bulk add of 500: 2.17 billion instructions before and after (JSON encoding
 7%, SQLite 11%).
+
+Profile, sixth round (2026-11-28; instruction counts only, load 3-5 on 2 cores:
+``valgrind --tool=callgrind`` of 200 one-user details changes in-process on a
+bootstrapped store after a bulk add of 500, collection switched on around them
+by callgrind's client requests; and of ``sema serve``, 200 requests,
+instrumentation switched on and off around them by ``callgrind_control``.
+Parts were priced by taking them out, or running them twice, in throwaway
+builds). Main: 4.07 million instructions a command in-process; 6.80 and 6.90
+million a request to ``sema serve`` (two runs: about +-0.05 million between
+runs), the bare endpoint 1.13 million (6.0x). Where they go:
+- Around the command, 2.67 million (the endpoint answering without running
+  it), so sema's own HTTP costs 1.54 million beyond the bare endpoint's:
+  authentication 0.36 million (0.39 alone: the pool's checkout and a
+  ``Connection`` 0.08, the session-and-principal select and its row, the
+  token's hash, the ``Session`` and ``Principal`` made of it), the request's
+  log line 0.27 million (structlog's line alone 0.23: redaction a quarter,
+  the time stamp, the sorted JSON), the three hardening middlewares 0.14
+  million, and about 0.8 million for the rest (the operation, the body's
+  parsing, the router, the response).
+- The command: the inline read models 2.82 million (1.25 million with none
+  kept, nor the claims' side table). The directory's FTS upkeep 1.38 million
+  of it: FTS5's own delete, insert and segment about 0.38 (a bare ``sqlite3``
+  benchmark of the same rows: 0.45 million a transaction, a plain table's
+  update 0.07; contentless FTS with a side table of the shown columns 0.40,
+  ``columnsize=0`` 0.43, automerge off 0.42: none worth a migration); the
+  trigram counts 0.14; the select of entry, keys row and FTS row 0.24 (SQLite
+  and the driver half of it: 24 columns); the rest Python. The directory's
+  handler reading the entry first: 0.155 million. SQLite's commit 0.38
+  million, of which FTS5 writing its pending terms as a segment 0.25 and the
+  WAL 0.12: 20.8 pages a commit (FTS 7.8, trigram counts 3.0, entries and
+  their walk index 2.6, events 2.5, ledger 2.1, admin users and their
+  sort-name index 2.1, tracking 1.0). The ORM session around the transaction
+  about 0.3 million (a begin, commit and close with no statement costs 0.40
+  million, a Core transaction with one write 0.19), and each
+  ``session.connection()`` 13,000 instructions, asked six times a command.
+  The cyclic garbage collector: 0.6% (``gc.freeze`` of the heap at start).
+Fixes: the session's connection asked once per transaction
+(``projections.direct.connection_of``: the event store's read and insert,
+inline tracking, each read model's batch); a user's row edited by an event
+(directory, admin search) is updated with the columns that changed only
+(``projections.user_rows.changes``), not at all if none did: SQLite rewrote
+the entry of every index whose column an update set, changed or not, so a
+details change rewrote the admin users' sort-name index (19.8 WAL pages a
+commit after); log redaction returns ``None``, numbers and booleans before
+its ``Mapping`` check. In-process: 4.07 million instructions a command
+before, 4.01 after the first fix, 3.91 after the second (-3.8%). ``sema
+serve``: 6.80 and 6.90 million a request before, 6.76 and 6.78 after (-1.3%
+on the means; 5.9x the bare endpoint). Tried and dropped: one middleware in
+place of the four (request log, security headers, trusted hosts, cross-site
+refusal) with the headers encoded once and parsed once: 6.79 million against
+6.80, within the runs' spread; the layers cost little, the work they do (the
+log line, the headers) is what costs. Not done, for a next round, largest
+first: the FTS upkeep's own statements and Python (one select could serve
+both the handler's read of the entry and the reindex's; the old FTS columns
+compared in SQL rather than fetched); the ORM session around the command's
+transaction (eventsourcing-sqlalchemy's recorders use ``session.add``,
+``flush`` and ``query`` for snapshots and tracking, so it is not a drop-in
+change); authentication's own connection (0.08 million) and row; the log
+line's processors. ``benchmarks/run.py http`` (SEMA_BENCH_PORT_BASE=23000,
+load 2-3, this change and main in turn, twice): http_command_p50_ms 10.43 /
+bare 1.77 and 9.09 / 1.48 after, 9.51 / 1.76 and 9.31 / 1.81 before (5.1-6.2x):
+the wall clock ranks nothing at this size of change. The 3x goal is not met:
+5.9x in instructions.
 """
 
 from __future__ import annotations

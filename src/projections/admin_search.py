@@ -18,7 +18,7 @@ from projections.directory import sort_key
 from projections.framework import ReadModel, handles, utc
 from projections.search_text import search_text
 from projections.tables import ADDRESS, key, optional, required, table
-from projections.user_rows import EX_DIRECTORY, LOCKING, ROW_EDITS, SUSPENSION, edited, set_flags
+from projections.user_rows import EX_DIRECTORY, LOCKING, ROW_EDITS, SUSPENSION, changes, edited, set_flags
 
 # What each status event sets on a user's row (``status`` follows from them).
 FLAGS: dict[type, dict[str, bool]] = {
@@ -170,7 +170,9 @@ class AdminSearch(ReadModel):
         values = edited(row, event, ("first_name", "last_name", "address", "original_address"))
         values["sort_name"] = sort_key(values["last_name"], values["first_name"])
         values["search_text"] = admin_search_text(row["username"], values["first_name"], values["last_name"], values["address"], values["aliases"])
-        batch.update(self.users, {"id": event.originator_id}, **values)
+        changed = changes(row, values)
+        if changed:
+            batch.update(self.users, {"id": event.originator_id}, **changed)
 
 
 def admin_search_text(username: str, first_name: str, last_name: str, address: str, aliases: list[str]) -> str:

@@ -176,7 +176,7 @@ class Batch:
     are taken as given: plain values (ids as text), fresh dicts."""
 
     def __init__(self, session: Session) -> None:
-        self._connection: Connection = session.connection()
+        self._connection: Connection = direct.connection_of(session)
         self.position = 0
         self.notification: Notification | None = None
         self._groups: list[_Group] = []

@@ -29,7 +29,7 @@ from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
 from projections.tables import ID, key, optional, required, table
-from projections.user_rows import EX_DIRECTORY, ROW_EDITS, edited, set_flags
+from projections.user_rows import EX_DIRECTORY, ROW_EDITS, changes, edited, set_flags
 
 KIND_USER = "user"
 KIND_LIST = "distribution_list"
@@ -239,7 +239,9 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         values["search_text"] = user_search_text(
             values["first_name"], values["last_name"], row["organisation_name"], values["address"], values["aliases"], values["details"]
         )
-        batch.update(self.entries, {"id": event.originator_id}, **values)
+        changed = changes(row, values)
+        if changed:
+            batch.update(self.entries, {"id": event.originator_id}, **changed)
 
     # ----------------------------------------------------- lists and group mailboxes
 

@@ -318,7 +318,7 @@ class Projections:
         # row yet) are the positions read; that read cost a one-user command more than
         # the update (ADR 56).
         names = tuple(m.tracking_name for m in models)
-        connection = session.connection()
+        connection = direct.connection_of(session)
         reading, _, moving_current = _positions_and_move(names)
         changed = direct.changed(connection, moving_current, {"at": last, "current": first - 1})
         if changed == len(names):

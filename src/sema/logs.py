@@ -42,7 +42,12 @@ def _names_secret(key: str) -> bool:
     return SECRET_KEY.search(key) is not None
 
 
+_PLAIN = frozenset({type(None), bool, int, float})
+
+
 def _redact(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values of a line (ids are text): no ABC check of a Mapping
+        return value
     if isinstance(value, str):
         # The regex only where it could match (in any case): most values hold no "bearer".
         return BEARER.sub(r"\1" + REDACTED, value) if "bearer" in value.lower() else value

@@ -43,7 +43,7 @@ class PreparedSelects:
         statement = self._select_statement(gt is not None, lte is not None, desc, limit is not None)
         params = {"originator_id": originator_id, "gt": gt, "lte": lte, "limit": limit}
         with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            rows = direct.rows(session.connection(), statement, {k: v for k, v in params.items() if v is not None})
+            rows = direct.rows(direct.connection_of(session), statement, {k: v for k, v in params.items() if v is not None})
         return [
             StoredEvent(originator_id=r["originator_id"], originator_version=r["originator_version"], topic=r["topic"], state=bytes(r["state"]) if isinstance(r["state"], memoryview) else r["state"])
             for r in rows
@@ -84,7 +84,7 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
         if statement is None:
             statement = self.__dict__["_snapshot_and_events"] = self._snapshot_and_events_statement(snapshots.events_record_cls.__table__)
         with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            rows = direct.rows(session.connection(), statement, {"originator_id": originator_id})
+            rows = direct.rows(direct.connection_of(session), statement, {"originator_id": originator_id})
         if rows and rows[0]["snapshot"]:
             return _stored(rows[0]), [_stored(r) for r in rows[1:]]
         return None, [_stored(r) for r in rows]
@@ -131,7 +131,7 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
             return []
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        connection = session.connection()
+        connection = direct.connection_of(session)
         if connection.dialect.name == "postgresql":  # arrays into a statement of fixed text, which notifies too
             arrays = {
                 "ids": [e.originator_id for e in stored_events],

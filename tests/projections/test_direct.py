@@ -113,3 +113,19 @@ def test_a_write_says_how_many_rows_it_changed_on_the_cursor_and_through_sqlalch
         event.listen(connection, "before_cursor_execute", lambda *args: None)
         assert direct.changed(connection, SET_FLAG, {"key": "b", "flag": False}) == 1
         assert direct.changed(connection, SET_FLAG, {"key": "z", "flag": False}) == 0
+
+
+def test_a_sessions_connection_is_kept_for_its_transaction_and_asked_again_for_the_next(engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        with session.begin():
+            first = direct.connection_of(session)
+            assert direct.connection_of(session) is first
+            assert first is session.connection()
+            direct.run(first, INSERT, ROW)
+        with session.begin():
+            second = direct.connection_of(session)
+            assert second is session.connection()
+            assert second.in_transaction()
+            assert direct.rows(second, BY_ID, {"id": "a"})[0]["id"] == "a"
