@@ -402,14 +402,14 @@ class Projections:
         setting): the read models are split between that many processes, each
         reading the history once for its own (:mod:`projections.fill_processes`);
         1 fills every one here. ``progress`` counts this process's events."""
+        wanted = self.rebuild_processes if processes is None else processes
+        if wanted < 1:
+            raise ValueError(f"a rebuild needs at least one process, not {wanted}")
         pairs = [(model, type(model)(suffix=REBUILD_SUFFIX)) for model in self.by_name(names)]
         for _, shadow in pairs:
             shadow.drop(self.engine)
             shadow.create(self.engine)
             shadow.defer_indexes(self.engine)
-        wanted = self.rebuild_processes if processes is None else processes
-        if wanted < 1:
-            raise ValueError(f"a rebuild needs at least one process, not {wanted}")
         shadows = [shadow for _, shadow in pairs]
         groups = fill_processes.split(shadows, wanted if wanted > 1 and fill_processes.can_fork(self) else 1, self.engine.dialect.name)
         here = groups[0] if groups else []
