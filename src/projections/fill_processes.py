@@ -121,10 +121,22 @@ def elsewhere(projections: Projections, groups: Sequence[list[ReadModel]], batch
 
 
 def can_fork(projections: Projections) -> bool:
-    """Whether other processes can fill: a store on a server, or a SQLite file (not memory)."""
+    """Whether other processes can fill: a store on a server, or a SQLite file
+    (not memory) no connection of this process is using. SQLite keeps per
+    process what it knows of each open file's locks, and a fork copies that: a
+    child's own connection to the store could then skip a lock it believes held
+    (SQLite: "do not carry an open database across a fork"). So on SQLite the
+    pool's idle connections are closed first, and with one in use (another
+    thread's) the fill stays in this process."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return projections.engine.dialect.name != "sqlite" or _scratch_base(projections) is not None
+    engine = projections.engine
+    if engine.dialect.name != "sqlite":
+        return True
+    if _scratch_base(projections) is None or engine.pool.checkedout():
+        return False
+    engine.dispose()
+    return True
 
 
 def _scratch_base(projections: Projections) -> str | None:

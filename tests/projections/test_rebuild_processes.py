@@ -53,15 +53,32 @@ def _scratch_files(app: SemaApplication) -> list[str]:
     return [p.name for p in Path(database).parent.iterdir() if ".rebuild-" in p.name]
 
 
-def test_a_rebuild_in_two_processes_leaves_the_rows_of_one_in_one_process(app: SemaApplication, clock: SettableClock, service_admin: Actor) -> None:
+def _groups_elsewhere(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The read models each rebuild gave other processes, recorded."""
+    given: list[list[str]] = []
+    original = fill_processes.elsewhere
+
+    def recorded(projections: object, groups: list[list[object]], batch_size: int) -> object:
+        given.append([m.name for group in groups for m in group])  # type: ignore[attr-defined]
+        return original(projections, groups, batch_size)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fill_processes, "elsewhere", recorded)
+    return given
+
+
+def test_a_rebuild_in_two_processes_leaves_the_rows_of_one_in_one_process(
+    app: SemaApplication, clock: SettableClock, service_admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _history(app, service_admin, clock)
     kept_inline = snapshot(app, EVERY)
+    elsewhere = _groups_elsewhere(monkeypatch)
     app.projections.rebuild(EVERY, batch_size=7, processes=1)
     in_one = snapshot(app, EVERY)
     assert in_one == kept_inline
     for batch_size in (1, 7, 10_000):
         app.projections.rebuild(EVERY, batch_size=batch_size, processes=2)
         assert snapshot(app, EVERY) == in_one, f"batches of {batch_size}"
+    assert elsewhere[0] == [] and all(elsewhere[1:]) and len(elsewhere) == 4  # the other process did fill some
     assert _scratch_files(app) == []
 
 
@@ -143,3 +160,17 @@ def test_one_process_or_one_read_model_makes_one_group() -> None:
 def test_a_rebuild_needs_a_process(app: SemaApplication) -> None:
     with pytest.raises(ValueError):
         app.projections.rebuild(processes=0)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_on_sqlite_a_connection_in_use_keeps_the_fill_in_this_process(
+    app: SemaApplication, clock: SettableClock, service_admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork would copy what SQLite knows of the store's locks (ADR 58)."""
+    _history(app, service_admin, clock)
+    served = snapshot(app, EVERY)
+    elsewhere = _groups_elsewhere(monkeypatch)
+    with app.engine.connect():
+        app.projections.rebuild(EVERY, processes=2)
+    assert elsewhere == [[]]
+    assert snapshot(app, EVERY) == served
