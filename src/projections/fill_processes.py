@@ -19,7 +19,9 @@ the store, never copied.
 
 Whatever the split, each shadow is filled by the same code from position 0,
 its tracking row written with its rows; the swap (catch-up, rename) is the
-same one short transaction per read model as in one process.
+same one short transaction per read model as in one process. This process
+swaps its own models as soon as its fill is done (the others fill on), then
+each other group's once that group is filled and copied in.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ if TYPE_CHECKING:
 
 # Scratch files are written once and copied once: nothing to recover after a crash.
 SCRATCH_PRAGMAS = ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF", "PRAGMA cache_size=-65536")
-# What this process does after its fill, in ``ReadModel.rebuild_cost``'s units:
-# the copies, the directory's index merge and every swap (~2 s CPU at 20,000
-# users), so the other processes take more of the models.
+# What this process does after its fill while the others still fill, in
+# ``ReadModel.rebuild_cost``'s units: the swaps of its own models and the
+# directory's index merge (~2 s CPU at 20,000 users), so the others take more.
 AFTER_FILL_COST = 2.0
 
 

@@ -413,6 +413,7 @@ class Projections:
         shadows = [shadow for _, shadow in pairs]
         groups = fill_processes.split(shadows, wanted if wanted > 1 and fill_processes.can_fork(self) else 1, self.engine.dialect.name)
         here = groups[0] if groups else []
+        live_of = {id(shadow): live for live, shadow in pairs}
         with fill_processes.elsewhere(self, groups[1:], batch_size) as workers:
             with fill_connection(self.engine) as connection, collector_spares_the_heap():
                 for batch in self.source.batches(0, batch_size):
@@ -421,10 +422,17 @@ class Projections:
                             shadow.process(session, batch)
                     if progress:
                         progress(len(batch))
-                for worker in workers:
-                    worker.result()
-                    if worker.scratch is not None:
+            # This process's own shadows are swapped while the others still fill.
+            self._finish([(live_of[id(s)], s) for s in here], batch_size)
+            for worker in workers:
+                worker.result()
+                if worker.scratch is not None:
+                    with fill_connection(self.engine) as connection:
                         fill_processes.copy_in(connection, worker)
+                self._finish([(live_of[id(s)], s) for s in worker.models], batch_size)
+
+    def _finish(self, pairs: Sequence[tuple[ReadModel, ReadModel]], batch_size: int) -> None:
+        """Full shadows made ready (indexes, tidying) and swapped in, one by one."""
         for live, shadow in pairs:
             if self.engine.dialect.name == "postgresql":
                 shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
