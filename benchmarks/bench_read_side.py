@@ -444,11 +444,22 @@ def rebuild_and_raw_read() -> dict[str, float]:
             seen += len(notifications)
             after = notifications[-1].id
         raw_s = time.perf_counter() - started
+
+        # The same rebuild in one process (SEMA_REBUILD_PROCESSES=1), for the record (ADR 58).
+        started = time.perf_counter()
+        app.projections.rebuild(processes=1)
+        one_process_s = time.perf_counter() - started
     finally:
         app.close()
         app.engine.dispose()
     assert seen == events
-    return {"rebuild_events": float(events), "rebuild_events_per_s": events / rebuild_s, "raw_read_events_per_s": events / raw_s}
+    return {
+        "rebuild_events": float(events),
+        "rebuild_processes": float(app.projections.rebuild_processes),
+        "rebuild_events_per_s": events / rebuild_s,
+        "raw_read_events_per_s": events / raw_s,
+        "rebuild_one_process_events_per_s": events / one_process_s,
+    }
 
 
 def directory_search() -> dict[str, float]:

@@ -12,6 +12,7 @@ from projections.tables import key, required, table
 
 class AddressBook(ReadModel):
     name = "address_book"
+    rebuild_cost = 0.05
 
     entries = table("sema_address_book", key("user_id"), key("entry_id"), required("entry_kind", String(30)), required("saved_seq", BigInteger))
 

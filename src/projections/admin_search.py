@@ -37,6 +37,7 @@ FLAGS: dict[type, dict[str, bool]] = {
 
 class AdminSearch(ReadModel):
     name = "admin_search"
+    rebuild_cost = 5.3
     deferred_indexes = ("ix_sema_admin_users_org_sort", "ix_sema_admin_users_org_status")
 
     users = table(

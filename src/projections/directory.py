@@ -47,6 +47,7 @@ FLAGS: dict[type, dict[str, Any]] = {
 
 class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermissions):
     name = "directory"
+    rebuild_cost = 6.0
     deferred_indexes = ("ix_sema_directory_entries_walk",)
 
     organisations = table(

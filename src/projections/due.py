@@ -57,6 +57,7 @@ class DueItem:
 
 class Due(Administrators):
     name = "due"
+    rebuild_cost = 1.5
     # The policies' look-ups of what is due; the handlers key every table by its id.
     deferred_indexes = (
         "ix_sema_due_deleted_users_due",

@@ -32,7 +32,7 @@ from sqlalchemy import BigInteger, Column, Connection, Engine, Index, MetaData, 
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from projections import direct
+from projections import direct, fill_processes
 from projections.batch import Batch
 from projections.source import EventSource, EventStore, Position
 from projections.tables import TableSpec
@@ -82,6 +82,10 @@ class ReadModel:
     # Indexes only queries read, never a handler: a rebuild fills the shadow
     # tables without them and builds each once, when full (issue 12's profile).
     deferred_indexes: ClassVar[tuple[str, ...]] = ()
+    # What a rebuild's fill of this model costs, relative to the others (CPU
+    # seconds at 20,000 users, issue 12's profile): how a rebuild in several
+    # processes splits the models (ADR 58). Only the proportions matter.
+    rebuild_cost: ClassVar[float] = 1.0
     table_specs: ClassVar[dict[str, TableSpec]] = {}
     handler_names: ClassVar[dict[type, tuple[str, ...]]] = {}
 
@@ -251,7 +255,7 @@ def _positions_and_move(names: tuple[str, ...]) -> tuple[Executable, Executable,
 
 
 @contextmanager
-def _collector_spares_the_heap() -> Iterator[None]:
+def collector_spares_the_heap() -> Iterator[None]:
     """The objects alive before a rebuild's fill (modules, metadata, caches) are
     left out of the garbage collector's full collections while it runs: each
     batch leaves enough objects alive (positions, queued rows) to set off a full
@@ -269,6 +273,31 @@ def _collector_spares_the_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
+@contextmanager
+def fill_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection for a whole fill. On SQLite with a larger page cache
+    (FILL_CACHE_KIB): the shadow tables' B-trees, written in key order of
+    random ids, outgrow the default 2 MB at once, and each page missed is read
+    again from the file (issue 12's profile: system time); and checkpointing
+    less often (FILL_CHECKPOINT_PAGES). Both set back before the connection
+    goes back to the pool (the settings are per connection)."""
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            yield connection
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        (kept,) = driver.execute("PRAGMA cache_size").fetchone()
+        (kept_checkpoint,) = driver.execute("PRAGMA wal_autocheckpoint").fetchone()
+        driver.execute(f"PRAGMA cache_size=-{FILL_CACHE_KIB}")
+        driver.execute(f"PRAGMA wal_autocheckpoint={FILL_CHECKPOINT_PAGES}")
+        try:
+            yield connection
+        finally:
+            driver.execute(f"PRAGMA cache_size={int(kept)}")
+            driver.execute(f"PRAGMA wal_autocheckpoint={int(kept_checkpoint)}")
+
+
 def utc(value: datetime | None) -> datetime | None:
     """Times as stored in read models: UTC (SQLite keeps no offset, so convert first)."""
     return value.astimezone(timezone.utc) if value is not None else None
@@ -277,9 +306,10 @@ def utc(value: datetime | None) -> datetime | None:
 class Projections:
     """The read models of one application, kept inline, by catching up, or rebuilt."""
 
-    def __init__(self, store: EventStore, read_models: Sequence[ReadModel]) -> None:
+    def __init__(self, store: EventStore, read_models: Sequence[ReadModel], rebuild_processes: int = 1) -> None:
         self.store = store
         self.read_models = list(read_models)
+        self.rebuild_processes = rebuild_processes
         self.source = EventSource(store)
 
     @property
@@ -363,51 +393,51 @@ class Projections:
                 progress(len(batch))
         return seen
 
-    def rebuild(self, names: Iterable[str] = (), batch_size: int = 5000, progress: Callable[[int], None] | None = None) -> None:
+    def rebuild(
+        self, names: Iterable[str] = (), batch_size: int = 5000, progress: Callable[[int], None] | None = None, processes: int | None = None
+    ) -> None:
         """Fills shadow tables from the whole history while the live ones keep
         serving, then swaps each in one short transaction (catching up on events
-        that arrived meanwhile). The history is read once for all the named models."""
+        that arrived meanwhile). ``processes`` (default: the application's
+        setting): the read models are split between that many processes, each
+        reading the history once for its own (:mod:`projections.fill_processes`);
+        1 fills every one here. ``progress`` counts this process's events."""
+        wanted = self.rebuild_processes if processes is None else processes
+        if wanted < 1:
+            raise ValueError(f"a rebuild needs at least one process, not {wanted}")
         pairs = [(model, type(model)(suffix=REBUILD_SUFFIX)) for model in self.by_name(names)]
         for _, shadow in pairs:
             shadow.drop(self.engine)
             shadow.create(self.engine)
             shadow.defer_indexes(self.engine)
-        with self._fill_connection() as connection, _collector_spares_the_heap():
-            for batch in self.source.batches(0, batch_size):
-                with Session(bind=connection) as session, session.begin():
-                    for _, shadow in pairs:
-                        shadow.process(session, batch)
-                if progress:
-                    progress(len(batch))
+        shadows = [shadow for _, shadow in pairs]
+        groups = fill_processes.split(shadows, wanted if wanted > 1 and fill_processes.can_fork(self) else 1, self.engine.dialect.name)
+        here = groups[0] if groups else []
+        live_of = {id(shadow): live for live, shadow in pairs}
+        with fill_processes.elsewhere(self, groups[1:], batch_size) as workers:
+            with fill_connection(self.engine) as connection, collector_spares_the_heap():
+                for batch in self.source.batches(0, batch_size):
+                    with Session(bind=connection) as session, session.begin():
+                        for shadow in here:
+                            shadow.process(session, batch)
+                    if progress:
+                        progress(len(batch))
+            # This process's own shadows are swapped while the others still fill.
+            self._finish([(live_of[id(s)], s) for s in here], batch_size)
+            for worker in workers:
+                worker.result()
+                if worker.scratch is not None:
+                    with fill_connection(self.engine) as connection:
+                        fill_processes.copy_in(connection, worker)
+                self._finish([(live_of[id(s)], s) for s in worker.models], batch_size)
+
+    def _finish(self, pairs: Sequence[tuple[ReadModel, ReadModel]], batch_size: int) -> None:
+        """Full shadows made ready (indexes, tidying) and swapped in, one by one."""
         for live, shadow in pairs:
             if self.engine.dialect.name == "postgresql":
                 shadow.build_deferred_indexes(self.engine)  # the swap renames them (SQLite's makes every index anew)
             shadow.after_fill(self.engine)
             self._swap(live, shadow, batch_size)
-
-    @contextmanager
-    def _fill_connection(self) -> Iterator[Connection]:
-        """One connection for the whole fill. On SQLite with a larger page cache
-        (FILL_CACHE_KIB): the shadow tables' B-trees, written in key order of
-        random ids, outgrow the default 2 MB at once, and each page missed is read
-        again from the file (issue 12's profile: system time); and checkpointing
-        less often (FILL_CHECKPOINT_PAGES). Both set back before the connection
-        goes back to the pool (the settings are per connection)."""
-        with self.engine.connect() as connection:
-            if connection.dialect.name != "sqlite":
-                yield connection
-                return
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            (kept,) = driver.execute("PRAGMA cache_size").fetchone()
-            (kept_checkpoint,) = driver.execute("PRAGMA wal_autocheckpoint").fetchone()
-            driver.execute(f"PRAGMA cache_size=-{FILL_CACHE_KIB}")
-            driver.execute(f"PRAGMA wal_autocheckpoint={FILL_CHECKPOINT_PAGES}")
-            try:
-                yield connection
-            finally:
-                driver.execute(f"PRAGMA cache_size={int(kept)}")
-                driver.execute(f"PRAGMA wal_autocheckpoint={int(kept_checkpoint)}")
 
     def _swap(self, live: ReadModel, shadow: ReadModel, batch_size: int) -> None:
         with Session(self.engine) as session, session.begin():

@@ -18,6 +18,7 @@ from projections.tables import key, optional, required, table
 
 class Grants(UserRows):
     name = "grants"
+    rebuild_cost = 0.6
     # Queries' look-ups; the handlers key grants by grant id.
     deferred_indexes = ("ix_sema_grants_target", "ix_sema_grants_owner", "ix_sema_grants_state")
 

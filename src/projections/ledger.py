@@ -60,6 +60,7 @@ class Ledger(ReadModel):
     """One row per event: its position, which aggregate version it is, and the chain link up to it."""
 
     name = "ledger"
+    rebuild_cost = 2.1
 
     links = table(
         "sema_ledger", key("notification_id", BigInteger), required("originator_id"), required("originator_version", BigInteger), required("link", String(64))

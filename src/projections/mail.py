@@ -59,6 +59,7 @@ def smtp_reply_text(message: str | None) -> str:
 
 class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPermissions, UserRows):
     name = "mail"
+    rebuild_cost = 3.1
     # Postfix's and Dovecot's look-ups; the handlers key users by id and addresses by address or target.
     deferred_indexes = (
         "ix_sema_mail_addresses_domain",

@@ -52,6 +52,7 @@ def day(moment: datetime) -> str:
 
 class Outbox(AccountNotices, OrganisationRows, Administrators):
     name = "outbox"
+    rebuild_cost = 0.85
     # The sender's order; the handlers key messages by message key.
     deferred_indexes = ("ix_sema_outbox_seq",)
 

@@ -31,6 +31,7 @@ FLAGS[User.Deleted] = {"deleted": True}
 
 class Principals(ReadModel):
     name = "principals"
+    rebuild_cost = 0.9
     always_inline = True
 
     principals = table(

@@ -31,6 +31,7 @@ FLAGS: dict[type, dict[str, bool]] = {**SUSPENSION, **DELETION}
 
 class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses, UserRows):
     name = "routing"
+    rebuild_cost = 1.7
 
     organisations = table(
         "sema_routing_organisations", key("id"), required("account_type", String(20)), required("suspended", Boolean), optional("suspension_message", Text)

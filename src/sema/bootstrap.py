@@ -26,7 +26,7 @@ def build_application(
     otherwise a follower (``sema projections run``) keeps them, all but the
     principals requests authenticate from, which commands always keep."""
     app = SemaApplication(settings, secrets=secrets, new_id=new_id)
-    app.projections = Projections(app, all_read_models())
+    app.projections = Projections(app, all_read_models(), rebuild_processes=settings.rebuild_processes)
     app.projections.create_tables()
     if inline_projections:
         app.inline_processors.append(app.projections.process_inline)

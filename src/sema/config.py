@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     # SQLite in WAL mode: "normal" syncs at checkpoints, not every commit (ADR 33):
     # safe against a crash of sema; a power cut may lose the last commits, never corrupt.
     sqlite_synchronous: Literal["normal", "full"] = Field("normal", description="SQLite durability: normal (WAL, fast) or full (sync every commit)")
+    rebuild_processes: int = Field(2, ge=1, description="processes a rebuild of the read models fills them in, split by measured cost (ADR 58); 1: one process")
 
     # false: commands keep only the principals read model; `sema projections run` keeps the rest (README: Running in production).
     inline_read_models: bool = Field(True, description="keep the read models in each command's transaction (false: a follower keeps them)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from testkit import TEST_SECRET_KEY, make_settings
-from projections import queries
+from projections import fill_processes, queries
 from sema.application import NewUser
 from sema.bootstrap import build_application
 from cli import main
@@ -57,6 +57,22 @@ def test_rebuild_of_named_read_models_answers_the_same(followed_store, capsys):
     assert main(["projections", "rebuild", "directory", "routing"]) == 0
     assert read(followed_store, queries.search_directory, "") == before
     assert "rebuilt directory, routing" in capsys.readouterr().err
+
+
+def test_rebuild_in_one_process_by_flag_or_variable(followed_store, capsys, monkeypatch):
+    """SEMA_REBUILD_PROCESSES / --rebuild-processes: 1 fills every read model in the command's own process (ADR 58)."""
+    split = []
+    original = fill_processes.split
+    monkeypatch.setattr(fill_processes, "split", lambda models, processes, dialect: split.append(processes) or original(models, processes, dialect))
+    main(["projections", "run", "--once"])
+    before = read(followed_store, queries.search_directory, "")
+    assert main(["projections", "rebuild", "--rebuild-processes", "1", "directory", "routing"]) == 0
+    monkeypatch.setenv("SEMA_REBUILD_PROCESSES", "1")
+    assert main(["projections", "rebuild", "directory", "routing"]) == 0
+    monkeypatch.delenv("SEMA_REBUILD_PROCESSES")
+    assert main(["projections", "rebuild", "directory", "routing"]) == 0
+    assert split == [1, 1, 2]
+    assert read(followed_store, queries.search_directory, "") == before
 
 
 def test_an_unknown_read_model_is_refused_with_the_known_names(followed_store, capsys):
