@@ -298,6 +298,38 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   event and write in the handlers and the buffer (rows as dicts, keys, shapes),
   decoding (the first model to ask decodes 69,804 of the 109,808 records),
   SQLite's writes; not shown met.
+- Rebuild, 2026-11-28, ADR 58 (the fill split across processes; the machine
+  at load 2-8 throughout, so wall-clock figures swing 1.5x run to run).
+  Profile, one process, 20,000 users, CPU per read model timed around
+  ``process`` (load 3-5): rebuild 27.4 s CPU against the bare read's 10.1 s;
+  directory 6.0, admin search 5.3, mail 3.1, ledger 2.1, decoding 1.9, routing
+  1.7, due 1.5, principals 0.9, outbox 0.85, grants 0.6 (these are the
+  models' ``rebuild_cost``). cProfile of the first group (directory, grants,
+  ledger, due): ``Batch._queue`` 5.5 s cumulative of 49 s profiled, decoding
+  8.2 s (54,804 events), the ledger's canonical bytes 3.8 s, the reader's UUID
+  of every record (sqlalchemy_utils' result processor) 2.3 s. No one cut is
+  large: the models' fills are independent, so they were split. Phases at
+  100,000 users, two processes (load 4-5): this process's fill 68 s CPU in
+  99 s wall, the other's 73.6 s CPU in 96 s wall (each reads and decodes the
+  history for itself); the copy of the other's tables 3.0 s wall (a page copy:
+  1.2 s -> 0.6 s at 20,000 users against INSERT of named columns), the swaps
+  10.5 s wall. 20,000 users, benchmark, alternating with the tree before
+  (f1935ed), load 5-8: this tree 44.6% / 44.5% of the bare read (one process
+  35.3% / 38.8%), before 26.1% / 35.4%. 100,000 users (549,012 events),
+  alternating: load 1.2-2.9 (the first version, scratch committed per batch):
+  this tree 4,447 events/s against the bare read's 11,094 (40.1%; one process
+  3,250, 29.3%), before 3,448 against 10,365 (33.3%); this tree again (a 20,000
+  run beside it) 48.7% (one process 34.7%), before 26.5%. As committed, load
+  4-8 (others' test suites): before 2,220 / 7,329 (30.3%), this tree 2,111 /
+  6,866 (30.7%; one process 2,449, 35.7%), before 1,582 / 4,663 (33.9%), this
+  tree 2,231 / 5,714 (39.1%; one process 1,613, 28.2%). Process CPU, whole
+  benchmark: two processes 329-345 s user against before's 174-194 s (the
+  second process's reading, decoding and copy, and the single-process rebuild
+  the benchmark now also times). So: two processes help when the second core is
+  free (40-49% against 27-33% at load 1-3), not at load 4-8, where the other
+  core is taken anyway. The goal (50%) is not shown met. Left: the copy and the
+  other process's swaps are serial after its fill (SQLite's write lock; every
+  index made anew at the swap); each process reads and decodes for itself.
 """
 
 from __future__ import annotations
