@@ -5,7 +5,6 @@ the live tables serving and no scratch file behind."""
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,33 +16,9 @@ from projections.registry import all_read_models
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 
-from testkit.read_side import read, snapshot
+from testkit.read_side import read, snapshot, varied_history
 
 EVERY = ("directory", "admin_search", "routing", "mail", "address_book", "grants", "ledger", "due", "outbox", "principals")
-
-
-def _history(app: SemaApplication, admin: Actor, clock: SettableClock) -> None:
-    at = clock.now()
-    org = app.register_organisation(admin, at, name="Hollowfield Solicitors", code="hollow", account_type="mailbox")
-    police = app.register_organisation(admin, at, name="Police", code="police", account_type="smtp", domains=["police.gov.uk"])
-    people = app.add_users(admin, at, org, [NewUser("Peter", "Pan"), NewUser("Wendy", "Darling"), NewUser("John", "Smith", ex_directory=True)])
-    (jane,) = app.add_users(admin, at, police, [NewUser("Jane", "Doe", original_address="jane.doe@police.gov.uk")])
-    peter, wendy, john = (p.user_id for p in people)
-    app.appoint_administrator(admin, at, org, wendy)
-    app.change_last_name(admin, at, peter, "Piper")
-    app.change_details(admin, at, [peter, wendy], {"job_title": "Clerk", "department": "Listings"})
-    app.change_statuses(admin, at, [peter, john], "suspend")
-    app.change_statuses(admin, at, [peter], "unsuspend")
-    list_id, _ = app.create_distribution_list(admin, at, org, "Team", "team", [peter, wendy])
-    app.remove_list_member(admin, at, list_id, peter)
-    desk, _ = app.create_group_mailbox(admin, at, org, "Front Desk", "desk")
-    app.grant_mailbox_permission(admin, at, desk, wendy, "read")
-    app.change_statuses(admin, at, [john], "delete")
-    app.purge_user(admin, at + timedelta(days=40), john)
-    app.add_users(admin, at + timedelta(days=40), org, [NewUser("John", "Smith")])
-    app.send_inactivity_alert(admin, at + timedelta(days=200), desk)
-    app.suspend_organisation(admin, at, police, "down for maintenance")
-    app.change_statuses(admin, at, [jane.user_id], "delete")
 
 
 def _scratch_files(app: SemaApplication) -> list[str]:
@@ -69,7 +44,7 @@ def _groups_elsewhere(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 def test_a_rebuild_in_two_processes_leaves_the_rows_of_one_in_one_process(
     app: SemaApplication, clock: SettableClock, service_admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _history(app, service_admin, clock)
+    varied_history(app, service_admin, clock)
     kept_inline = snapshot(app, EVERY)
     elsewhere = _groups_elsewhere(monkeypatch)
     app.projections.rebuild(EVERY, batch_size=7, processes=1)
@@ -85,7 +60,7 @@ def test_a_rebuild_in_two_processes_leaves_the_rows_of_one_in_one_process(
 def test_events_recorded_during_a_rebuild_in_two_processes_are_in_every_swapped_table(
     app: SemaApplication, clock: SettableClock, service_admin: Actor
 ) -> None:
-    _history(app, service_admin, clock)
+    varied_history(app, service_admin, clock)
     org = app.register_organisation(service_admin, clock.now(), name="Org One", code="org", account_type="mailbox")
     added: list[object] = []
 
@@ -104,7 +79,7 @@ def test_events_recorded_during_a_rebuild_in_two_processes_are_in_every_swapped_
 def test_a_fill_failing_in_another_process_fails_the_rebuild_and_the_live_tables_serve_on(
     app: SemaApplication, clock: SettableClock, service_admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _history(app, service_admin, clock)
+    varied_history(app, service_admin, clock)
     served = snapshot(app, EVERY)
     here = os.getpid()
     original = Batch.flush
@@ -127,7 +102,7 @@ def test_a_fill_failing_in_another_process_fails_the_rebuild_and_the_live_tables
 def test_a_rebuild_stopped_here_stops_the_other_process_and_removes_its_scratch_file(
     app: SemaApplication, clock: SettableClock, service_admin: Actor
 ) -> None:
-    _history(app, service_admin, clock)
+    varied_history(app, service_admin, clock)
     served = snapshot(app, EVERY)
 
     def stop(_: int) -> None:
@@ -167,7 +142,7 @@ def test_on_sqlite_a_connection_in_use_keeps_the_fill_in_this_process(
     app: SemaApplication, clock: SettableClock, service_admin: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork would copy what SQLite knows of the store's locks (ADR 58)."""
-    _history(app, service_admin, clock)
+    varied_history(app, service_admin, clock)
     served = snapshot(app, EVERY)
     elsewhere = _groups_elsewhere(monkeypatch)
     with app.engine.connect():
