@@ -170,10 +170,7 @@ def _fill(projections: Projections, models: list[ReadModel], scratch: Path | Non
                 model.defer_indexes(target)
         with fill_connection(target) as connection, collector_spares_the_heap():
             if scratch is None:
-                for batch in projections.source.batches(0, batch_size):
-                    with Session(bind=connection) as session, session.begin():
-                        for model in models:
-                            model.process(session, batch)
+                projections.fill(connection, models, batch_size)
             else:
                 # No one else writes or reads a scratch file: one transaction, so the
                 # pages every batch touches are written out once, not at every commit.

@@ -416,12 +416,7 @@ class Projections:
         live_of = {id(shadow): live for live, shadow in pairs}
         with fill_processes.elsewhere(self, groups[1:], batch_size) as workers:
             with fill_connection(self.engine) as connection, collector_spares_the_heap():
-                for batch in self.source.batches(0, batch_size):
-                    with Session(bind=connection) as session, session.begin():
-                        for shadow in here:
-                            shadow.process(session, batch)
-                    if progress:
-                        progress(len(batch))
+                self.fill(connection, here, batch_size, progress)
             # This process's own shadows are swapped while the others still fill.
             self._finish([(live_of[id(s)], s) for s in here], batch_size)
             for worker in workers:
@@ -430,6 +425,16 @@ class Projections:
                     with fill_connection(self.engine) as connection:
                         fill_processes.copy_in(connection, worker)
                 self._finish([(live_of[id(s)], s) for s in worker.models], batch_size)
+
+    def fill(self, connection: Connection, models: Sequence[ReadModel], batch_size: int, progress: Callable[[int], None] | None = None) -> None:
+        """``models`` filled from the whole history on ``connection``, a transaction per batch
+        (this process's group of a rebuild, and another process's on PostgreSQL)."""
+        for batch in self.source.batches(0, batch_size):
+            with Session(bind=connection) as session, session.begin():
+                for model in models:
+                    model.process(session, batch)
+            if progress:
+                progress(len(batch))
 
     def _finish(self, pairs: Sequence[tuple[ReadModel, ReadModel]], batch_size: int) -> None:
         """Full shadows made ready (indexes, tidying) and swapped in, one by one."""
