@@ -123,13 +123,23 @@ def strict_json(raw: bytes) -> Any:
 
 
 def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    """The body as the model, or a 422 listing every field at fault at once: refused
+    text (``domain.text``) and what the model refuses elsewhere, item by item."""
     data, errors = checked_text(strict_json(raw))
-    if errors:
-        raise invalid_request(errors)
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as error:
-        raise invalid_request(validation_errors(error)) from None
+        refused = {e["field"] for e in errors}
+        errors += [e for e in validation_errors(error) if e["field"] not in refused]
+    if errors:
+        raise invalid_request(sorted(errors, key=lambda e: _field_order(e["field"])))
+    return parsed
+
+
+def _field_order(field: str) -> tuple[int, ...]:
+    """A dotted field's list positions, by number (``users.2`` before ``users.10``): the
+    sort is stable, so the problems of one item keep the order they were found in."""
+    return tuple(int(part) for part in field.split(".") if part.isdigit())
 
 
 def checked_text(value: Any, path: str = "", field: str = "") -> tuple[Any, list[dict[str, Any]]]:

@@ -63,3 +63,13 @@ def test_a_password_may_hold_any_storable_character() -> None:
 
 def test_text_is_kept_in_normal_form_c() -> None:
     assert text.check("last_name", "Zoe\u0308") == "Zo\u00eb"
+
+
+def test_refused_text_is_listed_with_every_other_fault_of_the_body(service: Person) -> None:
+    org = register_organisation(service, "westmids")
+    users = [{"first_name": "Ann", "last_name": ""}, {"first_name": "Ja\x00ne", "last_name": "Doe"}, {"first_name": "Ann"}]
+    response = service.post(f"/organisations/{org}/users/bulk", json={"users": users})
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["users.0.last_name", "users.1.first_name", "users.2.last_name"]
+    assert "U+0000" in response.json()["errors"][1]["message"]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
