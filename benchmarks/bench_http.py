@@ -210,6 +210,13 @@ load 2-3, this change and main in turn, twice): http_command_p50_ms 10.43 /
 bare 1.77 and 9.09 / 1.48 after, 9.51 / 1.76 and 9.31 / 1.81 before (5.1-6.2x):
 the wall clock ranks nothing at this size of change. The 3x goal is not met:
 5.9x in instructions.
+
+Another machine, 2026-11-28 (Intel Xeon at 2.5 GHz under KVM; nothing else
+running): http_command_p50_ms 4.97 / bare 1.06 (4.7x) at the session's start;
+an hour later, the machine as quiet by ``top``, 7.92 / 2.11 (3.7x) and 7.52 /
+1.71 (4.4x): the same tree's bare endpoint varied 2x between runs, the ratio
+3.7-4.7x. http_bulk_add_500_s 0.53, 0.83, 0.78 (goal 0.4). Nothing on the
+request's path changed since the sixth round; the goal is not met.
 """
 
 from __future__ import annotations
