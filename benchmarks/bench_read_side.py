@@ -363,10 +363,20 @@ Notes (2026-11-27, the busy 2-core machine, load 3–4; ADR 43):
   the page: "Pric" 15 ms (875 entries read), "Prison Officer" 49 ms (2,639).
   Probing the second list for each row of the first (an index-only lookup in
   a lateral subquery) costs 0.006 ms a row: no less than the entry's own
-  lookup (0.004). Left: an intersection whose size the planner is told (or two
-  statements, the merged list's first rows and then their entries), so a full
-  name or address reads only its handful of entries; the listed count taken
-  from the statistics rather than counted.
+  lookup (0.004). Tried next: the merged lists with ``enable_sort`` off for
+  the statement (the planner then keeps the incremental sort and stops at the
+  page: "Prison Officer" 1.0 ms, "sean jones" 0.9, "julie morgan" 1.3, warm),
+  chosen by the sample when cheaper read to the end than the one list, and the
+  trigram index costed per posting entry of every query trigram (an address's
+  "cjs", "jsm" and "net" are in every entry) so addresses took merged lists.
+  Measured by CPU (the client's plus the backend's from
+  ``/proc/<pid>/schedstat``, each query's least of four warm passes, the
+  machine's wall clock varying 30% pass to pass): main p50 1.51, p95 2.38,
+  mean 1.56 ms; with both changes p50 1.84, p95 3.12, mean 1.98 ms. Slower:
+  addresses through two common trigrams' lists (4 ms) where the trigram index
+  took 2-3, and job titles merged with "off". Dropped. Left: the listed count
+  taken from the statistics rather than counted (a 57 ms scan once a minute a
+  process); what makes the first pass on a fresh copy 1.5-2x the warm ones.
 """
 
 from __future__ import annotations
