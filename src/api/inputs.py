@@ -67,8 +67,6 @@ def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
             items.append((text.check(key, key), text.check(key, value)))
         except text.RefusedText as refused:
             errors.append({"field": f"query.{key}", "message": str(refused)})
-    if errors:
-        raise invalid_request(errors)
     raw: dict[str, Any] = {}
     for key, value in items:
         if key in model.model_fields and _is_list(model.model_fields[key].annotation):
@@ -77,12 +75,13 @@ def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
             errors.append({"field": f"query.{key}", "message": "given more than once (it takes one value)"})
         else:
             raw[key] = value
+    try:
+        parsed = model.model_validate(raw)
+    except ValidationError as error:
+        errors = _together(errors, validation_errors(error, "query."))
     if errors:
         raise invalid_request(errors)
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        raise invalid_request(validation_errors(error, "query.")) from None
+    return parsed
 
 
 def _is_list(annotation: Any) -> bool:
@@ -129,11 +128,17 @@ def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
     try:
         parsed = model.model_validate(data)
     except ValidationError as error:
-        refused = {e["field"] for e in errors}
-        errors += [e for e in validation_errors(error) if e["field"] not in refused]
+        errors = _together(errors, validation_errors(error))
     if errors:
         raise invalid_request(sorted(errors, key=lambda e: _field_order(e["field"])))
     return parsed
+
+
+def _together(found: list[dict[str, Any]], model_errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The problems found before the model's validation, and the model's own about
+    any other field (a field refused already is not reported twice, nor its items)."""
+    refused = {e["field"] for e in found}
+    return found + [e for e in model_errors if not any(e["field"] == r or e["field"].startswith(r + ".") for r in refused)]
 
 
 def _field_order(field: str) -> tuple[int, ...]:

@@ -73,3 +73,9 @@ def test_refused_text_is_listed_with_every_other_fault_of_the_body(service: Pers
     assert [e["field"] for e in response.json()["errors"]] == ["users.0.last_name", "users.1.first_name", "users.2.last_name"]
     assert "U+0000" in response.json()["errors"][1]["message"]
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_hostile_query_parameter_is_listed_with_the_querys_other_faults(service: Person) -> None:
+    response = service.get("/users", params={"q": "Jane\u202e", "limit": "0", "sort": "shoe size"})
+    assert response.status_code == 422
+    assert sorted(e["field"] for e in response.json()["errors"]) == ["query.limit", "query.q", "query.sort"]
