@@ -78,7 +78,7 @@ def parse_query(model: type[BaseModel], request: Request) -> BaseModel:
     try:
         parsed = model.model_validate(raw)
     except ValidationError as error:
-        errors = _together(errors, validation_errors(error, "query."))
+        raise invalid_request(_together(errors, validation_errors(error, "query."))) from None
     if errors:
         raise invalid_request(errors)
     return parsed
@@ -128,9 +128,9 @@ def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
     try:
         parsed = model.model_validate(data)
     except ValidationError as error:
-        errors = _together(errors, validation_errors(error))
+        raise invalid_request(_in_body_order(_together(errors, validation_errors(error)))) from None
     if errors:
-        raise invalid_request(sorted(errors, key=lambda e: _field_order(e["field"])))
+        raise invalid_request(errors)
     return parsed
 
 
@@ -141,10 +141,10 @@ def _together(found: list[dict[str, Any]], model_errors: list[dict[str, Any]]) -
     return found + [e for e in model_errors if not any(e["field"] == r or e["field"].startswith(r + ".") for r in refused)]
 
 
-def _field_order(field: str) -> tuple[int, ...]:
-    """A dotted field's list positions, by number (``users.2`` before ``users.10``): the
-    sort is stable, so the problems of one item keep the order they were found in."""
-    return tuple(int(part) for part in field.split(".") if part.isdigit())
+def _in_body_order(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Item by item, by the list positions in each dotted field (``users.2`` before
+    ``users.10``); stable, so the problems of one item keep the order they were found in."""
+    return sorted(errors, key=lambda e: tuple(int(part) for part in e["field"].split(".") if part.isdigit()))
 
 
 def checked_text(value: Any, path: str = "", field: str = "") -> tuple[Any, list[dict[str, Any]]]:
