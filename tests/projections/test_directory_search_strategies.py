@@ -2,7 +2,8 @@
 (its matches taken until the page is full, then the rest of the last match's
 name code, sorted), or a walk of the name index for one-letter words; on
 PostgreSQL a walk of the name index, a trigram's list in name order or the
-trigram index's candidates, sorted, chosen by a sample of the entries or not,
+trigram index's candidates (of some words, the others checked on each), sorted,
+chosen by a sample of the entries or not,
 or a walk or list given up for the candidates — it is the page a plain query gives: every listed entry whose text
 has each word, sorted by name then id, sliced. Also while people are renamed,
 marked ex-directory, deleted and undeleted."""
@@ -63,10 +64,11 @@ def _coarser_codes(monkeypatch, bits):
     walk=st.sampled_from([3, 10000]),
     candidate_cost=st.sampled_from([None, 0.0, 1.3, 1e9]),
     ordered_cost=st.sampled_from([0.0, 1.5, 1e12]),
+    selective=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
     limit=st.integers(1, 12),
     offset=st.integers(0, 40),
 )
-def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, common, kinds, walk, candidate_cost, ordered_cost, limit, offset):
+def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypatch, text, alike_bits, common, kinds, walk, candidate_cost, ordered_cost, selective, limit, offset):
     _coarser_codes(monkeypatch, alike_bits)
     monkeypatch.setattr(directory_fts, "COUNTED", common)  # trigrams in more entries are asked only if needed
     if candidate_cost is not None:  # PostgreSQL: the sample chooses (0: the trigram index first; 1e9: the walk)
@@ -74,6 +76,7 @@ def test_a_page_is_the_plain_querys_page_whichever_index_drives(people, monkeypa
         monkeypatch.setattr(directory_plan, "CANDIDATE_COST", candidate_cost)
         monkeypatch.setattr(directory_plan, "TRIGRAM_FIXED_COST", 0 if candidate_cost == 0 else 500)
         monkeypatch.setattr(directory_plan, "ORDERED_COST", ordered_cost)  # 0: a trigram's list in name order first
+        monkeypatch.setattr(directory_plan, "SELECTIVE", selective)  # which words the trigram index is asked for (ADR 60)
     monkeypatch.setattr(directory_query, "WALK_POSTGRESQL", walk)
     found = read(people, queries.search_directory, text, kinds=kinds, limit=limit, offset=offset)
     assert [e.name for e in found] == _reference(people, text, limit, offset, kinds)

@@ -79,7 +79,7 @@ def _page_on_postgresql(session: Reader, words: list[str], long_words: list[str]
             return page
     if not long_words:  # a pair's list given up: the whole walk
         return _rows_in_order(session, _walk_query(words, kinds, False, None), limit, offset)
-    return _trigram_index_page(session, words, long_words, kinds, limit, offset)
+    return _trigram_index_page(session, words, list(way.indexed) or long_words, kinds, limit, offset)
 
 
 def _walk(session: Reader, words: list[str], kinds: Sequence[str], sqlite: bool, limit: int, offset: int, budget: int | None) -> list[str] | None:
@@ -145,12 +145,14 @@ def _ordered_trigram_page(
     or pair's list in name order (``directory_trigrams``, ADR 53, 54), every word checked on the text;
     ``None`` if they did not fill the page and the list went on. Run on the driver's
     connection, its text made once per shape (SQLAlchemy's statement handling cost
-    more than the statement here)."""
+    more than the statement here) and prepared at its first run: psycopg prepares a
+    statement at its fifth, and planning it each time cost a first pass through the
+    benchmark's queries a sixth of its time (issue 12, ADR 60)."""
     driver = _driver(session)
-    found = _entries_from_json(driver.execute(_ordered_statement(len(words), bool(kinds), budget, limit, offset), [trigram, *words, *([list(kinds)] if kinds else [])]).fetchone()[0])
+    found = _entries_from_json(driver.execute(_ordered_statement(len(words), bool(kinds), budget, limit, offset), [trigram, *words, *([list(kinds)] if kinds else [])], prepare=True).fetchone()[0])
     if len(found) == limit:
         return found
-    beyond = driver.execute(_beyond_statement(budget), [trigram]).fetchone()
+    beyond = driver.execute(_beyond_statement(budget), [trigram], prepare=True).fetchone()
     return None if beyond is not None else found
 
 
@@ -176,18 +178,19 @@ def _beyond_statement(budget: int) -> str:
     return f"SELECT 1 FROM {directory.trigrams.name} WHERE trigram = %s ORDER BY sort_name, seq OFFSET {budget:d} LIMIT 1"
 
 
-def _trigram_index_page(session: Reader, words: list[str], long_words: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
-    """PostgreSQL: the page from the entries the trigram index finds through the long
-    words, sorted (top-N) over an expression that keeps the planner off the name index,
-    only ids and sort names. Its generic plan: planning it for its very patterns took
-    1.3-6 ms, longer than running it (ADR 48); the setting, the page and the setting put
-    back go in one round trip (a pipeline), on the driver's connection."""
+def _trigram_index_page(session: Reader, words: list[str], indexed: list[str], kinds: Sequence[str], limit: int, offset: int) -> list[DirectoryEntry]:
+    """PostgreSQL: the page from the entries the trigram index finds through the
+    ``indexed`` long words (the other words checked on each candidate, ADR 60), sorted
+    (top-N) over an expression that keeps the planner off the name index, only ids and
+    sort names. Its generic plan: planning it for its very patterns took 1.3-6 ms,
+    longer than running it (ADR 48); the setting, the page and the setting put back go
+    in one round trip (a pipeline), on the driver's connection."""
     driver = _driver(session)
-    short_words = [w for w in words if w not in long_words]
-    params = [*[f"%{w}%" for w in long_words], *short_words, *([list(kinds)] if kinds else [])]
+    checked = [w for w in words if w not in indexed]
+    params = [*[f"%{w}%" for w in indexed], *checked, *([list(kinds)] if kinds else [])]
     with driver.pipeline():
         driver.execute(_GENERIC_PLANS)
-        found = driver.execute(_trigram_index_statement(len(long_words), len(short_words), bool(kinds), limit, offset), params)
+        found = driver.execute(_trigram_index_statement(len(indexed), len(checked), bool(kinds), limit, offset), params, prepare=True)
         driver.execute(_PLANS_AS_BEFORE)
     return _entries_from_json(found.fetchone()[0])
 
@@ -198,10 +201,11 @@ _PLANS_AS_BEFORE = "SELECT set_config('plan_cache_mode', current_setting('sema.p
 
 
 @functools.lru_cache(maxsize=256)
-def _trigram_index_statement(long_words: int, short_words: int, kinds: bool, limit: int, offset: int) -> str:
-    # The long words' LIKE is the whole check (words are letters and digits); only short words need theirs.
-    checks = "".join(" AND search_text LIKE %s" for _ in range(long_words))
-    checks += "".join(" AND strpos(search_text || '', %s) > 0" for _ in range(short_words)) + (" AND kind = ANY(%s)" if kinds else "")
+def _trigram_index_statement(indexed: int, checked: int, kinds: bool, limit: int, offset: int) -> str:
+    # The indexed words' LIKE is the whole check (words are letters and digits); the others
+    # are checked on the row, over an expression the trigram index does not hold.
+    checks = "".join(" AND search_text LIKE %s" for _ in range(indexed))
+    checks += "".join(" AND strpos(search_text || '', %s) > 0" for _ in range(checked)) + (" AND kind = ANY(%s)" if kinds else "")
     entries = directory.entries.name
     return (
         f"SELECT coalesce(json_agg(p.entry ORDER BY p.sort_key, p.id), '[]')::text FROM ("

@@ -27,8 +27,9 @@ SAMPLE = 1000  # entries in the sample
 SAMPLE_SECONDS = 60.0  # a sample is taken again after this long
 USABLE = 100  # a smaller sample (a small directory) is not used: the walk goes first, as before
 CANDIDATE_COST = 1.3  # a trigram candidate read and sorted, in entries walked (EXPLAIN ANALYZE, ADR 48)
-TRIGRAM_FIXED_COST = 500  # the trigram query's planning and bitmap, in entries walked
+TRIGRAM_FIXED_COST = 150  # the trigram query of the selective words: its bitmap, in entries walked (ADR 60)
 ORDERED_COST = 1.5  # an entry of a trigram's list in name order, read from the table (ADR 53), in entries walked
+SELECTIVE = 0.1  # a long word in at most this share of the sample is asked of the trigram index; commoner ones are checked on the rows (ADR 60)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Sample:
     texts: tuple[str, ...]  # listed entries' search texts, in name order
     listed: int  # listed entries in the table (estimated)
     taken: float
-    having: dict[str, list[int]] = field(default_factory=dict)  # trigram -> positions of the texts having it
+    having: dict[str, list[int]] = field(default_factory=dict)  # trigram inside a word -> positions of the texts having it
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Plan:
     walk_first: bool  # walk the name index before asking the trigram index
     budget: int | None  # entries the walk may read (None: all)
     trigram: str | None = None  # walk this trigram's (or pair's) entries in name order (ADR 53, 54), at most ``budget``
+    indexed: tuple[str, ...] = ()  # the long words the trigram index is asked for (none: all); the rest are checked on its candidates (ADR 60)
 
 
 _samples: weakref.WeakKeyDictionary[Engine, Sample] = weakref.WeakKeyDictionary()
@@ -74,7 +76,12 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     # was a sixth of a query's time on PostgreSQL, issue 12).
     having_long = _having(sample.texts, long_words, holders)
     hits = _having(sample.texts, [w for w in words if w not in long_words], having_long)
-    candidates = scale * len(having_long)
+    # The trigram index is asked only for the selective words: a word in most entries
+    # ("cjsm", "net" of an address) makes it read long posting lists to exclude nothing
+    # ("julie.morgan@hollowfield.cjsm.net": 0.4 ms against 1.2 ms, issue 12). Its
+    # candidates are the entries having those words, each read and checked for the rest.
+    indexed, having_indexed = _selective(sample, long_words)
+    candidates = scale * len(having_indexed)
     needed = max(1, math.ceil(wanted / scale))
     found = set(hits)
     among = [k for k, i in enumerate(holders) if i in found]
@@ -84,21 +91,41 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
     many = len(among) * scale >= 2 * wanted
     ordered = (among[needed - 1] + 1) * scale if many else (len(holders) + 1) * scale
     if ORDERED_COST * ordered <= CANDIDATE_COST * candidates + TRIGRAM_FIXED_COST:
-        return Plan(walk_first=False, budget=max(budget, int(2 * ordered)), trigram=trigram)
-    return Plan(walk_first=False, budget=None)
+        return Plan(walk_first=False, budget=max(budget, _power_of_two(2 * ordered)), trigram=trigram, indexed=tuple(indexed))
+    return Plan(walk_first=False, budget=None, indexed=tuple(indexed))
 
 
-def _rarest(sample: Sample, long_words: list[str]) -> tuple[str, list[int]] | None:
-    """The long words' listed trigram (not all digits) in fewest texts of the sample,
-    and the positions of those texts; ``None`` if they have none."""
-    trigrams = dict.fromkeys(t for word in long_words for start in range(len(word) - 2) if not (t := word[start : start + 3]).isdigit())
+def _power_of_two(entries: float) -> int:
+    """``entries`` rounded up to a power of two: few budgets, so few statement texts,
+    each prepared once per connection (a statement planned at each run cost a first pass
+    through the queries a fifth of its time, issue 12)."""
+    return 1 << max(0, math.ceil(entries) - 1).bit_length()
+
+
+def _rarest(sample: Sample, long_words: list[str], listed_only: bool = True) -> tuple[str, list[int]] | None:
+    """The long words' trigram in fewest texts of the sample, and the positions of
+    those texts; ``None`` if they have none. ``listed_only``: of the trigrams the lists
+    hold (not all digits)."""
+    trigrams = [t for t in dict.fromkeys(word[start : start + 3] for word in long_words for start in range(len(word) - 2)) if not (listed_only and t.isdigit())]
     if not trigrams:
         return None
-    for trigram in trigrams:
-        if trigram not in sample.having:
-            sample.having[trigram] = _having(sample.texts, [trigram])
-    rarest = min(trigrams, key=lambda t: len(sample.having[t]))
-    return rarest, sample.having[rarest]
+    rarest = min(trigrams, key=lambda t: len(sample.having.get(t, ())))
+    return rarest, sample.having.get(rarest, [])
+
+
+def _selective(sample: Sample, long_words: list[str]) -> tuple[list[str], list[int]]:
+    """The long words in at most ``SELECTIVE`` of the sample's texts (all of them if
+    none is), and the positions of the texts having those words."""
+    holders = {word: _holders(sample, word) for word in long_words}
+    indexed = [w for w in long_words if len(holders[w]) <= SELECTIVE * len(sample.texts)] or long_words
+    rarest = min(indexed, key=lambda w: len(holders[w]))
+    return indexed, _having(sample.texts, [w for w in indexed if w != rarest], holders[rarest])
+
+
+def _holders(sample: Sample, word: str) -> list[int]:
+    """The positions of the texts having ``word``: looked for among those having its rarest trigram."""
+    found = _rarest(sample, [word], listed_only=False)
+    return _having(sample.texts, [word], found[1] if found else None)
 
 
 def _having(texts: tuple[str, ...], words: list[str], among: Sequence[int] | None = None) -> list[int]:
@@ -121,11 +148,32 @@ def _sample(session: Reader) -> Sample:
 
 
 def _take_sample(session: Reader) -> Sample:
+    """About ``SAMPLE`` listed entries, the share taken judged from the table's size as
+    last analysed (counting the listed entries was a 57 ms scan at 100,000 users, issue
+    12); counted when the table was never analysed, and thinned when it has grown since."""
     name = directory.entries.name
-    listed = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE listed LIMIT :cap) c"), {"cap": SAMPLE * 1000}).scalar() or 0
-    percent = min(100.0, 100.0 * SAMPLE / listed) if listed else 100.0
-    texts = session.execute(
-        text(f"SELECT search_text FROM {name} TABLESAMPLE BERNOULLI (:percent) REPEATABLE (12) WHERE listed ORDER BY sort_name, id"),
-        {"percent": percent},
-    ).scalars()
-    return Sample(tuple(texts), listed, time.monotonic())
+    rows = session.execute(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"), {"table": name}).scalar() or -1.0
+    if rows < 0:
+        rows = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT :cap) c"), {"cap": SAMPLE * 1000}).scalar() or 0
+    percent = min(100.0, 100.0 * SAMPLE / rows) if rows else 100.0
+    texts = tuple(
+        session.execute(
+            text(f"SELECT search_text FROM {name} TABLESAMPLE BERNOULLI (:percent) REPEATABLE (12) WHERE listed ORDER BY sort_name, id"),
+            {"percent": percent},
+        ).scalars()
+    )
+    listed = round(len(texts) * 100.0 / percent)
+    if len(texts) > 2 * SAMPLE:  # the table grew since it was analysed: every k-th, still in name order
+        texts = texts[:: len(texts) // SAMPLE]
+    return Sample(texts, listed, time.monotonic(), _trigrams_of(texts))
+
+
+def _trigrams_of(texts: tuple[str, ...]) -> dict[str, list[int]]:
+    """Each trigram inside the texts' words -> the positions of the texts having it, in
+    order: made once per sample (about 30 ms for 1,000 texts), where a trigram's texts
+    looked for at its first query cost 0.1 ms each, a first address 2 ms (issue 12)."""
+    having: dict[str, list[int]] = {}
+    for position, indexed in enumerate(texts):
+        for trigram in {word[start : start + 3] for word in indexed.split() for start in range(len(word) - 2)}:
+            having.setdefault(trigram, []).append(position)
+    return having
