@@ -53,6 +53,8 @@ SECURITY_ANSWERS = "answers"
 # No 0/O, 1/l/I: one-time passwords are read off paper letters.
 OTP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 OTP_GROUPS, OTP_GROUP_LENGTH = 3, 4  # 12 characters, 60 bits
+_OTP_BITS = 5  # bits a character: the alphabet's size is 2 ** 5
+assert len(OTP_ALPHABET) == 1 << _OTP_BITS
 MIN_PASSWORD_LENGTH = 10
 MIN_ANSWER_LETTERS = 3
 
@@ -64,8 +66,13 @@ class SecretSource:
         self.rng = rng or secrets.SystemRandom()
 
     def one_time_password(self) -> str:
-        chars = [self.rng.choice(OTP_ALPHABET) for _ in range(OTP_GROUPS * OTP_GROUP_LENGTH)]
-        return "-".join("".join(chars[i : i + OTP_GROUP_LENGTH]) for i in range(0, len(chars), OTP_GROUP_LENGTH))
+        # The alphabet has 32 characters, so each 5 bits of one draw pick one uniformly: a
+        # draw per character read the system's randomness 12 times (37 µs a password, 18 ms
+        # of a bulk add of 500; issue 12).
+        length = OTP_GROUPS * OTP_GROUP_LENGTH
+        bits = self.rng.getrandbits(_OTP_BITS * length)
+        chars = [OTP_ALPHABET[(bits >> (_OTP_BITS * i)) & (len(OTP_ALPHABET) - 1)] for i in range(length)]
+        return "-".join("".join(chars[i : i + OTP_GROUP_LENGTH]) for i in range(0, length, OTP_GROUP_LENGTH))
 
 
 def normalise_answer(answer: str) -> str:
