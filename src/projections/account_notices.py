@@ -18,6 +18,7 @@ from domain.user import User
 from projections.batch import Batch
 from projections.due import utc
 from projections.framework import ReadModel, handles
+from projections.tables import text_id
 
 IF_NOT_YOU = "If you did not expect this, contact your organisation's administrators straight away."
 
@@ -43,7 +44,7 @@ class AccountNotices(ReadModel):
             batch,
             event,
             "challenge_issued",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "An administrator asked for letters of your security information",
             f"On {day_and_time(event.timestamp)}, {self._actor_name(batch, event.actor_id)} asked for "
             f"{len(event.positions)} letters of your security information to confirm your identity.\n\n{IF_NOT_YOU}",
@@ -56,7 +57,7 @@ class AccountNotices(ReadModel):
             batch,
             event,
             "challenge_failed",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "A check of your identity failed",
             f"On {day_and_time(event.timestamp)}, a request for letters of your security information {how}; "
             f"that is {event.consecutive_failures} failed check(s) in a row.\n\n{IF_NOT_YOU}",
@@ -68,7 +69,7 @@ class AccountNotices(ReadModel):
             batch,
             event,
             "account_locked",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "Your account has been locked",
             f"On {day_and_time(event.timestamp)}, your account was locked after {event.reason}. "
             f"An administrator of your organisation can unlock it.\n\n{IF_NOT_YOU}",
@@ -80,7 +81,7 @@ class AccountNotices(ReadModel):
             batch,
             event,
             "user_reset",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "Your account was reset under the Exceptional Access Policy",
             f"On {day_and_time(event.timestamp)}, {self._actor_name(batch, event.actor_id)} reset your account under "
             "an approved exceptional-access request: your password and security information no longer work, and "
@@ -89,13 +90,13 @@ class AccountNotices(ReadModel):
 
     @handles(User.ExceptionalAccessGranted)
     def _reset_granted(self, batch: Batch, event: User.ExceptionalAccessGranted) -> None:
-        if batch.one(self.requests, grant_id=event.grant_id)["requested_by"] == str(event.originator_id):
+        if batch.one(self.requests, grant_id=event.grant_id)["requested_by"] == text_id(event.originator_id):
             return  # they asked for it themself, and are told of the decision as its requester
         self._notify(
             batch,
             event,
             "user_reset_granted_to_user",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "A reset of your account has been approved",
             f"On {day_and_time(event.timestamp)}, a service administrator approved a request to reset your account, "
             f"in force until {day_and_time(event.expires_at)}, under the Exceptional Access Policy.\n\n{IF_NOT_YOU}",
@@ -109,7 +110,7 @@ class AccountNotices(ReadModel):
             batch,
             event,
             "one_time_password_reissued",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "You have been given a new one-time password",
             f"On {day_and_time(event.timestamp)}, your account was given a new one-time password; your old "
             f"password no longer works.\n\n{IF_NOT_YOU}",

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, String
 from domain.user import User
 from projections.batch import Batch
 from projections.framework import ReadModel, handles
-from projections.tables import key, required, table
+from projections.tables import key, required, table, text_id
 
 
 class AddressBook(ReadModel):
@@ -20,7 +20,7 @@ class AddressBook(ReadModel):
     def _saved(self, batch: Batch, event: User.AddressBookEntrySaved) -> None:
         batch.insert(
             self.entries,
-            {"user_id": str(event.originator_id), "entry_id": str(event.entry_id), "entry_kind": event.entry_kind, "saved_seq": batch.position},
+            {"user_id": text_id(event.originator_id), "entry_id": text_id(event.entry_id), "entry_kind": event.entry_kind, "saved_seq": batch.position},
         )
 
     @handles(User.AddressBookEntryRemoved)

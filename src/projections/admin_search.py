@@ -17,7 +17,7 @@ from projections.batch import Batch
 from projections.directory import sort_key
 from projections.framework import ReadModel, handles, utc
 from projections.search_text import search_text
-from projections.tables import ADDRESS, key, optional, required, table
+from projections.tables import ADDRESS, key, optional, required, table, text_id
 from projections.user_rows import EX_DIRECTORY, LOCKING, ROW_EDITS, SUSPENSION, changes, edited, set_flags
 
 # What each status event sets on a user's row (``status`` follows from them).
@@ -100,9 +100,9 @@ class AdminSearch(ReadModel):
         batch.insert(
             self.users,
             {
-                "id": str(event.originator_id),
+                "id": text_id(event.originator_id),
                 "seq": batch.position,
-                "organisation_id": str(event.organisation_id),
+                "organisation_id": text_id(event.organisation_id),
                 "kind": event.kind,
                 "username": event.username,
                 "first_name": event.first_name,
@@ -111,7 +111,7 @@ class AdminSearch(ReadModel):
                 "address": event.primary_address,
                 "aliases": aliases,
                 "original_address": event.original_address,
-                "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+                "mailbox_id": text_id(event.mailbox_id) if event.mailbox_id else None,
                 "details": dict(event.directory),
                 "status": Status.PENDING_ACTIVATION,
                 "has_own_password": False,
@@ -128,7 +128,7 @@ class AdminSearch(ReadModel):
 
     @handles(User.Registered)
     def _activity_opened(self, batch: Batch, event: User.Registered) -> None:
-        batch.insert(self.activity, {"user_id": str(event.originator_id), "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None})
+        batch.insert(self.activity, {"user_id": text_id(event.originator_id), "mailbox_id": text_id(event.mailbox_id) if event.mailbox_id else None})
 
     @handles(User.OneTimePasswordIssued, User.PasswordReset, User.UserReset)
     def _one_time_password_issued(self, batch: Batch, event: User.OneTimePasswordIssued | User.PasswordReset | User.UserReset) -> None:

@@ -45,6 +45,7 @@ from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.visitors import iterate
 
 from projections import direct
+from projections.tables import text_id
 
 
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
@@ -207,7 +208,7 @@ class Batch:
         self._queue(DELETE, table, key, {}, (DELETE, table, tuple(key)))
 
     def _key(self, where: Mapping[str, Any]) -> dict[str, Any]:
-        key = {k: str(v) if v.__class__ is UUID else v for k, v in where.items()}
+        key = {k: text_id(v) if v.__class__ is UUID else v for k, v in where.items()}
         if not key or None in key.values():
             raise ValueError(f"a key needs columns with values, not {dict(where)!r}")
         return key

@@ -18,6 +18,7 @@ from domain.organisation import Organisation
 from domain.user import User
 from projections.batch import Batch
 from projections.framework import ReadModel, handles
+from projections.tables import text_id
 
 
 class OrganisationRows(ReadModel):
@@ -28,7 +29,7 @@ class OrganisationRows(ReadModel):
     @handles(Organisation.Registered)
     def _organisation_registered(self, batch: Batch, event: Organisation.Registered) -> None:
         known = {
-            "id": str(event.originator_id),
+            "id": text_id(event.originator_id),
             "name": event.name,
             "code": event.code,
             "account_type": event.account_type,
@@ -74,7 +75,7 @@ class UserRows(ReadModel):
 
     def user_row(self, event: User.Registered) -> dict[str, Any]:
         """The new user's row; a read model with more columns extends it."""
-        return {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)}
+        return {"id": text_id(event.originator_id), "organisation_id": text_id(event.organisation_id)}
 
     @handles(User.Registered)
     def _user_registered(self, batch: Batch, event: User.Registered) -> None:
@@ -88,7 +89,7 @@ class Administrators(ReadModel):
 
     @handles(Organisation.AdministratorAppointed)
     def _administrator_appointed(self, batch: Batch, event: Organisation.AdministratorAppointed) -> None:
-        batch.insert(self.administrators, {"organisation_id": str(event.originator_id), "user_id": str(event.user_id)})
+        batch.insert(self.administrators, {"organisation_id": text_id(event.originator_id), "user_id": text_id(event.user_id)})
 
     @handles(Organisation.AdministratorRevoked)
     def _administrator_revoked(self, batch: Batch, event: Organisation.AdministratorRevoked) -> None:
@@ -102,7 +103,7 @@ class Lists(ReadModel):
 
     @handles(DistributionList.Created)
     def _list_created(self, batch: Batch, event: DistributionList.Created) -> None:
-        batch.insert(self.lists, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id)})
+        batch.insert(self.lists, {"id": text_id(event.originator_id), "organisation_id": text_id(event.organisation_id)})
 
     @handles(DistributionList.Deleted)
     def _list_deleted(self, batch: Batch, event: DistributionList.Deleted) -> None:
@@ -116,7 +117,7 @@ class ListMembers(ReadModel):
 
     @handles(DistributionList.MemberAdded)
     def _member_added(self, batch: Batch, event: DistributionList.MemberAdded) -> None:
-        batch.insert(self.members, {"list_id": str(event.originator_id), "user_id": str(event.user_id)})
+        batch.insert(self.members, {"list_id": text_id(event.originator_id), "user_id": text_id(event.user_id)})
 
     @handles(DistributionList.MemberRemoved)
     def _member_removed(self, batch: Batch, event: DistributionList.MemberRemoved) -> None:
@@ -189,7 +190,7 @@ class GroupPermissions(ReadModel):
 
     @handles(Mailbox.PermissionGranted)
     def _permission_granted(self, batch: Batch, event: Mailbox.PermissionGranted) -> None:
-        batch.insert(self.permissions, {"mailbox_id": str(event.originator_id), "user_id": str(event.user_id), "permission": event.permission})
+        batch.insert(self.permissions, {"mailbox_id": text_id(event.originator_id), "user_id": text_id(event.user_id), "permission": event.permission})
 
     @handles(Mailbox.PermissionRevoked)
     def _permission_revoked(self, batch: Batch, event: Mailbox.PermissionRevoked) -> None:

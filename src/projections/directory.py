@@ -28,7 +28,7 @@ from projections.directory_trigrams import DirectoryTrigrams
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
-from projections.tables import ID, key, optional, required, table
+from projections.tables import ID, key, optional, required, table, text_id
 from projections.user_rows import EX_DIRECTORY, ROW_EDITS, changes, edited, set_flags
 
 KIND_USER = "user"
@@ -187,7 +187,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
         batch.insert(
             self.contacts,
             {
-                "organisation_id": str(event.originator_id),
+                "organisation_id": text_id(event.originator_id),
                 "contact_name": event.contact_name,
                 "email": event.email,
                 "telephone": event.telephone,
@@ -207,9 +207,9 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             self.entries,
             {
                 "seq": batch.position,
-                "id": str(event.originator_id),
+                "id": text_id(event.originator_id),
                 "kind": KIND_USER,
-                "organisation_id": str(event.organisation_id),
+                "organisation_id": text_id(event.organisation_id),
                 "organisation_name": organisation_name,
                 "name": f"{event.first_name} {event.last_name}",
                 "sort_name": sort_key(event.last_name, event.first_name),
@@ -253,9 +253,9 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
             self.entries,
             {
                 "seq": batch.position,
-                "id": str(event.originator_id),
+                "id": text_id(event.originator_id),
                 "kind": KIND_LIST if isinstance(event, DistributionList.Created) else KIND_GROUP_MAILBOX,
-                "organisation_id": str(event.organisation_id),
+                "organisation_id": text_id(event.organisation_id),
                 "organisation_name": organisation_name,
                 "name": event.name,
                 "sort_name": sort_key(event.name),

@@ -29,7 +29,7 @@ from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import Administrators
 from projections.framework import handles
-from projections.tables import key, optional, required, table
+from projections.tables import key, optional, required, table, text_id
 
 
 def utc(moment: datetime) -> datetime:
@@ -101,7 +101,7 @@ class Due(Administrators):
 
     @handles(User.Deleted)
     def _deleted(self, batch: Batch, event: User.Deleted) -> None:
-        user_id = str(event.originator_id)
+        user_id = text_id(event.originator_id)
         _replace(batch, self.deleted_users, user_id=user_id, due_at=stored(event.undeletable_until))
         # Deleting a user closes any open challenge (the aggregate forgets it).
         batch.delete(self.challenges, user_id=user_id)
@@ -119,11 +119,11 @@ class Due(Administrators):
 
     @handles(User.OneTimePasswordIssued)
     def _otp_issued(self, batch: Batch, event: User.OneTimePasswordIssued) -> None:
-        _replace(batch, self.one_time_passwords, user_id=str(event.originator_id), due_at=stored(event.expires_at))
+        _replace(batch, self.one_time_passwords, user_id=text_id(event.originator_id), due_at=stored(event.expires_at))
 
     @handles(User.PasswordReset)
     def _password_reset(self, batch: Batch, event: User.PasswordReset) -> None:
-        _replace(batch, self.one_time_passwords, user_id=str(event.originator_id), due_at=stored(event.one_time_password_expires_at))
+        _replace(batch, self.one_time_passwords, user_id=text_id(event.originator_id), due_at=stored(event.one_time_password_expires_at))
 
     @handles(User.OneTimePasswordExpired, User.Activated, User.PasswordChanged)
     def _otp_gone(self, batch: Batch, event: User.OneTimePasswordExpired | User.Activated | User.PasswordChanged) -> None:
@@ -133,7 +133,7 @@ class Due(Administrators):
 
     @handles(User.ChallengeIssued)
     def _challenge_issued(self, batch: Batch, event: User.ChallengeIssued) -> None:
-        _replace(batch, self.challenges, user_id=str(event.originator_id), challenge_id=str(event.challenge_id), due_at=stored(event.expires_at))
+        _replace(batch, self.challenges, user_id=text_id(event.originator_id), challenge_id=text_id(event.challenge_id), due_at=stored(event.expires_at))
 
     @handles(User.ChallengePassed, User.ChallengeFailed, User.ChallengeExpired)
     def _challenge_closed(self, batch: Batch, event: User.ChallengePassed | User.ChallengeFailed | User.ChallengeExpired) -> None:
@@ -144,7 +144,7 @@ class Due(Administrators):
     @handles(Mailbox.ExceptionalAccessGranted, User.ExceptionalAccessGranted)
     def _granted(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessGranted) -> None:
         kind = Mailbox.grant_kind if isinstance(event, Mailbox.ExceptionalAccessGranted) else User.grant_kind
-        _replace(batch, self.grants, grant_id=str(event.grant_id), kind=kind, target_id=str(event.originator_id), due_at=stored(event.expires_at))
+        _replace(batch, self.grants, grant_id=text_id(event.grant_id), kind=kind, target_id=text_id(event.originator_id), due_at=stored(event.expires_at))
 
     @handles(Mailbox.ExceptionalAccessRevoked, User.ExceptionalAccessRevoked, Mailbox.ExceptionalAccessExpired, User.ExceptionalAccessExpired)
     def _grant_ended(self, batch: Batch, event: Any) -> None:
@@ -152,7 +152,7 @@ class Due(Administrators):
 
     @handles(User.UserReset)
     def _user_reset(self, batch: Batch, event: User.UserReset) -> None:
-        user_id = str(event.originator_id)
+        user_id = text_id(event.originator_id)
         batch.delete(self.grants, grant_id=event.grant_id)
         batch.delete(self.challenges, user_id=user_id)
         _replace(batch, self.one_time_passwords, user_id=user_id, due_at=stored(event.one_time_password_expires_at))
@@ -164,8 +164,8 @@ class Due(Administrators):
         batch.insert(
             self.mailboxes,
             {
-                "mailbox_id": str(event.originator_id),
-                "organisation_id": str(event.organisation_id),
+                "mailbox_id": text_id(event.originator_id),
+                "organisation_id": text_id(event.organisation_id),
                 "last_used_at": stored(event.timestamp),
                 "due_at": stored(event.timestamp + INACTIVITY_PERIOD),
             },
@@ -189,7 +189,7 @@ class Due(Administrators):
 
     @handles(DistributionList.Removed)
     def _list_removed(self, batch: Batch, event: DistributionList.Removed) -> None:
-        _replace(batch, self.removed_lists, list_id=str(event.originator_id), due_at=stored(event.restorable_until))
+        _replace(batch, self.removed_lists, list_id=text_id(event.originator_id), due_at=stored(event.restorable_until))
 
     @handles(DistributionList.Restored, DistributionList.Deleted)
     def _list_back_or_gone(self, batch: Batch, event: DistributionList.Restored | DistributionList.Deleted) -> None:

@@ -13,7 +13,7 @@ from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import UserRows
 from projections.framework import handles, utc
-from projections.tables import key, optional, required, table
+from projections.tables import key, optional, required, table, text_id
 
 
 class Grants(UserRows):
@@ -48,11 +48,11 @@ class Grants(UserRows):
 
     @handles(Mailbox.Created)
     def _mailbox_created(self, batch: Batch, event: Mailbox.Created) -> None:
-        batch.insert(self.mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id), "organisation_id": str(event.organisation_id)})
+        batch.insert(self.mailboxes, {"id": text_id(event.originator_id), "owner_id": text_id(event.owner_id), "organisation_id": text_id(event.organisation_id)})
 
     @handles(Mailbox.ExceptionalAccessRequested, User.ExceptionalAccessRequested)
     def _requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:
-        target_id = str(event.originator_id)
+        target_id = text_id(event.originator_id)
         if isinstance(event, Mailbox.ExceptionalAccessRequested):
             mailbox = batch.one(self.mailboxes, id=target_id)
             owner_id, organisation_id = mailbox["owner_id"], mailbox["organisation_id"]
@@ -61,7 +61,7 @@ class Grants(UserRows):
         batch.insert(
             self.grants,
             {
-                "grant_id": str(event.grant_id),
+                "grant_id": text_id(event.grant_id),
                 "seq": batch.position,
                 "kind": event.kind,
                 "target_id": target_id,

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from projections.batch import Batch
 from projections.framework import ReadModel
 from projections.source import Position
-from projections.tables import key, required, table
+from projections.tables import key, required, table, text_id
 
 GENESIS = bytes(32)
 _U64 = struct.Struct(">Q")
@@ -91,7 +91,7 @@ class Ledger(ReadModel):
                 self.links,
                 {
                     "notification_id": position.notification_id,
-                    "originator_id": str(position.notification.originator_id),
+                    "originator_id": text_id(position.notification.originator_id),
                     "originator_version": position.notification.originator_version,
                     "link": previous.hex(),
                 },

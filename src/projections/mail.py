@@ -25,7 +25,7 @@ from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import Addresses, GroupPermissions, ListMembers, Lists, OrganisationSuspensions, UserRows
 from projections.framework import handles, utc
-from projections.tables import ADDRESS, key, optional, required, table
+from projections.tables import ADDRESS, key, optional, required, table, text_id
 from projections.user_rows import DELETION, LOCKING, SUSPENSION, set_flags
 
 # What each event sets on a user's row (``receives`` and ``logs_in`` follow from them).
@@ -146,7 +146,7 @@ class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPe
             "username": event.username.lower(),
             "address": event.primary_address.lower(),
             "relay_to": event.original_address,
-            "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+            "mailbox_id": text_id(event.mailbox_id) if event.mailbox_id else None,
             "suspended": False,
             "deleted": False,
             "locked": False,
@@ -175,7 +175,7 @@ class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPe
 
     @handles(Mailbox.GroupMailboxCreated)
     def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
-        batch.insert(self.group_mailboxes, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id), "address": event.address.lower()})
+        batch.insert(self.group_mailboxes, {"id": text_id(event.originator_id), "organisation_id": text_id(event.organisation_id), "address": event.address.lower()})
 
     @handles(Mailbox.Purged, Mailbox.GroupMailboxDeleted)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged | Mailbox.GroupMailboxDeleted) -> None:
@@ -187,12 +187,12 @@ class MailSystem(OrganisationSuspensions, Lists, ListMembers, Addresses, GroupPe
 
     @handles(Mailbox.Created)
     def _personal_mailbox_created(self, batch: Batch, event: Mailbox.Created) -> None:
-        batch.insert(self.personal_mailboxes, {"id": str(event.originator_id), "owner_id": str(event.owner_id)})
+        batch.insert(self.personal_mailboxes, {"id": text_id(event.originator_id), "owner_id": text_id(event.owner_id)})
 
     @handles(Mailbox.ExceptionalAccessRequested)
     def _access_requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:
         mailbox = batch.one(self.personal_mailboxes, id=event.originator_id)
-        row = {"grant_id": str(event.grant_id), "mailbox_id": str(event.originator_id), "owner_id": mailbox["owner_id"]}
+        row = {"grant_id": text_id(event.grant_id), "mailbox_id": text_id(event.originator_id), "owner_id": mailbox["owner_id"]}
         batch.insert(self.grants, {**row, "grantee_id": event.actor_id, "in_force": False, "expires_at": None})
 
     @handles(Mailbox.ExceptionalAccessGranted)

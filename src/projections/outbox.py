@@ -37,7 +37,7 @@ from projections.due import stored, utc
 from projections.batch import Batch, Row
 from projections.common_tables import Administrators, OrganisationRows
 from projections.framework import handles
-from projections.tables import ADDRESS, key, optional, required, table
+from projections.tables import ADDRESS, key, optional, required, table, text_id
 
 MESSAGE_NAMESPACE = uuid5(NAMESPACE_URL, "https://sema.invalid/outbox")
 
@@ -92,7 +92,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
         batch.insert(
             self.users,
             {
-                "id": str(event.originator_id),
+                "id": text_id(event.originator_id),
                 "first_name": event.first_name,
                 "last_name": event.last_name,
                 "secure_address": event.primary_address,
@@ -127,9 +127,9 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
         batch.insert(
             self.mailboxes,
             {
-                "id": str(event.originator_id),
-                "organisation_id": str(event.organisation_id),
-                "owner_id": str(event.owner_id) if personal else None,
+                "id": text_id(event.originator_id),
+                "organisation_id": text_id(event.organisation_id),
+                "owner_id": text_id(event.owner_id) if personal else None,
                 "name": None if personal else event.name,
                 "address": None if personal else event.address,
             },
@@ -141,7 +141,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
 
     @handles(Mailbox.ExceptionalAccessRequested, User.ExceptionalAccessRequested)
     def _requested(self, batch: Batch, event: GrantingAggregate.ExceptionalAccessRequested) -> None:
-        batch.insert(self.requests, {"grant_id": str(event.grant_id), "requested_by": event.actor_id, "reason": event.reason})
+        batch.insert(self.requests, {"grant_id": text_id(event.grant_id), "requested_by": event.actor_id, "reason": event.reason})
 
     # -------------------------------------------------------------- notices
 
@@ -173,7 +173,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
             batch,
             event,
             "authenticated_by_security_letters",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "An administrator confirmed your identity",
             f"On {day_and_time(event.timestamp)}, {self._actor_name(batch, event.actor_id)} confirmed your identity "
             "using letters from your security information.\n\n"
@@ -187,7 +187,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
             batch,
             event,
             "password_reset",
-            str(event.originator_id),
+            text_id(event.originator_id),
             "Your password was reset",
             f"On {day_and_time(event.timestamp)}, {self._actor_name(batch, event.actor_id)} reset your password. "
             "Your old password no longer works; your administrator gives you a new one-time password, and you "
@@ -260,7 +260,7 @@ class Outbox(AccountNotices, OrganisationRows, Administrators):
             owner_id = batch.one(self.mailboxes, id=event.originator_id)["owner_id"]
             owner = self._user_row(batch, owner_id) if owner_id else None
             return f"access to the mailbox of {owner['first_name']} {owner['last_name']}" if owner else "access to a mailbox"
-        user = self._user_row(batch, str(event.originator_id))
+        user = self._user_row(batch, text_id(event.originator_id))
         return f"reset of the user {user['first_name']} {user['last_name']}" if user else "reset of a user"
 
 

@@ -19,7 +19,7 @@ from domain.user import User
 from projections.admin_search import FLAGS as USER_FLAGS
 from projections.batch import Batch
 from projections.framework import ReadModel, handles
-from projections.tables import key, required, table
+from projections.tables import key, required, table, text_id
 
 # The flags that stop a user from acting, as the administrators' search keeps them.
 STOPS = ("suspended", "deleted", "locked")
@@ -50,8 +50,8 @@ class Principals(ReadModel):
         batch.insert(
             self.principals,
             {
-                "user_id": str(event.originator_id),
-                "organisation_id": str(event.organisation_id),
+                "user_id": text_id(event.originator_id),
+                "organisation_id": text_id(event.organisation_id),
                 "kind": event.kind,
                 "administrator": False,
                 "suspended": False,

@@ -17,7 +17,7 @@ from domain.user import User
 from projections.batch import Batch
 from projections.common_tables import Addresses, ListMembers, Lists, OrganisationSuspensions, UserRows
 from projections.framework import handles
-from projections.tables import ADDRESS, key, optional, required, table
+from projections.tables import ADDRESS, key, optional, required, table, text_id
 from projections.user_rows import DELETION, SUSPENSION, set_flags
 
 # A user's state as routing sees it.
@@ -71,7 +71,7 @@ class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses, UserRows):
             **super().user_row(event),
             "address": event.primary_address,
             "original_address": event.original_address,
-            "mailbox_id": str(event.mailbox_id) if event.mailbox_id else None,
+            "mailbox_id": text_id(event.mailbox_id) if event.mailbox_id else None,
             "state": RECEIVING,
             "suspended": False,
             "deleted": False,
@@ -95,7 +95,7 @@ class Routing(OrganisationSuspensions, Lists, ListMembers, Addresses, UserRows):
 
     @handles(Mailbox.GroupMailboxCreated)
     def _group_mailbox_created(self, batch: Batch, event: Mailbox.GroupMailboxCreated) -> None:
-        batch.insert(self.group_mailboxes, {"id": str(event.originator_id), "organisation_id": str(event.organisation_id), "purged": False})
+        batch.insert(self.group_mailboxes, {"id": text_id(event.originator_id), "organisation_id": text_id(event.organisation_id), "purged": False})
 
     @handles(Mailbox.Purged)
     def _mailbox_purged(self, batch: Batch, event: Mailbox.Purged) -> None:

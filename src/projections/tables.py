@@ -9,7 +9,9 @@ schema of the live tables.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, overload
+from uuid import UUID
 
 from sqlalchemy import Column, MetaData, String, Table
 from sqlalchemy.schema import SchemaItem
@@ -17,6 +19,14 @@ from sqlalchemy.types import TypeEngine
 
 ID = String(36)  # aggregate ids, as text
 ADDRESS = String(320)  # email addresses
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def text_id(value: UUID) -> str:
+    """An aggregate id as the rows keep it (``str``), remembered: a bulk add of 500
+    made 25,000 such texts of 2,500 ids, 1.45 µs each (5% of its instructions,
+    issue 12)."""
+    return str(value)
 
 
 def key(name: str, type_: TypeEngine[Any] | type[TypeEngine[Any]] = ID) -> Column[Any]:

@@ -32,6 +32,7 @@ from sqlalchemy import Insert, Select, TextClause, bindparam, func, insert, lite
 from sqlalchemy.orm import Session
 
 from projections import direct
+from projections.tables import text_id
 
 
 class PreparedSelects:
@@ -148,7 +149,7 @@ class ApplicationRecorder(PreparedSelects, SQLAlchemyApplicationRecorder):
                 returned = [tuple(r) for r in connection.execute(self._insert_statement, rows)]
             self._notify_channel(session)
         inserted = {(str(r[1]), r[2]): r[0] for r in returned}
-        return [inserted[(str(e.originator_id), e.originator_version)] for e in stored_events]
+        return [inserted[(text_id(e.originator_id), e.originator_version)] for e in stored_events]
 
     def select_notifications(
         self, start: int | None, limit: int, stop: int | None = None, topics: Sequence[str] = (), *, inclusive_of_start: bool = True
