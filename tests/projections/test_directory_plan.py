@@ -61,22 +61,31 @@ def test_a_sample_of_a_table_never_analysed_counts_it_and_takes_every_listed_ent
 
 
 @on_postgres
-def test_a_sample_is_judged_from_the_analysed_size_and_thinned_when_the_table_grew_since(app, service_admin, clock, org, monkeypatch):
-    _add(app, service_admin, clock, org, [(f"Given{i}", f"Family{i}") for i in range(5)])
+def test_a_sample_is_judged_from_the_tables_size_as_the_planner_judges_it(app, service_admin, clock, org, monkeypatch):
+    _add(app, service_admin, clock, org, [(f"Given{i}", f"Family{i}") for i in range(60)])
     _analyse(app)
-    _add(app, service_admin, clock, org, [(f"Given{i}", f"Family{i}") for i in range(5, 125)])
-    monkeypatch.setattr(directory_plan, "SAMPLE", 10)
+    _add(app, service_admin, clock, org, [(f"Given{i}", f"Family{i}") for i in range(60, 240)])  # grown since
+    monkeypatch.setattr(directory_plan, "SAMPLE", 40)
     listed = _listed_texts(app)
     with Session(app.engine) as session:
-        sample = directory_plan._take_sample(session)  # the analysed size (a few rows) says: all of them
-    assert sample.listed == len(listed)
-    assert len(sample.texts) <= 2 * directory_plan.SAMPLE
-    assert list(sample.texts) == listed[:: len(listed) // directory_plan.SAMPLE]  # spread over the name order
-    _analyse(app)
-    with Session(app.engine) as session:
-        sample = directory_plan._take_sample(session)  # now about a tenth
-    assert len(sample.texts) < len(listed)
-    assert set(sample.texts) <= set(listed) and list(sample.texts) == [t for t in listed if t in set(sample.texts)]
+        sample = directory_plan._take_sample(session)
+    # About a sixth of the entries, whatever their number when analysed.
+    assert 10 <= len(sample.texts) <= 2 * directory_plan.SAMPLE
+    assert len(listed) / 2 <= sample.listed <= 2 * len(listed)
+    assert list(sample.texts) == [t for t in listed if t in set(sample.texts)]  # in name order
+
+
+@given(count=st.integers(0, 5000), wanted=st.integers(1, 1000))
+def test_a_sample_too_large_is_thinned_evenly_over_the_name_order(count, wanted):
+    texts = tuple(f"{i:05d}" for i in range(count))
+    spread = directory_plan._spread(texts, wanted)
+    assert len(spread) <= 2 * wanted + 1 and set(spread) <= set(texts) and list(spread) == sorted(spread)
+    if count <= 2 * wanted:
+        assert spread == texts
+    else:  # evenly: the gaps are equal, the last text within a gap of the end
+        gaps = {int(b) - int(a) for a, b in zip(spread, spread[1:])}
+        assert len(gaps) <= 1 and spread[0] == texts[0]
+        assert count - 1 - int(spread[-1]) < (gaps.pop() if gaps else count)
 
 
 @on_postgres
