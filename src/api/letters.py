@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
@@ -83,7 +83,8 @@ class LetterStore:
         batch_id = uuid4()
         key = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
-        plaintext = json.dumps([asdict(letter) for letter in letters]).encode()
+        # Its fields are text: the instance's own dict, not ``asdict``'s deep copy (10 ms of a bulk add of 500, issue 12).
+        plaintext = json.dumps([vars(letter) for letter in letters]).encode()
         ciphertext = nonce + AESGCM(key).encrypt(nonce, plaintext, str(batch_id).encode())
         with self.engine.begin() as conn:
             conn.execute(letter_batches_table.insert().values(batch_id=str(batch_id), created_by=created_by, ciphertext=ciphertext, expires_at=expires_at))
