@@ -217,6 +217,25 @@ an hour later, the machine as quiet by ``top``, 7.92 / 2.11 (3.7x) and 7.52 /
 1.71 (4.4x): the same tree's bare endpoint varied 2x between runs, the ratio
 3.7-4.7x. http_bulk_add_500_s 0.53, 0.83, 0.78 (goal 0.4). Nothing on the
 request's path changed since the sixth round; the goal is not met.
+
+A third machine, 2026-11-28 (Intel Xeon under KVM; the bare endpoint's p50
+0.75-1.74 ms between runs of one tree). http_command_p50_ms 3.06 / bare 0.75
+(4.1x) at the session's start; 3.43 / 0.83 (4.2x) and 3.82 / 1.11 (3.5x) after
+ids as text were remembered; 4.47 / 1.12 (4.0x) later. Where the ratio read
+under 3x (4.70 / 1.74, 4.45 / 1.59), the machine was slower for both: noise
+added to both sides, not a gain. py-spy (``--gil``, 2,000 details changes
+against ``sema serve``): the endpoint's thread held the GIL in 43% of the
+samples (the command 35%, authentication 3%, the body 1.3%), the event loop's
+thread in 55% (h11 14%, the response's send through the middlewares 9%, the
+thread-pool hand-over 5%, the request log 5%), and the bare endpoint pays most
+of that too. Nothing there is large enough for the 3x goal; not met.
+http_bulk_add_500_s: 0.39, 0.50, 0.57, 0.37 at the start. py-spy of ten bulk
+adds through ``sema serve``: 95% of the server's busy samples in
+``add_users``, 3.6% keeping the letters, of which ``dataclasses.asdict`` of
+500 letters 6 ms (now each letter's own dict: 0.08 ms). After this session's
+bulk-add changes (``bench_domain.py``): 0.35, 0.47, 0.50 s in three runs
+minutes apart, the slower two with the machine slower for every figure (the
+write side alone 0.27 s against 0.16): met on the quiet run only.
 """
 
 from __future__ import annotations
