@@ -98,7 +98,7 @@ def plan(session: Reader, words: list[str], long_words: list[str], wanted: int, 
 def _power_of_two(entries: float) -> int:
     """``entries`` rounded up to a power of two: few budgets, so few statement texts,
     each prepared once per connection (a statement planned at each run cost a first pass
-    through the queries a fifth of its time, issue 12)."""
+    through the queries a sixth of its time, issue 12)."""
     return 1 << max(0, math.ceil(entries) - 1).bit_length()
 
 
