@@ -16,7 +16,7 @@ import math
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -37,7 +37,7 @@ class Sample:
     texts: tuple[str, ...]  # listed entries' search texts, in name order
     listed: int  # listed entries in the table (estimated)
     taken: float
-    having: dict[str, list[int]] = field(default_factory=dict)  # trigram inside a word -> positions of the texts having it
+    having: dict[str, list[int]]  # trigram inside a word -> positions of the texts having it (made with the sample)
 
 
 @dataclass(frozen=True)
