@@ -236,6 +236,37 @@ adds through ``sema serve``: 95% of the server's busy samples in
 bulk-add changes (``bench_domain.py``): 0.35, 0.47, 0.50 s in three runs
 minutes apart, the slower two with the machine slower for every figure (the
 write side alone 0.27 s against 0.16): met on the quiet run only.
+
+A fourth machine, 2026-11-28 (AMD EPYC, Firecracker VM, 2 vCPUs; its idle CPUs
+halt at once: ``haltpoll.guest_halt_poll_ns=0``). At the session's start:
+http_command_p50_ms 3.24 / bare 0.87 (3.7x); http_bulk_add_500_s 0.297 and
+bulk_add_500_s 0.265 / raw 0.348 (both met). Measured, not profiled:
+- Server CPU a request (``/proc``, 1,000 requests): the details change 2.9 ms,
+  an authenticated ``GET /me`` 0.76, a public ``GET`` 0.58, the bare endpoint
+  0.46. So sema's HTTP layer costs 0.3 ms more than the bare endpoint, and
+  the command about 2.1 ms.
+- The command's path in-process, on the loop (no thread): 1.3-1.5 ms a
+  request. Through ``sema serve`` the request log's duration was 2.7-3.0 ms.
+- Time stamps in the server (the app wrapped; 2,000 requests) split the
+  request. With anyio's threads: entry to the thread starting 0.53-0.70 ms,
+  the command 1.6-2.8, back to the loop 0.16-0.24, the response sent
+  through the middleware 0.49-0.70. Run on the loop instead: 0.21-0.27,
+  the same command, 0.02-0.03 and 0.20-0.27. The bare endpoint: 0.12, 0.02,
+  0.05 and 0.13. Pinning the server to one CPU (``taskset``) made the
+  hand-offs nearly as cheap as no thread. Hand-overs of the GIL between two
+  threads on two vCPUs, each waking a halted CPU, cost more than the command's
+  SQL.
+Fix (ADR 61): endpoints run on ``api.threads``. The thread that went idle last
+takes the job; a thread marks itself idle before waking the loop, and waking
+the loop is its last act. Same stamps, three runs each, alternated, anyio then
+ours: entry to thread 0.53-0.62 / 0.36-0.50 ms, response sent 0.52-0.61 /
+0.20-0.25 ms, involuntary context switches a request 0.77-0.79 / 0.46-0.49.
+This machine's speed drifted by 40% within minutes (server CPU a request
+2.3-3.6 ms for one tree), so whole-run wall clocks of the two trees, even
+alternated every 10 requests, ranked them by less than that drift. The loop
+alone still answers about 0.3 ms sooner. Running there was not taken: one slow
+request (a bulk add, a password hash, a wait for SQLite's lock) would stop
+all the others.
 """
 
 from __future__ import annotations
