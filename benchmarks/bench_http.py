@@ -3,7 +3,8 @@
 ``http_bulk_add_500_s``: one bulk-add request of 500 users to ``sema serve``.
 ``http_command_p50_ms``: a simple administrator command (a details change of one user).
 ``bare_starlette_p50_ms``: a bare Starlette sync endpoint under uvicorn — the
-floor, measured with the same keep-alive httpx client in the same run.
+floor, measured with the same keep-alive httpx client in the same run, the two
+taking turns every ten requests (``p50s_ms``).
 
 Profile (cProfile of 100 one-user details changes in-process, SQLite, busy
 machine, 2026-11-27): 65 ms a command, 85% of it in the nine inline read
@@ -253,20 +254,23 @@ bulk_add_500_s 0.265 / raw 0.348 (both met). Measured, not profiled:
   through the middleware 0.49-0.70. Run on the loop instead: 0.21-0.27,
   the same command, 0.02-0.03 and 0.20-0.27. The bare endpoint: 0.12, 0.02,
   0.05 and 0.13. Pinning the server to one CPU (``taskset``) made the
-  hand-offs nearly as cheap as no thread. Hand-overs of the GIL between two
-  threads on two vCPUs, each waking a halted CPU, cost more than the command's
-  SQL.
-Fix (ADR 61): endpoints run on ``api.threads``. The thread that went idle last
-takes the job; a thread marks itself idle before waking the loop, and waking
-the loop is its last act. Same stamps, three runs each, alternated, anyio then
-ours: entry to thread 0.53-0.62 / 0.36-0.50 ms, response sent 0.52-0.61 /
-0.20-0.25 ms, involuntary context switches a request 0.77-0.79 / 0.46-0.49.
-This machine's speed drifted by 40% within minutes (server CPU a request
-2.3-3.6 ms for one tree), so whole-run wall clocks of the two trees, even
-alternated every 10 requests, ranked them by less than that drift. The loop
-alone still answers about 0.3 ms sooner. Running there was not taken: one slow
-request (a bulk add, a password hash, a wait for SQLite's lock) would stop
-all the others.
+  hand-offs nearly as cheap as no thread: the GIL handed between two threads
+  on two vCPUs wakes a halted CPU each time.
+Tried (ADR 61): a thread pool of our own, the thread that went idle last
+taking the job, a thread marking itself idle and waking the loop as its last
+act. Its stamps were better (anyio then ours, three runs each, alternated:
+entry to thread 0.53-0.62 / 0.36-0.50 ms, response sent 0.52-0.61 / 0.20-0.25
+ms; involuntary context switches 0.77-0.79 / 0.46-0.49 a request), but what
+the client saw was not. Alternated every 10 requests it was 0.06 ms better
+on average. ``benchmarks/run.py http``, three runs each, alternated, gave
+3.4-4.2x both. The loop thread, the response sent, had been waiting for the
+GIL: the client already had its answer. Taken out again. Running on the loop
+answered 0.4-0.7 ms sooner (alternated in blocks); not taken, because one
+slow request (a bulk add, a password hash, a wait for SQLite's lock) would
+stop all the others. This machine's speed drifted by 40% within minutes
+(server CPU a request 2.3-3.6 ms for one tree), so the command and the bare
+endpoint now take turns every ten requests (``p50s_ms``), and both sides of the
+ratio see the same machine.
 """
 
 from __future__ import annotations
@@ -290,6 +294,7 @@ from common import free_port
 BIN = Path(sys.executable).parent
 REQUESTS = 300  # fewer than the 500 users of a bulk add, so each command touches a fresh user
 RUNS = 3
+BLOCK = 10  # requests in a row to one server before the other's turn
 
 BARE_APP = textwrap.dedent(
     """
@@ -361,16 +366,22 @@ def bare_server(directory: str) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def p50_ms(call: Callable[[int], httpx.Response]) -> float:
-    for i in range(REQUESTS, REQUESTS + 20):  # warm up
-        call(i).raise_for_status()
-    times = []
-    for i in range(REQUESTS):
-        started = time.perf_counter()
-        response = call(i)
-        times.append(time.perf_counter() - started)
-        response.raise_for_status()
-    return statistics.median(times) * 1000
+def p50s_ms(calls: dict[str, Callable[[int], httpx.Response]]) -> dict[str, float]:
+    """Each call's median over REQUESTS requests, the calls taking turns in blocks of
+    BLOCK: a machine whose speed drifts within a run (seen here: by 40% within
+    minutes) then slows or speeds both sides of a ratio alike."""
+    for call in calls.values():
+        for i in range(REQUESTS, REQUESTS + 20):  # warm up
+            call(i).raise_for_status()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for start in range(0, REQUESTS, BLOCK):
+        for name, call in calls.items():
+            for i in range(start, min(start + BLOCK, REQUESTS)):
+                started = time.perf_counter()
+                response = call(i)
+                times[name].append(time.perf_counter() - started)
+                response.raise_for_status()
+    return {name: statistics.median(t) * 1000 for name, t in times.items()}
 
 
 def administrator(client: httpx.Client, username: str, one_time_password: str) -> dict[str, str]:
@@ -397,11 +408,15 @@ def http() -> dict[str, float]:
                 response.raise_for_status()
             # A different user each time: one user's ever-growing history would measure replay, not the API.
             user_ids = [u["user_id"] for u in response.json()["users"]]
-            command = p50_ms(
-                lambda i: client.post("/users/details-changes", json={"user_ids": [user_ids[i % len(user_ids)]], "details": {"department": f"Team {i}"}}, headers=headers)
+            p50s = p50s_ms(
+                {
+                    "command": lambda i: client.post(
+                        "/users/details-changes", json={"user_ids": [user_ids[i % len(user_ids)]], "details": {"department": f"Team {i}"}}, headers=headers
+                    ),
+                    "bare": lambda i: client.post(f"{bare}/ping", json={"i": i}, headers=headers),
+                }
             )
-            floor = p50_ms(lambda i: client.post(f"{bare}/ping", json={"i": i}, headers=headers))
-    return {"http_bulk_add_500_s": statistics.median(bulk_times), "http_command_p50_ms": command, "bare_starlette_p50_ms": floor}
+    return {"http_bulk_add_500_s": statistics.median(bulk_times), "http_command_p50_ms": p50s["command"], "bare_starlette_p50_ms": p50s["bare"]}
 
 
 BENCHMARKS = {"http": http}

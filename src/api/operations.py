@@ -8,7 +8,7 @@ generated from the same objects, so the two cannot drift apart.
 
 Endpoints are plain ``def`` functions (the event store is synchronous): the
 route reads the body asynchronously, then runs authentication, parsing and the
-endpoint on one of the endpoint threads (:mod:`api.threads`). An endpoint takes the :class:`~api.context.Context`,
+endpoint in the thread pool. An endpoint takes the :class:`~api.context.Context`,
 the path parameters by name (typed by its annotations), and ``query``, ``body``
 and ``upload`` where the operation has them.
 """
@@ -23,6 +23,7 @@ from typing import Any
 
 import anyio
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,7 +34,6 @@ from api.context import ApiState, Context
 from api.idempotency import Reservation
 from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
-from api.threads import run_in_thread
 from domain.actors import Role
 from domain.errors import DomainError, TooManyLogInAttempts
 
@@ -97,7 +97,7 @@ class Operation(Route):
             elif self.method != "GET":
                 refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
-            return await run_in_thread(self._run, ctx, raw, upload)
+            return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
             return from_api_problem(problem)
         except TooManyLogInAttempts as error:

@@ -18,11 +18,11 @@ from datetime import datetime
 
 import structlog
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.threads import run_in_thread
 from mail.config import POLICY_HEADER, POLICY_PATH, policy_key
 from sema.application import SemaApplication
 
@@ -43,7 +43,7 @@ def policy_app(app: SemaApplication, now: Callable[[], datetime]) -> Starlette:
             login, person, success = str(body.get("login") or ""), str(body.get("person") or ""), bool(body.get("success"))
             if login:
                 try:  # the application is synchronous: in the thread pool
-                    await run_in_thread(app.report_imap_log_in, now(), login, person, success)
+                    await run_in_threadpool(app.report_imap_log_in, now(), login, person, success)
                 except Exception:  # a report that cannot be recorded must not hold up the mail server
                     log.exception("IMAP log-in report not recorded", login=login, success=success)
         return JSONResponse(CARRY_ON)

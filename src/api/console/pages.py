@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import jinja2
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -31,7 +32,6 @@ from api.console.navigation import menu, person_name
 from api.context import ApiState, Context
 from api.operations import note_request
 from api.problems import ApiProblem, status_of
-from api.threads import run_in_thread
 from domain.actors import Role
 from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
 
@@ -120,7 +120,7 @@ class Page(Route):
         except ClientDisconnect:
             return Response(status_code=400)
         ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
-        response = await run_in_thread(self._run, ctx, form)
+        response = await run_in_threadpool(self._run, ctx, form)
         response.headers.update(PAGE_HEADERS)
         if ctx.principal is not None:
             response.headers["Cache-Control"] = "no-store"  # every signed-in page shows someone's data
