@@ -265,7 +265,7 @@ the client saw was not. Alternated every 10 requests it was 0.06 ms better
 on average. ``benchmarks/run.py http``, three runs each, alternated, gave
 3.4-4.2x both. The loop thread, the response sent, had been waiting for the
 GIL: the client already had its answer. Taken out again. Running on the loop
-answered 0.4-0.7 ms sooner (alternated in blocks); not taken, because one
+answered 0.73 ms sooner than anyio's threads (alternated in blocks, one run); not taken, because one
 slow request (a bulk add, a password hash, a wait for SQLite's lock) would
 stop all the others. This machine's speed drifted by 40% within minutes
 (server CPU a request 2.3-3.6 ms for one tree), so the command and the bare
