@@ -143,8 +143,10 @@ def _together(found: list[dict[str, Any]], model_errors: list[dict[str, Any]]) -
 
 def _in_body_order(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Item by item, by the list positions in each dotted field (``users.2`` before
-    ``users.10``); stable, so the problems of one item keep the order they were found in."""
-    return sorted(errors, key=lambda e: tuple(int(part) for part in e["field"].split(".") if part.isdigit()))
+    ``users.10``); stable, so the problems of one item keep the order they were found in.
+    A position is ASCII digits: a key of the client's such as ``²`` is a digit to
+    ``str.isdigit`` but not a number to ``int`` (schemathesis found the 500)."""
+    return sorted(errors, key=lambda e: tuple(int(part) for part in e["field"].split(".") if part.isascii() and part.isdigit()))
 
 
 def checked_text(value: Any, path: str = "", field: str = "") -> tuple[Any, list[dict[str, Any]]]:
@@ -177,7 +179,7 @@ def checked_text(value: Any, path: str = "", field: str = "") -> tuple[Any, list
 
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise ApiProblem(413, "body-too-large", "Request too large", f"the body must be at most {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -217,7 +219,7 @@ async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -
         return None, Upload(Body.CSV, await read_body(request, limit))
     if media_type == Body.MULTIPART and Body.MULTIPART in accepted:
         declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise ApiProblem(413, "body-too-large", "Request too large", f"the body must be at most {limit} bytes")
         try:
             form = await request.form(max_files=1, max_fields=20, max_part_size=limit)

@@ -30,6 +30,15 @@ def test_unknown_fields_are_refused_by_name(client, service):
     assert response.json()["errors"][0]["field"] == "colour"
 
 
+def test_unknown_keys_that_look_like_digits_are_refused_by_name(client, service):
+    # "²" and "٣" are digits to str.isdigit; the first is no number to int (a 500 once).
+    body = {"name": "A", "code": "a", "account_type": "mailbox", "\u00b2": {"": 1e-171}, "\u0663": [], "users": {"10": 1, "2": 2}}
+    response = service.post("/organisations", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert {e["field"] for e in response.json()["errors"]} == {"\u00b2", "\u0663", "users"}
+
+
 def test_a_malformed_uuid_in_the_path_names_the_path_parameter(client, service):
     response = service.put("/users/not-a-uuid/last-name", json={"last_name": "Hook"})
     assert response.status_code == 422

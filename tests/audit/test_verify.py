@@ -106,6 +106,8 @@ def test_digest_from_the_command_line_is_position_and_hash(scripted: Scripted, s
 def test_a_malformed_digest_is_refused_naming_the_field() -> None:
     with pytest.raises(ValueError, match=r"^digest: expected POSITION:SHA256-HEX"):
         Digest.parse("18:not-a-hash")
+    with pytest.raises(ValueError, match=r"^digest: expected POSITION:SHA256-HEX"):
+        Digest.parse("\u00b2:" + "a" * 64)  # a digit to str.isdigit, no number to int
 
 
 def test_a_tampered_history_is_reported_intact_up_to_the_position_before(scripted: Scripted) -> None:

@@ -44,6 +44,23 @@ def test_every_page_has_the_policy_and_signed_in_pages_are_not_cached(server: Se
         client.close()
 
 
+def test_a_page_number_or_a_challenge_form_that_cannot_be_read_is_no_server_error(server: Server) -> None:
+    client = _signed_in(server)
+    try:
+        # "²" is a digit to str.isdigit, and no number to int (each was a 500).
+        assert client.get("/console/users", params={"page": "\u00b2"}).status_code == 200
+        (user_id,) = re.findall(r'href="/console/users/([0-9a-f-]{36})"', client.get("/console/users").text)[:1]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/console/users/add").text).group(1)  # type: ignore[union-attr]
+        tampered = [{"count": "\u00b2"}, {"count": "1", "position_1": "first"}, {"count": "1", "position_1": "2", "challenge_id": "not-an-id"}]
+        for fields in tampered:
+            form = {"csrf_token": token, "question_1": "first_school", "letter_1": "a", "challenge_id": "00000000-0000-0000-0000-000000000001", **fields}
+            response = client.post(f"/console/users/{user_id}/challenge/answer", data=form)
+            assert response.status_code == 400, fields
+            assert "This form cannot be read" in response.text
+    finally:
+        client.close()
+
+
 def test_a_signed_out_visitor_is_sent_to_sign_in_from_every_page(server: Server) -> None:
     with httpx.Client(base_url=server.url) as client:
         for route in CONSOLE:

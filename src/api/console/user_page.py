@@ -9,7 +9,7 @@ from uuid import UUID
 
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.console.pages import Errors, Form, error_page, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.endpoints.users import issue_challenge, reissue_one_time_password, reset_password
@@ -35,9 +35,12 @@ def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     # The positions asked travel with the form (they are no secret), so a
     # mistyped letter is asked again without issuing a new challenge.
-    count = min(int(form.get("count") or 0) if form.get("count").isdigit() else 0, 20)
-    positions = [ChallengePosition(question=form.get(f"question_{i}"), question_text=SECURITY_QUESTIONS.get(form.get(f"question_{i}"), ""), position=int(form.get(f"position_{i}") or 0)) for i in range(1, count + 1)]
-    prompt = ChallengeOut(challenge_id=UUID(form.get("challenge_id")), positions=positions, expires_at=form.get("expires_at"))
+    try:
+        count = min(int(form.get("count")), 20)
+        positions = [ChallengePosition(question=form.get(f"question_{i}"), question_text=SECURITY_QUESTIONS.get(form.get(f"question_{i}"), ""), position=int(form.get(f"position_{i}"))) for i in range(1, count + 1)]
+        prompt = ChallengeOut(challenge_id=UUID(form.get("challenge_id")), positions=positions, expires_at=form.get("expires_at"))
+    except ValueError:  # pydantic's ValidationError is one too
+        return error_page(ctx, 400, "This form cannot be read", "Go back, ask for the letters again and enter them.")
     letters = [form.raw(f"letter_{i}").strip() for i in range(1, count + 1)]
     errors = Errors()
     for i, letter in enumerate(letters, start=1):

@@ -56,7 +56,7 @@ def _query(ctx: Context, values: dict[str, list[str]], page: int = 1) -> reads.U
 
 def _page_number(ctx: Context) -> int:
     value = ctx.request.query_params.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) <= 100_000 else 1
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= 100_000 else 1
 
 
 def _search_values(ctx: Context) -> dict[str, list[str]]:

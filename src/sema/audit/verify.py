@@ -30,7 +30,7 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         position, sep, link = text.strip().partition(":")
         link = link.lower()
-        if not sep or not position.isdigit() or len(link) != 64 or any(c not in "0123456789abcdef" for c in link):
+        if not sep or not (position.isascii() and position.isdigit()) or len(link) != 64 or any(c not in "0123456789abcdef" for c in link):
             raise ValueError(f"digest: expected POSITION:SHA256-HEX (as printed by `sema audit digest`), got {text!r}")
         return cls(int(position), link)
 
