@@ -1,6 +1,7 @@
 """The console's pages over real HTTP (no browser): a content security policy
 of sema's own assets, no caching of signed-in pages, no inline script or
-style that the policy would have to allow, and no page reachable unsigned."""
+style that the policy would have to allow, no page reachable unsigned, and
+no server error for a page number or a posted form that cannot be read."""
 
 from __future__ import annotations
 
