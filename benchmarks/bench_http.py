@@ -271,6 +271,27 @@ stop all the others. This machine's speed drifted by 40% within minutes
 (server CPU a request 2.3-3.6 ms for one tree), so the command and the bare
 endpoint now take turns every ten requests (``p50s_ms``), and both sides of the
 ratio see the same machine.
+
+The same kind of machine, another session (2026-11-28, AMD EPYC, Firecracker,
+2 vCPUs). ``benchmarks/run.py http``, one tree, minutes apart: 2.80 / 0.83
+(3.4x), 3.89 / 1.05 (3.7x), 2.99 / 0.85 (3.5x), 2.38 / 0.81 (2.9x). Measured,
+none kept:
+- Server CPU a request (``/proc``, 1,000 details changes, three runs): 2.45-2.89
+  ms through anyio's threads, 2.06-2.42 ms run on the loop; the client's p50
+  3.0-3.4 against 2.3-2.7 ms. py-spy of the server (threads, idle samples
+  dropped): the command 0.74 ms a request, SQLite's commit 0.20 ms of it, the
+  directory's FTS upkeep 0.18 ms; of the loop thread's busy samples, 42% in the
+  response's socket write (the send, and taking the GIL back from the
+  endpoint's thread).
+- The response's head and body in one socket write (sema's protocol holding the
+  head until the body came): alternated with an unchanged server, the medians
+  were 2.376 and 2.376 ms.
+- The trigram counts written by two statements over JSON arrays
+  (``json_each``) instead of one row each: 6.97 million instructions a request
+  against 6.92 (callgrind, in process): more, not less.
+- Two unchanged servers alternated in blocks of ten: their medians differed by
+  up to 0.2 ms (8%) in one run. Here the wall-clock ratio cannot rank a change
+  smaller than about 10%.
 """
 
 from __future__ import annotations
