@@ -316,7 +316,7 @@ class NoMailDomainsOfItsOwn(RuleViolated):
 
 class LastMailDomain(RuleViolated):
     code = "last-mail-domain"
-    template = "an {account_type} organisation keeps at least one mail domain; add another before removing {domain}"
+    template = "an organisation of type {account_type} keeps at least one mail domain; add another before removing {domain}"
 
 
 class LastAdministrator(RuleViolated):

@@ -207,6 +207,28 @@ def test_a_csv_upload_can_be_a_dry_run_by_form_field(client, service):
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
 
 
+def test_a_dry_run_form_field_that_is_not_a_yes_or_no_adds_nobody(client, service):
+    org = register_organisation(service, "westmids")
+    upload = {"file": ("u.csv", csv_of([("Peter", "Pan", "")]), "text/csv")}
+    checkbox = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "on"})  # what a browser's checkbox sends
+    assert checkbox.status_code == 201 and checkbox.json()["dry_run"] is True, checkbox.text
+    unclear = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "perhaps"})
+    assert unclear.status_code == 422 and unclear.json()["errors"] == [{"field": "dry_run", "message": "must be true or false"}]
+    no = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "false"})
+    assert no.status_code == 201 and no.json()["dry_run"] is False
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 1
+
+
+def test_a_csv_column_given_twice_is_refused_not_read_as_its_last_value(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(
+        f"/organisations/{org}/users/bulk", content=csv_of([("Alice", "Smith", "Bob")], "first_name,last_name,first_name"), headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "header.first_name", "message": "the column appears 2 times; give it once"}]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
 def test_a_multipart_form_without_a_file_names_the_missing_field(client, service):
     org = register_organisation(service, "westmids")
     response = service.post(f"/organisations/{org}/users/bulk", files={"note": (None, "hello")})
