@@ -263,6 +263,14 @@ class NotARelayingUser(RuleViolated):
 # authentication by security letters
 
 
+class UserLocked(RuleViolated):
+    """An administrator acts on a user whose account is locked (not their own log-in:
+    that is ``AccountLocked``, a 401)."""
+
+    code = "user-locked"
+    template = "the user's account is locked; unlock it first"
+
+
 class NoSecurityInformation(RuleViolated):
     template = "the user has not set security information yet"
 

@@ -128,6 +128,27 @@ def test_wrong_letters_fail_the_challenge_and_no_reset_follows(client, service):
     assert service.post(f"/users/{user['user_id']}/password-reset").status_code == 422
 
 
+def test_a_challenge_for_a_locked_user_is_refused_to_the_administrator_as_a_rule_not_a_lost_session(client, service, app):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    long = {"mothers_maiden_name": "Abcdefghijklmnopqrstuvwxyz", "first_school": "Bcdefghijklmnopqrstuvwxyza", "place_of_birth": "Cdefghijklmnopqrstuvwxyzab"}
+    activate(client, user["username"], user["one_time_password"], answers=long)
+    for _ in range(app.settings.max_failed_challenges):
+        challenge = service.post(f"/users/{user['user_id']}/challenges").json()
+        service.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": ["#"] * len(challenge["positions"])})
+    assert service.get(f"/users/{user['user_id']}").json()["status"] == "locked"
+    refused = service.post(f"/users/{user['user_id']}/challenges")
+    assert refused.status_code == 422, refused.text  # not 401: the administrator's own session is fine
+    assert refused.json()["type"].endswith("/user-locked") and refused.json()["detail"] == "the user's account is locked; unlock it first"
+    assert service.get("/me").status_code == 200
+    # Replacing open challenges counts as failing them: the one that locks is refused alike.
+    (other,) = add_users(service, org, [{"first_name": "Wendy", "last_name": "Darling"}])
+    activate(client, other["username"], other["one_time_password"], answers=long)
+    issued = [service.post(f"/users/{other['user_id']}/challenges") for _ in range(app.settings.max_failed_challenges + 1)]
+    assert [r.status_code for r in issued] == [201] * app.settings.max_failed_challenges + [422]
+    assert issued[-1].json()["type"].endswith("/user-locked") and "locked" in issued[-1].json()["detail"]
+
+
 def test_a_multiple_status_change_reports_an_outcome_per_user(client, service):
     org = register_organisation(service, "westmids")
     users = add_users(service, org, [{"first_name": f"G{i}", "last_name": "F"} for i in range(3)])
