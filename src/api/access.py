@@ -72,7 +72,8 @@ def authorise(principal: Principal, roles: frozenset[Role] | None, during_activa
     if principal.session.must_activate and not during_activation:
         raise ApiProblem(403, "activation-required", "Activation required", "choose your own password and set your security information first (POST /me/activation)")
     if roles is not None and principal.role not in roles:
-        raise ApiProblem(403, "permission-denied", "Forbidden", f"a {principal.role.value.replace('_', ' ')} may not do this")
+        role = principal.role.value.replace("_", " ")
+        raise ApiProblem(403, "permission-denied", "Forbidden", f"{'an' if role[0] in 'aeiou' else 'a'} {role} may not do this")
 
 
 def open_session(state: ApiState, request: Request, result: LogInResult, now: datetime) -> tuple[str, Session]:

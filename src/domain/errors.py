@@ -263,6 +263,14 @@ class NotARelayingUser(RuleViolated):
 # authentication by security letters
 
 
+class UserLocked(RuleViolated):
+    """An administrator acts on a user whose account is locked (not their own log-in:
+    that is ``AccountLocked``, a 401)."""
+
+    code = "user-locked"
+    template = "the user's account is locked; unlock it first"
+
+
 class NoSecurityInformation(RuleViolated):
     template = "the user has not set security information yet"
 
@@ -316,7 +324,7 @@ class NoMailDomainsOfItsOwn(RuleViolated):
 
 class LastMailDomain(RuleViolated):
     code = "last-mail-domain"
-    template = "an {account_type} organisation keeps at least one mail domain; add another before removing {domain}"
+    template = "an organisation of type {account_type} keeps at least one mail domain; add another before removing {domain}"
 
 
 class LastAdministrator(RuleViolated):

@@ -97,7 +97,7 @@ class Organisation(SemaAggregate):
         if account_type not in AccountType.ALL:
             raise InvalidValue("account_type", f"must be one of {', '.join(AccountType.ALL)}")
         if account_type in AccountType.RELAYING and not domains:
-            raise InvalidValue("domains", f"an {account_type} organisation must list the mail domains it owns")
+            raise InvalidValue("domains", f"{'an' if account_type == AccountType.SMTP else 'a'} {account_type} organisation must list the mail domains it owns")
         if account_type == AccountType.MAILBOX and domains:
             raise InvalidValue("domains", "a mailbox organisation uses the service's domain and lists none")
         return cls._new(

@@ -22,7 +22,6 @@ from uuid import UUID
 from domain.actors import Actor
 from domain.base import From, SemaAggregate, updates
 from domain.errors import (
-    AccountLocked,
     AlreadySo,
     ChallengeNotOpen,
     ChallengeOutOfTime,
@@ -34,6 +33,7 @@ from domain.errors import (
     NoSecurityInformation,
     PassedChallengeTooOld,
     SecurityInformationExhausted,
+    UserLocked,
 )
 
 Position = tuple[str, int]  # (question, 1-based letter position in the normalised answer)
@@ -179,7 +179,7 @@ class Challenges(SemaAggregate):
         if not self.security_questions:
             raise NoSecurityInformation(user_id=self.id)
         if self.locked:
-            raise AccountLocked()
+            raise UserLocked(user_id=self.id)
         if self.security_renewal_required:
             raise SecurityInformationExhausted(user_id=self.id)
 

@@ -30,6 +30,7 @@ from domain.errors import (
     OneTimePasswordStillValid,
     PassedChallengeTooOld,
     SecurityInformationExhausted,
+    UserLocked,
 )
 from domain.user import User
 
@@ -101,7 +102,7 @@ class UserActivationFlow(RuleBasedStateMachine):
         if not m["security_information"]:
             expected: type[DomainError] | None = NoSecurityInformation
         elif m["locked"]:
-            expected = AccountLocked
+            expected = UserLocked
         else:
             expected = SecurityInformationExhausted if m["revealed"] >= ANSWER_LENGTH // 2 else None
         challenge_id = uuid4()

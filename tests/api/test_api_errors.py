@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from testkit.http import register_organisation
+from testkit.http import organisation_administrator, register_organisation
 
 PROBLEM = "application/problem+json"
 
@@ -110,3 +110,12 @@ def test_a_bad_query_parameter_is_named(client, service):
 def test_a_nul_character_in_a_query_or_path_parameter_is_refused_by_name(client, service):
     assert service.get("/directory?q=pe%00ter").json()["errors"][0]["field"] == "query.q"
     assert service.get("/routing/pe%00ter@x.cjsm.net").json()["errors"][0]["field"] == "path.address"
+
+
+def test_a_role_that_may_not_call_an_operation_is_named_in_plain_english(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    refused = admin.post("/organisations", json={"name": "Mine", "code": "mine", "account_type": "mailbox"})
+    assert refused.status_code == 403 and refused.json()["detail"] == "an organisation administrator may not do this"
+    gsc = service.post("/organisations", json={"name": "Gsc", "code": "gsc", "account_type": "gsc"})
+    assert gsc.json()["errors"] == [{"field": "domains", "message": "a gsc organisation must list the mail domains it owns"}]

@@ -103,3 +103,33 @@ def test_a_deleted_list_is_restored_within_30_days_and_then_deleted_for_good(cli
     assert late.status_code == 422
     again = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Other", "local_part": "duty"})
     assert again.status_code == 201 and again.json()["address"] == first["address"]
+
+
+def test_a_last_name_changed_back_gives_the_user_their_own_earlier_address_again(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (jon,) = add_users(admin, org, [{"first_name": "Jon", "last_name": "Smith"}])
+    assert admin.put(f"/users/{jon['user_id']}/last-name", json={"last_name": "Smyth"}).json()["address"] == "jon.smyth@westmids.cjsm.net"
+    back = admin.put(f"/users/{jon['user_id']}/last-name", json={"last_name": "Smith"})
+    assert back.status_code == 200, back.text
+    assert back.json()["address"] == "jon.smith@westmids.cjsm.net"  # their own alias, not jon.smith2
+    shown = admin.get(f"/users/{jon['user_id']}").json()
+    assert (shown["address"], shown["aliases"]) == ("jon.smith@westmids.cjsm.net", ["jon.smyth@westmids.cjsm.net"])
+    for address in ("jon.smith@westmids.cjsm.net", "jon.smyth@westmids.cjsm.net"):
+        assert admin.get(f"/routing/{address}").json()["target_id"] == jon["user_id"]
+
+
+def test_an_smtp_users_original_address_changed_back_reuses_their_own_alias(client, service):
+    org = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
+    admin = service
+    (jane,) = add_users(admin, org, [{"first_name": "Jane", "last_name": "Doe", "original_address": "jane.doe@westmids.police.uk"}])
+    url = f"/users/{jane['user_id']}/original-address"
+    assert admin.put(url, json={"original_address": "jane.smith@westmids.police.uk"}).status_code == 200
+    same = admin.put(url, json={"original_address": "jane.smith@westmids.police.uk"})
+    assert same.status_code == 422 and same.json()["type"].endswith("/already-so"), same.text
+    back = admin.put(url, json={"original_address": "jane.doe@westmids.police.uk"})
+    assert back.status_code == 200, back.text
+    assert back.json()["address"] == "jane.doe@westmids.police.uk.cjsm.net"
+    shown = admin.get(f"/users/{jane['user_id']}").json()
+    assert (shown["original_address"], shown["aliases"]) == ("jane.doe@westmids.police.uk", ["jane.smith@westmids.police.uk.cjsm.net"])
+    assert admin.get("/routing/jane.doe@westmids.police.uk.cjsm.net").json()["relay_to"] == "jane.doe@westmids.police.uk"

@@ -128,6 +128,27 @@ def test_wrong_letters_fail_the_challenge_and_no_reset_follows(client, service):
     assert service.post(f"/users/{user['user_id']}/password-reset").status_code == 422
 
 
+def test_a_challenge_for_a_locked_user_is_refused_to_the_administrator_as_a_rule_not_a_lost_session(client, service, app):
+    org = register_organisation(service, "westmids")
+    (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    long = {"mothers_maiden_name": "Abcdefghijklmnopqrstuvwxyz", "first_school": "Bcdefghijklmnopqrstuvwxyza", "place_of_birth": "Cdefghijklmnopqrstuvwxyzab"}
+    activate(client, user["username"], user["one_time_password"], answers=long)
+    for _ in range(app.settings.max_failed_challenges):
+        challenge = service.post(f"/users/{user['user_id']}/challenges").json()
+        service.post(f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer", json={"letters": ["#"] * len(challenge["positions"])})
+    assert service.get(f"/users/{user['user_id']}").json()["status"] == "locked"
+    refused = service.post(f"/users/{user['user_id']}/challenges")
+    assert refused.status_code == 422, refused.text  # not 401: the administrator's own session is fine
+    assert refused.json()["type"].endswith("/user-locked") and refused.json()["detail"] == "the user's account is locked; unlock it first"
+    assert service.get("/me").status_code == 200
+    # Replacing open challenges counts as failing them: the one that locks is refused alike.
+    (other,) = add_users(service, org, [{"first_name": "Wendy", "last_name": "Darling"}])
+    activate(client, other["username"], other["one_time_password"], answers=long)
+    issued = [service.post(f"/users/{other['user_id']}/challenges") for _ in range(app.settings.max_failed_challenges + 1)]
+    assert [r.status_code for r in issued] == [201] * app.settings.max_failed_challenges + [422]
+    assert issued[-1].json()["type"].endswith("/user-locked") and "locked" in issued[-1].json()["detail"]
+
+
 def test_a_multiple_status_change_reports_an_outcome_per_user(client, service):
     org = register_organisation(service, "westmids")
     users = add_users(service, org, [{"first_name": f"G{i}", "last_name": "F"} for i in range(3)])
@@ -204,6 +225,28 @@ def test_a_csv_upload_can_be_a_dry_run_by_form_field(client, service):
     org = register_organisation(service, "westmids")
     response = service.post(f"/organisations/{org}/users/bulk", files={"file": ("u.csv", csv_of([("Peter", "Pan", "")]), "text/csv")}, data={"dry_run": "true"})
     assert response.status_code == 201 and response.json()["dry_run"] is True
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_dry_run_form_field_that_is_not_a_yes_or_no_adds_nobody(client, service):
+    org = register_organisation(service, "westmids")
+    upload = {"file": ("u.csv", csv_of([("Peter", "Pan", "")]), "text/csv")}
+    checkbox = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "on"})  # what a browser's checkbox sends
+    assert checkbox.status_code == 201 and checkbox.json()["dry_run"] is True, checkbox.text
+    unclear = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "perhaps"})
+    assert unclear.status_code == 422 and unclear.json()["errors"] == [{"field": "dry_run", "message": "must be true or false"}]
+    no = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "false"})
+    assert no.status_code == 201 and no.json()["dry_run"] is False
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 1
+
+
+def test_a_csv_column_given_twice_is_refused_not_read_as_its_last_value(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(
+        f"/organisations/{org}/users/bulk", content=csv_of([("Alice", "Smith", "Bob")], "first_name,last_name,first_name"), headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "header.first_name", "message": "the column appears 2 times; give it once"}]
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
 
 

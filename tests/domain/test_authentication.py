@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import AccountLocked, AccountUnavailable, ChallengeNotOpen, ChallengeOutOfTime, InvalidCredentials, SecurityInformationExhausted
+from domain.errors import AccountUnavailable, ChallengeNotOpen, ChallengeOutOfTime, InvalidCredentials, SecurityInformationExhausted, UserLocked
 from domain.user import Status
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.clock import SettableClock
@@ -125,7 +125,7 @@ def test_three_failed_challenges_in_a_row_lock_the_account(app: SemaApplication,
         prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
         app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, wrong_letters(prompt))
     assert app.get_user(jane.user_id).status == Status.LOCKED
-    with pytest.raises(AccountLocked):
+    with pytest.raises(UserLocked):  # refused to the administrator as a rule (422), not as their own log-in (401)
         app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
 
 

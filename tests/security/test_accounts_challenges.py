@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.errors import AccountLocked, DomainError, SecurityInformationExhausted
+from domain.errors import DomainError, SecurityInformationExhausted, UserLocked
 from domain.user import Status
 from sema.application import CreatedUser, SemaApplication
 from sema.clock import SettableClock
@@ -47,7 +47,7 @@ def test_asking_again_and_again_without_answering_harvests_at_most_half_of_each_
     for _ in range(12):  # the harvest of the review: ask and ask, never answer
         try:
             app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
-        except (AccountLocked, SecurityInformationExhausted):
+        except (UserLocked, SecurityInformationExhausted):
             break
     else:
         raise AssertionError("twelve challenges issued without an answer")

@@ -89,9 +89,12 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("first_name", "last_name") if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
-    if missing or unknown:
+    repeated = [h for i, h in enumerate(header) if h in CSV_COLUMNS and h in header[:i] and h not in header[i + 1 :]]
+    if missing or unknown or repeated:
         header_errors = [{"field": f"header.{c}", "message": "required column is missing"} for c in missing]
         header_errors += [{"field": f"header.{h or '(empty)'}", "message": f"unknown column; use {', '.join(CSV_COLUMNS)}"} for h in unknown]
+        # Two columns of one name: which value was meant cannot be known (a reader would keep the last).
+        header_errors += [{"field": f"header.{h}", "message": f"the column appears {header.count(h)} times; give it once"} for h in repeated]
         raise invalid_request(header_errors, "the CSV header is not valid")
     reader.fieldnames = header
     rows: list[NewUserIn] = []
@@ -154,10 +157,19 @@ def add_service_person(ctx: Context, body: ServicePersonIn) -> BulkAddOut:
 def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
     """Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only"""
     if upload is not None:
-        dry_run = query.dry_run or upload.fields.get("dry_run", "").lower() in ("1", "true", "yes")
+        dry_run = query.dry_run or _form_flag(upload.fields, "dry_run")
         return add_rows(ctx, organisation_id, parse_csv(upload.content), dry_run)
     assert body is not None
     return add_rows(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
+
+
+def _form_flag(fields: dict[str, str], name: str) -> bool:
+    """A yes/no form field (a checkbox sends "on"); anything else is refused by name, never
+    read as "no": a dry run mistyped must not add the users for real."""
+    value = fields.get(name, "").strip().lower()
+    if value in CSV_FLAGS or value == "on":
+        return CSV_FLAGS.get(value, True)
+    raise invalid_request([{"field": name, "message": "must be true or false"}])
 
 
 def letters_pdf(ctx: Context, batch_id: UUID) -> Response:

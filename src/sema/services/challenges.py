@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.actors import Actor
-from domain.errors import AccountLocked
+from domain.errors import UserLocked
 from domain.permissions import require_service_administrator
 from domain.user_challenges import choose_positions
 from sema.services.context import Service
@@ -22,7 +22,7 @@ class Challenges(Service):
         An open challenge it replaces counts as failed, and may lock the account."""
         prompt = self._issue(actor, at, user_id)
         if prompt is None:
-            raise AccountLocked()
+            raise UserLocked("the open challenge this one replaced counted as failed, and locked the user's account; unlock it first", user_id=user_id)
         return prompt
 
     @command

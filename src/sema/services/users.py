@@ -202,8 +202,15 @@ class Users(Service):
         claim = None
         if organisation.hosts_mailboxes and not still_names(user.primary_address, user.first_name, user.last_name):
             render = lambda local: new_style_address(local, organisation.code, self.settings.service_domain)  # noqa: E731
-            (address,) = self.claims.lowest_free(AddressClaim, [new_style_local_part(user.first_name, user.last_name)], render, set())
-            claim = self.claims.claim(AddressClaim, address, "user", user.id, actor, at, self.claims.existing(AddressClaim, [address]))
+            # A name changed back (a typo corrected, a marriage undone): the user's
+            # own alias that renders it becomes their address again, not a numbered one.
+            domain = render("").split("@", 1)[1]
+            own = [a for a in user.aliases if a.endswith("@" + domain) and still_names(a, user.first_name, user.last_name)]
+            if own:
+                address = own[0]
+            else:
+                (address,) = self.claims.lowest_free(AddressClaim, [new_style_local_part(user.first_name, user.last_name)], render, set())
+                claim = self.claims.claim(AddressClaim, address, "user", user.id, actor, at, self.claims.existing(AddressClaim, [address]))
             user.change_secure_address(address, actor, at)
         uow.save(user, claim)
         return user.primary_address
@@ -214,7 +221,10 @@ class Users(Service):
         user = self.aggregates.administered_user(actor, user_id)
         organisation = self.aggregates.organisation(user.organisation_id)
         original, address = organisation.relay_address_for(original_address, self.settings.service_domain)
-        claim = self.claims.claim_one(AddressClaim, address, "user", user.id, actor, at, AddressTaken)
+        if address == user.primary_address:
+            raise AlreadySo(f"the original address is already {original}")
+        # Back to an earlier original address: the alias the user still holds is theirs again.
+        claim = None if address in user.aliases else self.claims.claim_one(AddressClaim, address, "user", user.id, actor, at, AddressTaken)
         user.change_secure_address(address, actor, at, original_address=original)
         uow.save(user, claim)
         return address
