@@ -10,11 +10,14 @@ class redefines them under its own name.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import partial
 
 from domain.actors import Actor
 from domain.base import From, SemaAggregate, updates
-from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, OneTimePasswordStillValid
+from domain.errors import AccountLocked, AccountUnavailable, AlreadyActivated, AlreadySo, InvalidValue, InvalidValues, OneTimePasswordStillValid
+from domain.user_challenges import revealable
 
 SECURITY_QUESTIONS: dict[str, str] = {
     "mothers_maiden_name": "Mother's maiden name",
@@ -35,6 +38,12 @@ def check_questions(questions: list[str]) -> list[str]:
         if question not in SECURITY_QUESTIONS:
             raise InvalidValue("security_answers", f"{question!r} is not one of the questions: {', '.join(SECURITY_QUESTIONS)}")
     return sorted(questions)
+
+
+def _refuse_revealed_answer(question: str) -> None:
+    raise InvalidValue(
+        f"security_answers.{question}", "about half of this answer's letters have been given to administrators: choose a new answer"
+    )
 
 
 class Account(SemaAggregate):
@@ -96,9 +105,11 @@ class Account(SemaAggregate):
 
     class SecurityInformationSet(SemaAggregate.Event):
         questions: list[str]
+        # Questions answered again as they were: the letters revealed of them stay revealed.
+        still_revealed: list[str] | None = None
 
         def apply(self, user: Account) -> None:
-            user._security_information_set(self.questions)
+            user._security_information_set(self.questions, self.still_revealed or ())
 
     class LoggedIn(SemaAggregate.Event):
         apply = updates(failed_log_ins=0, last_log_in_at=From("timestamp"))
@@ -114,10 +125,11 @@ class Account(SemaAggregate):
     class Unlocked(SemaAggregate.Event):
         apply = updates(locked=False, lock_reason=None, failed_log_ins=0, failed_challenges=0)
 
-    def _security_information_set(self, questions: list[str]) -> None:
+    def _security_information_set(self, questions: list[str], still_revealed: Iterable[str] = ()) -> None:
+        kept = set(still_revealed)
         self.security_questions = list(questions)
         self.security_renewal_required = False
-        self.revealed = {}
+        self.revealed = {q: positions for q, positions in self.revealed.items() if q in kept}
 
     # ------------------------------------------------------------- commands
 
@@ -187,9 +199,23 @@ class Account(SemaAggregate):
         self._require_self_service()
         self._record(self.PasswordChanged, by, at)
 
-    def set_security_information(self, questions: list[str], by: Actor, at: datetime) -> None:
+    def set_security_information(self, questions: list[str], by: Actor, at: datetime, unchanged: Mapping[str, int] | None = None) -> None:
+        """``unchanged``: the questions answered as they are answered now, each with its
+        answer's length (the caller compares the answers, which never reach an event).
+        The letters already revealed of such an answer stay revealed, so answering it
+        again does not reopen it to administrators; one about half revealed must be
+        answered anew."""
         self._require_self_service()
-        self._record(self.SecurityInformationSet, by, at, questions=check_questions(questions))
+        questions = check_questions(questions)
+        kept = {q: n for q, n in (unchanged or {}).items() if q in questions and self.revealed.get(q)}
+        InvalidValues.check(
+            *(
+                partial(_refuse_revealed_answer, q)
+                for q, n in sorted(kept.items())
+                if len(self.revealed[q]) >= revealable(n)
+            )
+        )
+        self._record(self.SecurityInformationSet, by, at, questions=questions, still_revealed=sorted(kept) or None)
 
     def _require_self_service(self) -> None:
         self._require_present()

@@ -96,6 +96,10 @@ def check_answers(answers: dict[str, str]) -> dict[str, str]:
         if len(value) < MIN_ANSWER_LETTERS:
             raise InvalidValue(f"security_answers.{question}", f"must have at least {MIN_ANSWER_LETTERS} letters or digits")
         normalised[question] = value
+    for question, value in normalised.items():
+        # Letters are asked from two answers or more, so that knowing one is not enough.
+        if list(normalised.values()).count(value) > 1:
+            raise InvalidValue(f"security_answers.{question}", "must differ from your other answers")
     return normalised
 
 
@@ -196,6 +200,11 @@ class CredentialStore:
 
     def answer_lengths(self, session: Session, subject_id: UUID) -> dict[str, int]:
         return {q: len(a) for q, a in self._read_answers(session, subject_id).items()}
+
+    def unchanged_answers(self, session: Session, subject_id: UUID, answers: dict[str, str]) -> dict[str, int]:
+        """Of ``answers`` (normalised), those the subject has now for the same question, each with its length."""
+        current = self._read_answers(session, subject_id)
+        return {q: len(a) for q, a in answers.items() if q in current and hmac.compare_digest(current[q].encode(), a.encode())}
 
     def letters_match(self, session: Session, subject_id: UUID, positions: list[tuple[str, int]], letters: list[str]) -> bool:
         answers = self._read_answers(session, subject_id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import AccountUnavailable, ChallengeNotOpen, ChallengeOutOfTime, InvalidCredentials, SecurityInformationExhausted, UserLocked
+from domain.errors import AccountUnavailable, ChallengeNotOpen, ChallengeOutOfTime, InvalidCredentials, InvalidValue, SecurityInformationExhausted, UserLocked
 from domain.user import Status
 from sema.application import ChallengePrompt, CreatedUser, NewUser, SemaApplication
 from sema.clock import SettableClock
@@ -161,3 +161,42 @@ def test_new_security_information_forgets_what_was_revealed(app: SemaApplication
     app.set_security_information(actor, clock.now(), PASSWORD, {"first_pet": "Rover the dog", "first_school": "St Mary's", "place_of_birth": "Leeds"})
     user = app.get_user(jane.user_id)
     assert (user.revealed, user.security_renewal_required, user.security_questions) == ({}, False, ["first_pet", "first_school", "place_of_birth"])
+
+
+def test_an_answer_given_again_unchanged_keeps_its_revealed_letters(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
+    """Re-entering an answer must not reopen it to administrators: what they were told of it stays told."""
+    prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+    app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+    told = {q: sorted(p for q2, p in prompt.positions if q2 == q) for q in {q for q, _ in prompt.positions}}
+    changed = sorted(told)[0]  # the letters were asked from two answers or three
+    actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()
+    app.set_security_information(actor, clock.now(), PASSWORD, {**ANSWERS, changed: "Something else entirely"})
+    user = app.get_user(jane.user_id)
+    assert {q: sorted(p) for q, p in user.revealed.items()} == {q: p for q, p in told.items() if q != changed}
+    assert len(told) > 1
+
+
+def test_an_answer_half_revealed_must_be_answered_anew(app: SemaApplication, clock: SettableClock, organisation: Org, jane: CreatedUser) -> None:
+    revealed: dict[str, set[int]] = {q: set() for q in NORMALISED}
+    while not any(len(revealed[q]) >= len(NORMALISED[q]) // 2 for q in NORMALISED):
+        prompt = app.issue_challenge(organisation.admin, clock.now(), jane.user_id)
+        app.answer_challenge(organisation.admin, clock.now(), jane.user_id, prompt.challenge_id, right_letters(prompt))
+        for question, position in prompt.positions:
+            revealed[question].add(position)
+    exhausted = sorted(q for q in NORMALISED if len(revealed[q]) >= len(NORMALISED[q]) // 2)
+    actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()
+    with pytest.raises(InvalidValue) as refused:
+        app.set_security_information(actor, clock.now(), PASSWORD, dict(ANSWERS))
+    assert refused.value.field == f"security_answers.{exhausted[0]}"
+    assert "choose a new answer" in refused.value.reason
+    assert app.get_user(jane.user_id).security_renewal_required  # nothing changed
+    app.set_security_information(actor, clock.now(), PASSWORD, {**ANSWERS, **{q: f"New answer {i}" for i, q in enumerate(exhausted)}})
+    assert not app.get_user(jane.user_id).security_renewal_required
+
+
+def test_the_same_answer_to_two_questions_is_refused(app: SemaApplication, clock: SettableClock, jane: CreatedUser) -> None:
+    actor = app.log_in(jane.username, PASSWORD, clock.now()).actor()
+    with pytest.raises(InvalidValue) as refused:
+        app.set_security_information(actor, clock.now(), PASSWORD, {"first_pet": "Rex", "first_school": "rex!", "place_of_birth": "Leeds"})
+    assert refused.value.field in ("security_answers.first_pet", "security_answers.first_school")
+    assert refused.value.reason == "must differ from your other answers"

@@ -112,7 +112,7 @@ class Activation(Service):
                 if user.must_change_password:
                     user.change_password(actor, at)
                 if answers:
-                    user.set_security_information(list(answers), actor, at)
+                    user.set_security_information(list(answers), actor, at, self.credentials.unchanged_answers(uow.session, user.id, answers))
             self.credentials.set_password(uow.session, user.id, password_hash, at)
             if answers:
                 self.credentials.set_answers(uow.session, user.id, answers, at)
@@ -146,7 +146,7 @@ class Activation(Service):
 
         def work(uow: UnitOfWork) -> None:
             user = self.aggregates.own_user(actor)
-            user.set_security_information(list(answers), actor, at)
+            user.set_security_information(list(answers), actor, at, self.credentials.unchanged_answers(uow.session, user.id, answers))
             self.credentials.set_answers(uow.session, user.id, answers, at)
             uow.save(user)
 
