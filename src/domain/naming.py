@@ -73,6 +73,17 @@ def check_domain(field: str, domain: str) -> str:
     return domain
 
 
+def check_organisation_domain(field: str, domain: str, service_domain: str) -> str:
+    """A mail domain an smtp or gsc organisation may list: a valid domain that is
+    not the service's own, nor under it, nor above it (an original address there
+    would relay to one of the service's own mailboxes, or be taken for one)."""
+    domain = check_domain(field, domain)
+    service = service_domain.strip().lower()
+    if in_domains(f"x@{domain}", [service]) or in_domains(f"x@{service}", [domain]):
+        raise InvalidValue(field, f"{domain} overlaps the service's own mail domain {service}")
+    return domain
+
+
 def in_domains(address: str, domains: Iterable[str]) -> bool:
     domain = address.rsplit("@", 1)[1]
     return any(domain == d or domain.endswith("." + d) for d in domains)

@@ -216,6 +216,8 @@ class Organisation(SemaAggregate):
         original = check_email("original_address", original_address)
         if self.account_type not in AccountType.RELAYING:
             raise NotARelayingUser(organisation_code=self.code)
+        if in_domains(original, [service_domain]):  # a domain listed before such domains were refused
+            raise InvalidValue("original_address", f"must not be an address of the service's own mail domain {service_domain}")
         if not in_domains(original, self.domains):
             raise InvalidValue("original_address", f"must be in one of the organisation's domains: {', '.join(self.domains)}")
         return original, relay_address(original, service_domain)

@@ -52,6 +52,22 @@ def test_a_mail_domain_is_removed_but_never_the_last_and_a_mailbox_organisation_
     assert refused.status_code == 422 and refused.json()["type"].endswith("/no-mail-domains-of-its-own")
 
 
+def test_the_services_own_mail_domain_is_no_organisations_to_list(client, service):
+    """An smtp user's original address in the service's domain would relay to one of
+    the service's own mailboxes (olive.admin@probation.cjsm.net.cjsm.net -> olive.admin@probation.cjsm.net)."""
+    for domains, field in ((["police.example.org", "CJSM.net"], "domains[1]"), (["probation.cjsm.net"], "domains[0]"), (["sub.probation.cjsm.net"], "domains[0]")):
+        refused = service.post("/organisations", json={"name": "Rogue", "code": "rogue", "account_type": "smtp", "domains": domains})
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+        assert "the service's own mail domain cjsm.net" in refused.json()["errors"][0]["message"]
+    org = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
+    for domain in ("cjsm.net", "probation.cjsm.net"):
+        refused = service.put(f"/organisations/{org}/domains/{domain}")
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "domain"
+    assert service.get(f"/organisations/{org}").json()["domains"] == ["westmids.police.uk"]
+    assert service.put(f"/organisations/{org}/domains/cjsm.net.example.org").status_code == 204  # only a lookalike: not the service's
+
+
 def test_an_organisation_administrator_keeps_their_contact_details_and_cannot_touch_another_organisations(client, service):
     org = register_organisation(service, "westmids")
     other = register_organisation(service, "probation")

@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.actors import Actor, system_actor
 from domain.claims import OrganisationCodeClaim
 from domain.errors import OrganisationCodeTaken
-from domain.naming import check_domain, check_organisation_code
+from domain.naming import check_organisation_code, check_organisation_domain
 from domain.organisation import AccountType, ContactDetails, Organisation
 from domain.permissions import require_service_administrator
 from sema.services.context import Service
@@ -32,7 +32,7 @@ class Organisations(Service):
     def register(self, uow: UnitOfWork, actor: Actor, at: datetime, *, name: str, code: str, account_type: str, domains: Sequence[str] = ()) -> UUID:
         require_service_administrator(actor)
         code = check_organisation_code(code)
-        checked = [check_domain(f"domains[{i}]", d) for i, d in enumerate(domains)]
+        checked = [check_organisation_domain(f"domains[{i}]", d, self.settings.service_domain) for i, d in enumerate(domains)]
         organisation = Organisation.register(id=self.context.new_id(), name=name, code=code, account_type=account_type, domains=checked, by=actor, at=at)
         claim = self.claims.claim_one(OrganisationCodeClaim, code, "organisation", organisation.id, actor, at, OrganisationCodeTaken)
         uow.save(organisation, claim)
@@ -49,7 +49,7 @@ class Organisations(Service):
         self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.rename(name, actor, at))
 
     def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
-        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.add_mail_domain(check_domain("domain", domain), actor, at))
+        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.add_mail_domain(check_organisation_domain("domain", domain, self.settings.service_domain), actor, at))
 
     def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
         self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.remove_mail_domain(domain.strip().lower(), actor, at))
