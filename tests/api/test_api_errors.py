@@ -17,6 +17,13 @@ def test_malformed_json_is_a_400_problem(client, service):
     assert response.json()["type"].endswith("/malformed-json")
 
 
+def test_a_number_too_long_to_read_is_a_400_that_says_so(client, service):
+    response = service.post("/organisations", content=b'{"name": ' + b"9" * 5000 + b"}", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/malformed-json")
+    assert response.json()["detail"] == "the body has a number with more digits than any field takes"
+
+
 def test_wrong_types_are_named_field_by_field(client, service):
     response = service.post("/organisations", json={"name": 7, "code": "x", "account_type": "carrier-pigeon", "domains": "nope"})
     assert response.status_code == 422

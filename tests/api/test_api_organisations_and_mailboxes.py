@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from testkit.http import activate, add_users, organisation_administrator, register_organisation
 
 
@@ -38,6 +40,18 @@ def test_group_mailbox_permissions_are_granted_and_revoked(client, service):
     assert admin.put(f"/mailboxes/{mailbox}/permissions/{user['user_id']}/mail").status_code == 204
     assert admin.put(f"/mailboxes/{mailbox}/permissions/{user['user_id']}/fly").status_code == 422
     assert admin.delete(f"/mailboxes/{mailbox}/permissions/{user['user_id']}/mail").status_code == 204
+
+
+def test_a_deleted_user_is_given_no_group_mailbox_permission(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (user,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    mailbox = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Enquiries", "local_part": "enquiries"}).json()["id"]
+    assert admin.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "delete"}).status_code == 200
+    refused = admin.put(f"/mailboxes/{mailbox}/permissions/{user['user_id']}/mail")
+    assert refused.status_code == 422 and refused.json()["detail"] == "the user is deleted; undelete them first"
+    assert admin.post("/users/status-changes", json={"user_ids": [user["user_id"]], "action": "undelete"}).status_code == 200
+    assert admin.put(f"/mailboxes/{mailbox}/permissions/{user['user_id']}/mail").status_code == 204
 
 
 def test_group_mailboxes_are_refused_to_smtp_organisations(client, service):
@@ -114,3 +128,16 @@ def test_a_user_saves_and_removes_address_book_entries(client, service):
     person = activate(client, users[0]["username"], users[0]["one_time_password"])
     assert person.post("/me/address-book", json={"entry_kind": "user", "entry_id": users[1]["user_id"]}).status_code == 204
     assert person.delete(f"/me/address-book/{users[1]['user_id']}").status_code == 204
+
+
+def test_an_ex_directory_user_is_as_unknown_to_the_address_book_as_no_user(client, service):
+    """Whom the directory does not list cannot be saved, and the refusal does not tell that they exist."""
+    org = register_organisation(service, "westmids")
+    users = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": "Darling"}])
+    person = activate(client, users[0]["username"], users[0]["one_time_password"])
+    assert service.post("/users/status-changes", json={"user_ids": [users[1]["user_id"]], "action": "mark_ex_directory"}).status_code == 200
+    hidden = person.post("/me/address-book", json={"entry_kind": "user", "entry_id": users[1]["user_id"]})
+    unknown = person.post("/me/address-book", json={"entry_kind": "user", "entry_id": str(uuid.uuid4())})
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json()["type"] == unknown.json()["type"]
+    assert hidden.json()["detail"].replace(users[1]["user_id"], "…") == unknown.json()["detail"].replace(unknown.request.content.decode().split('"')[-2], "…")

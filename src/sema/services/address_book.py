@@ -10,6 +10,7 @@ from domain.address_book import ENTRY_KINDS
 from domain.base import SemaAggregate
 from domain.errors import InvalidValue, MailboxNotFound, UserNotFound
 from domain.mailbox import MailboxKind
+from domain.user import UserKind
 from domain.permissions import require_change
 from sema.services.context import Service
 from sema.services.runner import UnitOfWork, command
@@ -20,8 +21,8 @@ class AddressBook(Service):
         """What may be saved: a present user, a list, a group mailbox."""
         if entry_kind == "user":
             user = self.aggregates.user(entry_id)
-            if user.purged or user.deleted:
-                raise UserNotFound(entry_id)
+            if user.purged or user.deleted or user.ex_directory or user.kind != UserKind.PERSON:
+                raise UserNotFound(entry_id)  # whom the directory does not list is not found (ex-directory: not even that they exist)
             return user
         if entry_kind == "distribution_list":
             return self.aggregates.distribution_list(entry_id)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.claims import AddressClaim
-from domain.errors import AddressTaken, MailboxNotFound, UserNotFound
+from domain.errors import AddressTaken, MailboxNotFound, UserDeleted, UserNotFound
 from domain.mailbox import Mailbox
 from domain.naming import service_address
 from domain.permissions import require_change, require_service_administrator
@@ -41,6 +41,8 @@ class Mailboxes(Service):
             user = self.aggregates.user(user_id)
             if user.organisation_id != mailbox.organisation_id or user.purged:
                 raise UserNotFound(user_id)
+            if user.deleted:
+                raise UserDeleted(user_id=user_id)
             mailbox.grant_permission(user_id, permission, actor, at)
 
         self.change(self.aggregates.administered_mailbox, actor, mailbox_id, grant)
