@@ -205,6 +205,11 @@ class UsernameTaken(RuleViolated):
         super().__init__(f"the username {username} is already in use", username=username)
 
 
+class MailDomainTaken(RuleViolated):
+    code = "mail-domain-taken"
+    template = "the mail domain {domain} overlaps {listed}, a mail domain of another organisation"
+
+
 class OrganisationCodeTaken(RuleViolated):
     code = "organisation-code-taken"
 

@@ -68,6 +68,23 @@ def test_the_services_own_mail_domain_is_no_organisations_to_list(client, servic
     assert service.put(f"/organisations/{org}/domains/cjsm.net.example.org").status_code == 204  # only a lookalike: not the service's
 
 
+def test_no_two_organisations_list_the_same_mail_domain_nor_one_under_the_others(client, service):
+    """Else one organisation's administrators could add users who pass as the other's people."""
+    westmids = register_organisation(service, "westmids", "smtp", ["westmids.police.uk", "wmp.example.org"])
+    for domains in (["westmids.police.uk"], ["WMP.example.org"], ["police.uk"], ["traffic.westmids.police.uk"]):
+        refused = service.post("/organisations", json={"name": "Rogue", "code": "rogue", "account_type": "smtp", "domains": domains})
+        assert refused.status_code == 422 and refused.json()["type"].endswith("/mail-domain-taken"), refused.text
+        assert "a mail domain of another organisation" in refused.json()["detail"]
+    other = register_organisation(service, "staffs", "gsc", ["staffordshire.police.uk"])
+    for domain in ("westmids.police.uk", "police.uk", "a.wmp.example.org"):
+        refused = service.put(f"/organisations/{other}/domains/{domain}")
+        assert refused.status_code == 422 and refused.json()["type"].endswith("/mail-domain-taken")
+    assert service.get(f"/organisations/{other}").json()["domains"] == ["staffordshire.police.uk"]
+    assert service.put(f"/organisations/{westmids}/domains/traffic.westmids.police.uk").status_code == 204  # its own, under its own
+    assert service.delete(f"/organisations/{westmids}/domains/wmp.example.org").status_code == 204
+    assert service.put(f"/organisations/{other}/domains/wmp.example.org").status_code == 204  # given up: another may list it
+
+
 def test_an_organisation_administrator_keeps_their_contact_details_and_cannot_touch_another_organisations(client, service):
     org = register_organisation(service, "westmids")
     other = register_organisation(service, "probation")

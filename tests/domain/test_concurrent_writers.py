@@ -9,14 +9,15 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 from domain.claims import AddressClaim
-from domain.errors import AddressTaken, BulkValidationFailed
+from domain.errors import AddressTaken, BulkValidationFailed, MailDomainTaken
 from domain.user import DIRECTORY_FIELDS, User
 from sema.application import NewUser, SemaApplication
-from testkit import START, close_app, make_settings, open_app, organisation_with_admin, user_actor
+from testkit import SERVICE_ADMIN, START, close_app, make_settings, open_app, organisation_with_admin, user_actor
 from testkit.racers import add_clashing_users, race_for_addresses, save_address_book_entries
 
 THREADS = 8
@@ -51,6 +52,16 @@ def sqlite_app(tmp_path: Path) -> Any:
 
 
 # ------------------------------------------------------------ threads, SQLite
+
+
+def test_threads_registering_overlapping_mail_domains_leave_one_organisation_listing_them(sqlite_app: SemaApplication) -> None:
+    domains = ["police.uk", "westmids.police.uk", "traffic.westmids.police.uk", "westmids.police.uk"]
+    results = run_together(
+        len(domains),
+        lambda i: sqlite_app.register_organisation(SERVICE_ADMIN, START, name=f"Force {i}", code=f"force-{i}", account_type="smtp", domains=[domains[i]]),
+    )
+    assert sum(isinstance(r, UUID) for r in results) == 1, results
+    assert all(isinstance(r, (UUID, MailDomainTaken)) for r in results), results
 
 
 def test_threads_racing_for_one_list_address_leave_exactly_one_winner(sqlite_app: SemaApplication) -> None:

@@ -8,11 +8,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.utils import get_topic
+from sqlalchemy import select
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
 from domain.distribution_list import DistributionList
 from domain.errors import DistributionListNotFound, MailboxNotFound, NotFound, OrganisationNotFound, UserNotFound
+from domain.mail_domains import MAIL_DOMAINS_ID, MailDomains
 from domain.mailbox import Mailbox
 from domain.organisation import Organisation
 from domain.permissions import require_administers, require_administrator, require_service_administrator
@@ -70,6 +73,24 @@ class Aggregates:
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
         return aggregate
+
+    def mail_domains(self) -> MailDomains | None:
+        """The registry of the organisations' mail domains; ``None`` in a store made before it."""
+        try:
+            registry = self._load(MAIL_DOMAINS_ID)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(registry, MailDomains)
+        return registry
+
+    def organisation_ids(self) -> list[UUID]:
+        """Every organisation ever registered (organisations are never removed), from the
+        event store: what a registry begun in an older store starts from."""
+        recorder = self.repository.event_store.recorder
+        table = recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        with recorder.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            found = session.execute(select(table.c.originator_id).where(table.c.topic == get_topic(Organisation.Registered)))
+            return [i if isinstance(i, UUID) else UUID(str(i)) for i in found.scalars()]
 
     def user(self, user_id: UUID) -> User:
         return self._get(User, user_id, UserNotFound)

@@ -10,6 +10,7 @@ from domain.actors import Actor, system_actor
 from domain.claims import OrganisationCodeClaim
 from domain.errors import OrganisationCodeTaken
 from domain.naming import check_organisation_code, check_organisation_domain
+from domain.mail_domains import MailDomains
 from domain.organisation import AccountType, ContactDetails, Organisation
 from domain.permissions import require_service_administrator
 from sema.services.context import Service
@@ -35,8 +36,23 @@ class Organisations(Service):
         checked = [check_organisation_domain(f"domains[{i}]", d, self.settings.service_domain) for i, d in enumerate(domains)]
         organisation = Organisation.register(id=self.context.new_id(), name=name, code=code, account_type=account_type, domains=checked, by=actor, at=at)
         claim = self.claims.claim_one(OrganisationCodeClaim, code, "organisation", organisation.id, actor, at, OrganisationCodeTaken)
-        uow.save(organisation, claim)
+        registry = self._mail_domains(at) if organisation.domains else None
+        for domain in organisation.domains:
+            registry.take(domain, organisation.id, actor, at)  # type: ignore[union-attr]
+        uow.save(organisation, claim, registry)
         return organisation.id
+
+    def _mail_domains(self, at: datetime) -> MailDomains:
+        """The registry of the organisations' mail domains; in a store made before it,
+        begun (saved with the command) with the domains organisations list now."""
+        registry = self.aggregates.mail_domains()
+        if registry is None:
+            listed = {}
+            for organisation_id in self.aggregates.organisation_ids():
+                organisation = self.aggregates.organisation(organisation_id)
+                listed.update(dict.fromkeys(organisation.domains, organisation.id))
+            registry = MailDomains.open(listed, system_actor("mail-domains"), at)
+        return registry
 
     def appoint_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
         """A service administrator, or an administrator of the organisation, appoints one of its users."""
@@ -48,11 +64,24 @@ class Organisations(Service):
     def rename(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
         self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.rename(name, actor, at))
 
-    def add_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
-        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.add_mail_domain(check_organisation_domain("domain", domain, self.settings.service_domain), actor, at))
+    @command
+    def add_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        organisation = self.aggregates.organisation_for_service_administrator(actor, organisation_id)
+        domain = check_organisation_domain("domain", domain, self.settings.service_domain)
+        organisation.add_mail_domain(domain, actor, at)
+        registry = self._mail_domains(at)
+        registry.take(domain, organisation.id, actor, at)
+        uow.save(organisation, registry)
 
-    def remove_mail_domain(self, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
-        self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.remove_mail_domain(domain.strip().lower(), actor, at))
+    @command
+    def remove_mail_domain(self, uow: UnitOfWork, actor: Actor, at: datetime, organisation_id: UUID, domain: str) -> None:
+        """Another organisation may list the domain from then on."""
+        organisation = self.aggregates.organisation_for_service_administrator(actor, organisation_id)
+        domain = domain.strip().lower()
+        organisation.remove_mail_domain(domain, actor, at)
+        registry = self._mail_domains(at)
+        registry.give_up(domain, organisation.id, actor, at)
+        uow.save(organisation, registry)
 
     def change_contact_details(self, actor: Actor, at: datetime, organisation_id: UUID, contact: ContactDetails) -> None:
         """The organisation's own administrators keep their contact details up to date, as the service's do."""
