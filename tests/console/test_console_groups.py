@@ -40,3 +40,24 @@ def test_a_distribution_list_takes_a_member_from_another_organisation_and_mail_t
     browser.press("Delete the list")
     assert "Night duty team deleted" in browser.banner
     assert browser.table("distribution-lists") == []
+
+
+def test_the_groups_page_counts_permission_holders_and_members_and_a_refused_grant_keeps_what_was_typed(browser: Browser) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper"), ("Alan", "Turing")])
+    grace, alan = kent.users
+    browser.sign_in(kent.admin_username, PASSWORD).follow("Groups and lists")
+    browser.fill("Name of the group mailbox", "Custody suite").fill("Address (the part before the @)", "custody").press("Create group mailbox")
+    browser.fill("Username", grace.username).press("Grant permission")
+    assert browser.errors == ["Choose the permission to grant"]
+    assert browser.page.get_by_label("Username", exact=True).input_value() == grace.username  # not typed again
+    browser.tick("Write").fill("Username", "nobody-at-all").press("Grant permission")
+    assert browser.page.get_by_label("Write", exact=True).is_checked()
+    for user in (grace, alan):
+        browser.fill("Username", user.username).tick("Read").press("Grant permission")
+    browser.follow("All group mailboxes and lists")
+    browser.fill("Name of the list", "Duty team").fill("List address (the part before the @)", "duty").press("Create distribution list")
+    browser.fill("Add a member (username, any organisation)", grace.username).press("Add member")
+    browser.follow("Groups and lists")
+    # The overview's lists query leaves out holders and members: each count was 0.
+    assert browser.table("group-mailboxes") == [["Custody suite", "custody@kent.cjsm.net", "2"]]
+    assert browser.table("distribution-lists") == [["Duty team", "duty@kent.cjsm.net", "1"]]

@@ -50,6 +50,22 @@ def test_ticking_nobody_is_an_error_linked_to_the_tick_boxes(browser: Browser) -
     assert browser.error_links == ["#user_id"]
 
 
+
+def test_a_change_refused_for_a_missing_answer_keeps_the_page_the_ticks_and_the_action(browser: Browser) -> None:
+    setup = organisation_with_users(browser.server, "kent", [(f"Person{i:02d}", f"Surname{i:02d}") for i in range(55)])
+    browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users").follow("Next page")
+    browser.tick("Select Person52 Surname52").tick("Select Person54 Surname54").press("Continue")
+    assert browser.errors == ["Choose what to do to the selected users"]
+    # The same page, its boxes ticked as they were (they were cleared, on page 1)
+    assert browser.page.locator("caption").first.inner_text() == "Page 2 of 2"
+    ticked = browser.page.locator("input[name=user_id]:checked").evaluate_all("boxes => boxes.map(b => b.labels[0].innerText.trim())")
+    assert ticked == ["Select Person52 Surname52", "Select Person54 Surname54"]
+    browser.select("What to do to the selected users", "suspend").press("Continue")
+    assert browser.heading == "Check your answers"
+    browser.goto("/console/users").select("What to do to the selected users", "delete").press("Continue")
+    assert browser.errors == ["Select at least one user"]
+    assert browser.page.get_by_label("What to do to the selected users", exact=True).input_value() == "delete"
+
 def test_the_search_sorts_and_pages(browser: Browser) -> None:
     setup = organisation_with_users(browser.server, "kent", [(f"Person{i:02d}", f"Surname{i:02d}") for i in range(55)])
     browser.sign_in(setup.admin_username, PASSWORD).goto("/console/users")

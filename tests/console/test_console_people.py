@@ -75,3 +75,20 @@ def test_an_approved_account_reset_gives_the_user_a_new_one_time_password(browse
     one_time_password = administrator.page.get_by_test_id("one-time-password").inner_text().strip()
     result = browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now())
     assert result.must_change_password and result.must_set_security_information
+
+
+def test_the_service_administrator_deciding_and_the_administrator_asking_see_whom_each_request_is_about(browser: Browser, chromium: Any) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper"), ("Alan", "Turing")])
+    grace, alan = kent.users
+    for user in (grace, alan):
+        activate(browser.server.app, user, browser.server.clock.now())
+    administrator = browser.sign_in(kent.admin_username, PASSWORD).follow("Exceptional access")
+    for user in (grace, alan):
+        administrator.fill("Username of the user", user.username).tick("Open their mailbox").fill("Reason", "Long illness").press("Send the request")
+    assert sorted(row[4] for row in administrator.table("grants")) == [f"Alan Turing ({alan.username}), Organisation kent", f"Grace Hopper ({grace.username}), Organisation kent"]
+    service = administrator.another(chromium)
+    activate_in_browser(service, service.server.service_username, service.server.service_one_time_password)
+    service.follow("Exceptional access")
+    # Two requests with the same reason were told apart by nothing: the decision is about a person.
+    requests = [str(r) for r in service.page.get_by_test_id("request").all_inner_texts()]
+    assert sorted(r.split("User\n", 1)[1].split("\n", 1)[0] for r in requests) == [f"Alan Turing ({alan.username}), Organisation kent", f"Grace Hopper ({grace.username}), Organisation kent"]

@@ -46,3 +46,17 @@ def test_a_service_administrator_registers_an_auditor_and_renames_an_organisatio
     assert browser.server.app.log_in(username, one_time_password, browser.server.clock.now()).role.value == "auditor"
     browser.goto(f"/console/organisations/{kent.org.id}").fill("New name of the organisation", "Kent Police").press("Rename")
     assert browser.heading == "Kent Police"
+
+
+def test_an_organisation_named_beyond_latin_1_is_registered_with_its_banner_and_a_bad_domain_links_to_its_field(browser: Browser) -> None:
+    activate_in_browser(browser, browser.server.service_username, browser.server.service_one_time_password)
+    browser.goto("/console/organisations/new")
+    browser.fill("Name", "Łódź Police").fill("Code", "lodz-police").tick("SMTP: their own mail server")
+    browser.fill("Mail domains (for SMTP and GSC)", "lodz.police.pl not_a").press("Register organisation")
+    assert browser.error_links == ["#domains"]  # "domains[1]" is the form's domains field, not the code's
+    browser.fill("Mail domains (for SMTP and GSC)", "lodz.police.pl").press("Register organisation")
+    # The banner travels in a cookie, whose header is Latin-1: "Ł" was a 500 after the organisation was registered.
+    assert browser.heading == "Łódź Police"
+    assert "Łódź Police registered" in browser.banner
+    browser.goto("/console/organisations?q=lodz")
+    assert browser.banner == ""  # shown once

@@ -14,7 +14,7 @@ from api.endpoints import reads
 from api.endpoints.users import reset_user
 from api.schemas import UserResetIn
 from domain.actors import Role
-from domain.errors import DomainError, GrantNotFound, UserNotFound
+from domain.errors import DomainError, GrantNotFound, OrganisationNotFound, UserNotFound
 
 KINDS = [("mailbox_access", "Open their mailbox"), ("user_reset", "Reset their account (security information cleared)")]
 
@@ -23,7 +23,17 @@ def overview(ctx: Context, form: Form | None, errors: Errors | None = None) -> R
     assert ctx.principal is not None
     grants = reads.list_grants(ctx, reads.GrantsQuery()).grants
     service = ctx.principal.role is Role.SERVICE_ADMINISTRATOR
-    return render(ctx, "exceptional_access.html", errors=errors, title="Exceptional access", grants=grants, service=service, kinds=KINDS, form=form)
+    # Whose mailbox or account each request is about: the decision and the reset are taken knowing it.
+    owners: dict[UUID, str] = {}
+    for grant in grants:
+        if grant.owner_id not in owners:
+            try:
+                owner = reads.get_user(ctx, grant.owner_id)
+                organisation = reads.get_organisation(ctx, owner.organisation_id).name
+                owners[grant.owner_id] = f"{owner.first_name} {owner.last_name} ({owner.username}), {organisation}"
+            except (UserNotFound, OrganisationNotFound):
+                owners[grant.owner_id] = "a user no longer here"
+    return render(ctx, "exceptional_access.html", errors=errors, title="Exceptional access", grants=grants, service=service, kinds=KINDS, form=form, owners=owners)
 
 
 def request(ctx: Context, form: Form | None) -> Response:

@@ -24,8 +24,9 @@ def own(ctx: Context, form: Form | None) -> Response:
 
 def overview(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None, which: str = "") -> Response:
     organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
-    mailboxes = reads.list_group_mailboxes(ctx, organisation.id).group_mailboxes
-    lists = reads.list_distribution_lists(ctx, organisation.id).distribution_lists
+    # The lists' query leaves out who holds permissions and who is a member: the page counts them.
+    mailboxes = [reads.get_group_mailbox(ctx, m.id) for m in reads.list_group_mailboxes(ctx, organisation.id).group_mailboxes]
+    lists = [reads.get_distribution_list(ctx, d.id) for d in reads.list_distribution_lists(ctx, organisation.id).distribution_lists]
     return render(ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, form=form, which=which)
 
 
@@ -67,7 +68,7 @@ def mailbox(ctx: Context, form: Form | None, mailbox_id: str, errors: Errors | N
     for user_id, permissions in found.permissions.items():
         holder = ctx.app.get_user(user_id)
         holders.append((user_id, f"{holder.first_name} {holder.last_name}", holder.username, permissions))
-    return render(ctx, "group_mailbox.html", errors=errors, title=found.name, mailbox=found, holders=holders, permissions=[(p, p.capitalize()) for p in PERMISSIONS])
+    return render(ctx, "group_mailbox.html", errors=errors, title=found.name, mailbox=found, holders=holders, permissions=[(p, p.capitalize()) for p in PERMISSIONS], form=form)
 
 
 def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
@@ -87,7 +88,7 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
         except DomainError as error:
             errors.add_domain_error(error, {"permission": "permission"}, "username")
     if errors:
-        return mailbox(ctx, None, mailbox_id, errors)
+        return mailbox(ctx, form, mailbox_id, errors)  # what was typed, shown again with its errors
     return redirect(f"/console/group-mailboxes/{found.id}", f"{form.get('username')} may now {form.get('permission')}")
 
 

@@ -18,6 +18,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 from uuid import UUID
 
 import jinja2
@@ -85,7 +86,9 @@ class Errors:
         """A rule the service layer refused, tied to the form's field where the error names one."""
         problems = error.problems if isinstance(error, InvalidValues) else [error] if isinstance(error, InvalidValue) else []
         for problem in problems:
-            self.add(fields.get(problem.field, fallback), problem.message.split(": ", 1)[-1])
+            # "domains[1]" is the form's one "domains" field
+            field_id = fields.get(problem.field) or fields.get(problem.field.split("[", 1)[0], fallback)
+            self.add(field_id, problem.message.split(": ", 1)[-1])
         if not problems:
             self.add(fallback, error.message)
 
@@ -202,9 +205,15 @@ def environment() -> jinja2.Environment:
 
 
 def flash(response: Response, message: str) -> Response:
-    """A notification banner for the next page (after a redirect)."""
-    response.set_cookie(FLASH_COOKIE, message.replace('"', "'")[:300], max_age=60, httponly=True, samesite="strict", path="/")
+    """A notification banner for the next page (after a redirect). The cookie holds the
+    message percent-encoded: a header is Latin-1, and names (``Łódź Police``) are not."""
+    response.set_cookie(FLASH_COOKIE, quote(message[:300], safe=""), max_age=60, httponly=True, samesite="strict", path="/")
     return response
+
+
+def _flashed(ctx: Context) -> str | None:
+    value = ctx.request.cookies.get(FLASH_COOKIE)
+    return unquote(value) if value else None
 
 
 def redirect(to: str, message: str | None = None) -> Response:
@@ -213,7 +222,7 @@ def redirect(to: str, message: str | None = None) -> Response:
 
 
 def render(ctx: Context, template: str, status: int = 200, *, errors: Errors | None = None, **values: Any) -> HTMLResponse:
-    message = ctx.request.cookies.get(FLASH_COOKIE)
+    message = _flashed(ctx)
     page = {
         "principal": ctx.principal,
         "person": person_name(ctx) if ctx.principal is not None else None,

@@ -73,7 +73,7 @@ def search(ctx: Context, form: Form | None) -> Response:
     return _search_page(ctx, _search_values(ctx), _page_number(ctx), Errors())
 
 
-def _search_page(ctx: Context, values: dict[str, list[str]], page_number: int, errors: Errors) -> Response:
+def _search_page(ctx: Context, values: dict[str, list[str]], page_number: int, errors: Errors, ticked: frozenset[str] = frozenset(), action: str = "") -> Response:
     query = _query(ctx, values, page_number)
     found = reads.search_users(ctx, query)
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
@@ -96,6 +96,8 @@ def _search_page(ctx: Context, values: dict[str, list[str]], page_number: int, e
         statuses=STATUS_NAMES,
         actions=ACTION_NAMES,
         search_values=values,
+        ticked=ticked,
+        chosen_action=action,
         organisations=reads.list_organisations(ctx, reads.OrganisationSearchQuery(limit=queries.MAX_LIMIT)).organisations if ctx.principal and ctx.principal.role is Role.SERVICE_ADMINISTRATOR else [],
     )
 
@@ -142,7 +144,10 @@ def change(ctx: Context, form: Form | None) -> Response:
     if action == "change_details" and form.get("step") == "details" and not details:
         errors.add(f"detail_{DIRECTORY_FIELDS[0]}", "Enter at least one detail to set")
     if errors and "user_id" in errors.by_field or action not in ACTION_NAMES:
-        return _search_page(ctx, {key: form.all(key) for key in SEARCH_KEYS}, 1, errors)
+        # The same page of the search again, with the boxes ticked and the action chosen as they were.
+        page = form.get("page")
+        page_number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) <= 100_000 else 1
+        return _search_page(ctx, {key: form.all(key) for key in SEARCH_KEYS}, page_number, errors, frozenset(form.all("user_id")), action)
     if action == "change_details" and (not details or errors):
         return render(ctx, "change_details.html", errors=errors, title="Change directory details", users=users, fields=DIRECTORY_FIELDS, form=form)
     return render(ctx, "check_change.html", errors=errors, title="Check your answers", users=users, action=action, action_name=ACTION_NAMES[action], details=details)
