@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID, uuid4
 
+from anyascii import anyascii
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fpdf import FPDF
@@ -69,8 +70,10 @@ def render(letters: list[Letter], service_domain: str) -> bytes:
 
 
 def _latin1(text: str) -> str:
-    # The core PDF fonts are Latin-1; anything else is shown as '?'.
-    return text.encode("latin-1", "replace").decode("latin-1")
+    """The core PDF fonts are Latin-1: a character beyond it is written in Latin
+    letters, as the user's address spells it ("Łukasiewicz" as "Lukasiewicz",
+    "李小龙" as "LiXiaoLong"), rather than as "?"."""
+    return "".join(c if ord(c) < 256 else anyascii(c) or "?" for c in text)
 
 
 class LetterStore:

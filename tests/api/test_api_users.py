@@ -39,6 +39,17 @@ def test_the_welcome_letters_of_a_bulk_add_are_a_pdf_with_one_page_per_user(clie
     assert added["users"][499]["username"] in last and added["users"][499]["one_time_password"] in last
 
 
+def test_a_name_beyond_latin_1_is_written_in_latin_letters_on_its_letter_not_as_question_marks(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    added = admin.post(f"/organisations/{org}/users/bulk", json={"users": [{"first_name": "Zoë", "last_name": "Ångström-Łukasiewicz"}, {"first_name": "小龙", "last_name": "李"}]}).json()
+    letters = added["letters"]
+    pages = PdfReader(io.BytesIO(admin.get(letters["url"], headers={"Sema-Letters-Key": letters["key"]}).content)).pages
+    first, second = (page.extract_text() for page in pages)
+    assert "Zoë Ångström-Lukasiewicz" in first and "?" not in first
+    assert "XiaoLong Li" in second and "?" not in second
+
+
 def test_letters_are_not_given_to_another_administrator_even_with_the_key(client, service):
     org = register_organisation(service, "westmids")
     admin = organisation_administrator(service, org)

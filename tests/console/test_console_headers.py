@@ -41,6 +41,7 @@ def test_every_page_has_the_policy_and_signed_in_pages_are_not_cached(server: Se
             assert response.headers["referrer-policy"] == "same-origin"  # never sent to another site
             assert response.headers["x-frame-options"] == "DENY"
         assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")
+        assert "You are signed in as an organisation administrator." in client.get("/").text
     finally:
         client.close()
 

@@ -199,6 +199,7 @@ def new_login_csrf(ctx: Context, response: Response, token: str) -> None:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("api.console", "templates"), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["words"] = lambda value: str(value).replace("_", " ")
+    env.filters["with_article"] = lambda words: f"{'an' if str(words)[:1].lower() in 'aeiou' else 'a'} {words}"
     env.globals["organisation_options"] = lambda organisations: [(str(o.id), f"{o.name} ({o.code})") for o in organisations]
     env.filters["when"] = lambda value: value.strftime("%d %B %Y %H:%M UTC") if value else ""
     return env
