@@ -4,14 +4,17 @@ welcome letters. The letters' key travels only in a POSTed form, never in a URL.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, render
+from api.console.pages import Errors, Form, error_page, render
 from api.context import Context
+from api.idempotency import Reservation
 from api.endpoints import reads
 from api.endpoints.users import add_rows, letters_response, parse_csv
 from api.problems import ApiProblem, validation_errors
@@ -68,16 +71,35 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
             errors.add("file", "The file must be smaller than 2 MB")
         if not errors and organisation_id is not None:
             dry_run = form.get("add") != "yes"
+            # The checked file's "Add" sent twice (a double click, Back and resubmit) adds the
+            # users once: the second gets the first's page again (the API's Idempotency-Key).
+            try:
+                reservation = _reserve(ctx, form, organisation_id, content) if not dry_run else None
+            except ApiProblem as problem:
+                if problem.status == 409:
+                    return error_page(ctx, 409, "These users are still being added", "The first press of the button is still being dealt with. Wait a moment, then reload the page.")
+                return error_page(ctx, problem.status, "This form was already used", "Choose the file again to add users.")
+            if isinstance(reservation, Response):
+                return reservation
             try:
                 result = add_rows(ctx, organisation_id, parse_csv(content), dry_run=dry_run)
             except (ApiProblem, BulkValidationFailed) as error:
                 problems = _row_problems(error)
                 errors.add("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was added. Correct the file and upload it again")
+            except BaseException:
+                if reservation is not None:
+                    ctx.state.idempotency.release(reservation)
+                raise
             else:
                 if not dry_run:
                     organisation = reads.get_organisation(ctx, organisation_id)
-                    return render(ctx, "bulk_result.html", title="Users added", result=result, letters=result.letters, organisation=organisation)
+                    page = render(ctx, "bulk_result.html", title="Users added", result=result, letters=result.letters, organisation=organisation)
+                    if reservation is not None:
+                        ctx.state.idempotency.finish(reservation, page)
+                    return page
                 would_add = result.users
+            if reservation is not None:
+                ctx.state.idempotency.release(reservation)  # refused: nothing was added
     return render(
         ctx,
         "bulk_add.html",
@@ -88,8 +110,19 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
         problems=problems,
         would_add=would_add,
         content=content.decode("utf-8", "replace") if would_add else "",
+        submission=secrets.token_urlsafe(24) if would_add else "",
         example_header=EXAMPLE_HEADER,
     )
+
+
+def _reserve(ctx: Context, form: Form, organisation_id: UUID, content: bytes) -> Reservation | Response | None:
+    """The submission's reservation, or the page its first sending got; ``None`` for a
+    form from before submissions were numbered."""
+    submission = form.get("submission")
+    if not submission or ctx.principal is None:
+        return None
+    fingerprint = hashlib.sha256(b"console bulk add\x00" + str(organisation_id).encode() + b"\x00" + content).hexdigest()
+    return ctx.state.idempotency.begin(str(ctx.principal.user_id), f"console-bulk-add:{submission}", fingerprint, ctx.now)
 
 
 FIELDS = {"first_name": "first_name", "last_name": "last_name", "original_address": "original_address", "old_style_address": "old_style_address"}
