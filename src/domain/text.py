@@ -32,8 +32,20 @@ class RefusedText(ValueError):
     """A text value holds a character its field may not hold; the message says which."""
 
 
+# What a refused character is, by its category, in the refusal's words.
+REFUSED_KINDS = {
+    "Cc": "control characters",
+    "Cf": "format characters",
+    "Cs": "unpaired surrogates",
+    "Co": "private-use characters",
+    "Zl": "line separators",
+    "Zp": "paragraph separators",
+}
+
+
 def _describe(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+    kind = REFUSED_KINDS.get(unicodedata.category(char), "characters")
+    return f"U+{ord(char):04X} {unicodedata.name(char, kind[:-1])}"
 
 
 def check(field: str, value: str) -> str:
@@ -49,5 +61,5 @@ def check(field: str, value: str) -> str:
     allowed = MULTILINE_ALLOWED if field in MULTILINE_FIELDS else frozenset()
     for index, char in enumerate(value):
         if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
-            raise RefusedText(f"must not contain control or format characters (found {_describe(char)} at position {index + 1})")
+            raise RefusedText(f"must not contain {REFUSED_KINDS[unicodedata.category(char)]} (found {_describe(char)} at position {index + 1})")
     return unicodedata.normalize("NFC", value)

@@ -57,6 +57,22 @@ def test_a_reason_may_span_lines_but_not_hold_an_override(service: Person) -> No
         text.check("reason", "Off sick\u202e")
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("Jane\x1bDoe", "must not contain control characters (found U+001B control character at position 5)"),
+        ("Jane\u202eDoe", "must not contain format characters (found U+202E RIGHT-TO-LEFT OVERRIDE at position 5)"),
+        ("Jane\ud800Doe", "must not contain unpaired surrogates (found U+D800 unpaired surrogate at position 5)"),
+        ("Jane\ue000Doe", "must not contain private-use characters (found U+E000 private-use character at position 5)"),
+        ("Jane\u2029Doe", "must not contain paragraph separators (found U+2029 PARAGRAPH SEPARATOR at position 5)"),
+    ],
+)
+def test_a_refusal_says_what_kind_of_character_it_found(value: str, said: str) -> None:
+    with pytest.raises(text.RefusedText) as refused:
+        text.check("last_name", value)
+    assert str(refused.value) == said
+
+
 def test_a_password_may_hold_any_storable_character() -> None:
     assert text.check("password", "pass\u200dword\tlong enough") == "pass\u200dword\tlong enough"
 
