@@ -221,3 +221,13 @@ def field_value(html: str, field_id: str) -> str:
     found = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*\bvalue="([^"]*)"', html) or re.search(rf'<textarea[^>]*\bid="{re.escape(field_id)}"[^>]*>([^<]*)</textarea>', html)
     assert found, f"no field {field_id}"
     return unescape(found.group(1))
+
+
+def service_administrator_client(server: Server) -> Any:
+    """The bootstrapped service administrator, activated (``PASSWORD``, ``ANSWERS``) and signed in over HTTP."""
+    from testkit import ANSWERS, PASSWORD
+
+    at = server.clock.now()
+    actor = server.app.log_in(server.service_username, server.service_one_time_password, at).actor()
+    server.app.complete_first_log_in(actor, at, PASSWORD, ANSWERS)
+    return signed_in_client(server, server.service_username, PASSWORD)

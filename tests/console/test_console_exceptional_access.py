@@ -9,8 +9,8 @@ import re
 from typing import Any
 from uuid import UUID
 
-from console_kit import Server, error_summary, organisation_with_users, post_form, signed_in_client
-from testkit import ANSWERS, PASSWORD, SERVICE_ADMIN
+from console_kit import Server, error_summary, organisation_with_users, post_form, service_administrator_client, signed_in_client
+from testkit import PASSWORD, SERVICE_ADMIN
 
 
 def _granted_mailbox_access(server: Server) -> tuple[Any, UUID]:
@@ -71,10 +71,7 @@ def test_revoking_access_already_ended_is_refused_with_a_message_linked_from_the
 
 def test_a_service_administrator_sees_the_access_granted_and_revokes_it(server: Server) -> None:
     _, grant_id = _granted_mailbox_access(server)
-    at = server.clock.now()
-    service = server.app.log_in(server.service_username, server.service_one_time_password, at).actor()
-    server.app.complete_first_log_in(service, at, PASSWORD, ANSWERS)
-    client = signed_in_client(server, server.service_username, PASSWORD)
+    client = service_administrator_client(server)
     try:
         overview = client.get("/console/exceptional-access").text
         assert 'data-testid="in-force"' in overview and "Long illness" in overview

@@ -94,7 +94,7 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
 
 def distribution_list(ctx: Context, form: Form | None, list_id: str, errors: Errors | None = None) -> Response:
     found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
-    return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found)
+    return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found, form=form)
 
 
 def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
@@ -123,4 +123,4 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
                 return redirect(here, f"{form.get('username')} added to {found.name}")
     except DomainError as error:
         errors.add_domain_error(error, {"name": "name"}, "name" if form.get("rename") == "yes" else "username")
-    return distribution_list(ctx, None, list_id, errors)
+    return distribution_list(ctx, form, list_id, errors)  # what was typed, shown again with its errors

@@ -37,7 +37,15 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
         contact = {name: form.get(name) for name in contact}
     typed_domain = form.get("domain") if form is not None else ""
     return render(
-        ctx, "organisation.html", errors=errors, title=organisation.name, organisation=organisation, administrators=administrators, contact=contact, typed_domain=typed_domain
+        ctx,
+        "organisation.html",
+        errors=errors,
+        title=organisation.name,
+        organisation=organisation,
+        administrators=administrators,
+        contact=contact,
+        typed_domain=typed_domain,
+        form=form,  # what was typed in the form that failed, shown again with its errors
     )
 
 
@@ -69,7 +77,7 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
     except DomainError as error:
         errors.add_domain_error(error, {"message": "message"}, "message")
     if errors:
-        return show(ctx, None, organisation_id, errors)
+        return show(ctx, form, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is suspended: mail to its users is returned to the senders")
 
 
@@ -123,7 +131,7 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
         errors.add("username", "Enter the username of a user of this organisation")
     except DomainError as error:
         errors.add_domain_error(error, {}, "username")
-    return answer(ctx, None, organisation, errors, f"{form.get('username')} is now an administrator of {organisation.name}")
+    return answer(ctx, form, organisation, errors, f"{form.get('username')} is now an administrator of {organisation.name}")
 
 
 def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
@@ -138,7 +146,7 @@ def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     except DomainError as error:
         errors.add_domain_error(error, {"name": "name"}, "name")
     if errors:
-        return show(ctx, None, organisation_id, errors)
+        return show(ctx, form, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"Renamed {name}")
 
 

@@ -20,7 +20,7 @@ from domain.user import SECURITY_QUESTIONS
 
 def show(ctx: Context, form: Form | None, user_id: str) -> Response:
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
-    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user)
+    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user, form=None)
 
 
 def challenge(ctx: Context, form: Form | None, user_id: str) -> Response:
@@ -85,7 +85,7 @@ def _change_address(ctx: Context, form: Form | None, user_id: str, field: str, m
             errors.add_domain_error(error, {field: field}, field)
         else:
             return redirect(f"/console/users/{user.id}", f"{field.replace('_', ' ').capitalize()} changed; the address is now {address}")
-    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user)
+    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user, form=form)  # what was typed, with its error
 
 
 def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
