@@ -50,9 +50,11 @@ def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
         return render(ctx, "challenge.html", errors=errors, title="Ask for letters", user=user, prompt=prompt)
     try:
         passed = ctx.app.answer_challenge(ctx.actor, ctx.now, user.id, prompt.challenge_id, letters)
-    except (ChallengeNotOpen, ChallengeOutOfTime) as error:
-        return render(ctx, "challenge_result.html", title="Challenge closed", user=user, passed=False, reason=error.message)
-    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, reason="")
+    except ChallengeNotOpen:  # no letters were compared: neither passed nor failed
+        return render(ctx, "challenge_result.html", title="This challenge is no longer open", user=user, passed=False, closed="It was already answered, or replaced by a newer one.")
+    except ChallengeOutOfTime:
+        return render(ctx, "challenge_result.html", title="This challenge is no longer open", user=user, passed=False, closed="The time to answer it has run out.")
+    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, closed="")
 
 
 def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
