@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.console.wording import plain
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
@@ -41,7 +42,7 @@ def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:
         new = GroupMailboxIn.model_validate({"name": form.get(prefix + "name"), "local_part": form.get(prefix + "local_part")})
     except ValidationError as error:
         for problem in validation_errors(error):
-            errors.add(prefix + problem["field"].split(".")[0], problem["message"])
+            errors.add(prefix + problem["field"].split(".")[0], plain(problem["field"], problem["message"]))
         return overview(ctx, form, organisation_id, errors, which)
     try:
         if which == "list":
