@@ -1,12 +1,14 @@
 """Driving the web console as a person would, in Chromium: every page reached
 is checked by axe-core (no serious or critical violation), every form on it
 must carry a CSRF token, and every URL the browser asks for (and its
-Referer) is kept so a test can look for secrets in them."""
+Referer) is kept so a test can look for secrets in them. The helpers at the
+end drive the same pages over plain HTTP, for tests that need no browser."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +181,53 @@ def activate_in_browser(browser: Browser, username: str, one_time_password: str,
         browser.page.locator(f"#question_{slot}").select_option(question)
         browser.page.locator(f"#answer_{slot}").fill(answer)
     return browser.press("Save and continue")
+
+
+# ------------------------------------------------------------ over plain HTTP (no browser)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's first form."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def signed_in_client(server: Server, username: str, password: str) -> Any:
+    """An ``httpx.Client`` signed in to the console (the session cookie kept); close it after."""
+    import httpx
+
+    client = httpx.Client(base_url=server.url)
+    token = csrf_of(client.get("/console/sign-in").text)
+    response = client.post("/console/sign-in", data={"csrf_token": token, "username": username, "password": password})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def post_form(client: Any, path: str, fields: dict[str, Any], page: str | None = None) -> Any:
+    """Posts ``fields`` with the CSRF token of ``page`` (by default, of ``path`` itself)."""
+    token = csrf_of(client.get(page or path).text)
+    return client.post(path, data={"csrf_token": token, **fields})
+
+
+def error_summary(html: str) -> list[tuple[str, str]]:
+    """The error summary's (link, message) pairs."""
+    summary = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0] if "govuk-error-summary__list" in html else ""
+    return [(href, unescape(message).strip()) for href, message in re.findall(r'<a href="([^"]+)">([^<]*)</a>', summary)]
+
+
+def field_value(html: str, field_id: str) -> str:
+    """What an input or textarea of the page holds."""
+    found = re.search(rf'<input[^>]*\bid="{re.escape(field_id)}"[^>]*\bvalue="([^"]*)"', html) or re.search(rf'<textarea[^>]*\bid="{re.escape(field_id)}"[^>]*>([^<]*)</textarea>', html)
+    assert found, f"no field {field_id}"
+    return unescape(found.group(1))
+
+
+def service_administrator_client(server: Server) -> Any:
+    """The bootstrapped service administrator, activated (``PASSWORD``, ``ANSWERS``) and signed in over HTTP."""
+    from testkit import ANSWERS, PASSWORD
+
+    at = server.clock.now()
+    actor = server.app.log_in(server.service_username, server.service_one_time_password, at).actor()
+    server.app.complete_first_log_in(actor, at, PASSWORD, ANSWERS)
+    return signed_in_client(server, server.service_username, PASSWORD)

@@ -1,10 +1,12 @@
 """An organisation administrator's group mailboxes and distribution lists in
 Chromium: creating them, granting and removing a permission, adding a member
-from another organisation, renaming and deleting a list; the routing follows."""
+from another organisation, renaming and deleting a list; the routing follows. Each page links back to the organisation's groups."""
 
 from __future__ import annotations
 
-from console_kit import Browser, organisation_with_users
+from contextlib import closing
+
+from console_kit import Browser, Server, organisation_with_users, signed_in_client
 from projections import queries
 from testkit import PASSWORD
 
@@ -61,3 +63,14 @@ def test_the_groups_page_counts_permission_holders_and_members_and_a_refused_gra
     # The overview's lists query leaves out holders and members: each count was 0.
     assert browser.table("group-mailboxes") == [["Custody suite", "custody@kent.cjsm.net", "2"]]
     assert browser.table("distribution-lists") == [["Duty team", "duty@kent.cjsm.net", "1"]]
+
+
+def test_a_distribution_lists_page_links_back_to_its_organisations_groups_as_a_group_mailboxs_does(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [])
+    at = server.clock.now()
+    list_id, _ = server.app.create_distribution_list(kent.org.admin, at, kent.org.id, "Duty team", "duty")
+    mailbox_id, _ = server.app.create_group_mailbox(kent.org.admin, at, kent.org.id, "Custody suite", "custody")
+    back = f'<a class="govuk-link" href="/console/organisations/{kent.org.id}/groups">All group mailboxes and lists</a>'
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        assert back in client.get(f"/console/group-mailboxes/{mailbox_id}").text
+        assert back in client.get(f"/console/distribution-lists/{list_id}").text

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from console_kit import Browser, activate_in_browser, organisation_with_users
-from testkit import PASSWORD, activate
+from testkit import PASSWORD, SERVICE_ADMIN, activate
 
 
 def test_a_user_finds_someone_in_the_directory_and_keeps_them_in_their_address_book(browser: Browser) -> None:
@@ -92,3 +92,21 @@ def test_the_service_administrator_deciding_and_the_administrator_asking_see_who
     # Two requests with the same reason were told apart by nothing: the decision is about a person.
     requests = [str(r) for r in service.page.get_by_test_id("request").all_inner_texts()]
     assert sorted(r.split("User\n", 1)[1].split("\n", 1)[0] for r in requests) == [f"Alan Turing ({alan.username}), Organisation kent", f"Grace Hopper ({grace.username}), Organisation kent"]
+
+
+def test_the_administrator_revokes_granted_access_early_and_the_owner_sees_it_revoked(browser: Browser, chromium: Any) -> None:
+    kent = organisation_with_users(browser.server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    app, at = browser.server.app, browser.server.clock.now()
+    activate(app, grace, at)
+    grant_id = app.request_exceptional_access(kent.org.admin, at, "mailbox_access", grace.mailbox_id, "Long illness")  # type: ignore[arg-type]
+    app.decide_exceptional_access(SERVICE_ADMIN, at, "mailbox_access", grace.mailbox_id, grant_id, True)  # type: ignore[arg-type]
+    administrator = browser.sign_in(kent.admin_username, PASSWORD).follow("Exceptional access")
+    administrator.follow(f"Revoke access to the mailbox of Grace Hopper ({grace.username}), Organisation kent")
+    assert administrator.heading == f"Revoke access to the mailbox of Grace Hopper ({grace.username}), Organisation kent?"
+    administrator.press("Revoke access")
+    assert "Revoked: access to the mailbox of Grace Hopper" in administrator.banner
+    assert [row[2] for row in administrator.table("grants")] == ["revoked"]
+    owner = administrator.another(chromium)
+    owner.sign_in(grace.username, PASSWORD).follow("Access to my mailbox")
+    assert [(row[0], row[2]) for row in owner.table("grants")] == [("Access to your mailbox", "revoked")]

@@ -77,6 +77,7 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/exceptional-access/request", exceptional_access.request, ORGANISATION_ADMINISTRATOR, methods=("POST",)),
     Page("/console/exceptional-access/{grant_id}/decision", exceptional_access.decision, SERVICE, methods=("POST",)),
     Page("/console/exceptional-access/{grant_id}/reset", exceptional_access.reset, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/exceptional-access/{grant_id}/revoke", exceptional_access.revoke, ADMINISTRATORS, methods=POST),
     # --- auditors
     Page("/console/audit", audit.home, AUDITORS),
     Page("/console/audit/history", audit.aggregate_history, AUDITORS),

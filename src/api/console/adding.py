@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.pages import Errors, Form, error_page, render
+from api.console.wording import plain
 from api.context import Context
 from api.idempotency import Reservation
 from api.endpoints import reads
@@ -47,8 +48,8 @@ def _organisation_id(ctx: Context, form: Form, errors: Errors) -> UUID | None:
 
 
 def _row_problems(error: ApiProblem | DomainError) -> list[dict[str, Any]]:
-    if isinstance(error, ApiProblem):
-        return list(error.errors or [])
+    if isinstance(error, ApiProblem):  # the CSV's rows, checked as the API checks them, in the console's words
+        return [{**problem, "message": plain(problem.get("field", ""), problem["message"])} for problem in error.errors or []]
     if isinstance(error, BulkValidationFailed):
         return [{"row": e["row"], "field": e["field"], "message": e["message"]} for e in error.errors]
     return [{"row": None, "field": "file", "message": error.message}]
@@ -146,7 +147,7 @@ def add_one(ctx: Context, form: Form | None) -> Response:
             except ValidationError as error:
                 for problem in validation_errors(error):
                     name = problem["field"].split(".")
-                    errors.add(f"detail_{name[1]}" if name[0] == "directory" and len(name) > 1 else FIELDS.get(name[0], "first_name"), problem["message"])
+                    errors.add(f"detail_{name[1]}" if name[0] == "directory" and len(name) > 1 else FIELDS.get(name[0], "first_name"), plain(problem["field"], problem["message"]))
         if row is not None and organisation_id is not None:
             try:
                 result = add_rows(ctx, organisation_id, [row], dry_run=False)

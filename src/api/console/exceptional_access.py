@@ -1,6 +1,7 @@
 """Exceptional access: an organisation administrator asks to open a user's
 mailbox or reset their account; a service administrator approves or refuses
-(never their own request: the service layer refuses that)."""
+(never their own request: the service layer refuses that); either may revoke
+a grant before it ends, after a confirmation."""
 
 from __future__ import annotations
 
@@ -8,22 +9,20 @@ from uuid import UUID
 
 from starlette.responses import Response
 
-from api.console.pages import Errors, Form, redirect, render
+from api.console.pages import Errors, Form, parse_id, redirect, render
 from api.context import Context
 from api.endpoints import reads
 from api.endpoints.users import reset_user
 from api.schemas import UserResetIn
 from domain.actors import Role
 from domain.errors import DomainError, GrantNotFound, OrganisationNotFound, UserNotFound
+from projections import queries
 
 KINDS = [("mailbox_access", "Open their mailbox"), ("user_reset", "Reset their account (security information cleared)")]
 
 
-def overview(ctx: Context, form: Form | None, errors: Errors | None = None) -> Response:
-    assert ctx.principal is not None
-    grants = reads.list_grants(ctx, reads.GrantsQuery()).grants
-    service = ctx.principal.role is Role.SERVICE_ADMINISTRATOR
-    # Whose mailbox or account each request is about: the decision and the reset are taken knowing it.
+def _owners(ctx: Context, grants: list[queries.GrantView]) -> dict[UUID, str]:
+    """Whose mailbox or account each request is about: the decision, the reset and the revocation are taken knowing it."""
     owners: dict[UUID, str] = {}
     for grant in grants:
         if grant.owner_id not in owners:
@@ -33,7 +32,19 @@ def overview(ctx: Context, form: Form | None, errors: Errors | None = None) -> R
                 owners[grant.owner_id] = f"{owner.first_name} {owner.last_name} ({owner.username}), {organisation}"
             except (UserNotFound, OrganisationNotFound):
                 owners[grant.owner_id] = "a user no longer here"
-    return render(ctx, "exceptional_access.html", errors=errors, title="Exceptional access", grants=grants, service=service, kinds=KINDS, form=form, owners=owners)
+    return owners
+
+
+def overview(ctx: Context, form: Form | None, errors: Errors | None = None) -> Response:
+    assert ctx.principal is not None
+    grants = reads.list_grants(ctx, reads.GrantsQuery()).grants
+    service = ctx.principal.role is Role.SERVICE_ADMINISTRATOR
+    # The service administrators' list holds only requests; the grants they may revoke are listed apart.
+    in_force = reads.ask(ctx, queries.exceptional_access_in_force) if service else []
+    owners = _owners(ctx, grants + in_force)
+    return render(
+        ctx, "exceptional_access.html", errors=errors, title="Exceptional access", grants=grants, in_force=in_force, service=service, kinds=KINDS, form=form, owners=owners
+    )
 
 
 def request(ctx: Context, form: Form | None) -> Response:
@@ -96,3 +107,35 @@ def reset(ctx: Context, form: Form | None, grant_id: str) -> Response:
     user = reads.get_user(ctx, grant.target_id)
     new = reset_user(ctx, user.id, UserResetIn(grant_id=grant.grant_id))
     return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
+
+
+def revoke(ctx: Context, form: Form | None, grant_id: str) -> Response:
+    """Ends a grant before it expires: a confirmation first (GET), then the revocation (POST)."""
+    grant = reads.get_grant(ctx, parse_id(grant_id, GrantNotFound))
+    errors = Errors()
+    if form is not None:
+        try:
+            ctx.app.revoke_exceptional_access(ctx.actor, ctx.now, grant.kind, grant.target_id, grant.grant_id)
+        except DomainError as error:
+            grant = reads.get_grant(ctx, grant.grant_id)  # as it is now: someone else may have ended it
+            errors.add("revoke", ENDED.get(grant.state, f"This access cannot be revoked: {error.message}"))
+        else:
+            owner = _owners(ctx, [grant])[grant.owner_id]
+            return redirect("/console/exceptional-access", f"Revoked: {_what(grant)} {owner} has ended")
+    return render(
+        ctx, "revoke_access.html", errors=errors, title="Revoke exceptional access", grant=grant, what=_what(grant), owner=_owners(ctx, [grant])[grant.owner_id], ended=ENDED.get(grant.state, "")
+    )
+
+
+# Why a grant cannot be revoked, by its state: only a granted one can.
+ENDED = {
+    "requested": "This request has not been decided yet: there is no access to revoke",
+    "refused": "This request was refused: there is no access to revoke",
+    "revoked": "This access has already been revoked",
+    "expired": "This access has already expired",
+    "used": "The account has already been reset under this approval",
+}
+
+
+def _what(grant: queries.GrantView) -> str:
+    return "access to the mailbox of" if grant.kind == "mailbox_access" else "approval to reset the account of"

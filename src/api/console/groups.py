@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.console.wording import plain
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
@@ -41,7 +42,7 @@ def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:
         new = GroupMailboxIn.model_validate({"name": form.get(prefix + "name"), "local_part": form.get(prefix + "local_part")})
     except ValidationError as error:
         for problem in validation_errors(error):
-            errors.add(prefix + problem["field"].split(".")[0], problem["message"])
+            errors.add(prefix + problem["field"].split(".")[0], plain(problem["field"], problem["message"]))
         return overview(ctx, form, organisation_id, errors, which)
     try:
         if which == "list":
@@ -94,7 +95,7 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
 
 def distribution_list(ctx: Context, form: Form | None, list_id: str, errors: Errors | None = None) -> Response:
     found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
-    return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found)
+    return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found, form=form)
 
 
 def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
@@ -123,4 +124,4 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
                 return redirect(here, f"{form.get('username')} added to {found.name}")
     except DomainError as error:
         errors.add_domain_error(error, {"name": "name"}, "name" if form.get("rename") == "yes" else "username")
-    return distribution_list(ctx, None, list_id, errors)
+    return distribution_list(ctx, form, list_id, errors)  # what was typed, shown again with its errors

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from api.console.organisations import answer, organisation_of
 from api.console.pages import Errors, Form
+from api.console.wording import plain
 from api.context import Context
 from api.problems import validation_errors
 from api.schemas import ContactDetailsIn
@@ -52,7 +53,7 @@ def contact(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     except ValidationError as error:
         for problem in validation_errors(error):
             field = problem["field"].split(".")[0]
-            errors.add(field if field in CONTACT_FIELDS else "contact_name", problem["message"])
+            errors.add(field if field in CONTACT_FIELDS else "contact_name", plain(problem["field"], problem["message"]))
     except DomainError as error:
         errors.add_domain_error(error, {name: name for name in CONTACT_FIELDS}, "contact_name")
     return answer(ctx, form, organisation, errors, f"Contact details of {organisation.name} saved")

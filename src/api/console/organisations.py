@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.pages import Errors, Form, parse_id, redirect, render
+from api.console.wording import plain
 from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
@@ -37,7 +38,15 @@ def show(ctx: Context, form: Form | None, organisation_id: str, errors: Errors |
         contact = {name: form.get(name) for name in contact}
     typed_domain = form.get("domain") if form is not None else ""
     return render(
-        ctx, "organisation.html", errors=errors, title=organisation.name, organisation=organisation, administrators=administrators, contact=contact, typed_domain=typed_domain
+        ctx,
+        "organisation.html",
+        errors=errors,
+        title=organisation.name,
+        organisation=organisation,
+        administrators=administrators,
+        contact=contact,
+        typed_domain=typed_domain,
+        form=form,  # what was typed in the form that failed, shown again with its errors
     )
 
 
@@ -65,11 +74,11 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
         message = Suspension.model_validate({"message": form.get("message") or None}).message
         ctx.app.suspend_organisation(ctx.actor, ctx.now, organisation.id, message)
     except ValidationError as error:
-        errors.add("message", validation_errors(error)[0]["message"])
+        errors.add("message", plain("message", validation_errors(error)[0]["message"]))
     except DomainError as error:
         errors.add_domain_error(error, {"message": "message"}, "message")
     if errors:
-        return show(ctx, None, organisation_id, errors)
+        return show(ctx, form, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"{organisation.name} is suspended: mail to its users is returned to the senders")
 
 
@@ -91,7 +100,7 @@ def register(ctx: Context, form: Form | None) -> Response:
             new = OrganisationIn.model_validate({"name": form.get("name"), "code": form.get("code"), "account_type": form.get("account_type"), "domains": domains})
         except ValidationError as error:
             for problem in validation_errors(error):
-                errors.add(fields.get(problem["field"].split(".")[0], "name"), problem["message"])
+                errors.add(fields.get(problem["field"].split(".")[0], "name"), plain(problem["field"], problem["message"]))
         else:
             try:
                 organisation_id = ctx.app.register_organisation(ctx.actor, ctx.now, name=new.name, code=new.code, account_type=new.account_type, domains=new.domains)
@@ -123,7 +132,7 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
         errors.add("username", "Enter the username of a user of this organisation")
     except DomainError as error:
         errors.add_domain_error(error, {}, "username")
-    return answer(ctx, None, organisation, errors, f"{form.get('username')} is now an administrator of {organisation.name}")
+    return answer(ctx, form, organisation, errors, f"{form.get('username')} is now an administrator of {organisation.name}")
 
 
 def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
@@ -134,11 +143,11 @@ def rename(ctx: Context, form: Form | None, organisation_id: str) -> Response:
         name = OrganisationRenameIn.model_validate({"name": form.get("name")}).name
         ctx.app.rename_organisation(ctx.actor, ctx.now, organisation.id, name)
     except ValidationError as error:
-        errors.add("name", "Enter the new name" if not form.get("name") else validation_errors(error)[0]["message"])
+        errors.add("name", "Enter the new name" if not form.get("name") else plain("name", validation_errors(error)[0]["message"]))
     except DomainError as error:
         errors.add_domain_error(error, {"name": "name"}, "name")
     if errors:
-        return show(ctx, None, organisation_id, errors)
+        return show(ctx, form, organisation_id, errors)
     return redirect(f"/console/organisations/{organisation.id}", f"Renamed {name}")
 
 
@@ -158,7 +167,7 @@ def service_people(ctx: Context, form: Form | None) -> Response:
         except ValidationError as error:
             for problem in validation_errors(error):
                 field = problem["field"].split(".")[0]
-                errors.add(field if field in ("first_name", "last_name", "kind") else "first_name", problem["message"])
+                errors.add(field if field in ("first_name", "last_name", "kind") else "first_name", plain(problem["field"], problem["message"]))
         else:
             result = add_service_person(ctx, person)
             return render(ctx, "added_one.html", title="Person added", created=result.users[0], letters=result.letters)

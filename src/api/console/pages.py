@@ -201,6 +201,8 @@ def environment() -> jinja2.Environment:
     env.filters["words"] = lambda value: str(value).replace("_", " ")
     env.filters["with_article"] = lambda words: f"{'an' if str(words)[:1].lower() in 'aeiou' else 'a'} {words}"
     env.globals["organisation_options"] = lambda organisations: [(str(o.id), f"{o.name} ({o.code})") for o in organisations]
+    # Directory details by their labels ("Job title"), as the forms that set them name them, never their keys ("job_title").
+    env.globals["labelled"] = lambda details: [(str(name).replace("_", " ").capitalize(), value) for name, value in details.items()]
     env.filters["when"] = lambda value: value.strftime("%d %B %Y %H:%M UTC") if value else ""
     return env
 

@@ -7,20 +7,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from uuid import UUID
 
+from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.pages import Errors, Form, error_page, parse_id, redirect, render
+from api.console.wording import plain
 from api.context import Context
 from api.endpoints import reads
 from api.endpoints.users import issue_challenge, reissue_one_time_password, reset_password
-from api.schemas import ChallengeOut, ChallengePosition
+from api.problems import validation_errors
+from api.schemas import ChallengeOut, ChallengePosition, LastNameIn, OriginalAddressIn
 from domain.errors import ChallengeNotOpen, ChallengeOutOfTime, DomainError, UserNotFound
 from domain.user import SECURITY_QUESTIONS
 
 
 def show(ctx: Context, form: Form | None, user_id: str) -> Response:
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
-    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user)
+    return render(ctx, "user.html", title=f"{user.first_name} {user.last_name}", user=user, form=None)
 
 
 def challenge(ctx: Context, form: Form | None, user_id: str) -> Response:
@@ -50,9 +53,11 @@ def answer(ctx: Context, form: Form | None, user_id: str) -> Response:
         return render(ctx, "challenge.html", errors=errors, title="Ask for letters", user=user, prompt=prompt)
     try:
         passed = ctx.app.answer_challenge(ctx.actor, ctx.now, user.id, prompt.challenge_id, letters)
-    except (ChallengeNotOpen, ChallengeOutOfTime) as error:
-        return render(ctx, "challenge_result.html", title="Challenge closed", user=user, passed=False, reason=error.message)
-    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, reason="")
+    except ChallengeNotOpen:  # no letters were compared: neither passed nor failed
+        return render(ctx, "challenge_result.html", title="This challenge is no longer open", user=user, passed=False, closed="It was already answered, or replaced by a newer one.")
+    except ChallengeOutOfTime:
+        return render(ctx, "challenge_result.html", title="This challenge is no longer open", user=user, passed=False, closed="The time to answer it has run out.")
+    return render(ctx, "challenge_result.html", title="Passed" if passed else "Not passed", user=user, passed=passed, closed="")
 
 
 def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
@@ -63,29 +68,36 @@ def password_reset(ctx: Context, form: Form | None, user_id: str) -> Response:
 
 def last_name(ctx: Context, form: Form | None, user_id: str) -> Response:
     """Changes the last name (the address may change; the old one stays as an alias)."""
-    return _change_address(ctx, form, user_id, "last_name", "Enter the new last name", lambda user, value: ctx.app.change_last_name(ctx.actor, ctx.now, user, value))
+    return _change_address(ctx, form, user_id, LastNameIn, "Enter the new last name", lambda user, value: ctx.app.change_last_name(ctx.actor, ctx.now, user, value))
 
 
 def original_address(ctx: Context, form: Form | None, user_id: str) -> Response:
     """Changes an smtp or gsc user's original address, and so their secure address."""
-    return _change_address(ctx, form, user_id, "original_address", "Enter the new original address", lambda user, value: ctx.app.change_original_address(ctx.actor, ctx.now, user, value))
+    return _change_address(
+        ctx, form, user_id, OriginalAddressIn, "Enter the new original address", lambda user, value: ctx.app.change_original_address(ctx.actor, ctx.now, user, value)
+    )
 
 
-def _change_address(ctx: Context, form: Form | None, user_id: str, field: str, missing: str, change: Callable[[UUID, str], str]) -> Response:
+def _change_address(ctx: Context, form: Form | None, user_id: str, schema: type[LastNameIn | OriginalAddressIn], missing: str, change: Callable[[UUID, str], str]) -> Response:
+    """The new value checked as the API's body is (``schema``, one field), then changed."""
     assert form is not None
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     errors = Errors()
+    (field,) = schema.model_fields
     value = form.get(field)
     if not value:
         errors.add(field, missing)
     else:
         try:
+            schema.model_validate({field: value})
             address = change(user.id, value)
+        except ValidationError as invalid:
+            errors.add(field, plain(field, validation_errors(invalid)[0]["message"]))
         except DomainError as error:
             errors.add_domain_error(error, {field: field}, field)
         else:
             return redirect(f"/console/users/{user.id}", f"{field.replace('_', ' ').capitalize()} changed; the address is now {address}")
-    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user)
+    return render(ctx, "user.html", errors=errors, title=f"{user.first_name} {user.last_name}", user=user, form=form)  # what was typed, with its error
 
 
 def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:

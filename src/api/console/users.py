@@ -144,13 +144,26 @@ def change(ctx: Context, form: Form | None) -> Response:
     if action == "change_details" and form.get("step") == "details" and not details:
         errors.add(f"detail_{DIRECTORY_FIELDS[0]}", "Enter at least one detail to set")
     if errors and "user_id" in errors.by_field or action not in ACTION_NAMES:
-        # The same page of the search again, with the boxes ticked and the action chosen as they were.
-        page = form.get("page")
-        page_number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) <= 100_000 else 1
-        return _search_page(ctx, {key: form.all(key) for key in SEARCH_KEYS}, page_number, errors, frozenset(form.all("user_id")), action)
+        return _search_again(ctx, form, errors)
+    # The search travels on through the next steps, so that an error there comes back to it.
+    kept = {"search_values": _sent_search(form), "page_number": _sent_page_number(form)}
     if action == "change_details" and (not details or errors):
-        return render(ctx, "change_details.html", errors=errors, title="Change directory details", users=users, fields=DIRECTORY_FIELDS, form=form)
-    return render(ctx, "check_change.html", errors=errors, title="Check your answers", users=users, action=action, action_name=ACTION_NAMES[action], details=details)
+        return render(ctx, "change_details.html", errors=errors, title="Change directory details", users=users, fields=DIRECTORY_FIELDS, form=form, **kept)
+    return render(ctx, "check_change.html", errors=errors, title="Check your answers", users=users, action=action, action_name=ACTION_NAMES[action], details=details, **kept)
+
+
+def _sent_search(form: Form) -> dict[str, list[str]]:
+    return {key: form.all(key) for key in SEARCH_KEYS}
+
+
+def _sent_page_number(form: Form) -> int:
+    page = form.get("page")
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) <= 100_000 else 1
+
+
+def _search_again(ctx: Context, form: Form, errors: Errors) -> Response:
+    """The same page of the search again, with the boxes ticked and the action chosen as they were."""
+    return _search_page(ctx, _sent_search(form), _sent_page_number(form), errors, frozenset(form.all("user_id")), form.get("action"))
 
 
 def confirm(ctx: Context, form: Form | None) -> Response:
@@ -158,9 +171,11 @@ def confirm(ctx: Context, form: Form | None) -> Response:
     assert form is not None
     errors = Errors()
     action = form.get("action")
+    if action not in ACTION_NAMES:
+        errors.add("action", "Choose what to do to the selected users")
     users = _selected(ctx, form, errors)
-    if errors or action not in ACTION_NAMES:
-        return _search_page(ctx, {}, 1, errors)
+    if errors:
+        return _search_again(ctx, form, errors)
     ids = [u.id for u in users]
     if action == "change_details":
         outcomes = ctx.app.change_details(ctx.actor, ctx.now, ids, _details(form))

@@ -13,7 +13,7 @@ One module an area; this package names them all, so callers write
 from projections.queries.address_books import AddressBookEntry, address_book
 from projections.queries.common import MAX_LIMIT, EntryKind, QueryError, Reader, View
 from projections.queries.directory import DirectoryEntry, search_directory
-from projections.queries.grants import GrantView, grant, grants_for_owner, grants_in_organisation, grants_on_mailbox, pending_exceptional_access
+from projections.queries.grants import GrantView, exceptional_access_in_force, grant, grants_for_owner, grants_in_organisation, grants_on_mailbox, pending_exceptional_access
 from projections.queries.groups import (
     Permission,
     DistributionListView,
@@ -72,6 +72,7 @@ __all__ = [
     "address_book",
     "distribution_list",
     "distribution_lists",
+    "exceptional_access_in_force",
     "get_user_summary",
     "grant",
     "grants_for_owner",

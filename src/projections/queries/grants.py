@@ -45,6 +45,11 @@ def pending_exceptional_access(session: Reader, kind: str | None = None) -> list
     return _grant_views(session, condition)
 
 
+def exceptional_access_in_force(session: Reader) -> list[GrantView]:
+    """Grants approved and not yet ended (revoked, expired or used), oldest first."""
+    return _grant_views(session, exceptional_access.grants.c.state == "granted")
+
+
 def grants_in_organisation(session: Reader, organisation_id: UUID) -> list[GrantView]:
     return _grant_views(session, exceptional_access.grants.c.organisation_id == str(organisation_id))
 
