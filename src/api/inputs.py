@@ -26,6 +26,9 @@ class Body(StrEnum):
     MULTIPART = "multipart/form-data"
 
 
+UPLOAD_FIELD = "file"  # the multipart form field that carries an upload
+
+
 @dataclass(frozen=True)
 class Upload:
     """A body that is not JSON: CSV text, or a multipart form with a file."""
@@ -254,6 +257,10 @@ async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -
         content: bytes | None = None
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
+                if key != UPLOAD_FIELD:
+                    # Read under any name, a file sent by mistake (a photo, a second form's) would be taken for the CSV.
+                    await form.close()
+                    raise invalid_request([{"field": UPLOAD_FIELD, "message": f"attach the CSV file as the form field '{UPLOAD_FIELD}'; it came under another name"}])
                 content = await value.read(limit + 1)
                 if len(content) > limit:
                     raise ApiProblem(413, "body-too-large", "Request too large", f"the file must be at most {limit} bytes")
@@ -261,7 +268,7 @@ async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -
                 fields[key] = value
         await form.close()
         if content is None:
-            raise invalid_request([{"field": "file", "message": "attach the CSV file as the form field 'file'"}])
+            raise invalid_request([{"field": UPLOAD_FIELD, "message": f"attach the CSV file as the form field '{UPLOAD_FIELD}'"}])
         return None, Upload(Body.MULTIPART, content, fields)
     raise _unsupported(accepted)
 

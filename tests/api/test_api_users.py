@@ -298,3 +298,11 @@ def test_a_multipart_form_without_a_file_names_the_missing_field(client, service
     org = register_organisation(service, "westmids")
     response = service.post(f"/organisations/{org}/users/bulk", files={"note": (None, "hello")})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
+
+
+def test_a_csv_uploaded_under_another_form_field_is_refused_naming_the_field_expected(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users/bulk", files={"upload": ("users.csv", csv_of([("Peter", "Pan", "")]), "text/csv")})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "file", "message": "attach the CSV file as the form field 'file'; it came under another name"}]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
