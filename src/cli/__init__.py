@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -44,10 +45,34 @@ COMMANDS = [
 ]
 
 
+class UsageWithoutSettings(argparse.HelpFormatter):
+    """A usage line without the configuration flags: some 40 of them buried a usage error's
+    one line under a screenful. ``--help`` lists them all, in their own group."""
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action], groups: Iterable[Any], prefix: str | None = None) -> None:
+        actions = list(actions)
+        shown = [a for a in actions if not a.dest.startswith(SETTING)]
+        if len(shown) < len(actions):
+            shown.insert(1 if shown and shown[0].dest == "help" else 0, CONFIGURATION_PLACEHOLDER)
+        super().add_usage(usage, shown, groups, prefix)
+
+
+# Shown in a usage line for every configuration flag: ``[--SETTING VALUE]``.
+CONFIGURATION_PLACEHOLDER = argparse.Action(option_strings=["--SETTING"], dest="configuration", metavar="VALUE", required=False)
+
+
+class Parser(argparse.ArgumentParser):
+    """Every parser of the line, nested commands' too (argparse makes them of their parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", UsageWithoutSettings)
+        super().__init__(*args, **kwargs)
+
+
 def settings_flags() -> argparse.ArgumentParser:
     """A flag per setting, for every parser of the line (root and nested commands alike)."""
     flags = argparse.ArgumentParser(add_help=False)
-    group = flags.add_argument_group("configuration (each flag sets its SEMA_* variable and wins over it)")
+    group = flags.add_argument_group("configuration, --SETTING VALUE in the usage (each flag sets its SEMA_* variable and wins over it)")
     for name, field in Settings.model_fields.items():
         help_text = f"SEMA_{name.upper()}" + (f": {field.description}" if field.description else "")
         group.add_argument(f"--{name.replace('_', '-')}", dest=SETTING + name, metavar="VALUE", default=argparse.SUPPRESS, help=help_text)
@@ -56,7 +81,7 @@ def settings_flags() -> argparse.ArgumentParser:
 
 def parser() -> argparse.ArgumentParser:
     flags = settings_flags()
-    root = argparse.ArgumentParser(prog="sema", description="Secure eMail Administration", parents=[flags])
+    root = Parser(prog="sema", description="Secure eMail Administration", parents=[flags])
     commands = root.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         sub = commands.add_parser(command.name, help=command.help, description=command.help, parents=[flags])

@@ -163,3 +163,12 @@ def test_every_setting_has_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert main(["serve", "--port", "eighty", "--max-failed-log-ins", "x"]) == 2
     errors = capsys.readouterr().err
     assert "SEMA_PORT" in errors and "SEMA_MAX_FAILED_LOG_INS" in errors
+
+
+def test_a_usage_error_prints_the_commands_short_usage_and_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("usage: sema serve [-h] [--SETTING VALUE]") and err.endswith("sema serve: error: argument --workers: expected one argument\n")
+    assert "--mail-lookup-password" not in err and len(err.splitlines()) <= 4, err
