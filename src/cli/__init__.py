@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -23,6 +24,10 @@ from sema import logs
 from sema.config import Settings
 
 SETTING = "setting_"
+# Settings that are secrets: a flag's value is visible to every user of the machine (ps,
+# /proc/PID/cmdline), a variable's only to the same user; the URLs when they hold a password.
+SECRET_SETTINGS = ("secret_key", "mail_lookup_password", "mail_system_token")
+URL_SETTINGS = ("database_url", "smtp_url")
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,29 @@ def settings_flags() -> argparse.ArgumentParser:
     flags = argparse.ArgumentParser(add_help=False)
     group = flags.add_argument_group("configuration, --SETTING VALUE in the usage (each flag sets its SEMA_* variable and wins over it)")
     for name, field in Settings.model_fields.items():
-        help_text = f"SEMA_{name.upper()}" + (f": {field.description}" if field.description else "")
+        variable = f"SEMA_{name.upper()}"
+        help_text = variable + (f": {field.description}" if field.description else "")
+        if name in SECRET_SETTINGS:
+            help_text += f" (a secret: set {variable} instead; a flag's value is visible to other users in ps)"
+        elif name in URL_SETTINGS:
+            help_text += f" (with a password in it: set {variable} instead; a flag's value is visible to other users in ps)"
         group.add_argument(f"--{name.replace('_', '-')}", dest=SETTING + name, metavar="VALUE", default=argparse.SUPPRESS, help=help_text)
     return flags
+
+
+def secrets_on_the_line(args: argparse.Namespace) -> list[str]:
+    """The flags given that hold a secret, as they were spelled."""
+    given = {key.removeprefix(SETTING): str(value) for key, value in vars(args).items() if key.startswith(SETTING)}
+    found = [name for name in SECRET_SETTINGS if name in given]
+    found += [name for name in URL_SETTINGS if name in given and _has_password(given[name])]
+    return [f"--{name.replace('_', '-')}" for name in found]
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return urlsplit(url).password is not None
+    except ValueError:
+        return False  # Settings names what is wrong with it
 
 
 def parser() -> argparse.ArgumentParser:
@@ -109,6 +134,9 @@ def settings_from_flags(args: argparse.Namespace) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for flag in secrets_on_the_line(args):
+        variable = "SEMA_" + flag.removeprefix("--").replace("-", "_").upper()
+        print(f"sema: warning: {flag} is visible to every user of this machine (ps); set {variable} in the environment instead", file=sys.stderr)
     with settings_from_flags(args):
         return _run(args)
 
