@@ -26,6 +26,9 @@ class Body(StrEnum):
     MULTIPART = "multipart/form-data"
 
 
+UPLOAD_FIELD = "file"  # the multipart form field that carries an upload
+
+
 @dataclass(frozen=True)
 class Upload:
     """A body that is not JSON: CSV text, or a multipart form with a file."""
@@ -136,16 +139,26 @@ def strict_json(raw: bytes) -> Any:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", f"the body is not valid JSON: {error}") from None
 
 
+class InvalidBody(ApiProblem):
+    """The 422 of a JSON body its model refuses, holding the body as read (text checked),
+    for an operation that can name more faults in the same answer (``on_invalid_body``)."""
+
+    def __init__(self, errors: list[dict[str, Any]], data: Any) -> None:
+        problem = invalid_request(errors)
+        super().__init__(problem.status, problem.code, problem.title, problem.detail, errors=problem.errors)
+        self.data = data
+
+
 def parse_json_body(model: type[BaseModel], raw: bytes) -> BaseModel:
-    """The body as the model, or a 422 listing every field at fault at once: refused
-    text (``domain.text``) and what the model refuses elsewhere, item by item."""
+    """The body as the model, or a 422 (:class:`InvalidBody`) listing every field at fault
+    at once: refused text (``domain.text``) and what the model refuses elsewhere, item by item."""
     data, errors = checked_text(strict_json(raw))
     try:
         parsed = model.model_validate(data)
     except ValidationError as error:
-        raise invalid_request(_in_body_order(_together(errors, validation_errors(error)))) from None
+        raise InvalidBody(_in_body_order(_together(errors, validation_errors(error))), data) from None
     if errors:
-        raise invalid_request(errors)
+        raise InvalidBody(errors, data)
     return parsed
 
 
@@ -244,6 +257,10 @@ async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -
         content: bytes | None = None
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
+                if key != UPLOAD_FIELD:
+                    # Read under any name, a file sent by mistake (a photo, a second form's) would be taken for the CSV.
+                    await form.close()
+                    raise invalid_request([{"field": UPLOAD_FIELD, "message": f"attach the CSV file as the form field '{UPLOAD_FIELD}'; it came under another name"}])
                 content = await value.read(limit + 1)
                 if len(content) > limit:
                     raise ApiProblem(413, "body-too-large", "Request too large", f"the file must be at most {limit} bytes")
@@ -251,7 +268,7 @@ async def read_input(request: Request, accepted: tuple[Body, ...], limit: int) -
                 fields[key] = value
         await form.close()
         if content is None:
-            raise invalid_request([{"field": "file", "message": "attach the CSV file as the form field 'file'"}])
+            raise invalid_request([{"field": UPLOAD_FIELD, "message": f"attach the CSV file as the form field '{UPLOAD_FIELD}'"}])
         return None, Upload(Body.MULTIPART, content, fields)
     raise _unsupported(accepted)
 

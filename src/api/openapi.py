@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.inputs import Body
+from api.inputs import UPLOAD_FIELD, Body
 from api.operations import Operation
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 
@@ -107,8 +107,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
                 content[media_type.value] = {
                     "schema": {
                         "type": "object",
-                        "properties": {"file": {"type": "string", "contentMediaType": "text/csv"}, "dry_run": {"type": "string", "enum": ["true", "false"]}},
-                        "required": ["file"],
+                        "properties": {UPLOAD_FIELD: {"type": "string", "contentMediaType": "text/csv"}, "dry_run": {"type": "string", "enum": ["true", "false"]}},
+                        "required": [UPLOAD_FIELD],
                     }
                 }
         spec["requestBody"] = {"required": True, "content": content}

@@ -32,7 +32,7 @@ from api import idempotency
 from api.access import authenticate, authorise, is_mail_system
 from api.context import ApiState, Context
 from api.idempotency import Reservation
-from api.inputs import Body, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
+from api.inputs import Body, InvalidBody, Upload, parse_json_body, parse_path, parse_query, read_input, refuse_unexpected_body
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
 from domain.errors import DomainError, TooManyLogInAttempts
@@ -68,6 +68,7 @@ class Operation(Route):
         response_media_type: str = "application/json",
         during_activation: bool = False,  # callable by a session that must still activate
         mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
+        on_invalid_body: Callable[..., None] | None = None,  # (ctx, refused, path parameters…, query=): may raise a fuller 422
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -81,6 +82,7 @@ class Operation(Route):
         self.response_media_type = response_media_type
         self.during_activation = during_activation
         self.mail_system = mail_system
+        self.on_invalid_body = on_invalid_body
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -121,7 +123,14 @@ class Operation(Route):
         if "query" in self._inputs and self.query is not None:
             kwargs["query"] = parse_query(self.query, request)
         if "body" in self._inputs and self.body is not None:
-            kwargs["body"] = parse_json_body(self.body, raw) if raw is not None else None
+            try:
+                kwargs["body"] = parse_json_body(self.body, raw) if raw is not None else None
+            except InvalidBody as refused:
+                if self.on_invalid_body is not None:
+                    # A body refused in part (a bulk add's bad rows) may still be checked in the
+                    # rest, so that one answer names every fault.
+                    self.on_invalid_body(ctx, refused, **kwargs)
+                raise
         if "upload" in self._inputs:
             kwargs["upload"] = upload
         reservation = self._reserve(ctx, kwargs)

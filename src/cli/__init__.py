@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -22,6 +24,10 @@ from sema import logs
 from sema.config import Settings
 
 SETTING = "setting_"
+# Settings that are secrets: a flag's value is visible to every user of the machine (ps,
+# /proc/PID/cmdline), a variable's only to the same user; the URLs when they hold a password.
+SECRET_SETTINGS = ("secret_key", "mail_lookup_password", "mail_system_token")
+URL_SETTINGS = ("database_url", "smtp_url")
 
 
 @dataclass(frozen=True)
@@ -44,19 +50,63 @@ COMMANDS = [
 ]
 
 
+class UsageWithoutSettings(argparse.HelpFormatter):
+    """A usage line without the configuration flags: some 40 of them buried a usage error's
+    one line under a screenful. ``--help`` lists them all, in their own group."""
+
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action], groups: Iterable[Any], prefix: str | None = None) -> None:
+        actions = list(actions)
+        shown = [a for a in actions if not a.dest.startswith(SETTING)]
+        if len(shown) < len(actions):
+            shown.insert(1 if shown and shown[0].dest == "help" else 0, CONFIGURATION_PLACEHOLDER)
+        super().add_usage(usage, shown, groups, prefix)
+
+
+# Shown in a usage line for every configuration flag: ``[--SETTING VALUE]``.
+CONFIGURATION_PLACEHOLDER = argparse.Action(option_strings=["--SETTING"], dest="configuration", metavar="VALUE", required=False)
+
+
+class Parser(argparse.ArgumentParser):
+    """Every parser of the line, nested commands' too (argparse makes them of their parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", UsageWithoutSettings)
+        super().__init__(*args, **kwargs)
+
+
 def settings_flags() -> argparse.ArgumentParser:
     """A flag per setting, for every parser of the line (root and nested commands alike)."""
     flags = argparse.ArgumentParser(add_help=False)
-    group = flags.add_argument_group("configuration (each flag sets its SEMA_* variable and wins over it)")
+    group = flags.add_argument_group("configuration, --SETTING VALUE in the usage (each flag sets its SEMA_* variable and wins over it)")
     for name, field in Settings.model_fields.items():
-        help_text = f"SEMA_{name.upper()}" + (f": {field.description}" if field.description else "")
+        variable = f"SEMA_{name.upper()}"
+        help_text = variable + (f": {field.description}" if field.description else "")
+        if name in SECRET_SETTINGS:
+            help_text += f" (a secret: set {variable} instead; a flag's value is visible to other users in ps)"
+        elif name in URL_SETTINGS:
+            help_text += f" (with a password in it: set {variable} instead; a flag's value is visible to other users in ps)"
         group.add_argument(f"--{name.replace('_', '-')}", dest=SETTING + name, metavar="VALUE", default=argparse.SUPPRESS, help=help_text)
     return flags
 
 
+def secrets_on_the_line(args: argparse.Namespace) -> list[str]:
+    """The flags given that hold a secret, as they were spelled."""
+    given = {key.removeprefix(SETTING): str(value) for key, value in vars(args).items() if key.startswith(SETTING)}
+    found = [name for name in SECRET_SETTINGS if name in given]
+    found += [name for name in URL_SETTINGS if name in given and _has_password(given[name])]
+    return [f"--{name.replace('_', '-')}" for name in found]
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return urlsplit(url).password is not None
+    except ValueError:
+        return False  # Settings names what is wrong with it
+
+
 def parser() -> argparse.ArgumentParser:
     flags = settings_flags()
-    root = argparse.ArgumentParser(prog="sema", description="Secure eMail Administration", parents=[flags])
+    root = Parser(prog="sema", description="Secure eMail Administration", parents=[flags])
     commands = root.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         sub = commands.add_parser(command.name, help=command.help, description=command.help, parents=[flags])
@@ -84,6 +134,9 @@ def settings_from_flags(args: argparse.Namespace) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for flag in secrets_on_the_line(args):
+        variable = "SEMA_" + flag.removeprefix("--").replace("-", "_").upper()
+        print(f"sema: warning: {flag} is visible to every user of this machine (ps); set {variable} in the environment instead", file=sys.stderr)
     with settings_from_flags(args):
         return _run(args)
 

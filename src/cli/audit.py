@@ -63,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser, flags: argparse.ArgumentParse
     state = commands.add_parser("state", parents=[flags], help="an aggregate's state as it was at a moment, as JSON")
     state.add_argument("kind", choices=list(KINDS))
     state.add_argument("id")
-    state.add_argument("--as-of", required=True, metavar="TIME")
+    state.add_argument("--as-of", required=True, metavar="TIME", help="required: the moment to show, ISO 8601 (2026-03-01T10:02Z; a date alone is its midnight UTC)")
 
     hist = commands.add_parser("history", parents=[flags], help="an aggregate's events, oldest first, with who did them")
     hist.add_argument("kind", choices=list(KINDS))
@@ -115,12 +115,12 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 
 def _export(app: SemaApplication, args: argparse.Namespace) -> int:
-    since = parse_time(args.since, "since") if args.since else None
-    until = parse_time(args.until, "until") if args.until else None
+    since = parse_time(args.since, "--since") if args.since else None
+    until = parse_time(args.until, "--until") if args.until else None
     if args.after < 0:
-        raise UsageError("from: must be a position >= 0")
+        raise UsageError("--from: must be a position >= 0")
     if since and until and since > until:
-        raise UsageError("since: is after until")
+        raise UsageError("--since: is after --until")
     total = max(0, (app.recorder.max_notification_id() or 0) - args.after)
     with progress(total, "events") as report, _output(args.output) as out:
         count = write_records(audit_records(app, after=args.after, since=since, until=until, progress=report), out, args.format)
@@ -131,7 +131,7 @@ def _export(app: SemaApplication, args: argparse.Namespace) -> int:
 
 
 def _state(app: SemaApplication, args: argparse.Namespace) -> int:
-    result = state_as_of(app, args.kind, parse_id(args.id), parse_time(args.as_of, "as_of"))
+    result = state_as_of(app, args.kind, parse_id(args.id), parse_time(args.as_of, "--as-of"))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 

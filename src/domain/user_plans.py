@@ -69,12 +69,16 @@ class UserPlan:
         return replace(self, username=username, address=address or self.relay_address)
 
 
-def plan_users(organisation: Organisation, rows: Sequence[NewUser], service_domain: str) -> tuple[list[UserPlan], list[RowProblem]]:
-    """A plan per valid row and every problem found (rows clashing with each other included)."""
+def plan_users(organisation: Organisation, rows: Sequence[NewUser | None], service_domain: str) -> tuple[list[UserPlan], list[RowProblem]]:
+    """A plan per valid row and every problem found (rows clashing with each other included).
+    ``None`` is a row refused before it could be read as a user: it keeps its number, so
+    the others' problems name the rows the administrator sent, and is not planned."""
     plans: list[UserPlan] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     for index, row in enumerate(rows, start=1):
+        if row is None:
+            continue
         try:
             plan = _plan_row(organisation, index, row, service_domain, problems)
         except InvalidValue as error:

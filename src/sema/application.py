@@ -27,7 +27,7 @@ from domain.distribution_list import DistributionList
 from domain.mailbox import Mailbox
 from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
-from domain.user_plans import NewUser
+from domain.user_plans import NewUser, RowProblem
 from sema.config import Settings
 from sema.credentials import CredentialStore, SecretSource, credentials_table
 from sema.services.activation import Activation
@@ -215,6 +215,9 @@ class SemaApplication(Application):
 
     def add_users(self, actor: Actor, at: datetime, organisation_id: UUID, rows: Sequence[NewUser], *, dry_run: bool = False, kind: str = UserKind.PERSON) -> list[CreatedUser]:
         return self.users.add(actor, at, organisation_id, rows, dry_run=dry_run, kind=kind)
+
+    def check_users(self, actor: Actor, organisation_id: UUID, rows: Sequence[NewUser | None]) -> list[RowProblem]:
+        return self.users.check(actor, organisation_id, rows)
 
     def change_statuses(self, actor: Actor, at: datetime, user_ids: Sequence[UUID], action: str) -> list[Outcome]:
         return self.users.change_statuses(actor, at, user_ids, action)

@@ -186,6 +186,13 @@ class CredentialStore:
             return ONE_TIME_PASSWORD
         return None
 
+    def is_one_time_password(self, session: Session, subject_id: UUID, password: str) -> bool:
+        """Whether ``password`` is the subject's one-time password (a keyed hash: no argon2 to pay)."""
+        digest = session.execute(
+            select(credentials_table.c.secret).where(credentials_table.c.subject_id == str(subject_id), credentials_table.c.kind == ONE_TIME_PASSWORD)
+        ).scalar_one_or_none()
+        return digest is not None and hmac.compare_digest(bytes(digest), self._otp_digest(password))
+
     def burn_time_as_if_verifying(self) -> None:
         """Unknown usernames cost as much as wrong passwords, so timing leaks nothing."""
         if self._dummy is None:

@@ -17,7 +17,7 @@ import pytest
 from domain.actors import system_actor
 from projections import queries
 from sema.bootstrap import build_application
-from cli import main
+from cli import main, parser, secrets_on_the_line
 from testkit.servers import wait_until_serving
 from sema.config import Settings
 
@@ -163,3 +163,42 @@ def test_every_setting_has_a_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert main(["serve", "--port", "eighty", "--max-failed-log-ins", "x"]) == 2
     errors = capsys.readouterr().err
     assert "SEMA_PORT" in errors and "SEMA_MAX_FAILED_LOG_INS" in errors
+
+
+def test_a_usage_error_prints_the_commands_short_usage_and_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("usage: sema serve [-h] [--SETTING VALUE]") and err.endswith("sema serve: error: argument --workers: expected one argument\n")
+    assert "--mail-lookup-password" not in err and len(err.splitlines()) <= 4, err
+
+
+def test_help_lists_every_configuration_flag_and_says_secrets_belong_in_the_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 0
+    assert all(f"--{name.replace('_', '-')} VALUE" in out for name in Settings.model_fields)
+    assert "(a secret: set SEMA_SECRET_KEY instead; a flag's value is visible to other users in ps)" in out
+    assert "(a secret: set SEMA_MAIL_LOOKUP_PASSWORD instead;" in out
+
+
+def test_a_secret_given_as_a_flag_is_warned_about_and_still_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    key = "c2VjcmV0IGtleSBvZiB0aGlydHktdHdvIGJ5dGVzISE="
+    assert main(["audit", "digest", "--data-dir", str(tmp_path), "--secret-key", key]) == 0
+    err = capsys.readouterr().err
+    assert "sema: warning: --secret-key is visible to every user of this machine (ps); set SEMA_SECRET_KEY in the environment instead" in err
+    assert not (tmp_path / "secret.key").exists()  # the flag's key was used, not a key file made
+    monkeypatch.setenv("SEMA_SECRET_KEY", key)
+    assert main(["audit", "digest", "--data-dir", str(tmp_path)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_store_url_is_warned_about_only_when_it_holds_a_password() -> None:
+    def flagged(*line: str) -> list[str]:
+        return secrets_on_the_line(parser().parse_args(["projections", "status", *line]))
+
+    assert flagged("--database-url", "postgresql://sema:hunter2@db:5432/sema", "--mail-lookup-password", "pw") == ["--mail-lookup-password", "--database-url"]
+    assert flagged("--database-url", "postgresql://sema@db:5432/sema", "--smtp-url", "smtp://relay:25") == []

@@ -88,6 +88,17 @@ def test_activation_names_every_bad_field_at_once_and_changes_nothing(client, se
     assert client.get("/me", headers=headers).json()["must_activate"] is True
 
 
+def test_the_one_time_password_is_refused_as_the_new_password_written_any_way(client, service):
+    user = new_user(service)
+    session = log_in(client, user["username"], user["one_time_password"])
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    for otp in (user["one_time_password"], user["one_time_password"].replace("-", " ").lower()):
+        response = client.post("/me/activation", json={"new_password": otp, "security_answers": ANSWERS}, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [{"field": "new_password", "message": "must differ from the one-time password"}]
+    assert client.get("/me", headers=headers).json()["must_activate"] is True
+
+
 def test_the_one_time_password_stops_working_after_activation(client, service):
     user = new_user(service)
     activate(client, user["username"], user["one_time_password"])
@@ -136,6 +147,16 @@ def test_a_user_changes_their_own_password(client, service):
     assert person.post("/me/password", json={"current_password": "First chosen pass 1", "new_password": "Second chosen pass 2"}).status_code == 204
     assert client.post("/session", json={"username": user["username"], "password": "First chosen pass 1"}).status_code == 401
     assert client.post("/session", json={"username": user["username"], "password": "Second chosen pass 2"}).status_code == 201
+
+
+def test_a_password_changed_to_itself_is_refused_naming_the_new_password(client, service):
+    user = new_user(service)
+    person = activate(client, user["username"], user["one_time_password"], password="First chosen pass 1")
+    same = person.post("/me/password", json={"current_password": "First chosen pass 1", "new_password": "First chosen pass 1"})
+    assert same.status_code == 422, same.text
+    assert same.json()["errors"] == [{"field": "new_password", "message": "must differ from the current password"}]
+    wrong = person.post("/me/password", json={"current_password": "not it at all", "new_password": "not it at all"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "current_password"  # the same, but not the current one
 
 
 def test_a_user_sets_new_security_information(client, service):

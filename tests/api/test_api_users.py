@@ -92,6 +92,39 @@ def test_a_domain_rule_broken_in_one_row_is_reported_by_row_and_field(client, se
     assert response.json()["errors"] == [{"field": "original_address", "row": 2, "message": "must be in one of the organisation's domains: met.police.uk"}]
 
 
+def test_a_json_bulk_add_lists_the_schemas_faults_and_the_domains_in_one_answer(client, service):
+    org = register_organisation(service, "westmids")
+    add_users(service, org, [{"first_name": "Tinker", "last_name": "Bell", "old_style_address": "tinkerbell-westmids@cjsm.net"}])
+    rows = [
+        {"first_name": "Peter", "last_name": "Pan"},
+        {"first_name": "Wendy", "last_name": ""},
+        {"first_name": "John", "last_name": "Darling", "original_address": "john@westmids.police.uk"},
+        {"first_name": "Ti\u202enker", "last_name": "Bell"},
+        {"first_name": "Tink", "last_name": "Bell", "old_style_address": "tinkerbell-westmids@cjsm.net"},
+    ]
+    response = service.post(f"/organisations/{org}/users/bulk", json={"users": rows})
+    assert response.status_code == 422, response.text
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [
+        (2, "users.1.last_name"),
+        (3, "original_address"),
+        (4, "users.3.first_name"),
+        (5, "old_style_address"),
+    ]
+    assert response.json()["errors"][1]["message"] == "only smtp and gsc organisations relay to an original address"
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 1
+
+
+def test_a_csv_upload_lists_bad_rows_and_the_domains_faults_in_the_others_in_one_answer(client, service):
+    org = register_organisation(service, "met", account_type="smtp", domains=["met.police.uk"])
+    bad = csv_of([("Peter", "Pan", "peter@met.police.uk"), ("Wendy", "", "wendy@met.police.uk"), ("John", "Darling", "john@elsewhere.org"), ("Jo", "Darling", "PETER@met.police.uk")], "first_name,last_name,original_address")
+    response = service.post(f"/organisations/{org}/users/bulk", files={"file": ("users.csv", bad, "text/csv")})
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["row"], e["field"]) for e in errors] == [(2, "last_name"), (3, "original_address"), (4, "original_address")]
+    assert errors[2]["message"] == "peter@met.police.uk.cjsm.net is also in row 1"
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
 def test_a_csv_that_is_not_utf8_names_the_row(client, service):
     org = register_organisation(service, "westmids")
     content = "first_name,last_name\nPeter,Pan\nZoë,Smith\n".encode("latin-1")
@@ -265,3 +298,11 @@ def test_a_multipart_form_without_a_file_names_the_missing_field(client, service
     org = register_organisation(service, "westmids")
     response = service.post(f"/organisations/{org}/users/bulk", files={"note": (None, "hello")})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
+
+
+def test_a_csv_uploaded_under_another_form_field_is_refused_naming_the_field_expected(client, service):
+    org = register_organisation(service, "westmids")
+    response = service.post(f"/organisations/{org}/users/bulk", files={"upload": ("users.csv", csv_of([("Peter", "Pan", "")]), "text/csv")})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": "file", "message": "attach the CSV file as the form field 'file'; it came under another name"}]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0

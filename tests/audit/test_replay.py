@@ -85,7 +85,16 @@ def test_history_from_the_command_line_prints_one_sentence_per_event(scripted: S
 def test_state_with_a_malformed_time_is_refused_naming_as_of(scripted: Scripted, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SEMA_SECRET_KEY", str(settings.secret_key))
     code = main(["audit", "--database-url", str(settings.database_url), "state", "user", str(scripted.peter_id), "--as-of", "noon"])
-    assert (code, capsys.readouterr().err.strip()) == (2, "sema audit state: as_of: not an ISO 8601 time: 'noon' (e.g. 2026-03-01T10:02:00Z)")
+    assert (code, capsys.readouterr().err.strip()) == (2, "sema audit state: --as-of: not an ISO 8601 time: 'noon' (e.g. 2026-03-01T10:02:00Z)")
+
+
+def test_state_without_a_moment_is_refused_naming_as_of_in_a_short_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", "state", "user", "5c0ffee0-0000-4000-8000-000000000000"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.endswith("sema audit state: error: the following arguments are required: --as-of\n")
+    assert "--as-of TIME" in err and "--secret-key" not in err and len(err.splitlines()) <= 4, err
 
 
 def test_a_time_without_a_zone_is_read_as_utc() -> None:

@@ -85,6 +85,21 @@ def test_a_dry_run_with_an_invalid_row_reports_it_the_same_way(app: SemaApplicat
     assert [(e["row"], e["field"]) for e in refused.value.errors] == [(2, "last_name")]
 
 
+def test_checking_rows_names_the_domains_faults_by_the_rows_sent_and_creates_nothing(app: SemaApplication, clock: SettableClock, smtp_organisation: Org) -> None:
+    """A row the caller refused already (``None``) keeps its number and is not checked."""
+    rows = [
+        NewUser("Jane", "Doe", original_address="jane@police.gov.uk"),
+        None,
+        NewUser("John", "Smith", original_address="john@elsewhere.org"),
+        NewUser("Janet", "Doe", original_address="JANE@police.gov.uk"),
+    ]
+    events = event_count(app)
+    problems = app.check_users(smtp_organisation.admin, smtp_organisation.id, rows)
+    assert [(p["row"], p["field"]) for p in problems] == [(3, "original_address"), (4, "original_address")]
+    assert problems[1]["message"] == "jane@police.gov.uk.cjsm.net is also in row 1"
+    assert event_count(app) == events
+
+
 def test_more_than_500_users_at_once_are_refused(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
     events = event_count(app)
     with pytest.raises(InvalidValue) as refused:

@@ -35,7 +35,7 @@ def test_the_command_line_refuses_it_without_a_traceback(settings: Settings, mon
     code = main(["audit", "--database-url", str(settings.database_url), "state", "user", "00000000-0000-0000-0000-000000000001", "--as-of", OUT_OF_RANGE[0]])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith("sema audit state: as_of: 9999-12-31T23:59:59-14:00 is outside the range") and "Traceback" not in err
+    assert err.startswith("sema audit state: --as-of: 9999-12-31T23:59:59-14:00 is outside the range") and "Traceback" not in err
 
 
 def test_the_policies_refuse_an_unrepresentable_now_without_a_traceback(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,7 +17,7 @@ from api.console.wording import plain
 from api.context import Context
 from api.idempotency import Reservation
 from api.endpoints import reads
-from api.endpoints.users import add_rows, letters_response, parse_csv
+from api.endpoints.users import add_csv, add_rows, letters_response
 from api.problems import ApiProblem, validation_errors
 from api.schemas import NewUserIn
 from domain.actors import Role
@@ -83,7 +83,7 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
             if isinstance(reservation, Response):
                 return reservation
             try:
-                result = add_rows(ctx, organisation_id, parse_csv(content), dry_run=dry_run)
+                result = add_csv(ctx, organisation_id, content, dry_run=dry_run)
             except (ApiProblem, BulkValidationFailed) as error:
                 problems = _row_problems(error)
                 errors.add("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was added. Correct the file and upload it again")

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.context import Context
-from api.inputs import Upload
+from api.inputs import InvalidBody, Upload
 from api.letters import Letter, render
 from api.problems import ApiProblem, invalid_request, validation_errors
 from api.schemas import (
@@ -78,8 +79,9 @@ def add_rows(ctx: Context, organisation_id: UUID, rows: list[NewUserIn], dry_run
     return BulkAddOut(dry_run=dry_run, users=created, letters=letters)
 
 
-def parse_csv(content: bytes) -> list[NewUserIn]:
-    """CSV with a header row; every bad row and field is reported at once, by data row number."""
+def parse_csv(content: bytes) -> tuple[list[NewUserIn | None], list[dict[str, Any]]]:
+    """CSV with a header row: a user per data row (``None`` for a row at fault) and every
+    bad row and field, by data row number. A fault of the whole file is raised at once."""
     try:
         decoded = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -97,7 +99,7 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
         header_errors += [{"field": f"header.{h}", "message": f"the column appears {header.count(h)} times; give it once"} for h in repeated]
         raise invalid_request(header_errors, "the CSV header is not valid")
     reader.fieldnames = header
-    rows: list[NewUserIn] = []
+    rows: list[NewUserIn | None] = []
     errors: list[dict[str, Any]] = []
     try:
         records = list(reader)
@@ -106,6 +108,7 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
     if len(records) > MAX_BULK:
         raise invalid_request([{"field": "file", "message": f"at most {MAX_BULK} users can be added at once; got {len(records)}"}])
     for number, record in enumerate(records, start=1):
+        rows.append(None)
         if None in record:
             errors.append({"field": "file", "row": number, "message": "more values than columns"})
             continue
@@ -124,14 +127,33 @@ def parse_csv(content: bytes) -> list[NewUserIn]:
             elif value:
                 values[column] = value
         try:
-            rows.append(NewUserIn.model_validate(values))
+            rows[-1] = NewUserIn.model_validate(values)
         except ValidationError as error:
             errors += [{**e, "row": number} for e in validation_errors(error)]
     if not records:
         errors.append({"field": "file", "message": "the file has no data rows"})
-    if errors:
-        raise invalid_request(errors, f"{len(errors)} problem(s) in the CSV; nothing was created")
-    return rows
+    return rows, errors
+
+
+def add_csv(ctx: Context, organisation_id: UUID, content: bytes, dry_run: bool) -> BulkAddOut:
+    """The users of a CSV file added, all or none; a 422 names every fault of every row."""
+    rows, faults = parse_csv(content)
+    if faults:
+        refuse_rows(ctx, organisation_id, rows, faults)
+    return add_rows(ctx, organisation_id, [row for row in rows if row is not None], dry_run)
+
+
+def refuse_rows(ctx: Context, organisation_id: UUID, rows: Sequence[NewUserIn | None], faults: list[dict[str, Any]]) -> NoReturn:
+    """One 422 for a bulk add, nothing added: the ``faults`` found reading the rows (a row
+    at fault is ``None``) and the domain's in the rows read well, in row order. Without
+    the domain's, a file corrected for the first would be refused again for the second."""
+    if any(row is not None for row in rows):
+        checked = ctx.app.check_users(ctx.actor, organisation_id, [row and _to_new_user(row) for row in rows])
+        faults = faults + [{"field": p["field"], "message": p["message"], "row": p["row"]} for p in checked]
+    in_order = sorted(faults, key=lambda f: f.get("row") or 0)  # stable: a row's faults keep their order
+    numbers = sorted({f["row"] for f in in_order if f.get("row")})
+    where = f" in row(s) {', '.join(map(str, numbers))}" if numbers else ""
+    raise invalid_request(in_order, f"{len(in_order)} problem(s){where}; nothing was created")
 
 
 def _refused(column: str, value: str | None, row: int) -> dict[str, Any] | None:
@@ -158,9 +180,39 @@ def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, bod
     """Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only"""
     if upload is not None:
         dry_run = query.dry_run or _form_flag(upload.fields, "dry_run")
-        return add_rows(ctx, organisation_id, parse_csv(upload.content), dry_run)
+        return add_csv(ctx, organisation_id, upload.content, dry_run)
     assert body is not None
     return add_rows(ctx, organisation_id, body.users, body.dry_run or query.dry_run)
+
+
+def bulk_add_refused(ctx: Context, refused: InvalidBody, organisation_id: UUID, query: BulkAddQuery) -> None:
+    """A JSON bulk add the schema refused: its faults with the domain's in the rows it
+    accepted, in one 422 (each row's faults numbered by ``row``, as a CSV file's are)."""
+    users = refused.data.get("users") if isinstance(refused.data, dict) else None
+    if not isinstance(users, list) or not 0 < len(users) <= MAX_BULK:
+        return  # no rows to check: the schema's answer is the whole answer
+    faults, at_fault = [], set()
+    for fault in refused.errors or []:
+        index = _row_index(fault["field"])
+        if index is not None:
+            at_fault.add(index)
+            fault = {**fault, "row": index + 1}
+        faults.append(fault)
+    rows: list[NewUserIn | None] = []
+    for index, user in enumerate(users):
+        try:
+            rows.append(None if index in at_fault else NewUserIn.model_validate(user))
+        except ValidationError:
+            return  # not expected (the schema read every row); the schema's answer stands
+    refuse_rows(ctx, organisation_id, rows, faults)
+
+
+def _row_index(field: str) -> int | None:
+    """The list position a field of the body names (``users.2.first_name``: 2), if any."""
+    parts = field.split(".")
+    if len(parts) > 1 and parts[0] == "users" and parts[1].isascii() and parts[1].isdigit():
+        return int(parts[1])
+    return None
 
 
 def _form_flag(fields: dict[str, str], name: str) -> bool:

@@ -98,7 +98,14 @@ class Activation(Service):
                 check_questions(list(security_answers))
                 check_answers(security_answers)
 
-        InvalidValues.check(lambda: check_new_password("new_password", new_password, user.username), answers_given)
+        def password_chosen() -> None:
+            check_new_password("new_password", new_password, user.username)
+            # The one-time password was on a letter an administrator handled: not a password of one's own.
+            with self.context.runner.read() as session:
+                if self.credentials.is_one_time_password(session, user.id, new_password):
+                    raise InvalidValue("new_password", "must differ from the one-time password")
+
+        InvalidValues.check(password_chosen, answers_given)
         answers = check_answers(security_answers) if security_answers else None
         password_hash = self.credentials.hash_password(new_password)
 
@@ -130,6 +137,8 @@ class Activation(Service):
         user = self.aggregates.own_user(actor)
         check_new_password("new_password", new_password, user.username)
         self._require_current_password(user.id, current_password)
+        if new_password == current_password:
+            raise InvalidValue("new_password", "must differ from the current password")
         password_hash = self.credentials.hash_password(new_password)
 
         def work(uow: UnitOfWork) -> None:

@@ -16,7 +16,7 @@ from domain.naming import new_style_address, new_style_local_part, still_names
 from domain.organisation import AccountType, Organisation
 from domain.permissions import require_administrator, require_service_administrator
 from domain.user import User, UserKind
-from domain.user_plans import NewUser, UserPlan, plan_users, taken_address_problems
+from domain.user_plans import NewUser, RowProblem, UserPlan, plan_users, taken_address_problems
 from sema.services.context import Service
 from sema.services.results import CreatedUser, Outcome
 from sema.services.runner import UnitOfWork, collector_paused, command
@@ -84,15 +84,28 @@ class Users(Service):
             uow.save(*aggregates)
         return created
 
+    def check(self, actor: Actor, organisation_id: UUID, rows: Sequence[NewUser | None]) -> list[RowProblem]:
+        """Every problem adding these rows would be refused for, by row, adding no one.
+        ``None`` is a row the caller refused already (it could not be read as a user):
+        numbered, not checked. So one answer lists the caller's faults and the domain's."""
+        organisation = self.aggregates.administered_organisation(actor, organisation_id)
+        return self._checked(organisation, rows)[1]
+
+    def _checked(self, organisation: Organisation, rows: Sequence[NewUser | None]) -> tuple[list[UserPlan], list[RowProblem]]:
+        """The plans of the valid rows, and every problem of the others in row order."""
+        plans, problems = plan_users(organisation, rows, self.settings.service_domain)
+        fixed = [a for p in plans for a in p.fixed_addresses]
+        problems += taken_address_problems(plans, self.claims.held(AddressClaim, fixed))
+        return plans, sorted(problems, key=lambda p: p["row"])
+
     def _plan(self, organisation: Organisation, rows: Sequence[NewUser]) -> list[UserPlan]:
         """Every row validated (every problem reported at once), then usernames and
         new-style addresses allocated with the lowest free numbers."""
         domain = self.settings.service_domain
-        plans, problems = plan_users(organisation, rows, domain)
-        fixed = [a for p in plans for a in p.fixed_addresses]
-        problems += taken_address_problems(plans, self.claims.held(AddressClaim, fixed))
+        plans, problems = self._checked(organisation, rows)
         if problems:
-            raise BulkValidationFailed(sorted(problems, key=lambda p: p["row"]))
+            raise BulkValidationFailed(problems)
+        fixed = [a for p in plans for a in p.fixed_addresses]
         usernames = self.claims.lowest_free(UsernameClaim, [p.local_part for p in plans], lambda u: u, set())
         if organisation.account_type != AccountType.MAILBOX:
             return [plan.allocated(username) for plan, username in zip(plans, usernames)]
