@@ -320,6 +320,12 @@ def assert_read_models_match_aggregates(world: World) -> None:
         if view is not None:
             assert sorted(m.user_id for m in view.members) == sorted(UUID(m) for m in d.members)
             assert view.name == d.name
+    for organisation_id in world.organisations:  # an overview's counts agree with each group's own view
+        sizes = read(app, queries.group_sizes, organisation_id)
+        for m in read(app, queries.group_mailboxes, organisation_id):
+            assert sizes.get(m.id, 0) == len(read(app, queries.group_mailbox, m.id).permissions)
+        for d in read(app, queries.distribution_lists, organisation_id):
+            assert sizes.get(d.id, 0) == len(read(app, queries.distribution_list, d.id).members)
     organisations = {o.id: (o.suspended, o.suspension_message, set(o.administrator_ids)) for o in read(app, queries.organisations)}
     for organisation_id in world.organisations:
         o = app.get_organisation(organisation_id)

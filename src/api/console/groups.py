@@ -16,6 +16,7 @@ from api.problems import validation_errors
 from api.schemas import GroupMailboxIn
 from domain.errors import DistributionListNotFound, DomainError, MailboxNotFound, OrganisationNotFound
 from domain.mailbox import PERMISSIONS
+from projections import queries
 
 
 def own(ctx: Context, form: Form | None) -> Response:
@@ -25,10 +26,13 @@ def own(ctx: Context, form: Form | None) -> Response:
 
 def overview(ctx: Context, form: Form | None, organisation_id: str, errors: Errors | None = None, which: str = "") -> Response:
     organisation = reads.get_organisation(ctx, parse_id(organisation_id, OrganisationNotFound))
-    # The lists' query leaves out who holds permissions and who is a member: the page counts them.
-    mailboxes = [reads.get_group_mailbox(ctx, m.id) for m in reads.list_group_mailboxes(ctx, organisation.id).group_mailboxes]
-    lists = [reads.get_distribution_list(ctx, d.id) for d in reads.list_distribution_lists(ctx, organisation.id).distribution_lists]
-    return render(ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, form=form, which=which)
+    mailboxes = reads.list_group_mailboxes(ctx, organisation.id).group_mailboxes
+    lists = reads.list_distribution_lists(ctx, organisation.id).distribution_lists
+    # The lists leave out who holds permissions and who is a member: counted apart, in two queries.
+    sizes = reads.ask(ctx, lambda session: queries.group_sizes(session, organisation.id))
+    return render(
+        ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, sizes=sizes, form=form, which=which
+    )
 
 
 def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:

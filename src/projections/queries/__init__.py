@@ -23,6 +23,7 @@ from projections.queries.groups import (
     distribution_lists,
     group_mailbox,
     group_mailboxes,
+    group_sizes,
     group_mailboxes_of_user,
 )
 from projections.queries.organisation_views import ContactDetailsView, OrganisationPage, OrganisationView, organisation, organisations, search_organisations
@@ -80,6 +81,7 @@ __all__ = [
     "grants_on_mailbox",
     "group_mailbox",
     "group_mailboxes",
+    "group_sizes",
     "group_mailboxes_of_user",
     "organisation",
     "organisations",

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST
 from projections.queries.common import Reader, View, directory
@@ -86,6 +86,23 @@ def group_mailboxes_of_user(session: Reader, user_id: UUID) -> list[GroupMailbox
     ids = session.execute(select(p.mailbox_id).where(p.user_id == str(user_id)).distinct()).scalars().all()
     found = [group_mailbox(session, UUID(i)) for i in sorted(ids)]
     return [g for g in found if g is not None]
+
+
+def group_sizes(session: Reader, organisation_id: UUID) -> dict[UUID, int]:
+    """Per group mailbox of the organisation, how many people hold a permission on it;
+    per distribution list, how many members it has (as :func:`group_mailbox` and
+    :func:`distribution_list` list them): an overview's counts in two queries."""
+    p, m, e = directory.permissions.c, directory.members.c, directory.entries.c
+    groups = directory.entries.alias("groups")
+    of_organisation = select(groups.c.id).where(groups.c.organisation_id == str(organisation_id))
+    holders = select(p.mailbox_id, func.count(func.distinct(p.user_id))).where(p.mailbox_id.in_(of_organisation)).group_by(p.mailbox_id)
+    members = (
+        select(m.list_id, func.count())
+        .join_from(directory.members, directory.entries, e.id == m.user_id)
+        .where(m.list_id.in_(of_organisation))
+        .group_by(m.list_id)
+    )
+    return {UUID(group_id): count for query in (holders, members) for group_id, count in session.execute(query)}
 
 
 def _addressables(session: Reader, kind: str, organisation_id: UUID | None) -> list[Any]:
