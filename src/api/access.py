@@ -14,6 +14,7 @@ from api.context import ApiSettings, ApiState, Principal
 from api.sessions import Session, sessions_table
 from api.problems import ApiProblem
 from domain.actors import Role
+from domain.text import with_article
 from projections.queries.principals import PRINCIPALS, principal_columns, principal_of
 from sema.application import LogInResult
 
@@ -72,8 +73,7 @@ def authorise(principal: Principal, roles: frozenset[Role] | None, during_activa
     if principal.session.must_activate and not during_activation:
         raise ApiProblem(403, "activation-required", "Activation required", "choose your own password and set your security information first (POST /me/activation)")
     if roles is not None and principal.role not in roles:
-        role = principal.role.value.replace("_", " ")
-        raise ApiProblem(403, "permission-denied", "Forbidden", f"{'an' if role[0] in 'aeiou' else 'a'} {role} may not do this")
+        raise ApiProblem(403, "permission-denied", "Forbidden", f"{with_article(principal.role.value.replace('_', ' '))} may not do this")
 
 
 def open_session(state: ApiState, request: Request, result: LogInResult, now: datetime) -> tuple[str, Session]:

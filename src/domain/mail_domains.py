@@ -18,13 +18,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from domain.actors import Actor
 from domain.base import SemaAggregate
 from domain.errors import MailDomainTaken
+from domain.naming import domains_overlap
 
 MAIL_DOMAINS_ID = uuid5(NAMESPACE_URL, "sema:mail-domains")
-
-
-def overlap(a: str, b: str) -> bool:
-    """The same domain, or one under the other."""
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
 class MailDomains(SemaAggregate):
@@ -58,7 +54,7 @@ class MailDomains(SemaAggregate):
         """``organisation_id`` lists ``domain`` (checked by the caller), unless another
         organisation lists it, a domain under it, or one above it."""
         for listed, owner in sorted(self.owners.items()):
-            if owner != str(organisation_id) and overlap(domain, listed):
+            if owner != str(organisation_id) and domains_overlap(domain, listed):
                 raise MailDomainTaken(domain=domain, listed=listed)
         if self.owners.get(domain) != str(organisation_id):
             self._record(self.Taken, by, at, domain=domain, organisation_id=organisation_id)

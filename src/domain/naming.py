@@ -79,14 +79,24 @@ def check_organisation_domain(field: str, domain: str, service_domain: str) -> s
     would relay to one of the service's own mailboxes, or be taken for one)."""
     domain = check_domain(field, domain)
     service = service_domain.strip().lower()
-    if in_domains(f"x@{domain}", [service]) or in_domains(f"x@{service}", [domain]):
+    if domains_overlap(domain, service):
         raise InvalidValue(field, f"{domain} overlaps the service's own mail domain {service}")
     return domain
 
 
+def domains_overlap(a: str, b: str) -> bool:
+    """The same domain, or one under the other."""
+    return under(a, b) or under(b, a)
+
+
+def under(domain: str, parent: str) -> bool:
+    """``domain`` is ``parent`` or a domain under it."""
+    return domain == parent or domain.endswith("." + parent)
+
+
 def in_domains(address: str, domains: Iterable[str]) -> bool:
     domain = address.rsplit("@", 1)[1]
-    return any(domain == d or domain.endswith("." + d) for d in domains)
+    return any(under(domain, d) for d in domains)
 
 
 def numbered(base: str) -> Iterator[str]:

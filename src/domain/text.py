@@ -63,3 +63,9 @@ def check(field: str, value: str) -> str:
         if char not in allowed and unicodedata.category(char) in REFUSED_CATEGORIES:
             raise RefusedText(f"must not contain {REFUSED_KINDS[unicodedata.category(char)]} (found {_describe(char)} at position {index + 1})")
     return unicodedata.normalize("NFC", value)
+
+
+def with_article(words: str) -> str:
+    """``words`` after "a" or "an", by their sound in this service's vocabulary: "an
+    organisation administrator", "an auditor", but "a user" (a "u" said as "you")."""
+    return f"{'an' if words[:1].lower() in 'aeio' else 'a'} {words}"

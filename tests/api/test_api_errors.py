@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from testkit.http import organisation_administrator, register_organisation
+from testkit.http import activate, add_users, organisation_administrator, register_organisation
 
 PROBLEM = "application/problem+json"
 
@@ -124,5 +124,8 @@ def test_a_role_that_may_not_call_an_operation_is_named_in_plain_english(client,
     admin = organisation_administrator(service, org)
     refused = admin.post("/organisations", json={"name": "Mine", "code": "mine", "account_type": "mailbox"})
     assert refused.status_code == 403 and refused.json()["detail"] == "an organisation administrator may not do this"
+    (person,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    user = activate(client, person["username"], person["one_time_password"])
+    assert user.post("/organisations", json={"name": "Mine", "code": "mine", "account_type": "mailbox"}).json()["detail"] == "a user may not do this"
     gsc = service.post("/organisations", json={"name": "Gsc", "code": "gsc", "account_type": "gsc"})
     assert gsc.json()["errors"] == [{"field": "domains", "message": "a gsc organisation must list the mail domains it owns"}]

@@ -35,6 +35,7 @@ from api.operations import note_request
 from api.problems import ApiProblem, status_of
 from domain.actors import Role
 from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
+from domain.text import with_article
 
 SIGN_IN = "/console/sign-in"
 ACTIVATE = "/console/activate"
@@ -198,13 +199,17 @@ def new_login_csrf(ctx: Context, response: Response, token: str) -> None:
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("api.console", "templates"), autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["words"] = lambda value: str(value).replace("_", " ")
-    env.filters["with_article"] = lambda words: f"{'an' if str(words)[:1].lower() in 'aeiou' else 'a'} {words}"
+    env.filters["words"] = _words
+    env.filters["with_article"] = lambda words: with_article(str(words))
     env.globals["organisation_options"] = lambda organisations: [(str(o.id), f"{o.name} ({o.code})") for o in organisations]
     # Directory details by their labels ("Job title"), as the forms that set them name them, never their keys ("job_title").
-    env.globals["labelled"] = lambda details: [(str(name).replace("_", " ").capitalize(), value) for name, value in details.items()]
+    env.globals["labelled"] = lambda details: [(_words(name).capitalize(), value) for name, value in details.items()]
     env.filters["when"] = lambda value: value.strftime("%d %B %Y %H:%M UTC") if value else ""
     return env
+
+
+def _words(value: Any) -> str:
+    return str(value).replace("_", " ")
 
 
 def flash(response: Response, message: str) -> Response:

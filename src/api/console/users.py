@@ -55,7 +55,11 @@ def _query(ctx: Context, values: dict[str, list[str]], page: int = 1) -> reads.U
 
 
 def _page_number(ctx: Context) -> int:
-    value = ctx.request.query_params.get("page", "1")
+    return _page(ctx.request.query_params.get("page", "1"))
+
+
+def _page(value: str) -> int:
+    """A page number as sent (ASCII digits, within reason), else the first page."""
     return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= 100_000 else 1
 
 
@@ -157,8 +161,7 @@ def _sent_search(form: Form) -> dict[str, list[str]]:
 
 
 def _sent_page_number(form: Form) -> int:
-    page = form.get("page")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) <= 100_000 else 1
+    return _page(form.get("page"))
 
 
 def _search_again(ctx: Context, form: Form, errors: Errors) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from domain.text import with_article
 from domain.user import DIRECTORY_FIELDS
 
 # What each field of the console's forms (and each CSV column) is called in a sentence.
@@ -26,7 +27,7 @@ THINGS = {
     "email": "an email address",
     "telephone": "a telephone number",
     "postal_address": "a postal address",
-    **{field: f"{'an' if field[0] in 'aeiou' else 'a'} {field.replace('_', ' ')}" for field in DIRECTORY_FIELDS},
+    **{field: with_article(field.replace("_", " ")) for field in DIRECTORY_FIELDS},
 }
 
 

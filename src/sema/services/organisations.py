@@ -36,9 +36,11 @@ class Organisations(Service):
         checked = [check_organisation_domain(f"domains[{i}]", d, self.settings.service_domain) for i, d in enumerate(domains)]
         organisation = Organisation.register(id=self.context.new_id(), name=name, code=code, account_type=account_type, domains=checked, by=actor, at=at)
         claim = self.claims.claim_one(OrganisationCodeClaim, code, "organisation", organisation.id, actor, at, OrganisationCodeTaken)
-        registry = self._mail_domains(at) if organisation.domains else None
-        for domain in organisation.domains:
-            registry.take(domain, organisation.id, actor, at)  # type: ignore[union-attr]
+        registry = None
+        if organisation.domains:
+            registry = self._mail_domains(at)
+            for domain in organisation.domains:
+                registry.take(domain, organisation.id, actor, at)
         uow.save(organisation, claim, registry)
         return organisation.id
 
