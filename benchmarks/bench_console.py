@@ -24,6 +24,7 @@ from common import free_port
 from bench_read_side import FIRST, _app, history
 from api.app import create_app
 from api.context import ApiSettings
+from sema import logs
 from sema.clock import SystemClock
 
 REQUESTS = 220
@@ -66,6 +67,9 @@ def console_against_api() -> dict[str, float]:
         actor = app.log_in(username, credentials[1], clock.now()).actor()
         app.complete_first_log_in(actor, clock.now(), PASSWORD, ANSWERS)
     port = int(os.environ.get("SEMA_BENCH_CONSOLE_PORT", "0")) or free_port()
+    # The server's request log to a file beside the history: on stdout it would mix with the figures.
+    log = open(directory / "console-server.log", "w")
+    logs.configure(format="json", stream=log)
     server = _serve(create_app(app, clock=clock, settings=ApiSettings(secure_cookies=False)), port)
     rng = random.Random(11)
     names = [rng.choice(FIRST) for _ in range(REQUESTS)]
@@ -87,6 +91,8 @@ def console_against_api() -> dict[str, float]:
         server.should_exit = True
         app.close()
         app.engine.dispose()
+        logs.configure()  # later benchmarks of the run: standard error, not the closed file
+        log.close()
     api_p50, console_p50 = statistics.median(api), statistics.median(console)
     return {"http_search_p50_ms": api_p50, "console_users_page_p50_ms": console_p50, "console_to_http_search": console_p50 / api_p50}
 
