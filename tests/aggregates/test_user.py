@@ -20,6 +20,7 @@ from domain.errors import (
     ChallengeTooNarrow,
     GrantNotInForce,
     InvalidValue,
+    InvalidValues,
     LetterRevealedBefore,
     NoPassedChallenge,
     NoSecurityInformation,
@@ -29,6 +30,7 @@ from domain.errors import (
     UndeletePeriodRunning,
     UserDeleted,
 )
+from domain.naming import MAX_PERSON_NAME
 from domain.user import Status, User
 from domain.user_challenges import choose_positions
 
@@ -109,6 +111,41 @@ def test_a_first_name_is_changed_trimmed_once_and_never_to_nothing() -> None:
     with pytest.raises(InvalidValue) as refused:
         user.change_first_name("  ", ADMIN, T0)
     assert refused.value.field == "first_name"
+
+
+def register(first_name: str, last_name: str) -> User:
+    return User.register(
+        id=uuid4(), organisation_id=ORG, username="jane.doe", first_name=first_name, last_name=last_name, primary_address="jane.doe@org.cjsm.net", one_time_password_expires_at=T0 + days(14), by=ADMIN, at=T0
+    )
+
+
+def test_a_user_is_registered_with_names_trimmed_and_of_at_most_the_limit() -> None:
+    longest = "J" * MAX_PERSON_NAME
+    user = register(f" {longest} ", "Doe ")
+    assert (user.first_name, user.last_name) == (longest, "Doe")
+    with pytest.raises(InvalidValue) as refused:
+        register("Jane", "D" * (MAX_PERSON_NAME + 1))
+    assert (refused.value.field, refused.value.reason) == ("last_name", f"must be at most {MAX_PERSON_NAME} characters")
+    with pytest.raises(InvalidValue) as refused:
+        register(" ", "Doe")
+    assert refused.value.field == "first_name"
+
+
+def test_a_user_registered_with_both_names_at_fault_is_refused_naming_each() -> None:
+    with pytest.raises(InvalidValues) as refused:
+        register("J" * (MAX_PERSON_NAME + 1), "")
+    assert [p.field for p in refused.value.problems] == ["first_name", "last_name"]
+
+
+def test_a_name_is_never_changed_to_one_longer_than_the_limit() -> None:
+    user = registered().aggregate()
+    for change, field in ((user.change_first_name, "first_name"), (user.change_last_name, "last_name")):
+        with pytest.raises(InvalidValue) as refused:
+            change("x" * (MAX_PERSON_NAME + 1), ADMIN, T0)
+        assert (refused.value.field, refused.value.reason) == (field, f"must be at most {MAX_PERSON_NAME} characters")
+    assert then(user) == []
+    user.change_last_name("D" * MAX_PERSON_NAME, ADMIN, T0)
+    assert then(user) == [("LastNameChanged", {"last_name": "D" * MAX_PERSON_NAME})]
 
 
 # ----------------------------------------------------------------- statuses

@@ -7,6 +7,8 @@ import io
 from testkit.http import NORMALISED, activate, add_users, organisation_administrator, register_organisation
 from pypdf import PdfReader
 
+from domain.naming import MAX_PERSON_NAME
+
 
 def csv_of(rows: list[tuple[str, ...]], header: str = "first_name,last_name,department") -> bytes:
     return ("\n".join([header, *(",".join(r) for r in rows)]) + "\n").encode()
@@ -306,3 +308,29 @@ def test_a_csv_uploaded_under_another_form_field_is_refused_naming_the_field_exp
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [{"field": "file", "message": "attach the CSV file as the form field 'file'; it came under another name"}]
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_name_is_taken_up_to_the_users_own_limit_and_refused_beyond_it_naming_the_field(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    longest, too_long = "N" * MAX_PERSON_NAME, "N" * (MAX_PERSON_NAME + 1)
+    (user,) = add_users(admin, org, [{"first_name": f" {longest} ", "last_name": "Smith"}])
+    assert admin.get(f"/users/{user['user_id']}").json()["first_name"] == longest
+    refused = admin.post(f"/organisations/{org}/users", json={"first_name": "Ann", "last_name": too_long})
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["last_name"]
+    rows = csv_of([("Ann", "Other", ""), (too_long, too_long, "")])
+    refused = admin.post(f"/organisations/{org}/users/bulk", content=rows, headers={"content-type": "text/csv"})
+    assert refused.status_code == 422
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(2, "first_name"), (2, "last_name")]
+    assert admin.get("/users", params={"q": "Ann"}).json()["items"] == []
+    for path, field in (("first-name", "first_name"), ("last-name", "last_name")):
+        refused = admin.put(f"/users/{user['user_id']}/{path}", json={field: too_long})
+        assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field]
+    shown = admin.get(f"/users/{user['user_id']}").json()
+    assert (shown["first_name"], shown["last_name"], shown["address"]) == (longest, "Smith", user["address"])
+
+
+def test_the_openapi_document_gives_the_users_own_name_limit(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model, field in (("NewUserIn", "first_name"), ("NewUserIn", "last_name"), ("FirstNameIn", "first_name"), ("LastNameIn", "last_name"), ("ServicePersonIn", "last_name")):
+        assert schemas[model]["properties"][field]["maxLength"] == MAX_PERSON_NAME
