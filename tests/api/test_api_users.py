@@ -334,3 +334,35 @@ def test_the_openapi_document_gives_the_users_own_name_limit(client):
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     for model, field in (("NewUserIn", "first_name"), ("NewUserIn", "last_name"), ("FirstNameIn", "first_name"), ("LastNameIn", "last_name"), ("ServicePersonIn", "last_name")):
         assert schemas[model]["properties"][field]["maxLength"] == MAX_PERSON_NAME
+
+
+def test_a_mistyped_dry_run_is_named_with_every_fault_of_the_rows_and_nobody_is_added(client, service):
+    org = register_organisation(service, "westmids")
+    rows = [("Peter", "Pan", ""), ("Wendy", "", "")]
+    expected = [{"field": "query.dry_run", "message": "Input should be a valid boolean, unable to interpret input"}, {"field": "last_name", "message": "Field required", "row": 2}]
+    as_csv = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=csv_of(rows), headers={"content-type": "text/csv"})
+    assert as_csv.status_code == 422 and as_csv.json()["errors"] == expected, as_csv.text
+    as_json = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, json={"users": [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": ""}]})
+    assert as_json.status_code == 422 and as_json.json()["errors"] == [expected[0], {"field": "users.1.last_name", "message": "String should have at least 1 character", "row": 2}], as_json.text
+    upload = {"file": ("u.csv", csv_of(rows), "text/csv")}
+    as_form = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "perhaps"})
+    assert as_form.status_code == 422 and as_form.json()["errors"] == [{"field": "dry_run", "message": "must be true or false"}, expected[1]], as_form.text
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_mistyped_dry_run_is_named_with_the_domains_faults_in_rows_the_schema_accepts(client, service):
+    org = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
+    rows = {"users": [{"first_name": "Peter", "last_name": "Pan", "original_address": "peter@elsewhere.org"}]}
+    response = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, json=rows)
+    assert response.status_code == 422
+    assert [(e["field"], e.get("row")) for e in response.json()["errors"]] == [("query.dry_run", None), ("original_address", 1)]
+
+
+def test_a_mistyped_dry_run_is_named_beside_a_bad_header_but_alone_beside_malformed_json(client, service):
+    org = register_organisation(service, "westmids")
+    bad_header = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=csv_of([("Peter", "Pan")], "first_name,surname"), headers={"content-type": "text/csv"})
+    assert bad_header.status_code == 422
+    assert [e["field"] for e in bad_header.json()["errors"]] == ["query.dry_run", "header.last_name", "header.surname"]
+    malformed = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=b'{"users": [', headers={"content-type": "application/json"})
+    assert malformed.status_code == 422 and [e["field"] for e in malformed.json()["errors"]] == ["query.dry_run"]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
