@@ -376,6 +376,16 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
             user.challenge = None
             user.passed_challenge = None
 
+    def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:
+        """A reset is asked for, and approved, only for a user who is there to be reset:
+        a deleted user's would wait on a grant that could not be carried out."""
+        self._require_present()
+        super().request_exceptional_access(grant_id, reason, by, at)
+
+    def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
+        self._require_present()
+        super().grant_exceptional_access(grant_id, expires_at, by, at)
+
     def reset(self, grant_id: UUID, one_time_password_expires_at: datetime, by: Actor, at: datetime) -> None:
         self._require_present()
         self.active_grant(grant_id, at)

@@ -315,6 +315,24 @@ def test_a_user_is_reset_only_under_a_grant_in_force() -> None:
     assert (user.status, user.security_questions, user.grant(grant).state) == (Status.PENDING_ACTIVATION, [], "used")
 
 
+def test_a_reset_of_a_deleted_user_is_neither_asked_for_nor_approved_until_they_are_undeleted() -> None:
+    deleted = active().event("Deleted", undeletable_until=T0 + days(30))
+    user = deleted.aggregate()
+    with pytest.raises(UserDeleted):
+        user.request_exceptional_access(uuid4(), "forgot her answers", ADMIN, T0 + days(1))
+    assert then(user) == []
+    grant = uuid4()
+    asked_before = active().event("ExceptionalAccessRequested", grant_id=grant, kind="user_reset", reason="forgot her answers").event("Deleted", undeletable_until=T0 + days(30))
+    user = asked_before.aggregate()
+    with pytest.raises(UserDeleted):
+        user.grant_exceptional_access(grant, T0 + days(31), SERVICE_ADMIN, T0 + days(1))
+    user.refuse_exceptional_access(grant, "the user was deleted", SERVICE_ADMIN, T0 + days(1))
+    assert then_types(user) == ["ExceptionalAccessRefused"]
+    user = asked_before.event("Undeleted").aggregate()
+    user.grant_exceptional_access(grant, T0 + days(31), SERVICE_ADMIN, T0 + days(1))
+    assert then_types(user) == ["ExceptionalAccessGranted"]
+
+
 # ------------------------------------------------------- details and addresses
 
 

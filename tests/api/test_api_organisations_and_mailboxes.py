@@ -122,6 +122,20 @@ def test_a_user_is_reset_only_under_an_approved_grant(client, service):
     assert session["must_activate"] is True
 
 
+def test_a_deleted_users_reset_is_not_asked_for_and_a_request_made_before_is_not_approved(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    peter, wendy = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": "Darling"}])
+    asked = admin.post(f"/users/{wendy['user_id']}/exceptional-access", json={"reason": "forgot security answers"}).json()["id"]
+    deleted = admin.post("/users/status-changes", json={"user_ids": [peter["user_id"], wendy["user_id"]], "action": "delete"})
+    assert [o["result"] for o in deleted.json()["outcomes"]] == ["changed", "changed"]
+    refused = admin.post(f"/users/{peter['user_id']}/exceptional-access", json={"reason": "forgot security answers"})
+    assert refused.status_code == 422 and refused.json()["detail"] == "the user is deleted; undelete them first"
+    not_approved = service.post(f"/users/{wendy['user_id']}/exceptional-access/{asked}/decision", json={"approve": True})
+    assert not_approved.status_code == 422 and not_approved.json()["detail"] == "the user is deleted; undelete them first"
+    assert [(g["owner_id"], g["state"]) for g in admin.get("/exceptional-access").json()["grants"]] == [(wendy["user_id"], "requested")]
+
+
 def test_a_user_saves_and_removes_address_book_entries(client, service):
     org = register_organisation(service, "westmids")
     users = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": "Darling"}])
