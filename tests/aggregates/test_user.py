@@ -277,6 +277,18 @@ def test_a_challenge_is_answered_once_and_before_it_expires() -> None:
         user.fail_challenge(CHALLENGE, ADMIN, T0, max_failures=3)
 
 
+def test_an_answer_of_the_wrong_number_of_letters_is_refused_and_the_challenge_stays_open() -> None:
+    user = challenged().aggregate()  # two positions asked
+    for letters in (["a", "b", "c"], ["a"], []):
+        with pytest.raises(InvalidValue) as refused:
+            user.challenge_to_answer(CHALLENGE, T0, letters)
+        assert (refused.value.field, refused.value.reason) == ("letters", f"give 2 letters, one for each position asked; {len(letters)} were given")
+    assert then(user) == [] and user.challenge is not None
+    assert user.challenge_to_answer(CHALLENGE, T0, ["ë", "#"]) is user.challenge  # compared, and failed, by the letters themselves
+    with pytest.raises(ChallengeOutOfTime):
+        user.challenge_to_answer(CHALLENGE, T0 + timedelta(minutes=10), ["a", "b"])
+
+
 def test_the_third_failed_challenge_in_a_row_locks_the_account() -> None:
     user = active().event("ChallengeFailed", challenge_id=uuid4(), consecutive_failures=2).aggregate()
     user.issue_challenge(CHALLENGE, [("first_school", 1), ("place_of_birth", 2)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)

@@ -366,3 +366,20 @@ def test_a_mistyped_dry_run_is_named_beside_a_bad_header_but_alone_beside_malfor
     malformed = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=b'{"users": [', headers={"content-type": "application/json"})
     assert malformed.status_code == 422 and [e["field"] for e in malformed.json()["errors"]] == ["query.dry_run"]
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_an_answer_of_the_wrong_number_of_letters_is_refused_by_field_without_using_up_the_challenge_or_counting_as_a_failure(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (user,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    activate(client, user["username"], user["one_time_password"])
+    challenge = admin.post(f"/users/{user['user_id']}/challenges").json()
+    answer = f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer"
+    given = [NORMALISED[p["question"]][p["position"] - 1] for p in challenge["positions"]]
+    for letters in ([*given, "x"], given[:-1], [*given, "x", "y"]):  # as many as the three failures that lock an account
+        refused = admin.post(answer, json={"letters": letters})
+        assert refused.status_code == 422 and refused.json()["errors"] == [
+            {"field": "letters", "message": f"give {len(given)} letters, one for each position asked; {len(letters)} were given"}
+        ], refused.text
+    assert admin.post(answer, json={"letters": given}).json() == {"passed": True}
+    assert admin.get(f"/users/{user['user_id']}").json()["status"] == "active"
