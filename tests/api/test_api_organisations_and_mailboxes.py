@@ -87,6 +87,21 @@ def test_a_distribution_list_takes_members_from_any_organisation(client, service
     assert admin.put(f"/distribution-lists/{list_id}/members/{ours['user_id']}").status_code == 422
 
 
+def test_a_new_lists_unknown_members_are_named_by_their_place_in_member_ids_and_no_list_is_made(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (peter,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    group = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"}).json()["id"]
+    nobody = str(uuid.uuid4())
+    refused = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [peter["user_id"], nobody, peter["user_id"], group]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "member_ids.1", "message": f"user {nobody} not found"}, {"field": "member_ids.3", "message": f"user {group} not found"}]
+    assert admin.get(f"/organisations/{org}/distribution-lists").json()["distribution_lists"] == []
+    created = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [peter["user_id"], peter["user_id"]]})
+    assert created.status_code == 201  # the address was not taken by the refused request
+    assert [m["user_id"] for m in admin.get(f"/distribution-lists/{created.json()['id']}").json()["members"]] == [peter["user_id"]]
+
+
 def test_mailbox_access_is_requested_granted_and_revoked(client, service):
     org = register_organisation(service, "westmids")
     admin = organisation_administrator(service, org)
