@@ -69,6 +69,7 @@ class Operation(Route):
         during_activation: bool = False,  # callable by a session that must still activate
         mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
         on_invalid_body: Callable[..., None] | None = None,  # (ctx, refused, path parameters…, query=): may raise a fuller 422
+        on_invalid_query: Callable[..., None] | None = None,  # (ctx, refused, raw body, upload, path parameters…): may raise a fuller 422
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -83,6 +84,7 @@ class Operation(Route):
         self.during_activation = during_activation
         self.mail_system = mail_system
         self.on_invalid_body = on_invalid_body
+        self.on_invalid_query = on_invalid_query
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -121,7 +123,14 @@ class Operation(Route):
             authorise(ctx.principal, self.roles, self.during_activation)
         kwargs: dict[str, Any] = parse_path(self.path_params, request)
         if "query" in self._inputs and self.query is not None:
-            kwargs["query"] = parse_query(self.query, request)
+            try:
+                kwargs["query"] = parse_query(self.query, request)
+            except ApiProblem as refused:
+                if self.on_invalid_query is not None:
+                    # A query refused (a bulk add's mistyped dry_run) leaves the body still
+                    # to be read, so that one answer names its faults as well.
+                    self.on_invalid_query(ctx, refused, raw, upload, **kwargs)
+                raise
         if "body" in self._inputs and self.body is not None:
             try:
                 kwargs["body"] = parse_json_body(self.body, raw) if raw is not None else None

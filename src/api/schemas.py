@@ -8,10 +8,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from domain.naming import MAX_PERSON_NAME
 from domain.user import DIRECTORY_FIELDS, SECURITY_QUESTIONS
 from sema.services.results import CreatedUser, Outcome
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PERSON_NAME)]  # the User aggregate's own limit
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
@@ -139,8 +141,8 @@ class Suspension(Request):
 
 
 class NewUserIn(Request):
-    first_name: Name
-    last_name: Name
+    first_name: PersonName
+    last_name: PersonName
     original_address: Address | None = Field(None, description="smtp/gsc organisations: the user's address on the organisation's own server")
     old_style_address: Address | None = Field(None, description="only for users imported from before the address change")
     directory: dict[DirectoryField, Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=dict)
@@ -148,8 +150,8 @@ class NewUserIn(Request):
 
 
 class ServicePersonIn(Request):
-    first_name: Name
-    last_name: Name
+    first_name: PersonName
+    last_name: PersonName
     kind: Literal["service_administrator", "auditor"]
 
 
@@ -190,11 +192,11 @@ class Outcomes(BaseModel):
 
 
 class LastNameIn(Request):
-    last_name: Name
+    last_name: PersonName
 
 
 class FirstNameIn(Request):
-    first_name: Name
+    first_name: PersonName
 
 
 class OriginalAddressIn(Request):

@@ -356,7 +356,7 @@ class MailboxRecentlyUsed(RuleViolated):
 
 
 class NotAGroupMailbox(RuleViolated):
-    template = "permissions are held on group mailboxes only"
+    template = "mailbox {mailbox_id} is a user's personal mailbox: only a group mailbox is renamed, deleted or shared by permissions"
 
 
 class NotAPersonalMailbox(RuleViolated):

@@ -130,9 +130,14 @@ class Mailbox(GrantingAggregate):
 
     def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:
         """Exceptional access is to a user's own mailbox, never to a group mailbox."""
+        self._require_present()
         if self.kind != MailboxKind.PERSONAL:
             raise NotAPersonalMailbox(mailbox_id=self.id)
         super().request_exceptional_access(grant_id, reason, by, at)
+
+    def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
+        self._require_present()
+        super().grant_exceptional_access(grant_id, expires_at, by, at)
 
     def grant_permission(self, user_id: UUID, permission: str, by: Actor, at: datetime) -> None:
         self._require_group()

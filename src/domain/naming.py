@@ -14,13 +14,14 @@ from anyascii import anyascii
 from email_validator import EmailNotValidError, validate_email
 
 from domain import confusables
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, InvalidValues
 
 ORGANISATION_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u02bc]")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 MAX_LOCAL_PART = 64
 MAX_LOCAL_PART_BASE = MAX_LOCAL_PART - 4  # room for a clash number up to 9999
+MAX_PERSON_NAME = 100  # characters of a first or a last name, once trimmed
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -167,6 +168,22 @@ def is_old_style_address(address: str, organisation_code: str, service_domain: s
 
 def username_base(first_name: str, last_name: str) -> str:
     return new_style_local_part(first_name, last_name)
+
+
+def check_person_name(field: str, name: str) -> str:
+    """A person's first or last name: trimmed, not empty, at most :data:`MAX_PERSON_NAME` characters."""
+    name = name.strip()
+    if not name:
+        raise InvalidValue(field, "must not be empty")
+    if len(name) > MAX_PERSON_NAME:
+        raise InvalidValue(field, f"must be at most {MAX_PERSON_NAME} characters")
+    return name
+
+
+def check_person_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """Both names checked by :func:`check_person_name`; one error naming each that fails."""
+    InvalidValues.check(lambda: check_person_name("first_name", first_name), lambda: check_person_name("last_name", last_name))
+    return first_name.strip(), last_name.strip()
 
 
 def check_display_name(name: str) -> str:

@@ -26,6 +26,7 @@ from domain.errors import (
     UserPurged,
 )
 from domain.grants import GrantingAggregate, GrantState
+from domain.naming import check_person_name, check_person_names
 from domain.user_account import SECURITY_ANSWERS_REQUIRED, SECURITY_QUESTIONS, Account, check_questions
 from domain.user_challenges import Challenges
 from domain.user_snapshot import UserSnapshot
@@ -158,6 +159,7 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
         directory: dict[str, str] | None = None,
         ex_directory: bool = False,
     ) -> User:
+        first_name, last_name = check_person_names(first_name, last_name)
         user = cls._new(
             cls.Registered,
             id,
@@ -329,9 +331,7 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
 
     def _changed_name(self, field: str, name: str, current: str) -> str:
         self._require_present()
-        name = name.strip()
-        if not name:
-            raise InvalidValue(field, "must not be empty")
+        name = check_person_name(field, name)
         if name == current:
             raise AlreadySo(f"the {field.replace('_', ' ')} is already so")
         return name
@@ -375,6 +375,16 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
             user.failed_challenges = 0
             user.challenge = None
             user.passed_challenge = None
+
+    def request_exceptional_access(self, grant_id: UUID, reason: str, by: Actor, at: datetime) -> None:
+        """A reset is asked for, and approved, only for a user who is there to be reset:
+        a deleted user's would wait on a grant that could not be carried out."""
+        self._require_present()
+        super().request_exceptional_access(grant_id, reason, by, at)
+
+    def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:
+        self._require_present()
+        super().grant_exceptional_access(grant_id, expires_at, by, at)
 
     def reset(self, grant_id: UUID, one_time_password_expires_at: datetime, by: Actor, at: datetime) -> None:
         self._require_present()

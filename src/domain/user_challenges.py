@@ -13,6 +13,7 @@ challenge left unanswered (expired or replaced) is a failure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
@@ -189,6 +190,15 @@ class Challenges(SemaAggregate):
             raise ChallengeNotOpen(challenge_id=challenge_id)
         if at >= challenge.expires_at:
             raise ChallengeOutOfTime(challenge_id=challenge_id)
+        return challenge
+
+    def challenge_to_answer(self, challenge_id: UUID, at: datetime, letters: Sequence[str]) -> OpenChallenge:
+        """The open challenge, if ``letters`` can be compared with it: one for each position
+        asked. A miscounted answer is refused, not failed: it must neither use up the
+        challenge nor count towards the lock. (A wrong letter, of any kind, fails it.)"""
+        challenge = self.open_challenge(challenge_id, at)
+        if len(letters) != len(challenge.positions):
+            raise InvalidValue("letters", f"give {len(challenge.positions)} letters, one for each position asked; {len(letters)} were given")
         return challenge
 
     def pass_challenge(self, challenge_id: UUID, by: Actor, at: datetime) -> None:

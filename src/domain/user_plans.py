@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
 from domain.errors import InvalidValue
-from domain.naming import check_email, in_domains, is_old_style_address, new_style_local_part, relay_address
+from domain.naming import check_email, check_person_name, in_domains, is_old_style_address, new_style_local_part, relay_address
 from domain.organisation import AccountType, Organisation
 from domain.user import DIRECTORY_FIELDS
 
@@ -109,6 +109,15 @@ def _field_of(plan: UserPlan, address: str) -> str:
 
 def _plan_row(organisation: Organisation, index: int, row: NewUser, service_domain: str, problems: list[RowProblem]) -> UserPlan | None:
     """A plan, or ``None`` after noting why not; raises ``InvalidValue`` for the first fatal field."""
+    names_refused = False
+    for name, value in (("first_name", row.first_name), ("last_name", row.last_name)):
+        try:
+            check_person_name(name, value)
+        except InvalidValue as error:
+            problems.append({"row": index, "field": error.field, "message": error.reason})
+            names_refused = True
+    if names_refused:
+        return None
     local_part = new_style_local_part(row.first_name, row.last_name)
     unknown = set(row.directory) - set(DIRECTORY_FIELDS)
     if unknown:

@@ -89,6 +89,17 @@ def test_a_purged_mailbox_is_neither_used_nor_alerted() -> None:
     assert not mailbox.inactivity_alert_due(T0 + SIX_MONTHS * 3)
 
 
+def test_no_exceptional_access_is_asked_for_or_granted_to_a_purged_mailbox() -> None:
+    mailbox = personal().event("Purged", by=SYSTEM).aggregate()
+    with pytest.raises(MailboxPurged):
+        mailbox.request_exceptional_access(uuid4(), "sudden departure", ADMIN, T0 + days(31))
+    grant = uuid4()
+    mailbox = personal().event("ExceptionalAccessRequested", grant_id=grant, kind="mailbox_access", reason="sudden departure").event("Purged", by=SYSTEM).aggregate()
+    with pytest.raises(MailboxPurged):
+        mailbox.grant_exceptional_access(grant, T0 + days(60), SERVICE_ADMIN, T0 + days(31))
+    assert then(mailbox) == []
+
+
 def test_exceptional_access_is_to_a_personal_mailbox_and_needs_a_reason() -> None:
     with pytest.raises(NotAPersonalMailbox):
         group().aggregate().request_exceptional_access(uuid4(), "long illness", ADMIN, T0)

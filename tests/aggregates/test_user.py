@@ -20,6 +20,7 @@ from domain.errors import (
     ChallengeTooNarrow,
     GrantNotInForce,
     InvalidValue,
+    InvalidValues,
     LetterRevealedBefore,
     NoPassedChallenge,
     NoSecurityInformation,
@@ -29,6 +30,7 @@ from domain.errors import (
     UndeletePeriodRunning,
     UserDeleted,
 )
+from domain.naming import MAX_PERSON_NAME
 from domain.user import Status, User
 from domain.user_challenges import choose_positions
 
@@ -109,6 +111,41 @@ def test_a_first_name_is_changed_trimmed_once_and_never_to_nothing() -> None:
     with pytest.raises(InvalidValue) as refused:
         user.change_first_name("  ", ADMIN, T0)
     assert refused.value.field == "first_name"
+
+
+def register(first_name: str, last_name: str) -> User:
+    return User.register(
+        id=uuid4(), organisation_id=ORG, username="jane.doe", first_name=first_name, last_name=last_name, primary_address="jane.doe@org.cjsm.net", one_time_password_expires_at=T0 + days(14), by=ADMIN, at=T0
+    )
+
+
+def test_a_user_is_registered_with_names_trimmed_and_of_at_most_the_limit() -> None:
+    longest = "J" * MAX_PERSON_NAME
+    user = register(f" {longest} ", "Doe ")
+    assert (user.first_name, user.last_name) == (longest, "Doe")
+    with pytest.raises(InvalidValue) as refused:
+        register("Jane", "D" * (MAX_PERSON_NAME + 1))
+    assert (refused.value.field, refused.value.reason) == ("last_name", f"must be at most {MAX_PERSON_NAME} characters")
+    with pytest.raises(InvalidValue) as refused:
+        register(" ", "Doe")
+    assert refused.value.field == "first_name"
+
+
+def test_a_user_registered_with_both_names_at_fault_is_refused_naming_each() -> None:
+    with pytest.raises(InvalidValues) as refused:
+        register("J" * (MAX_PERSON_NAME + 1), "")
+    assert [p.field for p in refused.value.problems] == ["first_name", "last_name"]
+
+
+def test_a_name_is_never_changed_to_one_longer_than_the_limit() -> None:
+    user = registered().aggregate()
+    for change, field in ((user.change_first_name, "first_name"), (user.change_last_name, "last_name")):
+        with pytest.raises(InvalidValue) as refused:
+            change("x" * (MAX_PERSON_NAME + 1), ADMIN, T0)
+        assert (refused.value.field, refused.value.reason) == (field, f"must be at most {MAX_PERSON_NAME} characters")
+    assert then(user) == []
+    user.change_last_name("D" * MAX_PERSON_NAME, ADMIN, T0)
+    assert then(user) == [("LastNameChanged", {"last_name": "D" * MAX_PERSON_NAME})]
 
 
 # ----------------------------------------------------------------- statuses
@@ -240,6 +277,18 @@ def test_a_challenge_is_answered_once_and_before_it_expires() -> None:
         user.fail_challenge(CHALLENGE, ADMIN, T0, max_failures=3)
 
 
+def test_an_answer_of_the_wrong_number_of_letters_is_refused_and_the_challenge_stays_open() -> None:
+    user = challenged().aggregate()  # two positions asked
+    for letters in (["a", "b", "c"], ["a"], []):
+        with pytest.raises(InvalidValue) as refused:
+            user.challenge_to_answer(CHALLENGE, T0, letters)
+        assert (refused.value.field, refused.value.reason) == ("letters", f"give 2 letters, one for each position asked; {len(letters)} were given")
+    assert then(user) == [] and user.challenge is not None
+    assert user.challenge_to_answer(CHALLENGE, T0, ["ë", "#"]) is user.challenge  # compared, and failed, by the letters themselves
+    with pytest.raises(ChallengeOutOfTime):
+        user.challenge_to_answer(CHALLENGE, T0 + timedelta(minutes=10), ["a", "b"])
+
+
 def test_the_third_failed_challenge_in_a_row_locks_the_account() -> None:
     user = active().event("ChallengeFailed", challenge_id=uuid4(), consecutive_failures=2).aggregate()
     user.issue_challenge(CHALLENGE, [("first_school", 1), ("place_of_birth", 2)], LENGTHS, T0 + timedelta(minutes=10), ADMIN, T0)
@@ -276,6 +325,24 @@ def test_a_user_is_reset_only_under_a_grant_in_force() -> None:
     user.reset(grant, T0 + days(14), ADMIN, T0 + days(1))
     assert then_types(user) == ["UserReset"]
     assert (user.status, user.security_questions, user.grant(grant).state) == (Status.PENDING_ACTIVATION, [], "used")
+
+
+def test_a_reset_of_a_deleted_user_is_neither_asked_for_nor_approved_until_they_are_undeleted() -> None:
+    deleted = active().event("Deleted", undeletable_until=T0 + days(30))
+    user = deleted.aggregate()
+    with pytest.raises(UserDeleted):
+        user.request_exceptional_access(uuid4(), "forgot her answers", ADMIN, T0 + days(1))
+    assert then(user) == []
+    grant = uuid4()
+    asked_before = active().event("ExceptionalAccessRequested", grant_id=grant, kind="user_reset", reason="forgot her answers").event("Deleted", undeletable_until=T0 + days(30))
+    user = asked_before.aggregate()
+    with pytest.raises(UserDeleted):
+        user.grant_exceptional_access(grant, T0 + days(31), SERVICE_ADMIN, T0 + days(1))
+    user.refuse_exceptional_access(grant, "the user was deleted", SERVICE_ADMIN, T0 + days(1))
+    assert then_types(user) == ["ExceptionalAccessRefused"]
+    user = asked_before.event("Undeleted").aggregate()
+    user.grant_exceptional_access(grant, T0 + days(31), SERVICE_ADMIN, T0 + days(1))
+    assert then_types(user) == ["ExceptionalAccessGranted"]
 
 
 # ------------------------------------------------------- details and addresses

@@ -87,6 +87,21 @@ def test_a_distribution_list_takes_members_from_any_organisation(client, service
     assert admin.put(f"/distribution-lists/{list_id}/members/{ours['user_id']}").status_code == 422
 
 
+def test_a_new_lists_unknown_members_are_named_by_their_place_in_member_ids_and_no_list_is_made(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (peter,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    group = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"}).json()["id"]
+    nobody = str(uuid.uuid4())
+    refused = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [peter["user_id"], nobody, peter["user_id"], group]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "member_ids.1", "message": f"user {nobody} not found"}, {"field": "member_ids.3", "message": f"user {group} not found"}]
+    assert admin.get(f"/organisations/{org}/distribution-lists").json()["distribution_lists"] == []
+    created = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [peter["user_id"], peter["user_id"]]})
+    assert created.status_code == 201  # the address was not taken by the refused request
+    assert [m["user_id"] for m in admin.get(f"/distribution-lists/{created.json()['id']}").json()["members"]] == [peter["user_id"]]
+
+
 def test_mailbox_access_is_requested_granted_and_revoked(client, service):
     org = register_organisation(service, "westmids")
     admin = organisation_administrator(service, org)
@@ -120,6 +135,20 @@ def test_a_user_is_reset_only_under_an_approved_grant(client, service):
     assert reset.status_code == 201
     session = client.post("/session", json={"username": user["username"], "password": reset.json()["one_time_password"]}).json()
     assert session["must_activate"] is True
+
+
+def test_a_deleted_users_reset_is_not_asked_for_and_a_request_made_before_is_not_approved(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    peter, wendy = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": "Darling"}])
+    asked = admin.post(f"/users/{wendy['user_id']}/exceptional-access", json={"reason": "forgot security answers"}).json()["id"]
+    deleted = admin.post("/users/status-changes", json={"user_ids": [peter["user_id"], wendy["user_id"]], "action": "delete"})
+    assert [o["result"] for o in deleted.json()["outcomes"]] == ["changed", "changed"]
+    refused = admin.post(f"/users/{peter['user_id']}/exceptional-access", json={"reason": "forgot security answers"})
+    assert refused.status_code == 422 and refused.json()["detail"] == "the user is deleted; undelete them first"
+    not_approved = service.post(f"/users/{wendy['user_id']}/exceptional-access/{asked}/decision", json={"approve": True})
+    assert not_approved.status_code == 422 and not_approved.json()["detail"] == "the user is deleted; undelete them first"
+    assert [(g["owner_id"], g["state"]) for g in admin.get("/exceptional-access").json()["grants"]] == [(wendy["user_id"], "requested")]
 
 
 def test_a_user_saves_and_removes_address_book_entries(client, service):

@@ -133,3 +133,13 @@ def test_an_smtp_users_original_address_changed_back_reuses_their_own_alias(clie
     shown = admin.get(f"/users/{jane['user_id']}").json()
     assert (shown["original_address"], shown["aliases"]) == ("jane.doe@westmids.police.uk", ["jane.smith@westmids.police.uk.cjsm.net"])
     assert admin.get("/routing/jane.doe@westmids.police.uk.cjsm.net").json()["relay_to"] == "jane.doe@westmids.police.uk"
+
+
+def test_a_personal_mailbox_is_not_renamed_or_deleted_as_a_group_mailbox_and_the_refusal_says_why(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Desk"}])
+    for refused in (admin.patch(f"/group-mailboxes/{wendy['mailbox_id']}", json={"name": "Mine"}), admin.delete(f"/group-mailboxes/{wendy['mailbox_id']}")):
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == f"mailbox {wendy['mailbox_id']} is a user's personal mailbox: only a group mailbox is renamed, deleted or shared by permissions"
+    assert admin.get(f"/routing/{wendy['address']}").json()["mailbox_id"] == wendy["mailbox_id"]

@@ -7,6 +7,8 @@ import io
 from testkit.http import NORMALISED, activate, add_users, organisation_administrator, register_organisation
 from pypdf import PdfReader
 
+from domain.naming import MAX_PERSON_NAME
+
 
 def csv_of(rows: list[tuple[str, ...]], header: str = "first_name,last_name,department") -> bytes:
     return ("\n".join([header, *(",".join(r) for r in rows)]) + "\n").encode()
@@ -306,3 +308,78 @@ def test_a_csv_uploaded_under_another_form_field_is_refused_naming_the_field_exp
     assert response.status_code == 422, response.text
     assert response.json()["errors"] == [{"field": "file", "message": "attach the CSV file as the form field 'file'; it came under another name"}]
     assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_name_is_taken_up_to_the_users_own_limit_and_refused_beyond_it_naming_the_field(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    longest, too_long = "N" * MAX_PERSON_NAME, "N" * (MAX_PERSON_NAME + 1)
+    (user,) = add_users(admin, org, [{"first_name": f" {longest} ", "last_name": "Smith"}])
+    assert admin.get(f"/users/{user['user_id']}").json()["first_name"] == longest
+    refused = admin.post(f"/organisations/{org}/users", json={"first_name": "Ann", "last_name": too_long})
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["last_name"]
+    rows = csv_of([("Ann", "Other", ""), (too_long, too_long, "")])
+    refused = admin.post(f"/organisations/{org}/users/bulk", content=rows, headers={"content-type": "text/csv"})
+    assert refused.status_code == 422
+    assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(2, "first_name"), (2, "last_name")]
+    assert admin.get("/users", params={"q": "Ann"}).json()["items"] == []
+    for path, field in (("first-name", "first_name"), ("last-name", "last_name")):
+        refused = admin.put(f"/users/{user['user_id']}/{path}", json={field: too_long})
+        assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field]
+    shown = admin.get(f"/users/{user['user_id']}").json()
+    assert (shown["first_name"], shown["last_name"], shown["address"]) == (longest, "Smith", user["address"])
+
+
+def test_the_openapi_document_gives_the_users_own_name_limit(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model, field in (("NewUserIn", "first_name"), ("NewUserIn", "last_name"), ("FirstNameIn", "first_name"), ("LastNameIn", "last_name"), ("ServicePersonIn", "last_name")):
+        assert schemas[model]["properties"][field]["maxLength"] == MAX_PERSON_NAME
+
+
+def test_a_mistyped_dry_run_is_named_with_every_fault_of_the_rows_and_nobody_is_added(client, service):
+    org = register_organisation(service, "westmids")
+    rows = [("Peter", "Pan", ""), ("Wendy", "", "")]
+    expected = [{"field": "query.dry_run", "message": "Input should be a valid boolean, unable to interpret input"}, {"field": "last_name", "message": "Field required", "row": 2}]
+    as_csv = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=csv_of(rows), headers={"content-type": "text/csv"})
+    assert as_csv.status_code == 422 and as_csv.json()["errors"] == expected, as_csv.text
+    as_json = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, json={"users": [{"first_name": "Peter", "last_name": "Pan"}, {"first_name": "Wendy", "last_name": ""}]})
+    assert as_json.status_code == 422 and as_json.json()["errors"] == [expected[0], {"field": "users.1.last_name", "message": "String should have at least 1 character", "row": 2}], as_json.text
+    upload = {"file": ("u.csv", csv_of(rows), "text/csv")}
+    as_form = service.post(f"/organisations/{org}/users/bulk", files=upload, data={"dry_run": "perhaps"})
+    assert as_form.status_code == 422 and as_form.json()["errors"] == [{"field": "dry_run", "message": "must be true or false"}, expected[1]], as_form.text
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_a_mistyped_dry_run_is_named_with_the_domains_faults_in_rows_the_schema_accepts(client, service):
+    org = register_organisation(service, "westmids", "smtp", ["westmids.police.uk"])
+    rows = {"users": [{"first_name": "Peter", "last_name": "Pan", "original_address": "peter@elsewhere.org"}]}
+    response = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, json=rows)
+    assert response.status_code == 422
+    assert [(e["field"], e.get("row")) for e in response.json()["errors"]] == [("query.dry_run", None), ("original_address", 1)]
+
+
+def test_a_mistyped_dry_run_is_named_beside_a_bad_header_but_alone_beside_malformed_json(client, service):
+    org = register_organisation(service, "westmids")
+    bad_header = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=csv_of([("Peter", "Pan")], "first_name,surname"), headers={"content-type": "text/csv"})
+    assert bad_header.status_code == 422
+    assert [e["field"] for e in bad_header.json()["errors"]] == ["query.dry_run", "header.last_name", "header.surname"]
+    malformed = service.post(f"/organisations/{org}/users/bulk", params={"dry_run": "perhaps"}, content=b'{"users": [', headers={"content-type": "application/json"})
+    assert malformed.status_code == 422 and [e["field"] for e in malformed.json()["errors"]] == ["query.dry_run"]
+    assert service.get("/users", params={"organisation_id": str(org)}).json()["total"] == 0
+
+
+def test_an_answer_of_the_wrong_number_of_letters_is_refused_by_field_without_using_up_the_challenge_or_counting_as_a_failure(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (user,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    activate(client, user["username"], user["one_time_password"])
+    challenge = admin.post(f"/users/{user['user_id']}/challenges").json()
+    answer = f"/users/{user['user_id']}/challenges/{challenge['challenge_id']}/answer"
+    given = [NORMALISED[p["question"]][p["position"] - 1] for p in challenge["positions"]]
+    for letters in ([*given, "x"], given[:-1], [*given, "x", "y"]):  # as many as the three failures that lock an account
+        refused = admin.post(answer, json={"letters": letters})
+        assert refused.status_code == 422 and refused.json()["errors"] == [
+            {"field": "letters", "message": f"give {len(given)} letters, one for each position asked; {len(letters)} were given"}
+        ], refused.text
+    assert admin.post(answer, json={"letters": given}).json() == {"passed": True}
+    assert admin.get(f"/users/{user['user_id']}").json()["status"] == "active"

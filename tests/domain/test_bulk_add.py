@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from domain.claims import AddressClaim, UsernameClaim
 from domain.errors import BulkValidationFailed, InvalidValue
 from domain.mailbox import Mailbox
+from domain.naming import MAX_PERSON_NAME
 from domain.user import Status, User
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
@@ -63,6 +64,18 @@ def test_a_bulk_add_with_invalid_rows_creates_nothing_and_names_each_row_and_fie
     assert [(e["row"], e["field"]) for e in refused.value.errors] == [(2, "first_name"), (4, "directory.shoe_size"), (5, "original_address")]
     assert "nothing was created" in refused.value.message
     assert (event_count(app), credential_rows(app)) == (events, credentials)
+    assert app.find_user_id("jane.doe") is None
+
+
+def test_a_bulk_add_with_a_name_over_the_limit_names_its_row_and_field_and_creates_nothing(app: SemaApplication, clock: SettableClock, organisation: Org) -> None:
+    too_long = "x" * (MAX_PERSON_NAME + 1)
+    rows = [NewUser("Jane", "Doe"), NewUser(too_long, too_long), NewUser("Ann", too_long)]
+    events = event_count(app)
+    with pytest.raises(BulkValidationFailed) as refused:
+        app.add_users(organisation.admin, clock.now(), organisation.id, rows)
+    assert [(e["row"], e["field"]) for e in refused.value.errors] == [(2, "first_name"), (2, "last_name"), (3, "last_name")]
+    assert {e["message"] for e in refused.value.errors} == {f"must be at most {MAX_PERSON_NAME} characters"}
+    assert event_count(app) == events
     assert app.find_user_id("jane.doe") is None
 
 

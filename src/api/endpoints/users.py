@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.context import Context
-from api.inputs import InvalidBody, Upload
+from api.inputs import InvalidBody, Upload, parse_json_body
 from api.letters import Letter, render
 from api.problems import ApiProblem, invalid_request, validation_errors
 from api.schemas import (
@@ -179,6 +179,9 @@ def add_service_person(ctx: Context, body: ServicePersonIn) -> BulkAddOut:
 def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, body: BulkAddIn | None, upload: Upload | None) -> BulkAddOut:
     """Add up to 500 users from JSON, a CSV body (text/csv) or a CSV upload (multipart field 'file'); all or nothing; dry_run validates only"""
     if upload is not None:
+        flag_faults = [] if query.dry_run else _form_flag_faults(upload.fields, "dry_run")
+        if flag_faults:
+            _refuse_with_rows(ctx, organisation_id, flag_faults, None, upload)
         dry_run = query.dry_run or _form_flag(upload.fields, "dry_run")
         return add_csv(ctx, organisation_id, upload.content, dry_run)
     assert body is not None
@@ -188,9 +191,54 @@ def bulk_add_users(ctx: Context, organisation_id: UUID, query: BulkAddQuery, bod
 def bulk_add_refused(ctx: Context, refused: InvalidBody, organisation_id: UUID, query: BulkAddQuery) -> None:
     """A JSON bulk add the schema refused: its faults with the domain's in the rows it
     accepted, in one 422 (each row's faults numbered by ``row``, as a CSV file's are)."""
+    read = _rows_of_refused_body(refused)
+    if read is not None:
+        refuse_rows(ctx, organisation_id, *read)
+
+
+def bulk_add_query_refused(ctx: Context, refused: ApiProblem, raw: bytes | None, upload: Upload | None, organisation_id: UUID) -> None:
+    """A bulk add whose query was refused (``dry_run=perhaps``): that fault with every fault
+    of the rows, in one 422, as a refused ``dry_run`` of a JSON body is answered. Nothing is
+    added either way; the rows are only checked. A fault of the whole body (a CSV header,
+    a file that is not UTF-8) is named beside the query's; malformed JSON leaves it alone."""
+    if refused.status != 422 or not refused.errors:
+        return
+    faults = list(refused.errors) + (_form_flag_faults(upload.fields, "dry_run") if upload is not None else [])
+    _refuse_with_rows(ctx, organisation_id, faults, raw, upload)
+
+
+def _refuse_with_rows(ctx: Context, organisation_id: UUID, faults: list[dict[str, Any]], raw: bytes | None, upload: Upload | None) -> NoReturn:
+    """A 422 for faults of the whole request (a refused ``dry_run``), with the faults of
+    the rows of the body, if it can be read as rows; nothing is added."""
+    rows: Sequence[NewUserIn | None] = []
+    try:
+        if upload is not None:
+            rows, row_faults = parse_csv(upload.content)
+            faults = faults + row_faults
+        elif raw is not None:
+            try:
+                body = parse_json_body(BulkAddIn, raw)
+                assert isinstance(body, BulkAddIn)
+                rows = body.users
+            except InvalidBody as bad_body:
+                read = _rows_of_refused_body(bad_body)
+                rows, body_faults = read if read is not None else ([], list(bad_body.errors or []))
+                faults = faults + body_faults
+    except ApiProblem as whole:
+        # A fault of the whole body (a bad CSV header) is named beside the others; one
+        # that leaves nothing to name (malformed JSON) leaves them alone.
+        if whole.status != 422 or not whole.errors:
+            raise invalid_request(faults) from None
+        faults, rows = faults + list(whole.errors), []
+    refuse_rows(ctx, organisation_id, rows, faults)
+
+
+def _rows_of_refused_body(refused: InvalidBody) -> tuple[list[NewUserIn | None], list[dict[str, Any]]] | None:
+    """The rows of a JSON bulk add the schema refused (``None`` for a row at fault) and its
+    faults, a row's numbered by ``row``; ``None`` if it has no list of rows to check."""
     users = refused.data.get("users") if isinstance(refused.data, dict) else None
     if not isinstance(users, list) or not 0 < len(users) <= MAX_BULK:
-        return  # no rows to check: the schema's answer is the whole answer
+        return None  # no rows to check: the schema's answer is the whole answer
     faults, at_fault = [], set()
     for fault in refused.errors or []:
         index = _row_index(fault["field"])
@@ -203,8 +251,8 @@ def bulk_add_refused(ctx: Context, refused: InvalidBody, organisation_id: UUID, 
         try:
             rows.append(None if index in at_fault else NewUserIn.model_validate(user))
         except ValidationError:
-            return  # not expected (the schema read every row); the schema's answer stands
-    refuse_rows(ctx, organisation_id, rows, faults)
+            return None  # not expected (the schema read every row); the schema's answer stands
+    return rows, faults
 
 
 def _row_index(field: str) -> int | None:
@@ -218,10 +266,16 @@ def _row_index(field: str) -> int | None:
 def _form_flag(fields: dict[str, str], name: str) -> bool:
     """A yes/no form field (a checkbox sends "on"); anything else is refused by name, never
     read as "no": a dry run mistyped must not add the users for real."""
+    faults = _form_flag_faults(fields, name)
+    if faults:
+        raise invalid_request(faults)
     value = fields.get(name, "").strip().lower()
-    if value in CSV_FLAGS or value == "on":
-        return CSV_FLAGS.get(value, True)
-    raise invalid_request([{"field": name, "message": "must be true or false"}])
+    return CSV_FLAGS.get(value, True)
+
+
+def _form_flag_faults(fields: dict[str, str], name: str) -> list[dict[str, Any]]:
+    value = fields.get(name, "").strip().lower()
+    return [] if value in CSV_FLAGS or value == "on" else [{"field": name, "message": "must be true or false"}]
 
 
 def letters_pdf(ctx: Context, batch_id: UUID) -> Response:

@@ -44,7 +44,7 @@ class Challenges(Service):
     def answer(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID, challenge_id: UUID, letters: Sequence[str]) -> bool:
         """Pass or fail only; which letter was wrong is never told."""
         user = self.aggregates.administered_user(actor, user_id)
-        challenge = user.open_challenge(challenge_id, at)
+        challenge = user.challenge_to_answer(challenge_id, at, letters)
         passed = self.credentials.letters_match(uow.session, user.id, list(challenge.positions), list(letters))
         if passed:
             user.pass_challenge(challenge_id, actor, at)

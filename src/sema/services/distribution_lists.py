@@ -9,7 +9,7 @@ from uuid import UUID
 from domain.actors import Actor
 from domain.claims import AddressClaim
 from domain.distribution_list import DistributionList
-from domain.errors import AddressTaken, UserNotFound
+from domain.errors import AddressTaken, InvalidValue, InvalidValues, UserNotFound
 from domain.naming import service_address
 from domain.permissions import require_service_administrator
 from domain.user import UserKind
@@ -30,9 +30,21 @@ class DistributionLists(Service):
         address = service_address(local_part, organisation.code, self.settings.service_domain)
         dl = DistributionList.create(id=self.context.new_id(), organisation_id=organisation.id, name=name, address=address, by=actor, at=at)
         claim = self.claims.claim_one(AddressClaim, address, "distribution_list", dl.id, actor, at, AddressTaken)
-        for member_id in dict.fromkeys(member_ids):
-            self._require_member(member_id)
+        unknown = []
+        for index, member_id in enumerate(member_ids):
+            if str(member_id) in dl.members:
+                continue  # given twice: a member once
+            try:
+                self._require_member(member_id)
+            except UserNotFound:
+                # A field of the body, not the resource of the path: a 422 naming each.
+                unknown.append(InvalidValue(f"member_ids.{index}", f"user {member_id} not found"))
+                continue
             dl.add_member(member_id, actor, at)
+        if len(unknown) == 1:
+            raise unknown[0]
+        if unknown:
+            raise InvalidValues(unknown)
         uow.save(dl, claim)
         return dl.id, address
 
