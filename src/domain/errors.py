@@ -380,6 +380,10 @@ class GrantExists(RuleViolated):
     template = "exceptional-access request {grant_id} already exists"
 
 
+class GrantAlreadyRequested(RuleViolated):
+    template = "exceptional-access request {grant_id}, asked for by the same person, is still waiting for a decision"
+
+
 class GrantStillRunning(RuleViolated):
     template = "exceptional access {grant_id} runs until {until}"
 

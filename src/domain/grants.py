@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import SemaAggregate
-from domain.errors import AlreadySo, ApproverIsRequester, GrantExists, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning, InvalidValue
+from domain.errors import AlreadySo, ApproverIsRequester, GrantAlreadyRequested, GrantExists, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning, InvalidValue
 
 
 class GrantState:
@@ -102,6 +102,10 @@ class GrantingAggregate(SemaAggregate):
             raise InvalidValue("reason", "a reason is required for exceptional access")
         if grant_id in self.grants:
             raise GrantExists(grant_id=grant_id)
+        # The same request sent again (a second click, a retried call) would put a duplicate before the approvers.
+        waiting = next((g for g in self.grants.values() if g.state == GrantState.REQUESTED and g.requested_by == by.id), None)
+        if waiting is not None:
+            raise GrantAlreadyRequested(grant_id=waiting.grant_id)
         self._record(self.ExceptionalAccessRequested, by, at, grant_id=grant_id, kind=self.grant_kind, reason=reason)
 
     def grant_exceptional_access(self, grant_id: UUID, expires_at: datetime, by: Actor, at: datetime) -> None:

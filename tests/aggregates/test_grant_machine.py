@@ -13,8 +13,8 @@ from uuid import UUID, uuid4
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-from aggregate_testkit import ADMIN, ORG, SERVICE_ADMIN, SYSTEM, T0, attempted, rebuilt
-from domain.errors import AlreadySo, ApproverIsRequester, DomainError, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning
+from aggregate_testkit import ADMIN, ORG, OTHER_ADMIN, SERVICE_ADMIN, SYSTEM, T0, attempted, rebuilt
+from domain.errors import AlreadySo, ApproverIsRequester, DomainError, GrantAlreadyRequested, GrantInAnotherState, GrantNotFound, GrantNotInForce, GrantStillRunning
 from domain.grants import GrantState
 from domain.user import User
 
@@ -52,11 +52,14 @@ class GrantLifecycle(RuleBasedStateMachine):
     def time_passes(self, step: timedelta) -> None:
         self.now += step
 
-    @rule(target=grant_ids)
-    def an_administrator_requests_a_reset(self) -> UUID:
+    @rule(target=grant_ids, by_other=st.booleans())
+    def an_administrator_requests_a_reset(self, by_other: bool = False) -> UUID:
+        """Refused while the same administrator's earlier request still waits for a decision (a duplicate)."""
         grant_id = uuid4()
-        assert self.attempt(lambda: self.user.request_exceptional_access(grant_id, "forgotten answers", ADMIN, self.now), None)
-        self.model[grant_id] = {"state": GrantState.REQUESTED, "expires_at": None}
+        requester = OTHER_ADMIN if by_other else ADMIN
+        waiting = any(g["state"] == GrantState.REQUESTED and g["by"] == requester.id for g in self.model.values())
+        if self.attempt(lambda: self.user.request_exceptional_access(grant_id, "forgotten answers", requester, self.now), GrantAlreadyRequested if waiting else None):
+            self.model[grant_id] = {"state": GrantState.REQUESTED, "expires_at": None, "by": requester.id}
         return grant_id
 
     @rule(target=grant_ids, lasting=st.sampled_from(GRANTED_FOR))
@@ -68,7 +71,8 @@ class GrantLifecycle(RuleBasedStateMachine):
 
     @rule(grant_id=grant_ids, lasting=st.sampled_from(GRANTED_FOR), by_requester=st.booleans())
     def it_is_granted(self, grant_id: UUID, lasting: timedelta, by_requester: bool) -> None:
-        approver = ADMIN if by_requester else SERVICE_ADMIN
+        requester = OTHER_ADMIN if self.model.get(grant_id, {}).get("by") == OTHER_ADMIN.id else ADMIN
+        approver = requester if by_requester else SERVICE_ADMIN
         expected = self.refusal(grant_id, GrantState.REQUESTED, VERBS["grant"]) or (ApproverIsRequester if by_requester else None)
         if self.attempt(lambda: self.user.grant_exceptional_access(grant_id, self.now + lasting, approver, self.now), expected):
             self.model[grant_id].update(state=GrantState.GRANTED, expires_at=self.now + lasting)
@@ -93,13 +97,13 @@ class GrantLifecycle(RuleBasedStateMachine):
 
     @rule(grant_id=grant_ids)
     def it_is_used_to_reset_the_user(self, grant_id: UUID) -> None:
-        expected = None if self.in_force(grant_id, self.now) else GrantNotInForce
+        expected = GrantNotFound if grant_id not in self.model else None if self.in_force(grant_id, self.now) else GrantNotInForce
         if self.attempt(lambda: self.user.reset(grant_id, self.now + timedelta(days=14), ADMIN, self.now), expected):
             self.model[grant_id]["state"] = GrantState.USED
 
     def in_force(self, grant_id: UUID, at: datetime) -> bool:
-        grant = self.model[grant_id]
-        return grant["state"] == GrantState.GRANTED and at < grant["expires_at"]
+        grant = self.model.get(grant_id)
+        return grant is not None and grant["state"] == GrantState.GRANTED and at < grant["expires_at"]
 
     @invariant()
     def every_grant_is_where_the_model_says_on_the_aggregate_and_its_rebuild(self) -> None:

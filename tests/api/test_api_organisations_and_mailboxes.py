@@ -115,6 +115,23 @@ def test_mailbox_access_is_requested_granted_and_revoked(client, service):
     assert admin.delete(f"/mailboxes/{mailbox}/exceptional-access/{grant}").status_code == 204
 
 
+def test_the_same_request_sent_again_while_it_waits_is_refused_and_another_administrators_is_not(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (user,) = add_users(admin, org, [{"first_name": "Peter", "last_name": "Pan"}])
+    mailbox = user["mailbox_id"]
+    first = admin.post(f"/mailboxes/{mailbox}/exceptional-access", json={"reason": "long illness"}).json()["id"]
+    again = admin.post(f"/mailboxes/{mailbox}/exceptional-access", json={"reason": "long illness"})
+    assert again.status_code == 422
+    assert again.json()["detail"] == f"exceptional-access request {first}, asked for by the same person, is still waiting for a decision"
+    other = service.post(f"/mailboxes/{mailbox}/exceptional-access", json={"reason": "sudden departure"})
+    assert other.status_code == 201
+    assert sorted(g["grant_id"] for g in service.get("/exceptional-access").json()["grants"] if g["state"] == "requested") == sorted([first, other.json()["id"]])
+    # Once decided, the same administrator may ask again.
+    assert service.post(f"/mailboxes/{mailbox}/exceptional-access/{first}/decision", json={"approve": False, "reason": "not yet"}).status_code == 204
+    assert admin.post(f"/mailboxes/{mailbox}/exceptional-access", json={"reason": "long illness, six weeks now"}).status_code == 201
+
+
 def test_a_refused_request_cannot_be_revoked(client, service):
     org = register_organisation(service, "westmids")
     (user,) = add_users(service, org, [{"first_name": "Peter", "last_name": "Pan"}])
