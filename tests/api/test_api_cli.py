@@ -202,3 +202,13 @@ def test_a_store_url_is_warned_about_only_when_it_holds_a_password() -> None:
 
     assert flagged("--database-url", "postgresql://sema:hunter2@db:5432/sema", "--mail-lookup-password", "pw") == ["--mail-lookup-password", "--database-url"]
     assert flagged("--database-url", "postgresql://sema@db:5432/sema", "--smtp-url", "smtp://relay:25") == []
+
+
+def test_the_readme_documents_every_settings_variable() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`(SEMA_[A-Z0-9_]+)`", configuration))
+    # A row may name a family once: `SEMA_ARGON2_TIME_COST` / `_MEMORY_COST`.
+    documented |= {f"SEMA_ARGON2_{suffix}" for suffix in re.findall(r"`_([A-Z0-9_]+)`", configuration)}
+    missing = [f"SEMA_{name.upper()}" for name in Settings.model_fields if f"SEMA_{name.upper()}" not in documented]
+    assert not missing, f"README's Configuration table lacks {missing}"
