@@ -212,3 +212,21 @@ def test_the_readme_documents_every_settings_variable() -> None:
     documented |= {f"SEMA_ARGON2_{suffix}" for suffix in re.findall(r"`_([A-Z0-9_]+)`", configuration)}
     missing = [f"SEMA_{name.upper()}" for name in Settings.model_fields if f"SEMA_{name.upper()}" not in documented]
     assert not missing, f"README's Configuration table lacks {missing}"
+
+
+def test_an_export_recorded_in_the_history_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in CHEAP_ARGON2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SEMA_INLINE_READ_MODELS", raising=False)
+    app = build_application(Settings(data_dir=tmp_path))
+    try:
+        app.bootstrap(datetime.now(timezone.utc))
+    finally:
+        app.close()
+    assert main(["audit", "export", "--data-dir", str(tmp_path), "--output", str(tmp_path / "history.jsonl")]) == 0
+    capsys.readouterr()
+
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verified: ") and "TAMPERED" not in out
