@@ -230,3 +230,22 @@ def test_an_export_recorded_in_the_history_still_verifies(tmp_path: Path, monkey
     assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("verified: ") and "TAMPERED" not in out
+
+
+def test_long_work_shows_a_progress_bar_on_a_terminal_that_reports_no_size() -> None:
+    import pty
+
+    main_fd, terminal = pty.openpty()  # a new pseudo-terminal reports 0 columns and 0 rows
+    script = "from cli.progress import progress\nwith progress(10, 'events') as report:\n    report(10)\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    child = subprocess.run([sys.executable, "-c", script], stdin=terminal, stdout=terminal, stderr=terminal, env=env, timeout=60)
+    os.close(terminal)
+    shown = b""
+    try:
+        while chunk := os.read(main_fd, 4096):
+            shown += chunk
+    except OSError:
+        pass  # the terminal's other end is closed: all is read
+    os.close(main_fd)
+    assert child.returncode == 0
+    assert b"100%" in shown and b"10.0/10.0" in shown, shown
