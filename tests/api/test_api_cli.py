@@ -249,3 +249,23 @@ def test_long_work_shows_a_progress_bar_on_a_terminal_that_reports_no_size() -> 
     os.close(main_fd)
     assert child.returncode == 0
     assert b"100%" in shown and b"10.0/10.0" in shown, shown
+
+
+def test_serve_with_workers_logs_requests_in_the_configured_format(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **CHEAP_ARGON2, "SEMA_POLICIES_IN_SERVER": "false", "SEMA_LOG_FORMAT": "json"}
+    env.pop("SEMA_DATABASE_URL", None)
+    log = tmp_path / "out.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "sema"), "serve", "--data-dir", str(tmp_path), "--port", str(port), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_serving(port, attempts=600)
+            assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    requests = [line for line in log.read_text().splitlines() if "request" in line and "openapi" not in line and "duration_ms" in line]
+    assert requests, log.read_text()
+    assert all(line.startswith("{") for line in requests), requests
