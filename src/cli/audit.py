@@ -97,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _application() -> Iterator[SemaApplication]:
-    app = build_application(Settings(), inline_projections=False)
+    # Reads only, but an export records itself (SensitiveRead.Recorded): its event goes into
+    # the read models (the ledger among them) as the server's would, or `verify` calls it tampered.
+    settings = Settings()
+    app = build_application(settings, inline_projections=settings.inline_read_models)
     try:
         yield app
     finally:

@@ -16,6 +16,8 @@ def progress(total: int, unit: str, description: str | None = None) -> Iterator[
         return
     from tqdm import tqdm
 
-    # A terminal that reports no width (some pseudo-terminals) would get an empty bar.
-    with tqdm(total=total, desc=description, unit=unit, unit_scale=True, file=sys.stderr, ncols=shutil.get_terminal_size().columns) as bar:
+    # A terminal that reports no size (some pseudo-terminals) would get an empty bar, or with
+    # no height none at all (tqdm hides bars below the screen); shutil falls back to 80x24.
+    size = shutil.get_terminal_size()
+    with tqdm(total=total, desc=description, unit=unit, unit_scale=True, file=sys.stderr, ncols=size.columns, nrows=size.lines) as bar:
         yield bar.update

@@ -22,6 +22,7 @@ from api.app import create_app
 from api.context import ApiSettings
 from api.slow_clients import HeaderDeadlineProtocol, with_header_timeout
 from policies.runner import PolicyLoop
+from sema import logs
 from sema.application import SemaApplication
 from sema.bootstrap import build_application
 from sema.clock import SystemClock
@@ -60,6 +61,8 @@ def api_settings(settings: Settings, insecure_cookies: bool) -> ApiSettings:
 def worker_app() -> Starlette:
     """One worker's ASGI app (uvicorn's factory in each ``--workers`` process)."""
     settings = Settings()
+    # A spawned worker starts afresh: without this its request log ignores SEMA_LOG_FORMAT and SEMA_LOG_LEVEL.
+    logs.configure(settings.log_format, settings.log_level)
     HeaderDeadlineProtocol.header_timeout = settings.http_header_timeout_s
     app = build_application(settings, inline_projections=settings.inline_read_models)
     return create_app(app, clock=SystemClock(), settings=api_settings(settings, os.environ.get(INSECURE_COOKIES_ENV) == "1"))

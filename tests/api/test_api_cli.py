@@ -202,3 +202,70 @@ def test_a_store_url_is_warned_about_only_when_it_holds_a_password() -> None:
 
     assert flagged("--database-url", "postgresql://sema:hunter2@db:5432/sema", "--mail-lookup-password", "pw") == ["--mail-lookup-password", "--database-url"]
     assert flagged("--database-url", "postgresql://sema@db:5432/sema", "--smtp-url", "smtp://relay:25") == []
+
+
+def test_the_readme_documents_every_settings_variable() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`(SEMA_[A-Z0-9_]+)`", configuration))
+    # A row may name a family once: `SEMA_ARGON2_TIME_COST` / `_MEMORY_COST`.
+    documented |= {f"SEMA_ARGON2_{suffix}" for suffix in re.findall(r"`_([A-Z0-9_]+)`", configuration)}
+    missing = [f"SEMA_{name.upper()}" for name in Settings.model_fields if f"SEMA_{name.upper()}" not in documented]
+    assert not missing, f"README's Configuration table lacks {missing}"
+
+
+def test_an_export_recorded_in_the_history_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in CHEAP_ARGON2.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SEMA_INLINE_READ_MODELS", raising=False)
+    app = build_application(Settings(data_dir=tmp_path))
+    try:
+        app.bootstrap(datetime.now(timezone.utc))
+    finally:
+        app.close()
+    assert main(["audit", "export", "--data-dir", str(tmp_path), "--output", str(tmp_path / "history.jsonl")]) == 0
+    capsys.readouterr()
+
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verified: ") and "TAMPERED" not in out
+
+
+def test_long_work_shows_a_progress_bar_on_a_terminal_that_reports_no_size() -> None:
+    import pty
+
+    main_fd, terminal = pty.openpty()  # a new pseudo-terminal reports 0 columns and 0 rows
+    script = "from cli.progress import progress\nwith progress(10, 'events') as report:\n    report(10)\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    child = subprocess.run([sys.executable, "-c", script], stdin=terminal, stdout=terminal, stderr=terminal, env=env, timeout=60)
+    os.close(terminal)
+    shown = b""
+    try:
+        while chunk := os.read(main_fd, 4096):
+            shown += chunk
+    except OSError:
+        pass  # the terminal's other end is closed: all is read
+    os.close(main_fd)
+    assert child.returncode == 0
+    assert b"100%" in shown and b"10.0/10.0" in shown, shown
+
+
+def test_serve_with_workers_logs_requests_in_the_configured_format(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **CHEAP_ARGON2, "SEMA_POLICIES_IN_SERVER": "false", "SEMA_LOG_FORMAT": "json"}
+    env.pop("SEMA_DATABASE_URL", None)
+    log = tmp_path / "out.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([str(Path(sys.executable).parent / "sema"), "serve", "--data-dir", str(tmp_path), "--port", str(port), "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_serving(port, attempts=600)
+            assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    requests = [line for line in log.read_text().splitlines() if "request" in line and "openapi" not in line and "duration_ms" in line]
+    assert requests, log.read_text()
+    assert all(line.startswith("{") for line in requests), requests
