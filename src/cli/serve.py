@@ -75,6 +75,13 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     clock = SystemClock()
     app = build_application(settings, inline_projections=settings.inline_read_models)
+    if args.workers > 1 and app.engine.dialect.name == "sqlite":
+        print(
+            f"sema serve: warning: {args.workers} API processes on SQLite take turns for its one write lock;"
+            " run more than one on PostgreSQL (README: Running in production)",
+            file=sys.stderr,
+            flush=True,
+        )
     credentials = app.bootstrap(clock.now())
     if credentials is not None:
         username, one_time_password = credentials

@@ -269,3 +269,5 @@ def test_serve_with_workers_logs_requests_in_the_configured_format(tmp_path: Pat
     requests = [line for line in log.read_text().splitlines() if "request" in line and "openapi" not in line and "duration_ms" in line]
     assert requests, log.read_text()
     assert all(line.startswith("{") for line in requests), requests
+    # Several processes on the SQLite default work, but the operator is told what PostgreSQL is for.
+    assert "sema serve: warning: 2 API processes on SQLite" in log.read_text()
