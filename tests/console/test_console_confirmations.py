@@ -4,6 +4,7 @@ that page is submitted (plain HTTP)."""
 
 from __future__ import annotations
 
+import re
 from contextlib import closing
 
 from console_kit import Server, organisation_with_users, post_form, signed_in_client
@@ -82,3 +83,28 @@ def test_revoking_a_group_mailbox_permission_asks_first_and_revokes_only_when_co
     assert done.status_code == 303
     with server.app.engine.connect() as connection:
         assert grace.user_id not in queries.group_mailbox(connection, mailbox_id).permissions
+
+
+def test_an_approved_account_reset_asks_first_and_resets_only_when_confirmed(server: Server) -> None:
+    from console_kit import service_administrator_client
+    from testkit import activate
+
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    at = server.clock.now()
+    activate(server.app, grace, at)
+    grant_id = server.app.request_exceptional_access(kent.org.admin, at, "user_reset", grace.user_id, "Forgot every answer")
+    service_administrator_client(server).close()  # activates the service administrator
+    service = server.app.log_in(server.service_username, PASSWORD, at).actor()
+    server.app.decide_exceptional_access(service, at, "user_reset", grace.user_id, grant_id, True)
+    path = f"/console/exceptional-access/{grant_id}/reset"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, path, {}, page="/console/exceptional-access")
+        assert asked.status_code == 200
+        assert f"Reset the account of Grace Hopper ({grace.username})?" in asked.text and "govuk-button--warning" in asked.text
+        assert 'href="/console/exceptional-access">Cancel</a>' in asked.text
+        assert not server.app.log_in(grace.username, PASSWORD, at).must_set_security_information
+        done = post_form(client, path, {"confirmed": "yes"}, page="/console/exceptional-access")
+    assert done.status_code == 200 and 'data-testid="one-time-password"' in done.text
+    one_time_password = re.search(r'data-testid="one-time-password"[^>]*>\s*([^<\s]+)', done.text).group(1)  # type: ignore[union-attr]
+    assert server.app.log_in(grace.username, one_time_password, at).must_set_security_information
