@@ -108,3 +108,19 @@ def test_an_approved_account_reset_asks_first_and_resets_only_when_confirmed(ser
     assert done.status_code == 200 and 'data-testid="one-time-password"' in done.text
     one_time_password = re.search(r'data-testid="one-time-password"[^>]*>\s*([^<\s]+)', done.text).group(1)  # type: ignore[union-attr]
     assert server.app.log_in(grace.username, one_time_password, at).must_set_security_information
+
+
+def test_suspending_an_organisation_asks_first_naming_the_message_and_suspends_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    page = f"/console/organisations/{kent.org.id}"
+    message = "Closed until Monday; call 0300 123 4567"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, f"{page}/suspension", {"message": message}, page=page)
+        assert asked.status_code == 200
+        assert "Suspend Organisation kent?" in asked.text and message in asked.text and "govuk-button--warning" in asked.text
+        assert not server.app.get_organisation(kent.org.id).suspended
+        done = post_form(client, f"{page}/suspension", {"message": message, "confirmed": "yes"}, page=page)
+    assert done.status_code == 303
+    with server.app.engine.connect() as connection:
+        route = queries.route(connection, kent.users[0].address)
+    assert (route.action, route.message) == (queries.RETURN, message)

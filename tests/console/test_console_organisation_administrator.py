@@ -131,6 +131,8 @@ def test_suspending_the_organisation_returns_its_mail_with_the_message(browser: 
     browser.sign_in(setup.admin_username, PASSWORD).follow("Organisation")
     assert browser.heading == "Organisation kent"
     browser.fill("Message senders will get", "Closed until Monday; call 0300 123 4567").press("Suspend the organisation")
+    assert browser.heading == "Suspend Organisation kent?"
+    browser.press("Suspend the organisation")
     assert "is suspended" in browser.banner
     with browser.server.app.engine.connect() as connection:
         route = queries.route(connection, setup.users[0].address)
