@@ -22,6 +22,8 @@ def test_a_group_mailbox_is_created_and_a_permission_granted_and_removed(browser
     browser.fill("Username", grace.username).tick("Read").press("Grant permission")
     assert [row[:2] + [" ".join(row[2].split())] for row in browser.table("permissions")] == [["Grace Hopper", grace.username, "Remove read from " + grace.username]]
     browser.press(f"Remove read from {grace.username}")
+    assert browser.heading == "Remove read from Grace Hopper?"
+    browser.press("Remove permission")
     assert browser.table("permissions") == []
 
 
@@ -39,6 +41,8 @@ def test_a_distribution_list_takes_a_member_from_another_organisation_and_mail_t
     assert route.action == queries.EXPAND and set(route.members) == {grace.address, alan.address}
     browser.fill("New name", "Night duty team").press("Rename")
     assert browser.heading == "Night duty team"
+    browser.press("Delete the list")
+    assert browser.heading == "Delete the distribution list Night duty team?"
     browser.press("Delete the list")
     assert "Night duty team deleted" in browser.banner
     assert browser.table("distribution-lists") == []

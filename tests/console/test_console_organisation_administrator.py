@@ -131,6 +131,8 @@ def test_suspending_the_organisation_returns_its_mail_with_the_message(browser: 
     browser.sign_in(setup.admin_username, PASSWORD).follow("Organisation")
     assert browser.heading == "Organisation kent"
     browser.fill("Message senders will get", "Closed until Monday; call 0300 123 4567").press("Suspend the organisation")
+    assert browser.heading == "Suspend Organisation kent?"
+    browser.press("Suspend the organisation")
     assert "is suspended" in browser.banner
     with browser.server.app.engine.connect() as connection:
         route = queries.route(connection, setup.users[0].address)
@@ -173,6 +175,8 @@ def test_a_last_name_change_keeps_the_old_address_as_an_alias_which_can_be_remov
     assert "Last name changed; the address is now grace.murray@kent.cjsm.net" in browser.banner
     assert [row[0] for row in browser.table("aliases")] == [grace.address]
     browser.press(f"Remove {grace.address}")
+    assert browser.heading == f"Remove the alias {grace.address}?"
+    browser.press("Remove alias")
     assert f"Alias {grace.address} removed" in browser.banner
     with browser.server.app.engine.connect() as connection:
         assert queries.route(connection, grace.address).reason == queries.REASON_UNKNOWN

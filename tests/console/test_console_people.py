@@ -72,6 +72,8 @@ def test_an_approved_account_reset_gives_the_user_a_new_one_time_password(browse
     activate_in_browser(service, service.server.service_username, service.server.service_one_time_password)
     service.follow("Exceptional access").press("Approve")
     administrator.goto("/console/exceptional-access").press("Reset the account")
+    assert administrator.heading == f"Reset the account of Grace Hopper ({grace.username})?"
+    administrator.press("Reset the account")
     one_time_password = administrator.page.get_by_test_id("one-time-password").inner_text().strip()
     result = browser.server.app.log_in(grace.username, one_time_password, browser.server.clock.now())
     assert result.must_change_password and result.must_set_security_information

@@ -105,6 +105,13 @@ def reset(ctx: Context, form: Form | None, grant_id: str) -> Response:
     except ValueError:
         raise GrantNotFound(grant_id) from None
     user = reads.get_user(ctx, grant.target_id)
+    if form is None or form.get("confirmed") != "yes":  # the first POST only asks
+        name = f"{user.first_name} {user.last_name}"
+        explanation = [
+            f"{name}'s password and security answers will be cleared and a new one-time password issued. They will have to set up their account again before they can sign in.",
+            "This cannot be undone, and the approval is used up.",
+        ]
+        return render(ctx, "confirm_action.html", title=f"Reset the account of {name}", heading=f"Reset the account of {name} ({user.username})?", explanation=explanation, action=f"/console/exceptional-access/{grant.grant_id}/reset", hidden=[], button="Reset the account", cancel="/console/exceptional-access")
     new = reset_user(ctx, user.id, UserResetIn(grant_id=grant.grant_id))
     return render(ctx, "new_password.html", title="New one-time password", user=user, new=new, letters=new.letters)
 

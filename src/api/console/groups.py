@@ -82,7 +82,15 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
     found = reads.get_group_mailbox(ctx, parse_id(mailbox_id, MailboxNotFound))
     errors = Errors()
     if form.get("revoke_user"):
-        ctx.app.revoke_mailbox_permission(ctx.actor, ctx.now, found.id, UUID(form.get("revoke_user")), form.get("revoke_permission"))
+        holder_id, held = UUID(form.get("revoke_user")), form.get("revoke_permission")
+        if form.get("confirmed") != "yes":  # the first POST only asks
+            here = f"/console/group-mailboxes/{found.id}"
+            holder = ctx.app.get_user(holder_id)
+            name = f"{holder.first_name} {holder.last_name}"
+            explanation = [f"{name} ({holder.username}) will no longer have the {held} permission on {found.name} ({found.address}). Their other permissions do not change."]
+            hidden = [("revoke_user", holder_id), ("revoke_permission", held)]
+            return render(ctx, "confirm_action.html", title=f"Remove {held} from {holder.username}", heading=f"Remove {held} from {name}?", explanation=explanation, action=f"{here}/permissions", hidden=hidden, button="Remove permission", cancel=here)
+        ctx.app.revoke_mailbox_permission(ctx.actor, ctx.now, found.id, holder_id, held)
         return redirect(f"/console/group-mailboxes/{found.id}", f"{form.get('revoke_permission')} permission removed")
     user_id = _user_by_username(ctx, form, errors)
     if form.get("permission") not in PERMISSIONS:
@@ -110,9 +118,17 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
     errors = Errors()
     try:
         if form.get("remove"):
-            ctx.app.remove_list_member(ctx.actor, ctx.now, found.id, UUID(form.get("remove")))
+            member_id = UUID(form.get("remove"))
+            if form.get("confirmed") != "yes":  # the first POST only asks
+                name = next((m.name for m in found.members if m.user_id == member_id), "this member")
+                explanation = [f"{name} will no longer receive mail sent to {found.name} ({found.address})."]
+                return render(ctx, "confirm_action.html", title=f"Remove {name} from {found.name}", heading=f"Remove {name} from {found.name}?", explanation=explanation, action=here, hidden=[("remove", member_id)], button="Remove member", cancel=here)
+            ctx.app.remove_list_member(ctx.actor, ctx.now, found.id, member_id)
             return redirect(here, "Member removed")
         if form.get("delete") == "yes":
+            if form.get("confirmed") != "yes":  # the first POST only asks
+                explanation = [f"Mail sent to {found.address} will no longer be delivered to anyone on the list.", "A deleted list cannot be restored."]
+                return render(ctx, "confirm_action.html", title=f"Delete {found.name}", heading=f"Delete the distribution list {found.name}?", explanation=explanation, action=here, hidden=[("delete", "yes")], button="Delete the list", cancel=here)
             ctx.app.delete_distribution_list(ctx.actor, ctx.now, found.id)
             return redirect(f"/console/organisations/{found.organisation_id}/groups", f"{found.name} deleted")
         if form.get("rename") == "yes":

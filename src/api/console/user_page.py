@@ -101,9 +101,14 @@ def _change_address(ctx: Context, form: Form | None, user_id: str, schema: type[
 
 
 def remove_alias(ctx: Context, form: Form | None, user_id: str) -> Response:
+    """Removes an old address from a user: a confirmation first, then the removal (``confirmed=yes``)."""
     assert form is not None
     user = reads.get_user(ctx, parse_id(user_id, UserNotFound))
     alias = form.get("alias")
+    if form.get("confirmed") != "yes":  # the first POST only asks: nothing is removed yet
+        here = f"/console/users/{user.id}"
+        explanation = [f"Mail sent to {alias} will no longer reach {user.first_name} {user.last_name}. Their address {user.address} does not change.", "A removed alias cannot be added back here."]
+        return render(ctx, "confirm_action.html", title=f"Remove the alias {alias}", heading=f"Remove the alias {alias}?", explanation=explanation, action=f"{here}/aliases/remove", hidden=[("alias", alias)], button="Remove alias", cancel=here)
     ctx.app.remove_alias(ctx.actor, ctx.now, user.id, alias)
     return redirect(f"/console/users/{user.id}", f"Alias {alias} removed")
 

@@ -1,0 +1,126 @@
+"""Destructive console actions ask first: the first POST shows a page naming
+what will happen, with a warning button and a way back; nothing changes until
+that page is submitted (plain HTTP)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import closing
+
+from console_kit import Server, organisation_with_users, post_form, signed_in_client
+from projections import queries
+from testkit import PASSWORD
+
+
+def test_removing_an_alias_asks_first_and_removes_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    server.app.change_last_name(kent.org.admin, server.clock.now(), grace.user_id, "Murray")
+    page = f"/console/users/{grace.user_id}"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, f"{page}/aliases/remove", {"alias": grace.address}, page=page)
+        assert asked.status_code == 200
+        assert f"Remove the alias {grace.address}?" in asked.text
+        assert 'name="confirmed" value="yes"' in asked.text and "govuk-button--warning" in asked.text
+        assert f'href="{page}">Cancel</a>' in asked.text
+        assert grace.address in server.app.get_user(grace.user_id).aliases
+        done = post_form(client, f"{page}/aliases/remove", {"alias": grace.address, "confirmed": "yes"}, page=page)
+    assert done.status_code == 303
+    assert grace.address not in server.app.get_user(grace.user_id).aliases
+    with server.app.engine.connect() as connection:
+        assert queries.route(connection, grace.address).reason == queries.REASON_UNKNOWN
+
+
+def test_removing_a_list_member_asks_first_and_removes_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    list_id, _ = server.app.create_distribution_list(kent.org.admin, server.clock.now(), kent.org.id, "Duty team", "duty", [grace.user_id])
+    page = f"/console/distribution-lists/{list_id}"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, page, {"remove": str(grace.user_id)})
+        assert asked.status_code == 200
+        assert "Remove Grace Hopper from Duty team?" in asked.text and "govuk-button--warning" in asked.text
+        assert f'href="{page}">Cancel</a>' in asked.text
+        with server.app.engine.connect() as connection:
+            assert [m.user_id for m in queries.distribution_list(connection, list_id).members] == [grace.user_id]
+        done = post_form(client, page, {"remove": str(grace.user_id), "confirmed": "yes"})
+    assert done.status_code == 303
+    with server.app.engine.connect() as connection:
+        assert queries.distribution_list(connection, list_id).members == ()
+
+
+def test_deleting_a_list_asks_first_and_deletes_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [])
+    list_id, _ = server.app.create_distribution_list(kent.org.admin, server.clock.now(), kent.org.id, "Duty team", "duty")
+    page = f"/console/distribution-lists/{list_id}"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, page, {"delete": "yes"})
+        assert asked.status_code == 200
+        assert "Delete the distribution list Duty team?" in asked.text and "A deleted list cannot be restored." in asked.text
+        with server.app.engine.connect() as connection:
+            assert queries.distribution_list(connection, list_id) is not None
+        done = post_form(client, page, {"delete": "yes", "confirmed": "yes"})
+    assert done.status_code == 303
+    with server.app.engine.connect() as connection:
+        assert queries.distribution_list(connection, list_id) is None
+
+
+def test_revoking_a_group_mailbox_permission_asks_first_and_revokes_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    at = server.clock.now()
+    mailbox_id, _ = server.app.create_group_mailbox(kent.org.admin, at, kent.org.id, "Custody suite", "custody")
+    server.app.grant_mailbox_permission(kent.org.admin, at, mailbox_id, grace.user_id, "read")
+    page = f"/console/group-mailboxes/{mailbox_id}"
+    fields = {"revoke_user": str(grace.user_id), "revoke_permission": "read"}
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, f"{page}/permissions", fields, page=page)
+        assert asked.status_code == 200
+        assert "Remove read from Grace Hopper?" in asked.text and "govuk-button--warning" in asked.text
+        with server.app.engine.connect() as connection:
+            assert grace.user_id in queries.group_mailbox(connection, mailbox_id).permissions
+        done = post_form(client, f"{page}/permissions", {**fields, "confirmed": "yes"}, page=page)
+    assert done.status_code == 303
+    with server.app.engine.connect() as connection:
+        assert grace.user_id not in queries.group_mailbox(connection, mailbox_id).permissions
+
+
+def test_an_approved_account_reset_asks_first_and_resets_only_when_confirmed(server: Server) -> None:
+    from console_kit import service_administrator_client
+    from testkit import activate
+
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    at = server.clock.now()
+    activate(server.app, grace, at)
+    grant_id = server.app.request_exceptional_access(kent.org.admin, at, "user_reset", grace.user_id, "Forgot every answer")
+    service_administrator_client(server).close()  # activates the service administrator
+    service = server.app.log_in(server.service_username, PASSWORD, at).actor()
+    server.app.decide_exceptional_access(service, at, "user_reset", grace.user_id, grant_id, True)
+    path = f"/console/exceptional-access/{grant_id}/reset"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, path, {}, page="/console/exceptional-access")
+        assert asked.status_code == 200
+        assert f"Reset the account of Grace Hopper ({grace.username})?" in asked.text and "govuk-button--warning" in asked.text
+        assert 'href="/console/exceptional-access">Cancel</a>' in asked.text
+        assert not server.app.log_in(grace.username, PASSWORD, at).must_set_security_information
+        done = post_form(client, path, {"confirmed": "yes"}, page="/console/exceptional-access")
+    assert done.status_code == 200 and 'data-testid="one-time-password"' in done.text
+    one_time_password = re.search(r'data-testid="one-time-password"[^>]*>\s*([^<\s]+)', done.text).group(1)  # type: ignore[union-attr]
+    assert server.app.log_in(grace.username, one_time_password, at).must_set_security_information
+
+
+def test_suspending_an_organisation_asks_first_naming_the_message_and_suspends_only_when_confirmed(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    page = f"/console/organisations/{kent.org.id}"
+    message = "Closed until Monday; call 0300 123 4567"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, f"{page}/suspension", {"message": message}, page=page)
+        assert asked.status_code == 200
+        assert "Suspend Organisation kent?" in asked.text and message in asked.text and "govuk-button--warning" in asked.text
+        assert not server.app.get_organisation(kent.org.id).suspended
+        done = post_form(client, f"{page}/suspension", {"message": message, "confirmed": "yes"}, page=page)
+    assert done.status_code == 303
+    with server.app.engine.connect() as connection:
+        route = queries.route(connection, kent.users[0].address)
+    assert (route.action, route.message) == (queries.RETURN, message)
