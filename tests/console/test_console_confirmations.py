@@ -56,7 +56,7 @@ def test_deleting_a_list_asks_first_and_deletes_only_when_confirmed(server: Serv
     with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
         asked = post_form(client, page, {"delete": "yes"})
         assert asked.status_code == 200
-        assert "Delete the distribution list Duty team?" in asked.text and "A deleted list cannot be restored." in asked.text
+        assert "Delete the distribution list Duty team?" in asked.text and "For 30 days the list can still be restored through the sema API" in asked.text
         with server.app.engine.connect() as connection:
             assert queries.distribution_list(connection, list_id) is not None
         done = post_form(client, page, {"delete": "yes", "confirmed": "yes"})
@@ -124,3 +124,17 @@ def test_suspending_an_organisation_asks_first_naming_the_message_and_suspends_o
     with server.app.engine.connect() as connection:
         route = queries.route(connection, kent.users[0].address)
     assert (route.action, route.message) == (queries.RETURN, message)
+
+
+def test_a_tampered_member_or_holder_id_is_refused_as_not_found_not_a_server_error(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [])
+    at = server.clock.now()
+    list_id, _ = server.app.create_distribution_list(kent.org.admin, at, kent.org.id, "Duty team", "duty")
+    mailbox_id, _ = server.app.create_group_mailbox(kent.org.admin, at, kent.org.id, "Custody suite", "custody")
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        removed = post_form(client, f"/console/distribution-lists/{list_id}", {"remove": "not-an-id"})
+        page = f"/console/group-mailboxes/{mailbox_id}"
+        revoked = post_form(client, f"{page}/permissions", {"revoke_user": "not-an-id", "revoke_permission": "read"}, page=page)
+    # The list's page again, the refusal in its error summary; the mailbox's id names no holder: its 404.
+    assert removed.status_code == 422 and "user not-an-id not found" in removed.text
+    assert revoked.status_code == 404

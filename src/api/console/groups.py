@@ -14,7 +14,7 @@ from api.context import Context
 from api.endpoints import reads
 from api.problems import validation_errors
 from api.schemas import GroupMailboxIn
-from domain.errors import DistributionListNotFound, DomainError, MailboxNotFound, OrganisationNotFound
+from domain.errors import DistributionListNotFound, DomainError, MailboxNotFound, OrganisationNotFound, UserNotFound
 from domain.mailbox import PERMISSIONS
 from projections import queries
 
@@ -82,7 +82,7 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
     found = reads.get_group_mailbox(ctx, parse_id(mailbox_id, MailboxNotFound))
     errors = Errors()
     if form.get("revoke_user"):
-        holder_id, held = UUID(form.get("revoke_user")), form.get("revoke_permission")
+        holder_id, held = parse_id(form.get("revoke_user"), UserNotFound), form.get("revoke_permission")
         if form.get("confirmed") != "yes":  # the first POST only asks
             here = f"/console/group-mailboxes/{found.id}"
             holder = ctx.app.get_user(holder_id)
@@ -118,7 +118,7 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
     errors = Errors()
     try:
         if form.get("remove"):
-            member_id = UUID(form.get("remove"))
+            member_id = parse_id(form.get("remove"), UserNotFound)
             if form.get("confirmed") != "yes":  # the first POST only asks
                 name = next((m.name for m in found.members if m.user_id == member_id), "this member")
                 explanation = [f"{name} will no longer receive mail sent to {found.name} ({found.address})."]
@@ -127,7 +127,10 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
             return redirect(here, "Member removed")
         if form.get("delete") == "yes":
             if form.get("confirmed") != "yes":  # the first POST only asks
-                explanation = [f"Mail sent to {found.address} will no longer be delivered to anyone on the list.", "A deleted list cannot be restored."]
+                explanation = [
+                    f"Mail sent to {found.address} will be returned to its senders, not delivered to anyone on the list.",
+                    "For 30 days the list can still be restored through the sema API; after that it is deleted for good and its address is released.",
+                ]
                 return render(ctx, "confirm_action.html", title=f"Delete {found.name}", heading=f"Delete the distribution list {found.name}?", explanation=explanation, action=here, hidden=[("delete", "yes")], button="Delete the list", cancel=here)
             ctx.app.delete_distribution_list(ctx.actor, ctx.now, found.id)
             return redirect(f"/console/organisations/{found.organisation_id}/groups", f"{found.name} deleted")
