@@ -292,6 +292,27 @@ none kept:
 - Two unchanged servers alternated in blocks of ten: their medians differed by
   up to 0.2 ms (8%) in one run. Here the wall-clock ratio cannot rank a change
   smaller than about 10%.
+
+Another machine, 2026-11-28 evening (AMD EPYC, Firecracker, 2 vCPUs, but
+``haltpoll.guest_halt_poll_ns=200000``, and about twice as slow for Python: the
+bare endpoint's p50 1.6-2.2 ms, where the last machine's was 0.8).
+``benchmarks/run.py http`` at the session's start, quiet: 7.37 / 1.73 (4.3x),
+7.37 / 1.82 (4.0x). Server CPU a request (``/proc``, 1,000 details changes):
+5.0-5.4 ms. Measured, none kept (each tree alternated with main, three pairs):
+- ``sema serve`` pinned to one CPU (``taskset``), the bare server pinned or not:
+  3.4-3.9x against 3.7-3.8x unpinned: no gain on this machine.
+- The endpoint run on the event loop (no thread): 3.22, 3.24, 3.58x against
+  main's 3.98, 4.2, 3.98x in the same pairs. The largest lever found, and not
+  enough alone; ADR 61's reasons stand.
+- The FTS rows without the ``details`` column (a details change would rewrite
+  no FTS row if ``details`` were not in the search text; it is: department and
+  job title are searchable, so the row is rewritten either way): 3.91, 4.19,
+  3.68x against 4.1, 4.02, 4.14x: within the noise.
+py-spy of the server run on the loop (4,000 details changes): the command 59%
+of the busy samples (inline read models 26%: the directory 16%, its FTS reindex
+12%; the commit 11%; loading the ``User`` 10%), authentication 7%, uvicorn, h11
+and the middleware the rest. No single part is a third of the command, and the
+goal needs about a third of the server's CPU a request gone on this machine.
 """
 
 from __future__ import annotations
