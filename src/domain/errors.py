@@ -56,6 +56,11 @@ class InvalidValues(DomainError):
                 check()
             except InvalidValue as problem:
                 problems.append(problem)
+        cls.raise_any(problems)
+
+    @classmethod
+    def raise_any(cls, problems: list[InvalidValue]) -> None:
+        """Raises the one problem as it is, several as one error naming each field; none, nothing."""
         if len(problems) == 1:
             raise problems[0]
         if problems:

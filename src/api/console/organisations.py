@@ -74,7 +74,7 @@ def suspension(ctx: Context, form: Form | None, organisation_id: str) -> Respons
         message = Suspension.model_validate({"message": form.get("message") or None}).message
         if form.get("confirmed") != "yes":  # the first POST only asks (the message checked first, so a bad one is named on the form)
             here = f"/console/organisations/{organisation.id}"
-            explanation = [f"Mail to every user of {organisation.name} will be returned to the senders with this message: {message or '(the standard message)'}", "You can lift the suspension later from this organisation's page."]
+            explanation = [f"Mail to {organisation.name}'s users, group mailboxes and distribution lists will be returned to its senders with this message: {message or '(the standard message)'}", "You can lift the suspension later from this organisation's page."]
             return render(ctx, "confirm_action.html", title=f"Suspend {organisation.name}", heading=f"Suspend {organisation.name}?", explanation=explanation, action=f"{here}/suspension", hidden=[("message", form.get("message"))], button="Suspend the organisation", cancel=here)
         ctx.app.suspend_organisation(ctx.actor, ctx.now, organisation.id, message)
     except ValidationError as error:

@@ -264,16 +264,13 @@ def _row_index(field: str) -> int | None:
 
 
 def _form_flag(fields: dict[str, str], name: str) -> bool:
-    """A yes/no form field (a checkbox sends "on"); anything else is refused by name, never
-    read as "no": a dry run mistyped must not add the users for real."""
-    faults = _form_flag_faults(fields, name)
-    if faults:
-        raise invalid_request(faults)
-    value = fields.get(name, "").strip().lower()
-    return CSV_FLAGS.get(value, True)
+    """A yes/no form field that :func:`_form_flag_faults` found none in (a checkbox sends "on")."""
+    return CSV_FLAGS.get(fields.get(name, "").strip().lower(), True)
 
 
 def _form_flag_faults(fields: dict[str, str], name: str) -> list[dict[str, Any]]:
+    """A yes/no form field's fault: anything else is refused by name, never read as "no"
+    (a dry run mistyped must not add the users for real)."""
     value = fields.get(name, "").strip().lower()
     return [] if value in CSV_FLAGS or value == "on" else [{"field": name, "message": "must be true or false"}]
 

@@ -41,10 +41,7 @@ class DistributionLists(Service):
                 unknown.append(InvalidValue(f"member_ids.{index}", f"user {member_id} not found"))
                 continue
             dl.add_member(member_id, actor, at)
-        if len(unknown) == 1:
-            raise unknown[0]
-        if unknown:
-            raise InvalidValues(unknown)
+        InvalidValues.raise_any(unknown)
         uow.save(dl, claim)
         return dl.id, address
 
