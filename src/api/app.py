@@ -70,7 +70,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
     return Starlette(
         routes=routes,
         middleware=[
-            Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api")),
+            Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api"), in_flight=state.in_flight),
             Middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
             Middleware(CrossSiteRefusal, cookie_name=settings.cookie_name),

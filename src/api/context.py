@@ -28,6 +28,15 @@ class ApiSettings:
     # Host headers served (Starlette's TrustedHostMiddleware; "*" any, "*.example.org" a domain).
     allowed_hosts: tuple[str, ...] = ("*",)
     hsts_seconds: int = 31_536_000  # Strict-Transport-Security on requests that came over TLS; 0: none
+    # A quick operation runs on the event loop when it is the process's only request (SQLite; ADR 63).
+    quick_on_loop: bool = True
+
+
+class InFlight:
+    """The HTTP requests this process is serving now, counted on the event loop by the request log."""
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
 @dataclass
@@ -38,6 +47,11 @@ class ApiState:
     sessions: SessionStore
     letters: LetterStore
     idempotency: IdempotencyStore
+    in_flight: InFlight = field(default_factory=InFlight)
+
+    @property
+    def quick_on_loop(self) -> bool:
+        return self.settings.quick_on_loop and self.app.engine.dialect.name == "sqlite"
 
 
 @dataclass

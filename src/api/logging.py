@@ -14,6 +14,7 @@ import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.context import InFlight
 from api.operations import client_request_id_of, new_request_id
 from sema.logs import redact_secrets  # noqa: F401  (re-exported: the redaction tests import it from here)
 
@@ -22,9 +23,10 @@ class RequestLog:
     """ASGI middleware: binds the request id for every line logged while the
     request runs, and writes the request's own line when it is done."""
 
-    def __init__(self, app: ASGIApp, logger: Any) -> None:
+    def __init__(self, app: ASGIApp, logger: Any, in_flight: InFlight | None = None) -> None:
         self.app = app
         self.logger = logger
+        self.in_flight = in_flight or InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,10 +50,12 @@ class RequestLog:
                 message = {**message, "headers": headers}
             await send(message)
 
+        self.in_flight.count += 1
         try:
             with structlog.contextvars.bound_contextvars(request_id=state["request_id"]):
                 await self.app(scope, receive, send_and_note)
         finally:
+            self.in_flight.count -= 1
             self.logger.info(
                 "request",
                 request_id=state.get("request_id"),
@@ -61,6 +65,7 @@ class RequestLog:
                 method=scope["method"],
                 route=state.get("route", "(no route)"),
                 status=status,
+                ran_on=state.get("ran_on"),
                 principal_id=state.get("principal_id"),
                 principal_role=state.get("principal_role"),
                 username_tried=state.get("username_tried"),

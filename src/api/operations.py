@@ -36,6 +36,7 @@ from api.inputs import Body, InvalidBody, Upload, parse_json_body, parse_path, p
 from api.problems import ApiProblem, from_api_problem, from_domain_error, problem_response
 from domain.actors import Role
 from domain.errors import DomainError, TooManyLogInAttempts
+from sema import nowait
 
 # Who may call an operation: a set of roles, or PUBLIC (no log-in needed).
 PUBLIC: frozenset[Role] | None = None
@@ -46,6 +47,7 @@ EVERYONE = frozenset({*PEOPLE, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR, Role.SERVICE_ADMINISTRATOR})
 
 THROTTLED_PAUSE_S = 2.0  # the longest a throttled log-in waits for its 429
+QUICK_BODY_BYTES = 1024  # a quick operation with a larger body (a change of many users) runs in the thread pool
 
 Endpoint = Callable[..., Any]  # (ctx, path parameters…, query=, body=, upload=) -> model | Response | None
 INPUTS = ("query", "body", "upload")
@@ -70,6 +72,7 @@ class Operation(Route):
         mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
         on_invalid_body: Callable[..., None] | None = None,  # (ctx, refused, path parameters…, query=): may raise a fuller 422
         on_invalid_query: Callable[..., None] | None = None,  # (ctx, refused, raw body, upload, path parameters…): may raise a fuller 422
+        quick: bool = False,  # hashes no password and does bounded work: may run on the event loop (ADR 63)
     ) -> None:
         self.method = method
         self.handler = endpoint
@@ -85,6 +88,7 @@ class Operation(Route):
         self.mail_system = mail_system
         self.on_invalid_body = on_invalid_body
         self.on_invalid_query = on_invalid_query
+        self.quick = quick
         self.summary = _summary(endpoint)
         hints = inspect.get_annotations(endpoint, eval_str=True)
         self.path_params: dict[str, type] = {name: hints.get(name, str) for name in re.findall(r"{(\w+)}", path)}
@@ -101,6 +105,19 @@ class Operation(Route):
             elif self.method != "GET":
                 refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
+            scope_state = request.scope["state"]
+            if self._on_loop(state, raw):
+                scope_state["ran_on"] = "loop"
+                with nowait.no_waiting() as attempt:
+                    try:
+                        return self._run(ctx, raw, upload)
+                    except Exception as error:
+                        if attempt.committed or not nowait.would_have_waited(error):
+                            raise
+                # It would have waited, and nothing of it was committed: run it again where it may.
+                scope_state["ran_on"] = "loop, then thread"
+            else:
+                scope_state["ran_on"] = "thread"
             return await run_in_threadpool(self._run, ctx, raw, upload)
         except ApiProblem as problem:
             return from_api_problem(problem)
@@ -113,6 +130,13 @@ class Operation(Route):
             return from_domain_error(error)
         except ClientDisconnect:
             return Response(status_code=400)
+
+    def _on_loop(self, state: ApiState, raw: bytes | None) -> bool:
+        """Whether to run this request on the event loop rather than in the thread pool
+        (ADR 63): a quick operation with a small body, on SQLite, when it is the
+        process's only request, so that no other request waits for it; inside, nothing
+        waits (``sema.nowait``). It saves the two thread hand-offs of a request."""
+        return self.quick and state.in_flight.count == 1 and (raw is None or len(raw) <= QUICK_BODY_BYTES) and state.quick_on_loop
 
     def _run(self, ctx: Context, raw: bytes | None, upload: Upload | None) -> Response:
         request = ctx.request

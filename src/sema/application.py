@@ -28,6 +28,7 @@ from domain.mailbox import Mailbox
 from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser, RowProblem
+from sema import nowait
 from sema.config import Settings
 from sema.credentials import CredentialStore, SecretSource, credentials_table
 from sema.services.activation import Activation
@@ -97,6 +98,9 @@ class SemaApplication(Application):
         self.engine: Engine = self.recorder.datastore.engine
         if self.engine.dialect.name == "sqlite":
             sqlite_synchronous(self.engine, settings.sqlite_synchronous)
+            nowait.zero_busy_timeout_when_not_waiting(self.engine, settings.sqlite_lock_timeout_s)
+            if self.recorder.datastore.write_lock is not None:
+                self.recorder.datastore.write_lock = nowait.WriteLock()  # taken without waiting on the loop (ADR 63)
         create_side_table(credentials_table, self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()

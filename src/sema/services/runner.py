@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from domain.base import SemaAggregate
 from domain.errors import ConcurrencyConflict
+from sema import nowait
 
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -96,8 +97,12 @@ class CommandRunner:
         while True:
             try:
                 with self.store.recorder.transaction(commit=True) as session:
-                    return work(UnitOfWork(session, self.store, self.inline_processors))
+                    result = work(UnitOfWork(session, self.store, self.inline_processors))
+                nowait.committed()
+                return result
             except IntegrityError:
+                if not nowait.may_wait():
+                    raise nowait.WouldWait("a lost race: the command runs again where it may pause") from None
                 pause = self.retry.pause(attempt)
                 if time.monotonic() + pause > give_up_at:
                     raise ConcurrencyConflict() from None
