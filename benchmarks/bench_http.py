@@ -313,6 +313,36 @@ of the busy samples (inline read models 26%: the directory 16%, its FTS reindex
 12%; the commit 11%; loading the ``User`` 10%), authentication 7%, uvicorn, h11
 and the middleware the rest. No single part is a third of the command, and the
 goal needs about a third of the server's CPU a request gone on this machine.
+
+Back on the faster kind (2026-11-28 night; AMD EPYC, Firecracker, 2 vCPUs,
+``haltpoll.guest_halt_poll_ns=0``). The whole ``benchmarks/run.py`` on a quiet
+machine at the session's start met every goal, this one included:
+http_command_p50_ms 2.54 / bare 1.00 (2.5x). Yet ``run.py http`` alone, minutes
+apart, gave 2.58 / 0.83 (3.1x), 4.36 / 1.14 (3.8x), 3.85 / 1.02 (3.8x), 2.59 /
+0.82 (3.2x): when the machine turns slow (the bare endpoint 1.0-1.4 ms), the
+command slows more than the bare endpoint does. ADR 63 then took the largest
+lever found in earlier rounds, without ADR 61's risk: a quick request runs on
+the event loop only when it is the process's only request, and never waits
+there (``sema.nowait``). Alternated with the tree before it
+(``benchmarks/run.py http``, machine in its slow state):
+
+| tree | http_command_p50_ms / bare_starlette_p50_ms |
+|---|---|
+| before | 5.61 / 1.37 (4.1x), 4.51 / 1.06 (4.2x), 4.32 / 1.03 (4.2x), 5.62 / 1.30 (4.3x), 5.97 / 1.38 (4.3x) |
+| ADR 63 | 4.93 / 1.44 (3.4x), 4.08 / 1.41 (2.9x), 3.65 / 0.99 (3.7x), 3.99 / 1.32 (3.0x), 5.02 / 1.34 (3.7x), 4.89 / 1.27 (3.9x) |
+
+Server CPU a request (``/proc``, 1,000 details changes, alternated): 4.67 and
+4.89 ms before, 4.26 and 3.64 ms after; the request log showed 1,050 of 1,055
+commands run on the loop. py-spy of the server after (4,000 details changes,
+every thread, 500 Hz): the command 39% of the samples (inline read models
+18%, spread over nine read models, none above 3%; loading the ``User`` 7%; the
+commit 6%), authentication 7%, the socket writes of the response 12% (paid by
+the bare endpoint as well), the selector 6%, the rest uvicorn, h11,
+Starlette and the middleware. Tried and not kept: the response's head held
+until its body so that one send wakes the client once (server CPU 4.17, 3.63,
+3.67 ms against 3.51, 3.82, 3.45 ms, alternated: no gain, as in the earlier
+round); a LIFO connection pool (one connection serves every request already,
+so SQLite's page cache stays warm).
 """
 
 from __future__ import annotations
