@@ -106,7 +106,7 @@ class Operation(Route):
                 refuse_unexpected_body(request)
             ctx = Context(state=state, request=request, request_id=request_id, now=state.clock.now())
             scope_state = request.scope["state"]
-            if self._on_loop(state, raw):
+            if self._on_loop(state, request, raw):
                 scope_state["ran_on"] = "loop"
                 with nowait.no_waiting() as attempt:
                     try:
@@ -131,12 +131,20 @@ class Operation(Route):
         except ClientDisconnect:
             return Response(status_code=400)
 
-    def _on_loop(self, state: ApiState, raw: bytes | None) -> bool:
+    def _on_loop(self, state: ApiState, request: Request, raw: bytes | None) -> bool:
         """Whether to run this request on the event loop rather than in the thread pool
         (ADR 63): a quick operation with a small body, on SQLite, when it is the
         process's only request, so that no other request waits for it; inside, nothing
-        waits (``sema.nowait``). It saves the two thread hand-offs of a request."""
-        return self.quick and state.in_flight.count == 1 and (raw is None or len(raw) <= QUICK_BODY_BYTES) and state.quick_on_loop
+        waits (``sema.nowait``). It saves the two thread hand-offs of a request. Not
+        with an Idempotency-Key: giving back a reservation after a refusal to wait
+        is itself a write that may have to wait."""
+        return (
+            self.quick
+            and state.in_flight.count == 1
+            and (raw is None or len(raw) <= QUICK_BODY_BYTES)
+            and state.quick_on_loop
+            and idempotency.HEADER not in request.headers
+        )
 
     def _run(self, ctx: Context, raw: bytes | None, upload: Upload | None) -> Response:
         request = ctx.request

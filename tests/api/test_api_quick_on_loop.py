@@ -45,11 +45,14 @@ def test_a_quick_command_alone_runs_on_the_loop_on_sqlite_and_in_a_thread_on_pos
     assert _department_of(service, user) == "Custody"
 
 
-def test_a_slow_operation_or_a_large_body_runs_in_a_thread(app: SemaApplication, service: Person, log_stream: io.StringIO) -> None:
+def test_a_slow_operation_a_large_body_or_an_idempotency_key_runs_in_a_thread(app: SemaApplication, service: Person, log_stream: io.StringIO) -> None:
     users = _users(service, 30)  # 30 ids: more than a quick body's 1,024 bytes
     large = service.post("/users/details-changes", json={"user_ids": users, "details": {"department": "Custody"}})
     assert large.status_code == 200, large.text
     assert _line_of(log_stream, large.headers["x-request-id"])["ran_on"] == "thread"
+    keyed = service.post("/users/details-changes", json={"user_ids": users[:1], "details": {"department": "Cells"}}, headers={"Idempotency-Key": "quick-1"})
+    assert keyed.status_code == 200, keyed.text
+    assert _line_of(log_stream, keyed.headers["x-request-id"])["ran_on"] == "thread"  # its reservation's release may wait
     wrong_password = service.client.post("/session", json={"username": service.username, "password": "not the password 1"})
     assert wrong_password.status_code == 401
     assert _line_of(log_stream, wrong_password.headers["x-request-id"])["ran_on"] == "thread"  # a log-in hashes
