@@ -81,7 +81,8 @@ def load(app: SemaApplication, clock: Clock, seed: int = 7) -> list[tuple[str, s
         app.change_statuses(admin, now, user_ids[35:40], "mark_ex_directory")
         app.change_details(admin, now, user_ids[40:60], {"office_address": "1 Lloyd House, Colmore Circus, Birmingham B4 6NQ"})
 
-    everyone = [u for ids in users_by_org.values() for u in ids[40:]]
+    # Partners from every organisation: listed users only (another organisation's ex-directory users cannot be added, ADR 64).
+    everyone = [u for ids in users_by_org.values() for u in ids[40:] if not app.get_user(u).ex_directory]
     for organisation_id, user_ids in users_by_org.items():
         admin = admin_of[organisation_id]
         code = app.get_organisation(organisation_id).code

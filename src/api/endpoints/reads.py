@@ -228,7 +228,8 @@ def list_distribution_lists(ctx: Context, organisation_id: UUID) -> Distribution
 
 def get_distribution_list(ctx: Context, list_id: UUID) -> queries.DistributionListView:
     """A distribution list with its members"""
-    return visible(ctx, ask(ctx, lambda c: queries.distribution_list(c, list_id)), DistributionListNotFound(list_id))
+    viewer = None if ctx.actor.is_service_administrator else ctx.actor.organisation_id
+    return visible(ctx, ask(ctx, lambda c: queries.distribution_list(c, list_id, viewer)), DistributionListNotFound(list_id))
 
 
 def list_group_mailboxes(ctx: Context, organisation_id: UUID) -> GroupMailboxesOut:
@@ -250,6 +251,13 @@ def route(ctx: Context, address: str) -> queries.Route:
     only: any other address is answered as unknown, so the answer tells nothing."""
     found = ask(ctx, lambda c: queries.route(c, address))
     principal = ctx.principal
-    if principal is not None and principal.role is Role.ORGANISATION_ADMINISTRATOR and found.organisation_id != principal.organisation_id:
-        return queries.unknown_route(address)
+    if principal is not None and principal.role is Role.ORGANISATION_ADMINISTRATOR:
+        if found.organisation_id != principal.organisation_id:
+            return queries.unknown_route(address)
+        list_id = found.target_id
+        if found.action == "expand" and list_id is not None:
+            # Another organisation's ex-directory or deleted members still receive, unseen (ADR 64).
+            hidden = ask(ctx, lambda c: queries.hidden_member_addresses(c, list_id, principal.organisation_id))
+            if hidden:
+                return found.model_copy(update={"members": tuple(a for a in found.members if a not in hidden)})
     return found

@@ -15,12 +15,16 @@ from projections.queries.common import Reader, View, directory
 Permission = Literal["read", "write", "mail"]
 
 
+HIDDEN_MEMBER = "Not in the directory"
+
+
 class Member(View):
     user_id: UUID
-    name: str
-    address: str
+    name: str = Field(description=f"the member's name; '{HIDDEN_MEMBER}' for another organisation's member who is ex-directory or deleted (hidden)")
+    address: str | None = Field(description="the member's address; none when hidden")
     organisation_id: UUID
     organisation_name: str
+    hidden: bool = Field(False, description="another organisation's member who is ex-directory or deleted: still a member, not shown (ADR 64)")
 
 
 class DistributionListView(View):
@@ -46,20 +50,39 @@ def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> 
     return [_list_view(r) for r in _addressables(session, KIND_LIST, organisation_id)]
 
 
-def distribution_list(session: Reader, list_id: UUID) -> DistributionListView | None:
+def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None = None) -> DistributionListView | None:
+    """A list with its members; for a viewer of an organisation (not the service's
+    administrators, ``None``), another organisation's ex-directory or deleted
+    members are hidden: named as such, without their name or address."""
     row = _addressable(session, KIND_LIST, list_id)
-    return None if row is None else _list_view(row, _members(session, list_id))
+    return None if row is None else _list_view(row, _members(session, list_id, viewer_organisation_id))
 
 
-def _members(session: Reader, list_id: UUID) -> tuple[Member, ...]:
+def _members(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None) -> tuple[Member, ...]:
     m, e = directory.members.c, directory.entries.c
     rows = session.execute(
-        select(e.id, e.name, e.address, e.organisation_id, e.organisation_name)
+        select(e.id, e.name, e.address, e.organisation_id, e.organisation_name, e.ex_directory, e.gone)
         .join_from(directory.members, directory.entries, e.id == m.user_id)
         .where(m.list_id == str(list_id))
         .order_by(e.sort_name, e.id)
     )
-    return tuple(Member(user_id=UUID(r.id), name=r.name, address=r.address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name) for r in rows)
+    members = []
+    for r in rows:
+        hidden = viewer_organisation_id is not None and bool(r.ex_directory or r.gone) and UUID(r.organisation_id) != viewer_organisation_id
+        name, address = (HIDDEN_MEMBER, None) if hidden else (r.name, r.address)
+        members.append(Member(user_id=UUID(r.id), name=name, address=address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name, hidden=hidden))
+    return tuple(members)
+
+
+def hidden_member_addresses(session: Reader, list_id: UUID, viewer_organisation_id: UUID) -> set[str]:
+    """The addresses of the list's members hidden from a viewer of that organisation (see :func:`distribution_list`)."""
+    m, e = directory.members.c, directory.entries.c
+    rows = session.execute(
+        select(e.address, e.organisation_id)
+        .join_from(directory.members, directory.entries, e.id == m.user_id)
+        .where(m.list_id == str(list_id), e.ex_directory | e.gone)
+    )
+    return {r.address for r in rows if UUID(r.organisation_id) != viewer_organisation_id}
 
 
 def group_mailboxes(session: Reader, organisation_id: UUID | None = None) -> list[GroupMailboxView]:

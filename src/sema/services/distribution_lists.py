@@ -18,10 +18,16 @@ from sema.services.runner import UnitOfWork, command
 
 
 class DistributionLists(Service):
-    def _require_member(self, user_id: UUID) -> None:
-        """A member is a person not purged, of any organisation."""
+    def _require_member(self, actor: Actor, user_id: UUID) -> None:
+        """A member is a person not purged, of any organisation. Another organisation's
+        person hidden from the directory (ex-directory or deleted) is refused to an
+        organisation administrator exactly as an unknown user is, so that the refusal
+        says nothing of them (ADR 64); a service administrator may add them."""
         user = self.aggregates.user(user_id)
         if user.purged or user.kind != UserKind.PERSON:
+            raise UserNotFound(user_id)
+        hidden = user.ex_directory or user.deleted
+        if hidden and user.organisation_id != actor.organisation_id and not actor.is_service_administrator:
             raise UserNotFound(user_id)
 
     @command
@@ -35,7 +41,7 @@ class DistributionLists(Service):
             if str(member_id) in dl.members:
                 continue  # given twice: a member once
             try:
-                self._require_member(member_id)
+                self._require_member(actor, member_id)
             except UserNotFound:
                 # A field of the body, not the resource of the path: a 422 naming each.
                 unknown.append(InvalidValue(f"member_ids.{index}", f"user {member_id} not found"))
@@ -50,7 +56,7 @@ class DistributionLists(Service):
 
     def add_member(self, actor: Actor, at: datetime, list_id: UUID, user_id: UUID) -> None:
         def add(dl: DistributionList) -> None:
-            self._require_member(user_id)
+            self._require_member(actor, user_id)
             dl.add_member(user_id, actor, at)
 
         self.change(self.aggregates.administered_list, actor, list_id, add)
