@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from contextlib import closing
 
-from console_kit import Server, organisation_with_users, post_form, signed_in_client
+from console_kit import Server, error_summary, organisation_with_users, post_form, service_administrator_client, signed_in_client
 from projections import queries
 from testkit import PASSWORD
+from testkit.people import SERVICE_ADMIN, organisation_with_admin
 
 
 def test_removing_an_alias_asks_first_and_removes_only_when_confirmed(server: Server) -> None:
@@ -138,3 +139,50 @@ def test_a_tampered_member_or_holder_id_is_refused_as_not_found_not_a_server_err
     # The list's page again, the refusal in its error summary; the mailbox's id names no holder: its 404.
     assert removed.status_code == 422 and "user not-an-id not found" in removed.text
     assert revoked.status_code == 404
+
+
+def test_removing_a_mail_domain_asks_first_and_the_last_one_is_refused_at_once(server: Server) -> None:
+    kent = organisation_with_admin(server.app, server.clock.now(), "kent", account_type="smtp", domains=("kent.police.uk", "kent.pnn.police.uk"))
+    page = f"/console/organisations/{kent.id}"
+    with closing(service_administrator_client(server)) as client:
+        asked = post_form(client, f"{page}/domains", {"remove": "kent.pnn.police.uk"}, page=page)
+        assert asked.status_code == 200
+        assert "Remove kent.pnn.police.uk from the mail domains of Organisation kent?" in asked.text and "govuk-button--warning" in asked.text
+        assert f'href="{page}">Cancel</a>' in asked.text
+        assert "kent.pnn.police.uk" in server.app.get_organisation(kent.id).domains
+        done = post_form(client, f"{page}/domains", {"remove": "kent.pnn.police.uk", "confirmed": "yes"}, page=page)
+        assert done.status_code == 303
+        assert list(server.app.get_organisation(kent.id).domains) == ["kent.police.uk"]
+        refused = post_form(client, f"{page}/domains", {"remove": "kent.police.uk"}, page=page)  # no question: it cannot be done
+    assert refused.status_code == 422 and 'name="confirmed"' not in refused.text  # refused, not asked
+    assert error_summary(refused.text)
+    assert list(server.app.get_organisation(kent.id).domains) == ["kent.police.uk"]
+
+
+def test_removing_an_administrator_asks_first_and_the_last_one_is_refused_at_once(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    (grace,) = kent.users
+    at = server.clock.now()
+    server.app.appoint_administrator(SERVICE_ADMIN, at, kent.org.id, grace.user_id)
+    page = f"/console/organisations/{kent.org.id}"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        asked = post_form(client, f"{page}/administrators", {"revoke": str(grace.user_id)}, page=page)
+        assert asked.status_code == 200
+        assert "Remove Grace Hopper as an administrator of Organisation kent?" in asked.text and "govuk-button--warning" in asked.text
+        assert server.app.get_organisation(kent.org.id).is_administrator(grace.user_id)
+        done = post_form(client, f"{page}/administrators", {"revoke": str(grace.user_id), "confirmed": "yes"}, page=page)
+        assert done.status_code == 303
+        assert not server.app.get_organisation(kent.org.id).is_administrator(grace.user_id)
+        (me,) = server.app.get_organisation(kent.org.id).administrators
+        refused = post_form(client, f"{page}/administrators", {"revoke": me}, page=page)
+    assert refused.status_code == 422
+    assert any("last administrator" in message for _, message in error_summary(refused.text))
+    assert server.app.get_organisation(kent.org.id).is_administrator(me)
+
+
+def test_a_tampered_address_book_entry_id_is_refused_in_a_banner_not_a_server_error(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [])
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        removed = post_form(client, "/console/address-book/remove", {"entry_id": "not-an-id"}, page="/console/address-book")
+        assert removed.status_code == 303
+        assert "Not removed" in client.get(removed.headers["location"]).text

@@ -26,7 +26,10 @@ def test_a_service_administrator_adds_and_removes_mail_domains_but_never_the_las
     browser.fill("New mail domain", "Kent.PNN.police.uk").press("Add mail domain")
     assert "kent.pnn.police.uk added to the mail domains of Organisation kent" in browser.banner
     assert sorted(server.app.get_organisation(kent.id).domains) == ["kent.pnn.police.uk", "kent.police.uk"]
-    browser.press("Remove the mail domain kent.police.uk")
+    browser.press("Remove the mail domain kent.police.uk")  # asks first
+    assert "Remove kent.police.uk from the mail domains of Organisation kent?" in browser.text()
+    assert sorted(server.app.get_organisation(kent.id).domains) == ["kent.pnn.police.uk", "kent.police.uk"]
+    browser.press("Remove the mail domain")
     assert "kent.police.uk removed from the mail domains of Organisation kent" in browser.banner
     assert server.app.get_organisation(kent.id).domains == ["kent.pnn.police.uk"]
 
@@ -87,7 +90,10 @@ def test_an_organisation_administrator_appoints_and_revokes_another_administrato
     assert f"{grace.username} is now an administrator of Organisation kent" in browser.banner
     assert grace.username in browser.page.get_by_test_id("administrators").inner_text()
     assert str(grace.user_id) in server.app.get_organisation(kent.org.id).administrators
-    browser.press(f"Remove {grace.username} as administrator")
+    browser.press(f"Remove {grace.username} as administrator")  # asks first
+    assert "Remove Grace Hopper as an administrator of Organisation kent?" in browser.text()
+    assert str(grace.user_id) in server.app.get_organisation(kent.org.id).administrators
+    browser.press("Remove administrator")
     assert "Administrator removed" in browser.banner
     assert grace.username not in browser.page.get_by_test_id("administrators").inner_text()
     browser.press(f"Remove {kent.admin_username} as administrator")  # the last one

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from api.console.organisations import answer, organisation_of
-from api.console.pages import Errors, Form
+from api.console.pages import Errors, Form, render
 from api.console.wording import plain
 from api.context import Context
 from api.problems import validation_errors
@@ -29,6 +29,14 @@ def domains(ctx: Context, form: Form | None, organisation_id: str) -> Response:
     if not domain:
         errors.add("domain", "Enter the mail domain to add, for example kent.police.uk")
     else:
+        # Removing asks first, unless it cannot be done (the last domain): then the refusal comes at once.
+        if removing and form.get("confirmed") != "yes" and removing in organisation.domains and len(organisation.domains) > 1:
+            here = f"/console/organisations/{organisation.id}"
+            explanation = [
+                f"No new user of {organisation.name} can have an address in {removing}; users who already do keep theirs.",
+                f"Another organisation may then list {removing} as its own.",
+            ]
+            return render(ctx, "confirm_action.html", title=f"Remove the mail domain {removing}", heading=f"Remove {removing} from the mail domains of {organisation.name}?", explanation=explanation, action=f"{here}/domains", hidden=[("remove", removing)], button="Remove the mail domain", cancel=here)
         try:
             if removing:
                 ctx.app.remove_mail_domain(ctx.actor, ctx.now, organisation.id, domain)

@@ -121,8 +121,16 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
     organisation = organisation_of(ctx, organisation_id)
     errors = Errors()
     if form.get("revoke"):
+        user_id = parse_id(form.get("revoke"), UserNotFound)
+        # The first POST only asks; revoking the last administrator is refused at once.
+        if user_id in organisation.administrator_ids and form.get("confirmed") != "yes" and len(organisation.administrator_ids) > 1:
+            admin = reads.get_user(ctx, user_id)
+            here = f"/console/organisations/{organisation.id}"
+            name = f"{admin.first_name} {admin.last_name}"
+            explanation = [f"{name} ({admin.username}) will no longer administer {organisation.name}: their users, lists and group mailboxes. They keep their own account and mailbox."]
+            return render(ctx, "confirm_action.html", title=f"Remove {admin.username} as administrator", heading=f"Remove {name} as an administrator of {organisation.name}?", explanation=explanation, action=f"{here}/administrators", hidden=[("revoke", user_id)], button="Remove administrator", cancel=here)
         try:
-            ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, parse_id(form.get("revoke"), UserNotFound))
+            ctx.app.revoke_administrator(ctx.actor, ctx.now, organisation.id, user_id)
         except LastAdministrator as error:  # tied to the field where another is appointed first
             errors.add("username", error.message)
             return show(ctx, None, organisation_id, errors)

@@ -43,7 +43,10 @@ def save_entry(ctx: Context, form: Form | None) -> Response:
 
 def remove_entry(ctx: Context, form: Form | None) -> Response:
     assert form is not None
-    ctx.app.remove_address_book_entry(ctx.actor, ctx.now, UUID(form.get("entry_id")))
+    try:
+        ctx.app.remove_address_book_entry(ctx.actor, ctx.now, UUID(form.get("entry_id")))
+    except (ValueError, DomainError) as error:  # a tampered id, or an entry already gone
+        return redirect("/console/address-book", f"Not removed: {getattr(error, 'message', 'no such entry')}")
     return redirect("/console/address-book", "Removed from your address book")
 
 
