@@ -57,7 +57,7 @@ def test_deleting_a_list_asks_first_and_deletes_only_when_confirmed(server: Serv
     with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
         asked = post_form(client, page, {"delete": "yes"})
         assert asked.status_code == 200
-        assert "Delete the distribution list Duty team?" in asked.text and "For 30 days the list can still be restored through the sema API" in asked.text
+        assert "Delete the distribution list Duty team?" in asked.text and "For 30 days the list can still be restored, under Group mailboxes and lists" in asked.text
         with server.app.engine.connect() as connection:
             assert queries.distribution_list(connection, list_id) is not None
         done = post_form(client, page, {"delete": "yes", "confirmed": "yes"})
@@ -186,3 +186,32 @@ def test_a_tampered_address_book_entry_id_is_refused_in_a_banner_not_a_server_er
         removed = post_form(client, "/console/address-book/remove", {"entry_id": "not-an-id"}, page="/console/address-book")
         assert removed.status_code == 303
         assert "Not removed" in client.get(removed.headers["location"]).text
+
+
+def test_a_deleted_list_is_restored_from_the_groups_page_within_its_30_days_only(server: Server) -> None:
+    from datetime import timedelta
+
+    kent = organisation_with_users(server, "kent", [("Grace", "Hopper")])
+    essex = organisation_with_users(server, "essex", [])
+    (grace,) = kent.users
+    at = server.clock.now()
+    list_id, address = server.app.create_distribution_list(kent.org.admin, at, kent.org.id, "Duty team", "duty", [grace.user_id])
+    gone_id, _ = server.app.create_distribution_list(kent.org.admin, at, kent.org.id, "Old team", "old")
+    server.app.delete_distribution_list(kent.org.admin, at, list_id)
+    server.app.delete_distribution_list(kent.org.admin, at - timedelta(days=31), gone_id)  # its 30 days are over
+    groups = f"/console/organisations/{kent.org.id}/groups"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        page = client.get(groups).text
+        assert "Deleted lists" in page and "Duty team" in page and address in page
+        assert "Old team" not in page
+        with closing(signed_in_client(server, essex.admin_username, PASSWORD)) as other:
+            refused = post_form(other, f"/console/distribution-lists/{list_id}/restoration", {}, page=f"/console/organisations/{essex.org.id}/groups")
+        assert refused.status_code == 404 and "Duty team" not in refused.text  # another organisation's list does not exist for them
+        assert server.app.get_list(list_id).restorable_until is not None
+        done = post_form(client, f"/console/distribution-lists/{list_id}/restoration", {}, page=groups)
+        assert done.status_code == 303 and done.headers["location"].startswith(f"/console/distribution-lists/{list_id}")
+        assert "Duty team restored" in client.get(done.headers["location"]).text
+        assert "Deleted lists" not in client.get(groups).text
+    with server.app.engine.connect() as connection:
+        route = queries.route(connection, address)
+    assert route.action == queries.EXPAND and route.members == (grace.address,)

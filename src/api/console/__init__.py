@@ -72,6 +72,7 @@ CONSOLE: list[BaseRoute] = [
     Page("/console/group-mailboxes/{mailbox_id}/permissions", groups.permission, ADMINISTRATORS, methods=("POST",)),
     Page("/console/distribution-lists/{list_id}", groups.distribution_list, ADMINISTRATORS),
     Page("/console/distribution-lists/{list_id}", groups.change_list, ADMINISTRATORS, methods=("POST",)),
+    Page("/console/distribution-lists/{list_id}/restoration", groups.restore_list, ADMINISTRATORS, methods=("POST",)),
     # --- exceptional access: organisation administrators ask, service administrators decide
     Page("/console/exceptional-access", exceptional_access.overview, ADMINISTRATORS),
     Page("/console/exceptional-access/request", exceptional_access.request, ORGANISATION_ADMINISTRATOR, methods=("POST",)),

@@ -31,8 +31,32 @@ def overview(ctx: Context, form: Form | None, organisation_id: str, errors: Erro
     # The lists leave out who holds permissions and who is a member: counted apart, in two queries.
     sizes = reads.ask(ctx, lambda session: queries.group_sizes(session, organisation.id))
     return render(
-        ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, sizes=sizes, form=form, which=which
+        ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, sizes=sizes, form=form, which=which,
+        restorable=_restorable_lists(ctx, organisation.id),
     )
+
+
+def _restorable_lists(ctx: Context, organisation_id: UUID) -> list[tuple[queries.DistributionListView, object]]:
+    """The organisation's deleted lists still in their 30 days, with the moment each goes for good."""
+    removed = reads.ask(ctx, lambda session: queries.removed_distribution_lists(session, organisation_id))
+    found = []
+    for dl in removed:
+        until = ctx.app.get_list(dl.id).restorable_until  # purged lists have none
+        if until is not None and until > ctx.now:
+            found.append((dl, until))
+    return found
+
+
+def restore_list(ctx: Context, form: Form | None, list_id: str) -> Response:
+    """Restores a deleted list within its 30 days: its address and members as they were."""
+    assert form is not None
+    dl = ctx.app.get_list(parse_id(list_id, DistributionListNotFound))
+    reads.in_scope(ctx, dl.organisation_id, DistributionListNotFound(dl.id))
+    try:
+        ctx.app.restore_distribution_list(ctx.actor, ctx.now, dl.id)
+    except DomainError as error:
+        return redirect(f"/console/organisations/{dl.organisation_id}/groups", f"{dl.name} not restored: {error.message}")
+    return redirect(f"/console/distribution-lists/{dl.id}", f"{dl.name} restored: mail to {dl.address} reaches its members again")
 
 
 def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:
@@ -129,7 +153,7 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
             if form.get("confirmed") != "yes":  # the first POST only asks
                 explanation = [
                     f"Mail sent to {found.address} will be returned to its senders, not delivered to anyone on the list.",
-                    "For 30 days the list can still be restored through the sema API; after that it is deleted for good and its address is released.",
+                    "For 30 days the list can still be restored, under Group mailboxes and lists; after that it is deleted for good and its address is released.",
                 ]
                 return render(ctx, "confirm_action.html", title=f"Delete {found.name}", heading=f"Delete the distribution list {found.name}?", explanation=explanation, action=here, hidden=[("delete", "yes")], button="Delete the list", cancel=here)
             ctx.app.delete_distribution_list(ctx.actor, ctx.now, found.id)

@@ -50,6 +50,13 @@ def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> 
     return [_list_view(r) for r in _addressables(session, KIND_LIST, organisation_id)]
 
 
+def removed_distribution_lists(session: Reader, organisation_id: UUID) -> list[DistributionListView]:
+    """An organisation's lists that are deleted, whether still restorable or purged (the aggregate knows which)."""
+    e = directory.entries.c
+    query = select(directory.entries).where(e.kind == KIND_LIST, e.gone, e.organisation_id == str(organisation_id)).order_by(e.sort_name, e.id)
+    return [_list_view(r) for r in session.execute(query).mappings()]
+
+
 def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None = None) -> DistributionListView | None:
     """A list with its members; for a viewer of an organisation (not the service's
     administrators, ``None``), another organisation's ex-directory or deleted
