@@ -343,6 +343,14 @@ until its body so that one send wakes the client once (server CPU 4.17, 3.63,
 3.67 ms against 3.51, 3.82, 3.45 ms, alternated: no gain, as in the earlier
 round); a LIFO connection pool (one connection serves every request already,
 so SQLite's page cache stays warm).
+Later the same session, the machine slower still (the bare endpoint 1.3-1.8 ms,
+the bare library's batch of 500 0.48-0.50 s where it had been 0.39): the whole
+``benchmarks/run.py`` on the final tree gave 5.54 / 1.85 (3.0x); ``run.py http``
+alone, minutes later, 5.22 / 1.30 (4.0x), 5.34 / 1.35 (4.0x), 5.42 / 1.65
+(3.3x), 5.68 / 1.67 (3.4x); alternated with the tree before ADR 63, 5.61 / 1.28
+(4.4x) and 7.16 / 1.78 (4.0x) before, 5.21 / 1.54 (3.4x) and 5.74 / 1.51 (3.8x)
+after. ADR 63's gain holds in every pair. The goal holds when the machine is in its fast state.
+In its slow state, it is not met.
 """
 
 from __future__ import annotations
