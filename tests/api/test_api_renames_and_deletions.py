@@ -4,6 +4,7 @@ mailboxes, and distribution lists' addresses and deletion with an undo period.""
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
 from policies.runner import PolicyRunner
 from testkit.http import activate, add_users, log_in, organisation_administrator, register_organisation
@@ -49,7 +50,7 @@ def test_a_group_mailbox_is_renamed_then_deleted_and_its_address_is_free_again(c
     assert wendy_person.get("/me/group-mailboxes").json()["group_mailboxes"] == []
     routed = admin.get(f"/routing/{created['address']}").json()
     assert (routed["action"], routed["reason"], routed["target_id"]) == ("return", "unknown", None)
-    assert admin.delete(f"/group-mailboxes/{created['id']}").status_code == 422  # already gone
+    assert admin.delete(f"/group-mailboxes/{created['id']}").status_code == 404  # already gone, as GET answers
     again = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Front desk", "local_part": "front-desk"})
     assert again.status_code == 201, again.text
     assert again.json()["address"] == created["address"]
@@ -135,11 +136,35 @@ def test_an_smtp_users_original_address_changed_back_reuses_their_own_alias(clie
     assert admin.get("/routing/jane.doe@westmids.police.uk.cjsm.net").json()["relay_to"] == "jane.doe@westmids.police.uk"
 
 
-def test_a_personal_mailbox_is_not_renamed_or_deleted_as_a_group_mailbox_and_the_refusal_says_why(client, service):
+def test_the_group_mailbox_paths_answer_not_found_alike_for_every_id_that_is_not_a_present_group_mailbox(client, service):
+    """GET, PATCH and DELETE /group-mailboxes/{id} agree: a personal mailbox, a
+    distribution list, a deleted group mailbox, another organisation's group
+    mailbox and an unknown id are each not found there, with the same answer."""
     org = register_organisation(service, "westmids")
+    other = register_organisation(service, "eastmids")
     admin = organisation_administrator(service, org)
     (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Desk"}])
-    for refused in (admin.patch(f"/group-mailboxes/{wendy['mailbox_id']}", json={"name": "Mine"}), admin.delete(f"/group-mailboxes/{wendy['mailbox_id']}")):
-        assert refused.status_code == 422
-        assert refused.json()["detail"] == f"mailbox {wendy['mailbox_id']} is a user's personal mailbox: only a group mailbox is renamed, deleted or shared by permissions"
-    assert admin.get(f"/routing/{wendy['address']}").json()["mailbox_id"] == wendy["mailbox_id"]
+    a_list = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Desk", "local_part": "desk"}).json()["id"]
+    deleted = admin.post(f"/organisations/{org}/group-mailboxes", json={"name": "Old", "local_part": "old"}).json()["id"]
+    assert admin.delete(f"/group-mailboxes/{deleted}").status_code == 204
+    elsewhere = service.post(f"/organisations/{other}/group-mailboxes", json={"name": "Theirs", "local_part": "theirs"}).json()["id"]
+    for mailbox_id in (wendy["mailbox_id"], a_list, deleted, elsewhere, str(uuid4())):
+        answers = [
+            admin.get(f"/group-mailboxes/{mailbox_id}"),
+            admin.patch(f"/group-mailboxes/{mailbox_id}", json={"name": "Mine"}),
+            admin.delete(f"/group-mailboxes/{mailbox_id}"),
+        ]
+        assert [a.status_code for a in answers] == [404, 404, 404], [a.text for a in answers]
+        assert {a.json()["detail"] for a in answers} == {f"mailbox {mailbox_id} not found"}
+    assert admin.get(f"/routing/{wendy['address']}").json()["mailbox_id"] == wendy["mailbox_id"]  # the personal mailbox is untouched
+
+
+def test_a_personal_mailbox_is_not_shared_by_permissions_and_the_refusal_says_why(client, service):
+    """/mailboxes/{id} names every mailbox, personal ones included: there the personal
+    mailbox is found, and a permission on it is refused with the reason."""
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (wendy, jon) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Desk"}, {"first_name": "Jon", "last_name": "Smith"}])
+    refused = admin.put(f"/mailboxes/{wendy['mailbox_id']}/permissions/{jon['user_id']}/read")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == f"mailbox {wendy['mailbox_id']} is a user's personal mailbox: only a group mailbox is renamed, deleted or shared by permissions"

@@ -16,7 +16,7 @@ from domain.base import SemaAggregate
 from domain.distribution_list import DistributionList
 from domain.errors import DistributionListNotFound, MailboxNotFound, NotFound, OrganisationNotFound, UserNotFound
 from domain.mail_domains import MAIL_DOMAINS_ID, MailDomains
-from domain.mailbox import Mailbox
+from domain.mailbox import Mailbox, MailboxKind
 from domain.organisation import Organisation
 from domain.permissions import require_administers, require_administrator, require_service_administrator
 from domain.user import User
@@ -120,6 +120,15 @@ class Aggregates:
 
     def administered_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
         return self._administered(actor, Mailbox, mailbox_id, MailboxNotFound)
+
+    def administered_group_mailbox(self, actor: Actor, mailbox_id: UUID) -> Mailbox:
+        """What the group-mailbox paths find: a group mailbox not deleted. A personal
+        mailbox or a deleted group mailbox is not found there, as the read side
+        (``GET /group-mailboxes/{id}``) answers for it."""
+        mailbox = self.administered_mailbox(actor, mailbox_id)
+        if mailbox.kind != MailboxKind.GROUP or mailbox.purged:
+            raise MailboxNotFound(mailbox_id)
+        return mailbox
 
     def administered_list(self, actor: Actor, list_id: UUID) -> DistributionList:
         return self._administered(actor, DistributionList, list_id, DistributionListNotFound)

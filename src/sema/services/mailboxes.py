@@ -27,12 +27,12 @@ class Mailboxes(Service):
         return mailbox.id, address
 
     def rename_group(self, actor: Actor, at: datetime, mailbox_id: UUID, name: str) -> None:
-        self.change(self.aggregates.administered_mailbox, actor, mailbox_id, lambda mailbox: mailbox.rename_group(name, actor, at))
+        self.change(self.aggregates.administered_group_mailbox, actor, mailbox_id, lambda mailbox: mailbox.rename_group(name, actor, at))
 
     @command
     def delete_group(self, uow: UnitOfWork, actor: Actor, at: datetime, mailbox_id: UUID) -> None:
         """The group mailbox goes at once, with its permissions; its address is released."""
-        mailbox = self.aggregates.administered_mailbox(actor, mailbox_id)
+        mailbox = self.aggregates.administered_group_mailbox(actor, mailbox_id)
         mailbox.delete_group(actor, at)
         uow.save(mailbox, self.claims.release(AddressClaim, mailbox.address or "", mailbox.id, actor, at))
 
