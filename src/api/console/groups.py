@@ -18,6 +18,8 @@ from domain.errors import DistributionListNotFound, DomainError, MailboxNotFound
 from domain.mailbox import PERMISSIONS
 from projections import queries
 
+UNKNOWN_USERNAME = "Enter the username of an existing user"
+
 
 def own(ctx: Context, form: Form | None) -> Response:
     assert ctx.principal is not None
@@ -87,7 +89,7 @@ def create(ctx: Context, form: Form | None, organisation_id: str) -> Response:
 def _user_by_username(ctx: Context, form: Form, errors: Errors) -> UUID | None:
     user_id = ctx.app.find_user_id(form.get("username")) if form.get("username") else None
     if user_id is None:
-        errors.add("username", "Enter the username of an existing user")
+        errors.add("username", UNKNOWN_USERNAME)
     return user_id
 
 
@@ -107,6 +109,8 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
     errors = Errors()
     if form.get("revoke_user"):
         holder_id, held = parse_id(form.get("revoke_user"), UserNotFound), form.get("revoke_permission")
+        if holder_id not in found.permissions:
+            raise UserNotFound(holder_id)  # a holder of this mailbox's, or no one: another user is not named here
         if form.get("confirmed") != "yes":  # the first POST only asks
             here = f"/console/group-mailboxes/{found.id}"
             holder = ctx.app.get_user(holder_id)
@@ -122,6 +126,8 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
     if not errors and user_id is not None:
         try:
             ctx.app.grant_mailbox_permission(ctx.actor, ctx.now, found.id, user_id, form.get("permission"))
+        except UserNotFound:
+            errors.add("username", UNKNOWN_USERNAME)  # as for a username no one has: the user's id is not shown (ADR 64)
         except DomainError as error:
             errors.add_domain_error(error, {"permission": "permission"}, "username")
     if errors:
@@ -167,8 +173,13 @@ def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
         else:
             user_id = _user_by_username(ctx, form, errors)
             if user_id is not None:
-                ctx.app.add_list_member(ctx.actor, ctx.now, found.id, user_id)
-                return redirect(here, f"{form.get('username')} added to {found.name}")
+                try:
+                    ctx.app.add_list_member(ctx.actor, ctx.now, found.id, user_id)
+                except UserNotFound:
+                    # Another organisation's ex-directory or deleted user: refused as a username no one has (ADR 64).
+                    errors.add("username", UNKNOWN_USERNAME)
+                else:
+                    return redirect(here, f"{form.get('username')} added to {found.name}")
     except DomainError as error:
         errors.add_domain_error(error, {"name": "name"}, "name" if form.get("rename") == "yes" else "username")
     return distribution_list(ctx, form, list_id, errors)  # what was typed, shown again with its errors
