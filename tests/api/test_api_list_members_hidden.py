@@ -73,3 +73,16 @@ def test_an_administrators_own_ex_directory_user_is_added_and_shown_in_full(serv
     assert admin_a.put(f"/distribution-lists/{list_id}/members/{own['user_id']}").status_code == 204
     (member,) = admin_a.get(f"/distribution-lists/{list_id}").json()["members"]
     assert member["name"] == "Oona Own" and member["address"] == own["address"] and member["hidden"] is False
+
+
+def test_another_organisations_user_is_not_appointed_and_the_refusal_is_an_unknown_users(service: Person) -> None:
+    admin_a, _, listed, hidden = _setting(service)
+    unknown = uuid4()
+    as_unknown = admin_a.put(f"/organisations/{admin_a.organisation_id}/administrators/{unknown}")
+    assert as_unknown.status_code == 404
+    for user in (listed, hidden):
+        refused = admin_a.put(f"/organisations/{admin_a.organisation_id}/administrators/{user['user_id']}")
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"].replace(user["user_id"], "ID") == as_unknown.json()["detail"].replace(str(unknown), "ID")
+    by_service = service.put(f"/organisations/{admin_a.organisation_id}/administrators/{listed['user_id']}")
+    assert by_service.status_code == 422 and "must be a user of the organisation" in by_service.json()["detail"]  # the service's administrators see why

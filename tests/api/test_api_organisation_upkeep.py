@@ -137,7 +137,7 @@ def test_an_organisation_administrator_appoints_and_revokes_a_fellow_administrat
     bea_person = activate(client, bea["username"], bea["one_time_password"])
     assert bea_person.get("/me").json()["role"] == "organisation_administrator"
     # Not someone of another organisation, nor into another organisation.
-    assert admin.put(f"/organisations/{org}/administrators/{stranger['user_id']}").status_code == 422
+    assert admin.put(f"/organisations/{org}/administrators/{stranger['user_id']}").status_code == 404  # unknown to them, as an unknown id (ADR 66)
     assert admin.put(f"/organisations/{other}/administrators/{stranger['user_id']}").status_code == 404
     # Bea revokes Olive; then Bea is the last and cannot revoke herself.
     assert bea_person.delete(f"/organisations/{org}/administrators/{admin.user_id}").status_code == 204

@@ -50,3 +50,17 @@ def test_granting_a_permission_to_another_organisations_user_by_username_is_refu
     assert elsewhere.status_code == unknown.status_code
     assert error_summary(elsewhere.text) == error_summary(unknown.text)
     assert str(lou.user_id) not in elsewhere.text
+
+
+def test_appointing_another_organisations_user_by_username_is_refused_as_an_unknown_username_is(server: Server) -> None:
+    kent = organisation_with_users(server, "kent", [])
+    essex = organisation_with_users(server, "essex", [("Hal", "Hidden")])
+    (hal,) = essex.users
+    server.app.change_statuses(essex.org.admin, server.clock.now(), [hal.user_id], "mark_ex_directory")
+    page = f"/console/organisations/{kent.org.id}"
+    with closing(signed_in_client(server, kent.admin_username, PASSWORD)) as client:
+        elsewhere = post_form(client, f"{page}/administrators", {"username": hal.username}, page=page)
+        unknown = post_form(client, f"{page}/administrators", {"username": "no-such-user"}, page=page)
+    assert elsewhere.status_code == unknown.status_code == 422
+    assert error_summary(elsewhere.text) == error_summary(unknown.text)
+    assert str(hal.user_id) not in elsewhere.text

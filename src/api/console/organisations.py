@@ -140,7 +140,7 @@ def administrators(ctx: Context, form: Form | None, organisation_id: str) -> Res
         if user_id is None:
             raise NotAMemberOfTheOrganisation()
         ctx.app.appoint_administrator(ctx.actor, ctx.now, organisation.id, user_id)
-    except NotAMemberOfTheOrganisation:  # the same answer whether the username is unknown or another organisation's
+    except (NotAMemberOfTheOrganisation, UserNotFound):  # the same answer whether the username is unknown or another organisation's
         errors.add("username", "Enter the username of a user of this organisation")
     except DomainError as error:
         errors.add_domain_error(error, {}, "username")

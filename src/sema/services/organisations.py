@@ -8,7 +8,7 @@ from uuid import UUID
 
 from domain.actors import Actor, system_actor
 from domain.claims import OrganisationCodeClaim
-from domain.errors import OrganisationCodeTaken
+from domain.errors import OrganisationCodeTaken, UserNotFound
 from domain.naming import check_organisation_code, check_organisation_domain
 from domain.mail_domains import MailDomains
 from domain.organisation import AccountType, ContactDetails, Organisation
@@ -57,8 +57,17 @@ class Organisations(Service):
         return registry
 
     def appoint_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
-        """A service administrator, or an administrator of the organisation, appoints one of its users."""
-        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.appoint_administrator(self.aggregates.user(user_id), actor, at))
+        """A service administrator, or an administrator of the organisation, appoints one of its users.
+        To an organisation administrator another organisation's user is unknown, as
+        anywhere else they name a user by id: the refusal says nothing of them (ADR 64)."""
+
+        def appoint(organisation: Organisation) -> None:
+            user = self.aggregates.user(user_id)
+            if user.organisation_id != organisation.id and not actor.is_service_administrator:
+                raise UserNotFound(user_id)
+            organisation.appoint_administrator(user, actor, at)
+
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, appoint)
 
     def revoke_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
         self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.revoke_administrator(user_id, actor, at))
