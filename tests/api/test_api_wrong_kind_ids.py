@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from testkit.http import Person, add_users, organisation_administrator, register_organisation
+from testkit.http import Person, add_users, assert_all_not_found, organisation_administrator, register_organisation
 
 
 def test_a_list_a_group_mailbox_a_personal_mailbox_and_a_user_are_each_unknown_on_the_others_paths(service: Person) -> None:
@@ -21,12 +21,10 @@ def test_a_list_a_group_mailbox_a_personal_mailbox_and_a_user_are_each_unknown_o
             admin.patch(f"/distribution-lists/{wrong}", json={"name": "Other"}),
             admin.delete(f"/distribution-lists/{wrong}"),
         ]
-        assert [a.status_code for a in answers] == [404, 404, 404], [a.text for a in answers]
-        assert {a.json()["detail"] for a in answers} == {f"distribution list {wrong} not found"}
+        assert_all_not_found(answers, f"distribution list {wrong} not found")
     for wrong in (a_list, a_group, wendy["mailbox_id"], str(uuid4())):
         answers = [admin.get(f"/users/{wrong}"), admin.put(f"/users/{wrong}/first-name", json={"first_name": "Other"})]
-        assert [a.status_code for a in answers] == [404, 404], [a.text for a in answers]
-        assert {a.json()["detail"] for a in answers} == {f"user {wrong} not found"}
+        assert_all_not_found(answers, f"user {wrong} not found")
 
 
 def test_a_grant_is_found_only_on_its_own_holders_path(service: Person) -> None:

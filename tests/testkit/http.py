@@ -80,3 +80,9 @@ def organisation_administrator(service: Person, organisation_id: UUID, first: st
     response = service.put(f"/organisations/{organisation_id}/administrators/{created['user_id']}")
     assert response.status_code == 204, response.text
     return activate(service.client, created["username"], created["one_time_password"])
+
+
+def assert_all_not_found(answers: list[Any], detail: str) -> None:
+    """Every answer is the same 404, with ``detail``: a read and the writes alike."""
+    assert [a.status_code for a in answers] == [404] * len(answers), [a.text for a in answers]
+    assert {a.json()["detail"] for a in answers} == {detail}

@@ -34,19 +34,8 @@ def overview(ctx: Context, form: Form | None, organisation_id: str, errors: Erro
     sizes = reads.ask(ctx, lambda session: queries.group_sizes(session, organisation.id))
     return render(
         ctx, "groups.html", errors=errors, title="Group mailboxes and lists", organisation=organisation, mailboxes=mailboxes, lists=lists, sizes=sizes, form=form, which=which,
-        restorable=_restorable_lists(ctx, organisation.id),
+        restorable=reads.ask(ctx, lambda session: queries.restorable_distribution_lists(session, organisation.id, ctx.now)),
     )
-
-
-def _restorable_lists(ctx: Context, organisation_id: UUID) -> list[tuple[queries.DistributionListView, object]]:
-    """The organisation's deleted lists still in their 30 days, with the moment each goes for good."""
-    removed = reads.ask(ctx, lambda session: queries.removed_distribution_lists(session, organisation_id))
-    found = []
-    for dl in removed:
-        until = ctx.app.get_list(dl.id).restorable_until  # purged lists have none
-        if until is not None and until > ctx.now:
-            found.append((dl, until))
-    return found
 
 
 def restore_list(ctx: Context, form: Form | None, list_id: str) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from projections.address_book import AddressBook
 from projections.admin_search import AdminSearch
 from projections.directory import Directory
+from projections.due import Due
 from projections.grants import Grants
 from projections.routing import Routing
 
@@ -24,6 +25,7 @@ admin_search = AdminSearch()
 routing = Routing()
 address_books = AddressBook()
 exceptional_access = Grants()
+due = Due()
 
 MAX_LIMIT = 500
 

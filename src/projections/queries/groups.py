@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -9,7 +10,8 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from projections.directory import KIND_GROUP_MAILBOX, KIND_LIST
-from projections.queries.common import Reader, View, directory
+from projections.due import stored
+from projections.queries.common import Reader, View, aware, directory, due
 
 
 Permission = Literal["read", "write", "mail"]
@@ -50,11 +52,24 @@ def distribution_lists(session: Reader, organisation_id: UUID | None = None) -> 
     return [_list_view(r) for r in _addressables(session, KIND_LIST, organisation_id)]
 
 
-def removed_distribution_lists(session: Reader, organisation_id: UUID) -> list[DistributionListView]:
-    """An organisation's lists that are deleted, whether still restorable or purged (the aggregate knows which)."""
-    e = directory.entries.c
-    query = select(directory.entries).where(e.kind == KIND_LIST, e.gone, e.organisation_id == str(organisation_id)).order_by(e.sort_name, e.id)
-    return [_list_view(r) for r in session.execute(query).mappings()]
+class RestorableList(View):
+    id: UUID
+    name: str
+    address: str
+    restorable_until: datetime
+
+
+def restorable_distribution_lists(session: Reader, organisation_id: UUID, now: datetime) -> list[RestorableList]:
+    """An organisation's deleted lists still in their 30 days (the due read model's
+    deadline), in name order."""
+    e, r = directory.entries.c, due.removed_lists.c
+    query = (
+        select(e.id, e.name, e.address, r.due_at)
+        .join_from(directory.entries, due.removed_lists, r.list_id == e.id)
+        .where(e.kind == KIND_LIST, e.organisation_id == str(organisation_id), r.due_at > stored(now))
+        .order_by(e.sort_name, e.id)
+    )
+    return [RestorableList(id=UUID(row.id), name=row.name, address=row.address, restorable_until=aware(row.due_at)) for row in session.execute(query)]
 
 
 def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None = None) -> DistributionListView | None:
@@ -75,7 +90,7 @@ def _members(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None
     )
     members = []
     for r in rows:
-        hidden = viewer_organisation_id is not None and bool(r.ex_directory or r.gone) and UUID(r.organisation_id) != viewer_organisation_id
+        hidden = viewer_organisation_id is not None and _hidden_from(r, viewer_organisation_id)
         name, address = (HIDDEN_MEMBER, None) if hidden else (r.name, r.address)
         members.append(Member(user_id=UUID(r.id), name=name, address=address, organisation_id=UUID(r.organisation_id), organisation_name=r.organisation_name, hidden=hidden))
     return tuple(members)
@@ -85,11 +100,16 @@ def hidden_member_addresses(session: Reader, list_id: UUID, viewer_organisation_
     """The addresses of the list's members hidden from a viewer of that organisation (see :func:`distribution_list`)."""
     m, e = directory.members.c, directory.entries.c
     rows = session.execute(
-        select(e.address, e.organisation_id)
+        select(e.address, e.organisation_id, e.ex_directory, e.gone)
         .join_from(directory.members, directory.entries, e.id == m.user_id)
         .where(m.list_id == str(list_id), e.ex_directory | e.gone)
     )
-    return {r.address for r in rows if UUID(r.organisation_id) != viewer_organisation_id}
+    return {r.address for r in rows if _hidden_from(r, viewer_organisation_id)}
+
+
+def _hidden_from(member: Any, viewer_organisation_id: UUID) -> bool:
+    """ADR 64: another organisation's member who is ex-directory or deleted is not shown to the viewer."""
+    return bool(member.ex_directory or member.gone) and UUID(member.organisation_id) != viewer_organisation_id
 
 
 def group_mailboxes(session: Reader, organisation_id: UUID | None = None) -> list[GroupMailboxView]:
