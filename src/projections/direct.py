@@ -18,7 +18,9 @@ for statements (``before_cursor_execute``: tests that count statements, tracing)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc
@@ -37,7 +39,7 @@ Processor = Callable[[Any], Any] | None
 class _Plan:
     """A statement as SQLite's cursor takes it: SQL, bind names in order with their processors, result keys and processors."""
 
-    __slots__ = ("compiled", "sql", "binds", "names", "defaults", "keys", "results")
+    __slots__ = ("compiled", "sql", "binds", "names", "defaults", "keys", "results", "_get", "_processed")
 
     def __init__(self, statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> None:
         dialect = connection.dialect
@@ -47,6 +49,12 @@ class _Plan:
         processors = compiled._bind_processors  # type: ignore[attr-defined]
         self.binds: list[tuple[str, Processor]] = [(name, processors.get(name)) for name in compiled.positiontup or ()]  # type: ignore[attr-defined]
         self.names = frozenset(n for n, _ in self.binds)
+        # The values in the driver's order by one C call; then the few that have a processor.
+        ordered = [n for n, _ in self.binds]
+        self._get: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            (lambda values: ()) if not ordered else (lambda values, get=itemgetter(ordered[0]): (get(values),)) if len(ordered) == 1 else itemgetter(*ordered)
+        )
+        self._processed = tuple((i, p) for i, (_, p) in enumerate(self.binds) if p is not None)
         # Values the statement carries (a LIMIT's 1): used when not given, as SQLAlchemy does.
         binds = compiled.binds
         self.defaults = {n: b.value for n, _ in self.binds if not (b := binds[n]).required and b.callable is None}
@@ -58,7 +66,13 @@ class _Plan:
         values: Mapping[str, Any] = {**self.defaults, **params} if params and self.defaults else params or self.defaults
         if not self.names <= values.keys():
             values = self.compiled.construct_params(params, escape_names=False)  # raises as SQLAlchemy does for a missing value
-        return tuple(values[name] if process is None else process(values[name]) for name, process in self.binds)
+        found = self._get(values)
+        if not self._processed:
+            return found
+        processed = list(found)
+        for index, process in self._processed:
+            processed[index] = process(processed[index])
+        return tuple(processed)
 
 
 _plans: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, _Plan | None]] = {}
@@ -122,7 +136,8 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
     if many and not params:
         return
     if many and len(params) > 1:  # type: ignore[arg-type]
-        executemany(connection, statement, params)  # type: ignore[arg-type]  # parameters made column by column, any store
+        # Parameters made column by column, any store; on SQLite sent on the cursor.
+        executemany(connection, statement, params, functools.partial(_send_many, connection) if _direct(connection) else None)  # type: ignore[arg-type]
         return
     first = params[0] if many else params  # type: ignore[index]
     plan = _plan(statement, connection, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]
@@ -140,13 +155,19 @@ def changed(connection: Connection, statement: ClauseElement, params: Mapping[st
     return int(_send(connection, plan, params))
 
 
-def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
-    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows
-    if ``fetch``, else how many rows a single write changed."""
+def _driver(connection: Connection) -> Any:
+    """The driver's connection, in SQLAlchemy's transaction."""
     if not connection.in_transaction():
         connection.begin()  # as SQLAlchemy's autobegin: the caller's commit() or rollback() then applies
     driver = connection.connection.driver_connection
     assert driver is not None
+    return driver
+
+
+def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, fetch: bool = False) -> Any:
+    """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows
+    if ``fetch``, else how many rows a single write changed."""
+    driver = _driver(connection)
     try:
         values = [plan.parameters(p) for p in params] if many else plan.parameters(params)
     except exc.InvalidRequestError as error:  # a value missing: wrapped as SQLAlchemy wraps it
@@ -157,5 +178,17 @@ def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, 
         cursor = driver.execute(plan.sql, values)
         return cursor.fetchall() if fetch else cursor.rowcount
     except connection.dialect.loaded_dbapi.Error as error:
-        # The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference.
-        raise exc.DBAPIError.instance(plan.sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
+        raise _translated(connection, plan.sql, params, error) from error
+
+
+def _send_many(connection: Connection, sql: str, values: list[Any]) -> None:
+    """An ``executemany`` of parameters already made (:mod:`projections.executemany`) on SQLite's cursor."""
+    try:
+        _driver(connection).executemany(sql, values)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _translated(connection, sql, values, error) from error
+
+
+def _translated(connection: Connection, sql: str, params: Any, error: Exception) -> exc.DBAPIError:
+    """The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference."""
+    return exc.DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect)

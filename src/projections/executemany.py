@@ -60,10 +60,12 @@ class _Plan:
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan | None] = {}
 
 
-def executemany(connection: Connection, statement: Executable, rows: Sequence[dict[str, Any]]) -> None:
+def executemany(connection: Connection, statement: Executable, rows: Sequence[dict[str, Any]], send: Callable[[str, list[Any]], None] | None = None) -> None:
     """``connection.execute(statement, rows)``, with the rows' parameters made by a
     plan kept per statement (which must be kept too: made once, not per call),
-    dialect and parameter names. Every row names the same parameters."""
+    dialect and parameter names. Every row names the same parameters. ``send``
+    takes the SQL and the rows' parameters instead of ``exec_driver_sql`` (SQLite's
+    cursor: :mod:`projections.direct`)."""
     keys = tuple(sorted(rows[0]))
     key = (id(statement), connection.dialect.name, keys)
     try:
@@ -73,7 +75,7 @@ def executemany(connection: Connection, statement: Executable, rows: Sequence[di
     if plan is None or len(rows) < 2:
         connection.execute(statement, list(rows))
         return
-    connection.exec_driver_sql(plan.sql, plan.parameters(rows))
+    (send or connection.exec_driver_sql)(plan.sql, plan.parameters(rows))
 
 
 def _compile(dialect: Dialect, statement: Executable, keys: tuple[str, ...]) -> _Plan | None:

@@ -88,6 +88,19 @@ def test_a_clash_raises_sqlalchemys_integrity_error(engine: Engine) -> None:
             direct.run(connection, INSERT, ROW)
 
 
+def test_many_rows_go_on_the_cursor_in_the_callers_transaction_and_a_clash_raises_sqlalchemys_error(engine: Engine) -> None:
+    rows = [{**ROW, "id": "m1"}, {**ROW, "id": "m2"}]
+    with engine.connect() as connection:
+        direct.run(connection, INSERT, rows)
+        connection.rollback()
+        assert direct.rows(connection, BY_ID, {"id": "m1"}) == []
+        direct.run(connection, INSERT, rows)
+        with pytest.raises(IntegrityError):
+            direct.run(connection, INSERT, [{**ROW, "id": "m3"}, {**ROW, "id": "m1"}])
+        connection.rollback()
+        assert direct.rows(connection, BY_ID, {"id": "m1"}) == []
+
+
 def test_a_missing_parameter_is_refused_as_sqlalchemy_refuses_it(engine: Engine) -> None:
     with engine.connect() as connection, pytest.raises(Exception) as mine:
         direct.rows(connection, BY_ID, {})
