@@ -101,6 +101,7 @@ API: list[Operation] = [
     Operation("GET", "/organisations", reads.list_organisations, ADMINISTRATORS, query=reads.OrganisationSearchQuery, response=reads.OrganisationsOut, tag="organisations", quick=True),
     Operation("GET", "/organisations/{organisation_id}", reads.get_organisation, ADMINISTRATORS, response=queries.OrganisationView, tag="organisations", quick=True),
     Operation("GET", "/organisations/{organisation_id}/distribution-lists", reads.list_distribution_lists, ADMINISTRATORS, response=reads.DistributionListsOut, tag="distribution lists", quick=True),
+    Operation("GET", "/organisations/{organisation_id}/deleted-distribution-lists", reads.list_deleted_distribution_lists, ADMINISTRATORS, response=reads.DeletedDistributionListsOut, tag="distribution lists", quick=True),
     Operation("GET", "/distribution-lists/{list_id}", reads.get_distribution_list, ADMINISTRATORS, response=queries.DistributionListView, tag="distribution lists", quick=True),
     Operation("GET", "/organisations/{organisation_id}/group-mailboxes", reads.list_group_mailboxes, ADMINISTRATORS, response=reads.GroupMailboxesOut, tag="mailboxes", quick=True),
     Operation("GET", "/group-mailboxes/{mailbox_id}", reads.get_group_mailbox, ADMINISTRATORS, response=queries.GroupMailboxView, tag="mailboxes", quick=True),

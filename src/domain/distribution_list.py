@@ -7,7 +7,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.base import UNDELETE_PERIOD, From, SemaAggregate, joins, leaves, updates
-from domain.errors import AlreadySo, DistributionListDeleted, UndeletePeriodOver, UndeletePeriodRunning
+from domain.errors import AlreadySo, DistributionListDeleted, RestorePeriodOver, RestorePeriodRunning
 from domain.naming import check_display_name
 
 
@@ -106,7 +106,7 @@ class DistributionList(SemaAggregate):
         if self.restorable_until is None:
             raise AlreadySo("the list is not deleted")
         if at >= self.restorable_until:
-            raise UndeletePeriodOver(list_id=self.id, until=self.restorable_until)
+            raise RestorePeriodOver(list_id=self.id, until=self.restorable_until)
         self._record(self.Restored, by, at, address=self.address)
 
     def delete(self, by: Actor, at: datetime) -> None:
@@ -114,6 +114,6 @@ class DistributionList(SemaAggregate):
         if self.deleted:
             raise AlreadySo("the list is already deleted")
         if self.restorable_until is None or at < self.restorable_until:
-            raise UndeletePeriodRunning(list_id=self.id, until=self.restorable_until or at + UNDELETE_PERIOD)
+            raise RestorePeriodRunning(list_id=self.id, until=self.restorable_until or at + UNDELETE_PERIOD)
         self._record(self.Deleted, by, at, released_address=self.address)
 

@@ -254,6 +254,16 @@ class UndeletePeriodRunning(RuleViolated):
     template = "the user can still be undeleted until {until}"
 
 
+class RestorePeriodOver(UndeletePeriodOver):
+    """A distribution list's 30 days: its own words, the user's rule's code."""
+
+    template = "the distribution list can no longer be restored: the 30 days ended at {until}"
+
+
+class RestorePeriodRunning(UndeletePeriodRunning):
+    template = "the distribution list can still be restored until {until}"
+
+
 class CannotChangeOwnStatus(RuleViolated):
     template = "administrators cannot suspend or delete themselves"
 

@@ -274,6 +274,7 @@ BUILDERS: dict[str, Build] = {
     "list_organisations": lambda w, p, org: Call("/organisations"),
     "get_organisation": lambda w, p, org: Call(f"/organisations/{org}"),
     "list_distribution_lists": lambda w, p, org: Call(f"/organisations/{org}/distribution-lists"),
+    "list_deleted_distribution_lists": lambda w, p, org: Call(f"/organisations/{org}/deleted-distribution-lists"),
     "get_distribution_list": lambda w, p, org: Call(f"/distribution-lists/{_list(w, org)}"),
     "list_group_mailboxes": lambda w, p, org: Call(f"/organisations/{org}/group-mailboxes"),
     "get_group_mailbox": lambda w, p, org: Call(f"/group-mailboxes/{_group(w, org)}"),

@@ -87,8 +87,8 @@ def test_a_deleted_list_is_restored_within_30_days_and_then_deleted_for_good(cli
     admin = organisation_administrator(service, org)
     (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Member"}])
     first = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [wendy["user_id"]]}).json()
+    assert admin.get(f"/distribution-lists/{first['id']}").json()["restorable_until"] is None
     assert admin.delete(f"/distribution-lists/{first['id']}").status_code == 204
-    assert admin.get(f"/distribution-lists/{first['id']}").status_code == 404
     assert admin.get(f"/routing/{first['address']}").json()["reason"] == "unknown"
     reused = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Other", "local_part": "duty"})
     assert reused.status_code == 422  # the address waits for the undo period
@@ -102,6 +102,8 @@ def test_a_deleted_list_is_restored_within_30_days_and_then_deleted_for_good(cli
     admin.token = log_in(client, admin.username, admin.secrets[1])["token"]
     late = admin.post(f"/distribution-lists/{first['id']}/restoration")
     assert late.status_code == 422
+    assert admin.get(f"/distribution-lists/{first['id']}").status_code == 404
+    assert admin.get(f"/organisations/{org}/deleted-distribution-lists").json() == {"distribution_lists": []}
     again = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Other", "local_part": "duty"})
     assert again.status_code == 201 and again.json()["address"] == first["address"]
 
@@ -167,3 +169,38 @@ def test_a_personal_mailbox_is_not_shared_by_permissions_and_the_refusal_says_wh
     refused = admin.put(f"/mailboxes/{wendy['mailbox_id']}/permissions/{jon['user_id']}/read")
     assert refused.status_code == 422
     assert refused.json()["detail"] == f"mailbox {wendy['mailbox_id']} is a user's personal mailbox: only a group mailbox is renamed, deleted or shared by permissions"
+
+
+def test_a_deleted_list_is_found_with_its_deadline_while_it_can_be_restored(client, service, clock):
+    """ADR 67: GET and the organisation's deleted lists show a deleted list, with
+    when its 30 days end; the writes refuse it until it is restored; after the
+    30 days it is gone from both, and restoring says why."""
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    other = organisation_administrator(service, register_organisation(service, "avon"))
+    (wendy,) = add_users(admin, org, [{"first_name": "Wendy", "last_name": "Member"}])
+    dl = admin.post(f"/organisations/{org}/distribution-lists", json={"name": "Duty", "local_part": "duty", "member_ids": [wendy["user_id"]]}).json()
+    assert admin.delete(f"/distribution-lists/{dl['id']}").status_code == 204
+    until = (clock.now() + timedelta(days=30)).isoformat().replace("+00:00", "Z")
+
+    shown = admin.get(f"/distribution-lists/{dl['id']}")
+    assert shown.status_code == 200, shown.text
+    assert (shown.json()["name"], shown.json()["address"], shown.json()["restorable_until"]) == ("Duty", dl["address"], until)
+    assert [m["user_id"] for m in shown.json()["members"]] == [wendy["user_id"]]  # restoring brings them back
+    deleted = admin.get(f"/organisations/{org}/deleted-distribution-lists").json()["distribution_lists"]
+    assert deleted == [{"id": dl["id"], "name": "Duty", "address": dl["address"], "restorable_until": until}]
+    assert admin.get(f"/organisations/{org}/distribution-lists").json()["distribution_lists"] == []
+    # Another organisation's administrator learns nothing of it.
+    assert other.get(f"/distribution-lists/{dl['id']}").status_code == 404
+    assert other.get(f"/organisations/{org}/deleted-distribution-lists").status_code == 404
+
+    renamed = admin.patch(f"/distribution-lists/{dl['id']}", json={"name": "Night"})
+    assert renamed.status_code == 422 and "deleted" in renamed.json()["detail"]
+
+    clock.advance(timedelta(days=30))
+    admin.token = log_in(client, admin.username, admin.secrets[1])["token"]  # the session has ended meanwhile
+    assert admin.get(f"/distribution-lists/{dl['id']}").status_code == 404
+    assert admin.get(f"/organisations/{org}/deleted-distribution-lists").json() == {"distribution_lists": []}
+    late = admin.post(f"/distribution-lists/{dl['id']}/restoration")
+    assert late.status_code == 422
+    assert late.json()["detail"] == f"the distribution list can no longer be restored: the 30 days ended at {(clock.now()).isoformat()}"

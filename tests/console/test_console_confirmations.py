@@ -208,6 +208,7 @@ def test_a_deleted_list_is_restored_from_the_groups_page_within_its_30_days_only
             refused = post_form(other, f"/console/distribution-lists/{list_id}/restoration", {}, page=f"/console/organisations/{essex.org.id}/groups")
         assert refused.status_code == 404 and "Duty team" not in refused.text  # another organisation's list does not exist for them
         assert server.app.get_list(list_id).restorable_until is not None
+        assert client.get(f"/console/distribution-lists/{list_id}").status_code == 404  # restored from the groups page, not edited (ADR 67)
         done = post_form(client, f"/console/distribution-lists/{list_id}/restoration", {}, page=groups)
         assert done.status_code == 303 and done.headers["location"].startswith(f"/console/distribution-lists/{list_id}")
         assert "Duty team restored" in client.get(done.headers["location"]).text

@@ -124,15 +124,23 @@ def permission(ctx: Context, form: Form | None, mailbox_id: str) -> Response:
     return redirect(f"/console/group-mailboxes/{found.id}", f"{form.get('username')} may now {form.get('permission')}")
 
 
-def distribution_list(ctx: Context, form: Form | None, list_id: str, errors: Errors | None = None) -> Response:
+def _list_in_use(ctx: Context, list_id: str) -> queries.DistributionListView:
+    """A list to show and edit: a deleted one is restored from the groups page, not edited."""
     found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
+    if found.restorable_until is not None:
+        raise DistributionListNotFound(found.id)
+    return found
+
+
+def distribution_list(ctx: Context, form: Form | None, list_id: str, errors: Errors | None = None) -> Response:
+    found = _list_in_use(ctx, list_id)
     return render(ctx, "distribution_list.html", errors=errors, title=found.name, found=found, form=form)
 
 
 def change_list(ctx: Context, form: Form | None, list_id: str) -> Response:
     """Adds a member (any organisation's user, by username), removes one, renames or deletes the list."""
     assert form is not None
-    found = reads.get_distribution_list(ctx, parse_id(list_id, DistributionListNotFound))
+    found = _list_in_use(ctx, list_id)
     here = f"/console/distribution-lists/{found.id}"
     errors = Errors()
     try:

@@ -51,6 +51,10 @@ class DistributionListsOut(BaseModel):
     distribution_lists: list[queries.DistributionListView]
 
 
+class DeletedDistributionListsOut(BaseModel):
+    distribution_lists: list[queries.RestorableList]
+
+
 class GroupMailboxesOut(BaseModel):
     group_mailboxes: list[queries.GroupMailboxView]
 
@@ -226,10 +230,22 @@ def list_distribution_lists(ctx: Context, organisation_id: UUID) -> Distribution
     return DistributionListsOut(distribution_lists=ask(ctx, lambda c: queries.distribution_lists(c, organisation_id)))
 
 
+def list_deleted_distribution_lists(ctx: Context, organisation_id: UUID) -> DeletedDistributionListsOut:
+    """An organisation's deleted distribution lists that can still be restored
+
+    A deleted list can be restored for 30 days (POST /distribution-lists/{list_id}/restoration);
+    after that it is deleted for good and its address released."""
+    in_scope(ctx, organisation_id, OrganisationNotFound(organisation_id))
+    return DeletedDistributionListsOut(distribution_lists=ask(ctx, lambda c: queries.restorable_distribution_lists(c, organisation_id, ctx.now)))
+
+
 def get_distribution_list(ctx: Context, list_id: UUID) -> queries.DistributionListView:
-    """A distribution list with its members"""
+    """A distribution list with its members
+
+    A deleted list is found while it can still be restored, with its
+    ``restorable_until``; after that, and for any other id, 404."""
     viewer = None if ctx.actor.is_service_administrator else ctx.actor.organisation_id
-    return visible(ctx, ask(ctx, lambda c: queries.distribution_list(c, list_id, viewer)), DistributionListNotFound(list_id))
+    return visible(ctx, ask(ctx, lambda c: queries.distribution_list(c, list_id, viewer, ctx.now)), DistributionListNotFound(list_id))
 
 
 def list_group_mailboxes(ctx: Context, organisation_id: UUID) -> GroupMailboxesOut:

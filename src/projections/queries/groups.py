@@ -36,6 +36,9 @@ class DistributionListView(View):
     name: str
     address: str
     members: tuple[Member, ...]
+    restorable_until: datetime | None = Field(
+        None, description="set while the list is deleted: until then it can be restored (POST /distribution-lists/{list_id}/restoration); null for a list in use"
+    )
 
 
 class GroupMailboxView(View):
@@ -59,25 +62,33 @@ class RestorableList(View):
     restorable_until: datetime
 
 
-def restorable_distribution_lists(session: Reader, organisation_id: UUID, now: datetime) -> list[RestorableList]:
-    """An organisation's deleted lists still in their 30 days (the due read model's
-    deadline), in name order."""
+def _restorable(now: datetime) -> Any:
+    """Deleted lists still in their 30 days at ``now`` (the due read model's deadline), with it as ``due_at``."""
     e, r = directory.entries.c, due.removed_lists.c
-    query = (
-        select(e.id, e.name, e.address, r.due_at)
-        .join_from(directory.entries, due.removed_lists, r.list_id == e.id)
-        .where(e.kind == KIND_LIST, e.organisation_id == str(organisation_id), r.due_at > stored(now))
-        .order_by(e.sort_name, e.id)
-    )
+    return select(directory.entries, r.due_at).join_from(directory.entries, due.removed_lists, r.list_id == e.id).where(e.kind == KIND_LIST, r.due_at > stored(now))
+
+
+def restorable_distribution_lists(session: Reader, organisation_id: UUID, now: datetime) -> list[RestorableList]:
+    """An organisation's deleted lists still in their 30 days, in name order."""
+    e = directory.entries.c
+    query = _restorable(now).where(e.organisation_id == str(organisation_id)).order_by(e.sort_name, e.id)
     return [RestorableList(id=UUID(row.id), name=row.name, address=row.address, restorable_until=aware(row.due_at)) for row in session.execute(query)]
 
 
-def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None = None) -> DistributionListView | None:
+def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None = None, now: datetime | None = None) -> DistributionListView | None:
     """A list with its members; for a viewer of an organisation (not the service's
     administrators, ``None``), another organisation's ex-directory or deleted
-    members are hidden: named as such, without their name or address."""
+    members are hidden: named as such, without their name or address. Given
+    ``now``, a deleted list that can still be restored is found too, with its
+    ``restorable_until`` (ADR 67)."""
     row = _addressable(session, KIND_LIST, list_id)
-    return None if row is None else _list_view(row, _members(session, list_id, viewer_organisation_id))
+    restorable_until = None
+    if row is None and now is not None:
+        row = session.execute(_restorable(now).where(directory.entries.c.id == str(list_id))).mappings().first()
+        restorable_until = None if row is None else aware(row["due_at"])
+    if row is None:
+        return None
+    return DistributionListView(**_addressed(row), members=_members(session, list_id, viewer_organisation_id), restorable_until=restorable_until)
 
 
 def _members(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None) -> tuple[Member, ...]:
