@@ -351,6 +351,45 @@ alone, minutes later, 5.22 / 1.30 (4.0x), 5.34 / 1.35 (4.0x), 5.42 / 1.65
 (4.4x) and 7.16 / 1.78 (4.0x) before, 5.21 / 1.54 (3.4x) and 5.74 / 1.51 (3.8x)
 after. ADR 63's gain holds in every pair. The goal holds when the machine is in its fast state.
 In its slow state, it is not met.
+
+The same kind of machine, 2026-11-29 (AMD EPYC, Firecracker, 2 vCPUs,
+``haltpoll.guest_halt_poll_ns=0``). ``run.py http bulk_add_500`` at the start:
+3.86 / 1.16 (3.3x). Server CPU a request (``/proc``, 1,000 details changes,
+blocks of 1,000 per server): 3.0-3.6 ms against the bare endpoint's 0.41-0.56,
+and later, the machine faster, 2.0-2.2 against 0.40-0.44 (p50 2.3-2.4 / 0.82-0.87
+ms, 2.8x). Instructions, which do not drift (``sema serve`` under callgrind,
+instrumentation switched on around 300 details changes): 6.15 million a request,
+the same to 0.01 million in two runs.
+- SQL time per statement (each statement timed in the server, 2,750 commands):
+  15 statements, 0.385 ms a command in all: the aggregate's snapshot-and-events
+  select 53 us, the event insert 42, the session-and-principal select 40, the
+  tracking update 37, the trigram counts' upsert 35 (through SQLAlchemy's
+  ``exec_driver_sql``: an ``executemany`` of a few rows), the reindex's select
+  32, the directory's update 24, the FTS delete 22, its insert 16, and the rest
+  under 20 each. SQLite is about a sixth of the request (callgrind: 14-15% of
+  instructions in ``sqlite3_step``); Python is the rest.
+- py-spy of the server (500 Hz, 25 s): inline read models 30% of the busy
+  samples (the directory 19.5%: its FTS reindex 13.8%, of which the trigram
+  counts 5.5%), loading the ``User`` 10.5% (the select 6.1%, decoding and
+  replay the rest), the commit 9.8% (SQLite's own 5.0%, the ORM session's
+  the rest), authentication 5.3% (its own pool checkout 1.7%), the request
+  log 5.5%, the response's socket writes 10% and h11's reading 10% (the bare
+  endpoint pays those too). Python's cyclic collector: below callgrind's 1%
+  threshold.
+Fixes: a write of many rows goes on SQLite's cursor as single rows already did
+(``projections.direct._send_many``), and a statement's parameters are taken in
+the driver's order by one ``itemgetter``, processors applied only where a column
+has one: 6.15 -> 6.07 million instructions a request (-1.3%). Priced from the
+profile and not done, each a few per cent: an aggregate cache with a
+fast-forward read (about 4%: the select stays, decoding goes, and a cached
+aggregate must be owned by one command at a time), the command's transaction
+on a Core connection rather than the library's ORM session (about 3%),
+authentication on the command's connection (1.7%), one read of the directory
+entry for the handler and the reindex (about 2%). Together they would not
+reach the third of the server's CPU a request that the goal needs when the
+machine is slow. The whole ``benchmarks/run.py`` afterwards, the machine in its
+slow state (the bare library's batch save of 500 0.47 s, where it had been
+0.40 at the session's start): 4.59 / 1.48 (3.1x).
 """
 
 from __future__ import annotations
