@@ -88,7 +88,7 @@ def distribution_list(session: Reader, list_id: UUID, viewer_organisation_id: UU
         restorable_until = None if row is None else aware(row["due_at"])
     if row is None:
         return None
-    return DistributionListView(**_addressed(row), members=_members(session, list_id, viewer_organisation_id), restorable_until=restorable_until)
+    return _list_view(row, _members(session, list_id, viewer_organisation_id), restorable_until)
 
 
 def _members(session: Reader, list_id: UUID, viewer_organisation_id: UUID | None) -> tuple[Member, ...]:
@@ -184,8 +184,8 @@ def _addressed(row: Any) -> dict[str, Any]:
     return {"id": UUID(row["id"]), "organisation_id": UUID(row["organisation_id"]), "organisation_name": row["organisation_name"], "name": row["name"], "address": row["address"]}
 
 
-def _list_view(row: Any, members: tuple[Member, ...] = ()) -> DistributionListView:
-    return DistributionListView(**_addressed(row), members=members)
+def _list_view(row: Any, members: tuple[Member, ...] = (), restorable_until: datetime | None = None) -> DistributionListView:
+    return DistributionListView(**_addressed(row), members=members, restorable_until=restorable_until)
 
 
 def _group_view(row: Any, permissions: dict[UUID, tuple[Permission, ...]] | None = None) -> GroupMailboxView:
