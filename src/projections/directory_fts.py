@@ -42,7 +42,7 @@ JSON_COLUMNS = frozenset({"aliases", "details"})
 FTS_SCHEMA = ", ".join(["search_text", *[f"{c} UNINDEXED" for c in FTS_COLUMNS[1:]]])
 # Never give this table a LIKE or GLOB on a column: SQLite 3.40's trigram
 # tokenizer with detail=none crashes the process on one (queries test ``text || ''``).
-FTS_OPTIONS = "tokenize='trigram', detail=none"
+FTS_OPTIONS = "tokenize='trigram', detail=none, columnsize=0"
 TRIGRAM = 3
 
 
@@ -81,7 +81,7 @@ class DirectoryFts:
             if self.counts not in found:
                 session.execute(text(self._counts_schema))
                 listed_texts = session.execute(select(e.search_text).where(e.listed)).scalars().all()
-                self._count(session, Counter(listed_texts), Counter())
+                self._count(session, listed_texts, [])
             return
         for table in (self.name, self.keys, self.counts):
             session.execute(text(f"DROP TABLE IF EXISTS {table}"))
@@ -95,7 +95,7 @@ class DirectoryFts:
         if listed:
             session.execute(self._statements[1], listed)
             self.optimize(session)
-            self._count(session, Counter(r["search_text"] for r in listed), Counter())
+            self._count(session, [r["search_text"] for r in listed], [])
 
     def optimize(self, session: Session) -> None:
         """Merges the index into one segment. Written batch by batch it keeps a
@@ -109,11 +109,19 @@ class DirectoryFts:
         # The key is the trigram's bytes: integer keys keep the table small and its rows in one order however written.
         return f"CREATE TABLE {self.counts} (trigram INTEGER PRIMARY KEY, entries INTEGER NOT NULL)"
 
-    def _count(self, session: Session | Batch, added: Counter[str], removed: Counter[str]) -> None:
+    def _count(self, session: Session | Batch, added: list[str], removed: list[str]) -> None:
         """Counts the trigrams of the texts ``added`` to the FTS rows and uncounts those
         of the texts ``removed`` (a text in both, an entry rewritten as it was, costs nothing)."""
-        changes = Counter(chain.from_iterable(map(trigrams, (added - removed).elements())))
-        changes.subtract(chain.from_iterable(map(trigrams, (removed - added).elements())))
+        if len(added) <= 1 and len(removed) <= 1:
+            # One entry's text for another (most commands): the trigrams of one and not the other.
+            new = trigrams(added[0]) if added else set()
+            old = trigrams(removed[0]) if removed else set()
+            changes: dict[str, int] = dict.fromkeys(new - old, 1)
+            changes.update(dict.fromkeys(old - new, -1))
+        else:
+            plus, minus = Counter(added), Counter(removed)
+            changes = Counter(chain.from_iterable(map(trigrams, (plus - minus).elements())))
+            changes.subtract(chain.from_iterable(map(trigrams, (minus - plus).elements())))
         counting, uncounted = self._statements[6:8]
         changed = [{"trigram": trigram_key(t), "entries": n} for t, n in changes.items() if n]
         if not changed:
@@ -159,8 +167,8 @@ class DirectoryFts:
             batch.execute(deleting, gone)
         if listed:
             batch.execute(inserting, listed)
-        removed = Counter(t for g in gone if (t := old[g["rowid"]]["search_text"]) is not None)
-        self._count(batch, Counter(r["search_text"] for r in listed), removed)
+        removed = [t for g in gone if (t := old[g["rowid"]]["search_text"]) is not None]
+        self._count(batch, [r["search_text"] for r in listed], removed)
         new = [k for k in keys if k["seq"] not in indexed]
         if new:
             batch.execute(adding_keys, new)

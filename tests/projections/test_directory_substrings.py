@@ -119,6 +119,23 @@ def test_a_sqlite_store_made_before_the_trigram_counts_gets_them_when_opened_as_
         assert snapshot(reopened, ("directory",)) == upgraded
 
 
+def test_a_sqlite_store_whose_index_kept_column_sizes_is_remade_without_them_when_opened_as_a_rebuild_would(tmp_path, clock):
+    columns = "search_text, sort_name UNINDEXED, kind UNINDEXED, id UNINDEXED, name UNINDEXED, organisation_id UNINDEXED, organisation_name UNINDEXED, address UNINDEXED, aliases UNINDEXED, details UNINDEXED"
+    before_column_sizes_went = (  # the same index with the size of each row's text kept (sema_directory_fts_docsize)
+        "DROP TABLE sema_directory_fts",
+        f"CREATE VIRTUAL TABLE sema_directory_fts USING fts5({columns}, tokenize='trigram', detail=none)",
+    )
+    people = [("Sarah", "Khan"), ("Zed", "Adams"), ("Tara", "Jones")]
+    with _reopened_store_made_before(tmp_path, clock, people, *before_column_sizes_went) as reopened:
+        assert _names(reopened, "ar") == ["Tara Jones", "Sarah Khan"]
+        with reopened.engine.connect() as connection:
+            tables = set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars())
+        assert "sema_directory_fts" in tables and "sema_directory_fts_docsize" not in tables
+        upgraded = snapshot(reopened, ("directory",))
+        reopened.projections.rebuild(["directory"])
+        assert snapshot(reopened, ("directory",)) == upgraded
+
+
 FTS_SEGMENTS = "SELECT count(DISTINCT segid) FROM sema_directory_fts_idx"
 
 
