@@ -24,6 +24,7 @@ from domain.actors import Actor, Role, system_actor
 from domain.base import SemaAggregate
 from domain.claims import OrganisationCodeClaim
 from domain.distribution_list import DistributionList
+from domain.mail_domains import MailDomains
 from domain.mailbox import Mailbox
 from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
@@ -39,6 +40,7 @@ from sema.services.challenges import Challenges
 from sema.services.claimed_numbers import ClaimedNumbers
 from sema.services.claims import Claims
 from sema.services.context import ServiceContext
+from sema.services.aggregate_cache import AggregateCache
 from sema.services.distribution_lists import DistributionLists
 from sema.services.exceptional_access import ExceptionalAccess
 from sema.services.mail_access import MailAccess
@@ -105,12 +107,14 @@ class SemaApplication(Application):
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
-        self.runner = CommandRunner(self)
+        # The aggregates commands load by id (claims are read by value, not kept).
+        cache = AggregateCache(settings.aggregate_cache_size, (User, Organisation, Mailbox, DistributionList, MailDomains))
+        self.runner = CommandRunner(self, cache=cache)
         numbers = ClaimedNumbers(self)
         numbers.create()
         self.runner.inline_processors.append(numbers.record)  # the claims' side table, in step (ADR 44)
         claims = Claims(self.recorder, self.repository, numbers)
-        self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE))
+        self.aggregates = Aggregates(self.repository, lambda: claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE), cache)
         context = ServiceContext(settings, self.runner, self.aggregates, claims, self.credentials, self.secrets, new_id)
         self.organisations = Organisations(context)
         self.users = Users(context)

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     passed_challenge_valid_minutes: int = 30
     exceptional_access_days: int = 30
     sqlite_lock_timeout_s: float = 30.0
+    aggregate_cache_size: int = Field(10_000, ge=0, description="aggregates kept in memory between commands (each still reads the events recorded since); 0: none")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

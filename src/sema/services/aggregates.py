@@ -20,6 +20,7 @@ from domain.mailbox import Mailbox, MailboxKind
 from domain.organisation import Organisation
 from domain.permissions import require_administers, require_administrator, require_service_administrator
 from domain.user import User
+from sema.services.aggregate_cache import AggregateCache
 
 A = TypeVar("A", bound=SemaAggregate)
 O = TypeVar("O", User, Mailbox, DistributionList)
@@ -36,8 +37,9 @@ def replay(aggregate: SemaAggregate | None, events: Iterable[Any]) -> SemaAggreg
 
 
 class Aggregates:
-    def __init__(self, repository: Repository, service_organisation_id: Callable[[], UUID | None]) -> None:
+    def __init__(self, repository: Repository, service_organisation_id: Callable[[], UUID | None], cache: AggregateCache | None = None) -> None:
         self.repository = repository
+        self.cache = cache
         self._find_service_organisation_id = service_organisation_id
         self._service_organisation_id: UUID | None = None
 
@@ -64,6 +66,11 @@ class Aggregates:
         one select where the store can (``sema.persistence``), not two."""
         repository = self.repository
         snapshots, events = repository.snapshot_store, repository.event_store
+        cached = self.cache.take(aggregate_id) if self.cache is not None else None
+        if cached is not None:  # the events recorded since, by anyone
+            aggregate = replay(cached, map(events.mapper.to_domain_event, events.recorder.select_events(aggregate_id, gt=cached.version)))
+            self.cache.touched((aggregate,))  # type: ignore[union-attr]
+            return aggregate
         read_both = getattr(events.recorder, "select_snapshot_and_events", None)
         if snapshots is None or read_both is None or repository.cache is not None:
             return repository.get(aggregate_id, projector_func=replay)
@@ -72,6 +79,8 @@ class Aggregates:
         aggregate = replay(None, [*found, *map(events.mapper.to_domain_event, stored)])
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)
+        if self.cache is not None:
+            self.cache.touched((aggregate,))
         return aggregate
 
     def mail_domains(self) -> MailDomains | None:

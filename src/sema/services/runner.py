@@ -16,7 +16,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from domain.base import SemaAggregate
 from domain.errors import ConcurrencyConflict
 from sema import nowait
+from sema.services.aggregate_cache import AggregateCache
 
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -70,24 +71,29 @@ class UnitOfWork:
     """One command's transaction as its handler sees it: the session (for
     credential rows) and :meth:`save`."""
 
-    def __init__(self, session: Session, store: EventStore, processors: Sequence[InlineProcessor]) -> None:
+    def __init__(self, session: Session, store: EventStore, processors: Sequence[InlineProcessor], cache: AggregateCache | None = None) -> None:
         self.session = session
         self._store = store
         self._processors = processors
+        self._cache = cache
 
     def save(self, *aggregates: SemaAggregate | None) -> list[Recording]:
         """Records the pending events of every given aggregate (``None`` skipped), then
         lets the inline processors write what follows from them, all in this transaction."""
-        recordings = self._store.save(*[a for a in aggregates if a is not None])
+        saving = [a for a in aggregates if a is not None]
+        recordings = self._store.save(*saving)
         for process in self._processors:
             process(self.session, recordings)
+        if self._cache is not None:
+            self._cache.touched(saving)
         return recordings
 
 
 class CommandRunner:
-    def __init__(self, store: EventStore, retry: RetryPolicy = RetryPolicy()) -> None:
+    def __init__(self, store: EventStore, retry: RetryPolicy = RetryPolicy(), cache: AggregateCache | None = None) -> None:
         self.store = store
         self.retry = retry
+        self.cache = cache
         self.inline_processors: list[InlineProcessor] = []
 
     def run(self, work: Callable[[UnitOfWork], R]) -> R:
@@ -96,8 +102,8 @@ class CommandRunner:
         attempt = 0
         while True:
             try:
-                with self.store.recorder.transaction(commit=True) as session:
-                    result = work(UnitOfWork(session, self.store, self.inline_processors))
+                with self.cache.command() if self.cache is not None else nullcontext(), self.store.recorder.transaction(commit=True) as session:
+                    result = work(UnitOfWork(session, self.store, self.inline_processors, self.cache))
                 nowait.committed()
                 return result
             except IntegrityError:
