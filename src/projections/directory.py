@@ -14,7 +14,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Engine, Index, String, Text, and_, not_, text
+from sqlalchemy import JSON, Boolean, Engine, Index, String, Text, and_, not_, text
 from sqlalchemy.orm import Session
 
 from domain.distribution_list import DistributionList
@@ -28,7 +28,7 @@ from projections.directory_trigrams import DirectoryTrigrams
 from projections.framework import REBUILD_SUFFIX, handles
 from projections.source import Position
 from projections.search_text import search_text
-from projections.tables import ID, key, optional, required, table, text_id
+from projections.tables import ID, ROW_KEY, key, optional, required, table, text_id
 from projections.user_rows import EX_DIRECTORY, ROW_EDITS, changes, edited, set_flags
 
 KIND_USER = "user"
@@ -72,7 +72,7 @@ class Directory(OrganisationSuspensions, Administrators, ListMembers, GroupPermi
     entries = table(
         "sema_directory_entries",
         # The notification id of the entry's creation: a stable integer key for the FTS index.
-        key("seq", BigInteger),
+        key("seq", ROW_KEY),
         required("id", ID, unique=True),
         required("kind", String(20)),
         required("organisation_id"),

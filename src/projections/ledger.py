@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from projections.batch import Batch
 from projections.framework import ReadModel
 from projections.source import Position
-from projections.tables import key, required, table, text_id
+from projections.tables import ROW_KEY, key, required, table, text_id
 
 GENESIS = bytes(32)
 _U64 = struct.Struct(">Q")
@@ -63,7 +63,7 @@ class Ledger(ReadModel):
     rebuild_cost = 2.1
 
     links = table(
-        "sema_ledger", key("notification_id", BigInteger), required("originator_id"), required("originator_version", BigInteger), required("link", String(64))
+        "sema_ledger", key("notification_id", ROW_KEY), required("originator_id"), required("originator_version", BigInteger), required("link", String(64))
     )
 
     @functools.cached_property

@@ -69,3 +69,38 @@ def test_concurrent_commands_leave_one_unbroken_chain(audit_app: SemaApplication
         stored = connection.execute(text(f"SELECT COUNT(*) FROM {audit_app.recorder.events_table_name}")).scalar_one()
     # PostgreSQL ids have gaps where a lost race rolled back: count the events, not the last id.
     assert (result.ok, result.checked) == (True, stored)
+
+
+def test_a_sqlite_ledger_keyed_by_a_bigint_keeps_chaining_and_a_rebuild_keys_it_by_row_id(tmp_path) -> None:
+    """Before, the key was BIGINT on SQLite too (a table and an index of the key beside it).
+    Such a store goes on as it was; a rebuild makes the table as it is made now."""
+    from testkit import make_settings
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
+    app = build_application(settings)
+    try:
+        organisation_id = app.register_organisation(SCRIPT, REGISTERED, name="Acme Legal", code="acme", account_type="mailbox")
+        with app.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE sema_ledger RENAME TO sema_ledger_was"))
+            connection.execute(
+                text("CREATE TABLE sema_ledger (notification_id BIGINT NOT NULL, originator_id VARCHAR(36) NOT NULL, originator_version BIGINT NOT NULL, link VARCHAR(64) NOT NULL, PRIMARY KEY (notification_id))")
+            )
+            connection.execute(text("INSERT INTO sema_ledger SELECT * FROM sema_ledger_was"))
+            connection.execute(text("DROP TABLE sema_ledger_was"))
+    finally:
+        app.close()
+        app.engine.dispose()
+    reopened = build_application(settings)
+    try:
+        reopened.add_users(SCRIPT, ADDED, organisation_id, [NewUser("Jane", "Doe")])
+        result = Verifier(reopened).verify()
+        assert (result.ok, result.checked) == (True, reopened.recorder.max_notification_id())
+        reopened.projections.rebuild(["ledger"])
+        with reopened.engine.connect() as connection:
+            made = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'sema_ledger'")).scalar_one()
+        assert "notification_id INTEGER NOT NULL" in made
+        result = Verifier(reopened).verify()
+        assert (result.ok, result.checked) == (True, reopened.recorder.max_notification_id())
+    finally:
+        reopened.close()
+        reopened.engine.dispose()
