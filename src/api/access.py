@@ -50,8 +50,7 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     unauthenticated = ApiProblem(401, "not-authenticated", "Not authenticated", "log in first: give the session token as a Bearer token or the session cookie", headers={"WWW-Authenticate": "Bearer"})
     if token is None or len(token) > 200:
         raise unauthenticated
-    with state.app.engine.connect() as connection:
-        found_session = state.sessions.find_with(token, now, connection, _SESSION_AND_PRINCIPAL)
+    found_session = state.sessions.find_with(token, now, _SESSION_AND_PRINCIPAL)
     if found_session is None:
         raise unauthenticated
     session, row = found_session

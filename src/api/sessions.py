@@ -107,29 +107,36 @@ class SessionStore:
     def find(self, token: str, at: datetime, connection: Connection | None = None) -> Session | None:
         """The live session for ``token``, touched; ``None`` if unknown, idle too long or
         expired. On ``connection`` if given (its transaction is committed when this writes)."""
-        if connection is None:
-            with self.engine.connect() as connection:
-                return self.find(token, at, connection)
-        found = self.find_with(token, at, connection, _FIND)
+        found = self.find_with(token, at, _FIND, connection)
         return found[0] if found is not None else None
 
-    def find_with(self, token: str, at: datetime, connection: Connection, statement: Select[Any]) -> tuple[Session, dict[str, Any]] | None:
+    def find_with(self, token: str, at: datetime, statement: Select[Any], connection: Connection | None = None) -> tuple[Session, dict[str, Any]] | None:
         """:meth:`find` by ``statement``: a select of this table's row by the token's hash
         (parameter ``hash``, made once) with more columns beside it, e.g. of a join, so
-        a request reads what else it needs in the same statement; the session and the row."""
+        a request reads what else it needs in the same statement; the session and the row.
+        Without ``connection``, the read takes one of its own, and a write (ending or
+        touching the session) another."""
         token_hash = hash_token(token)
-        found = direct.rows(connection, statement, {"hash": token_hash})
+        params = {"hash": token_hash}
+        found = direct.rows(connection, statement, params) if connection is not None else direct.read(self.engine, statement, params)
         row = found[0] if found else None
         if row is None:
             return None
         if at >= _aware(row["expires_at"]) or at >= _aware(row["last_used_at"]) + self.idle:
-            connection.execute(_END, {"hash": token_hash})
-            connection.commit()
+            self._write(connection, _END, {"hash": token_hash})
             return None
         if at - _aware(row["last_used_at"]) >= TOUCH_EVERY:
-            direct.run(connection, _TOUCH, {"hash": token_hash, "at": at})
-            connection.commit()
+            self._write(connection, _TOUCH, {"hash": token_hash, "at": at})
         return Session(token_hash, UUID(row["user_id"]), row["role"], UUID(row["organisation_id"]), bool(row["must_activate"]), _aware(row["expires_at"])), row
+
+    def _write(self, connection: Connection | None, statement: Any, params: dict[str, Any]) -> None:
+        """A write of :meth:`find_with`, committed: on ``connection`` (its transaction) or on one of its own."""
+        if connection is None:
+            with self.engine.begin() as own:
+                direct.run(own, statement, params)
+            return
+        direct.run(connection, statement, params)
+        connection.commit()
 
     def activated(self, token_hash: str) -> None:
         with self.engine.begin() as conn:

@@ -24,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
@@ -41,8 +41,7 @@ class _Plan:
 
     __slots__ = ("compiled", "sql", "binds", "names", "defaults", "keys", "results", "_get", "_processed")
 
-    def __init__(self, statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> None:
-        dialect = connection.dialect
+    def __init__(self, statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         self.compiled = compiled
         self.sql: str = compiled.string
@@ -78,13 +77,13 @@ class _Plan:
 _plans: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, _Plan | None]] = {}
 
 
-def _plan(statement: ClauseElement, connection: Connection, keys: tuple[str, ...]) -> _Plan | None:
+def _plan(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
     """The statement's plan, or ``None`` where SQLAlchemy must run it; made once per statement and parameter names."""
     cache_key = (id(statement), keys)
     found = _plans.get(cache_key)
     if found is not None and found[0] is statement:
         return found[1]
-    plan: _Plan | None = _Plan(statement, connection, keys)
+    plan: _Plan | None = _Plan(statement, dialect, keys)
     compiled = plan.compiled  # type: ignore[union-attr]
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.insert_prefetch or compiled.update_prefetch or not compiled.positional:  # type: ignore[attr-defined]
         plan = None
@@ -122,14 +121,41 @@ def _direct(connection: Connection) -> bool:
 
 def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
     """The rows of a query made once (a module constant, a kept statement), as dicts by column key."""
-    plan = _plan(statement, connection, tuple(params or ())) if _direct(connection) else None
+    plan = _plan(statement, connection.dialect, tuple(params or ())) if _direct(connection) else None
     if plan is None or not plan.keys:  # no columns known when compiled (a ``text()`` query): SQLAlchemy names them from the cursor
         return [dict(r) for r in connection.execute(statement, params).mappings()]  # type: ignore[arg-type]
-    found = _send(connection, plan, params, fetch=True)
+    return _as_rows(plan, _send(connection, plan, params, fetch=True))
+
+
+def _as_rows(plan: _Plan, found: list[tuple[Any, ...]]) -> list[Row]:
     keys, results = plan.keys, plan.results
     if not any(results):
         return [dict(zip(keys, r)) for r in found]
     return [{k: v if p is None else p(v) for k, p, v in zip(keys, results, r)} for r in found]
+
+
+def read(engine: Engine, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
+    """:func:`rows` on a connection of the engine's pool for this one query, outside
+    any transaction (SQLite reads the latest commit). On SQLite the driver's
+    connection is taken from the pool as it is, without SQLAlchemy's connection
+    and transaction around it: what authenticating each request cost beyond its
+    query (issue 12, ``benchmarks/bench_http.py``)."""
+    plan = _plan(statement, engine.dialect, tuple(params or ())) if engine.dialect.name == "sqlite" and not engine._has_events else None
+    if plan is None or not plan.keys:
+        with engine.connect() as connection:
+            return rows(connection, statement, params)
+    try:
+        values = plan.parameters(params)
+    except exc.InvalidRequestError as error:
+        raise exc.StatementError(str(error), plan.sql, params, error) from error
+    pooled = engine.raw_connection()
+    try:
+        found = pooled.driver_connection.execute(plan.sql, values).fetchall()  # type: ignore[union-attr]
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(plan.sql, params, error, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect) from error
+    finally:
+        pooled.close()
+    return _as_rows(plan, found)
 
 
 def run(connection: Connection, statement: ClauseElement, params: Params = None) -> None:
@@ -143,7 +169,7 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
         executemany(connection, statement, params, functools.partial(_send_many, connection) if _direct(connection) else None)  # type: ignore[arg-type]
         return
     first = params[0] if many else params  # type: ignore[index]
-    plan = _plan(statement, connection, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]
+    plan = _plan(statement, connection.dialect, tuple(first or ())) if _direct(connection) else None  # type: ignore[arg-type]
     if plan is None:
         connection.execute(statement, params)  # type: ignore[arg-type]
     else:
@@ -152,7 +178,7 @@ def run(connection: Connection, statement: ClauseElement, params: Params = None)
 
 def changed(connection: Connection, statement: ClauseElement, params: Mapping[str, Any]) -> int:
     """A write made once, for one row of parameters, as :func:`run`: how many rows it changed."""
-    plan = _plan(statement, connection, tuple(params)) if _direct(connection) else None
+    plan = _plan(statement, connection.dialect, tuple(params)) if _direct(connection) else None
     if plan is None:
         return int(connection.execute(statement, params).rowcount)  # type: ignore[attr-defined]
     return int(_send(connection, plan, params))

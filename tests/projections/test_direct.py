@@ -142,3 +142,35 @@ def test_a_sessions_connection_is_kept_for_its_transaction_and_asked_again_for_t
             assert second is session.connection()
             assert second.in_transaction()
             assert direct.rows(second, BY_ID, {"id": "a"})[0]["id"] == "a"
+
+
+def test_a_read_on_a_connection_of_its_own_sees_the_last_commit_as_sqlalchemy_reads_it(engine: Engine) -> None:
+    with engine.begin() as connection:
+        direct.run(connection, INSERT, ROW)
+    with engine.connect() as connection:
+        expected = [dict(r) for r in connection.execute(BY_ID, {"id": "a"}).mappings()]
+    assert direct.read(engine, BY_ID, {"id": "a"}) == expected
+    assert direct.read(engine, BY_ID, {"id": "none"}) == []
+    with engine.begin() as connection:
+        direct.run(connection, SET_FLAG, {"key": "a", "flag": False})
+    assert direct.read(engine, BY_ID, {"id": "a"})[0]["flag"] is False
+    assert engine.pool.checkedout() == 0  # the pooled connection is given back
+
+
+def test_a_read_on_a_connection_of_its_own_goes_through_sqlalchemy_when_someone_listens(engine: Engine) -> None:
+    with engine.begin() as connection:
+        direct.run(connection, INSERT, ROW)
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen.append(statement))
+    assert [r["id"] for r in direct.read(engine, BY_ID, {"id": "a"})] == ["a"]
+    assert len(seen) == 1 and "FROM direct_rows" in seen[0]
+
+
+def test_a_read_on_a_connection_of_its_own_raises_as_sqlalchemy_does(engine: Engine) -> None:
+    broken = select(rows_table).where(rows_table.c.id == bindparam("id"), text("no_such_column = 1"))
+    with pytest.raises(Exception) as found:
+        direct.read(engine, broken, {"id": "a"})
+    with engine.connect() as connection, pytest.raises(Exception) as expected:
+        connection.execute(broken, {"id": "a"})
+    assert type(found.value) is type(expected.value)
+    assert engine.pool.checkedout() == 0
