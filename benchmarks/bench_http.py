@@ -393,6 +393,57 @@ slow state (the bare library's batch save of 500 0.47 s, where it had been
 half an hour later, the machine fast again (the bare batch save 0.40 s): 2.52 /
 1.00 (2.5x), every goal of issue 12 met; ``run.py http`` alone right after it:
 3.0x, 2.7x, 2.7x.
+
+Next session, same kind of machine (2026-11-29, second session). At the start,
+``run.py http``: 4.58 / 1.45 (3.2x), then 3.4x, 3.6x, 3.4x; the bare library's
+batch of 500 0.39 s. Server CPU a request (``/proc``, 2,000 details changes):
+3.1-4.0 ms against the bare endpoint's 0.46-0.54 ms; ``GET /me`` (authentication,
+a read, the same middleware) 0.86 ms. The same command in-process (no HTTP):
+1.4 ms. So the command itself, not the web layer, is what the bare endpoint lacks.
+- ``strace -c`` of the server: 64 system calls a request, 42 of them ``pwrite64``
+  (the WAL's frames: a header and a page each), 10 ``fcntl`` (WAL locks).
+  ``/proc/<pid>/io``: 94 KB written a request. The WAL's frames of 20 commands,
+  mapped to tables by ``dbstat``: 19.1 pages a command, 9 of them the directory's
+  FTS index (its data 3.9, trigram counts 2.0, content, doc sizes and segment
+  index 1 each), the ledger 2 (its table and an index of its BIGINT key).
+  ``vmstat`` meanwhile: 16-29 MB/s written to disk and up to 13% of the CPU
+  stolen by the host; the bare endpoint writes nothing.
+- cProfile of the command in-process: SQLite's commit 0.27 ms of it (19 pages,
+  about 14 us a page), the inline read models half of the Python (the directory
+  alone 0.19 of 0.67 s under the profiler: its handler's read and its FTS
+  reindex), the ORM session's begin, commit and close about 50 us (an empty
+  write transaction: 75-85 us through the library's session, 23-27 through a
+  Core connection).
+- py-spy at 500 Hz showed single lines (``direct.py:67``, ``batch.py:326``) with
+  14-24% of the samples, a different line each run: the process stopped there,
+  not work (the line is a dict lookup); such runs were set aside.
+Fixes, instructions a request (``sema serve`` under callgrind, 150 details
+changes; the same tree twice agrees to 0.01 million):
+- 6.10 at the start;
+- 5.99: the FTS table keeps no column sizes (``columnsize=0``: nothing ranks by
+  them; a page fewer a commit), and one entry's trigram counts are two sets'
+  differences rather than Counters;
+- 5.69: aggregates kept between commands (ADR 68): a command takes the ``User``
+  from the cache and reads only the events recorded since;
+- 5.55: whether a statement may go on SQLite's cursor is asked as SQLAlchemy
+  asks (``_has_events``); asking the dispatchers for ``before_cursor_execute``
+  built a joined listener each time, some fifteen times a command;
+- 5.55 and 16.7 WAL pages a command: the ledger and the directory's entries
+  keyed by the table's row id (``INTEGER``, not ``BIGINT``, on SQLite);
+- 5.49: authentication reads on a pooled SQLite connection of its own, without
+  SQLAlchemy's connection and transaction (``direct.read``).
+In all -10%. Tried and not kept: the FTS row rewritten by one ``UPDATE`` rather
+than a delete and an insert (-0.25%, the same pages); the security headers
+added from bytes made once rather than by ``MutableHeaders.setdefault`` (+0.4%).
+Priced and not done: the command's transaction on a Core connection (the
+library's snapshots are ORM rows, so its session stays), the admin search's
+details updated without reading the row (about 1.5%), the directory's FTS kept
+by SQLite triggers (about 7%, a rework of ADR 47 and 52).
+``run.py http``, the tree of the session's start and the 5.49 tree in turn, the
+machine fast (the bare endpoint 1.0-1.3 ms): 3.6x and 3.3x before, 3.2x and 3.0x
+after. The whole ``benchmarks/run.py`` on the 5.49 tree, the machine slow (the
+bare library's batch save of 500 0.48 s, where it had been 0.20 an hour before):
+3.56 / 1.16 (3.07x).
 """
 
 from __future__ import annotations
