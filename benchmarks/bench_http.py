@@ -443,7 +443,8 @@ by SQLite triggers (about 7%, a rework of ADR 47 and 52).
 machine fast (the bare endpoint 1.0-1.3 ms): 3.6x and 3.3x before, 3.2x and 3.0x
 after. The whole ``benchmarks/run.py`` on the 5.49 tree, the machine slow (the
 bare library's batch save of 500 0.48 s, where it had been 0.20 an hour before):
-3.56 / 1.16 (3.07x).
+3.56 / 1.16 (3.07x). A second whole run on the final tree, the bare library's
+batch slower still (0.57 s): 3.47 / 1.24 (2.80x).
 """
 
 from __future__ import annotations
