@@ -11,21 +11,17 @@ import pytest
 
 from domain.user import Status
 from sema.application import NewUser, SemaApplication
-from sema.bootstrap import build_application
 from sema.clock import SettableClock
 from sema.config import Settings
-from testkit import Org, organisation_with_admin
+from testkit import Org, close_app, open_app, organisation_with_admin
 
 
 @pytest.fixture
 def other_process(settings: Settings) -> Iterator[SemaApplication]:
     """A second application on the same store, as another ``sema serve`` process would be."""
-    application = build_application(settings)
-    try:
-        yield application
-    finally:
-        application.close()
-        application.engine.dispose()
+    application = open_app(settings)
+    yield application
+    close_app(application)
 
 
 def status_in_a_command(app: SemaApplication, user_id) -> Status:
@@ -91,7 +87,7 @@ def test_a_user_kept_over_many_commands_is_the_user_the_store_gives(app: SemaApp
 
 
 def test_no_aggregate_is_kept_when_the_cache_is_off(settings: Settings, clock: SettableClock) -> None:
-    app = build_application(settings.model_copy(update={"aggregate_cache_size": 0}))
+    app = open_app(settings.model_copy(update={"aggregate_cache_size": 0}))
     try:
         organisation = organisation_with_admin(app, clock.now(), code="org")
         (created,) = app.add_users(organisation.admin, clock.now(), organisation.id, [NewUser("Jane", "Doe")])
@@ -99,5 +95,4 @@ def test_no_aggregate_is_kept_when_the_cache_is_off(settings: Settings, clock: S
         assert len(app.aggregates.cache) == 0
         assert status_in_a_command(app, created.user_id) == Status.SUSPENDED
     finally:
-        app.close()
-        app.engine.dispose()
+        close_app(app)
