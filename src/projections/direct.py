@@ -116,7 +116,12 @@ def _direct(connection: Connection) -> bool:
     # SQLAlchemy's own test before it runs a connection's event hooks (``_execute_context``):
     # asking the dispatchers for ``before_cursor_execute`` built a joined listener each
     # time, some fifteen times a command.
-    return connection.dialect.name == "sqlite" and not (connection._has_events or connection.engine._has_events)
+    engine = connection.engine  # _unwatched_sqlite's test, inline: this runs for every statement
+    return engine.dialect.name == "sqlite" and not (connection._has_events or engine._has_events)
+
+
+def _unwatched_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and not engine._has_events
 
 
 def rows(connection: Connection, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -140,19 +145,16 @@ def read(engine: Engine, statement: ClauseElement, params: Mapping[str, Any] | N
     connection is taken from the pool as it is, without SQLAlchemy's connection
     and transaction around it: what authenticating each request cost beyond its
     query (issue 12, ``benchmarks/bench_http.py``)."""
-    plan = _plan(statement, engine.dialect, tuple(params or ())) if engine.dialect.name == "sqlite" and not engine._has_events else None
+    plan = _plan(statement, engine.dialect, tuple(params or ())) if _unwatched_sqlite(engine) else None
     if plan is None or not plan.keys:
         with engine.connect() as connection:
             return rows(connection, statement, params)
-    try:
-        values = plan.parameters(params)
-    except exc.InvalidRequestError as error:
-        raise exc.StatementError(str(error), plan.sql, params, error) from error
+    values = _values(plan, params)
     pooled = engine.raw_connection()
     try:
         found = pooled.driver_connection.execute(plan.sql, values).fetchall()  # type: ignore[union-attr]
     except engine.dialect.loaded_dbapi.Error as error:
-        raise exc.DBAPIError.instance(plan.sql, params, error, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect) from error
+        raise _translated(engine.dialect, plan.sql, params, error) from error
     finally:
         pooled.close()
     return _as_rows(plan, found)
@@ -197,17 +199,14 @@ def _send(connection: Connection, plan: _Plan, params: Any, many: bool = False, 
     """Runs the plan on the driver's connection in SQLAlchemy's transaction; the rows
     if ``fetch``, else how many rows a single write changed."""
     driver = _driver(connection)
-    try:
-        values = [plan.parameters(p) for p in params] if many else plan.parameters(params)
-    except exc.InvalidRequestError as error:  # a value missing: wrapped as SQLAlchemy wraps it
-        raise exc.StatementError(str(error), plan.sql, params, error) from error
+    values = _values(plan, params, many)
     try:
         if many:
             return driver.executemany(plan.sql, values)
         cursor = driver.execute(plan.sql, values)
         return cursor.fetchall() if fetch else cursor.rowcount
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, plan.sql, params, error) from error
+        raise _translated(connection.dialect, plan.sql, params, error) from error
 
 
 def _send_many(connection: Connection, sql: str, values: list[Any]) -> None:
@@ -215,9 +214,17 @@ def _send_many(connection: Connection, sql: str, values: list[Any]) -> None:
     try:
         _driver(connection).executemany(sql, values)
     except connection.dialect.loaded_dbapi.Error as error:
-        raise _translated(connection, sql, values, error) from error
+        raise _translated(connection.dialect, sql, values, error) from error
 
 
-def _translated(connection: Connection, sql: str, params: Any, error: Exception) -> exc.DBAPIError:
+def _values(plan: _Plan, params: Any, many: bool = False) -> Any:
+    """The plan's parameters for the driver (a list of them if ``many``); a value missing raises as SQLAlchemy raises it."""
+    try:
+        return [plan.parameters(p) for p in params] if many else plan.parameters(params)
+    except exc.InvalidRequestError as error:
+        raise exc.StatementError(str(error), plan.sql, params, error) from error
+
+
+def _translated(dialect: Dialect, sql: str, params: Any, error: Exception) -> exc.DBAPIError:
     """The exception SQLAlchemy would raise (IntegrityError, OperationalError …), so callers and the event store see no difference."""
-    return exc.DBAPIError.instance(sql, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect)
+    return exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, dialect=dialect)

@@ -34,13 +34,13 @@ from sema.config import Settings
 from sema.credentials import CredentialStore, SecretSource, credentials_table
 from sema.services.activation import Activation
 from sema.services.address_book import AddressBook
+from sema.services.aggregate_cache import AggregateCache
 from sema.services.break_glass import BreakGlass
 from sema.services.aggregates import Aggregates
 from sema.services.challenges import Challenges
 from sema.services.claimed_numbers import ClaimedNumbers
 from sema.services.claims import Claims
 from sema.services.context import ServiceContext
-from sema.services.aggregate_cache import AggregateCache
 from sema.services.distribution_lists import DistributionLists
 from sema.services.exceptional_access import ExceptionalAccess
 from sema.services.mail_access import MailAccess

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from testkit import close_app, make_settings, open_app
 from testkit.history import ADDED, REGISTERED, SCRIPT, Scripted
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -74,10 +75,8 @@ def test_concurrent_commands_leave_one_unbroken_chain(audit_app: SemaApplication
 def test_a_sqlite_ledger_keyed_by_a_bigint_keeps_chaining_and_a_rebuild_keys_it_by_row_id(tmp_path) -> None:
     """Before, the key was BIGINT on SQLite too (a table and an index of the key beside it).
     Such a store goes on as it was; a rebuild makes the table as it is made now."""
-    from testkit import make_settings
-
     settings = make_settings(f"sqlite:///{tmp_path / 'sema.db'}", tmp_path)
-    app = build_application(settings)
+    app = open_app(settings)
     try:
         organisation_id = app.register_organisation(SCRIPT, REGISTERED, name="Acme Legal", code="acme", account_type="mailbox")
         with app.engine.begin() as connection:
@@ -88,9 +87,8 @@ def test_a_sqlite_ledger_keyed_by_a_bigint_keeps_chaining_and_a_rebuild_keys_it_
             connection.execute(text("INSERT INTO sema_ledger SELECT * FROM sema_ledger_was"))
             connection.execute(text("DROP TABLE sema_ledger_was"))
     finally:
-        app.close()
-        app.engine.dispose()
-    reopened = build_application(settings)
+        close_app(app)
+    reopened = open_app(settings)
     try:
         reopened.add_users(SCRIPT, ADDED, organisation_id, [NewUser("Jane", "Doe")])
         result = Verifier(reopened).verify()
@@ -102,5 +100,4 @@ def test_a_sqlite_ledger_keyed_by_a_bigint_keeps_chaining_and_a_rebuild_keys_it_
         result = Verifier(reopened).verify()
         assert (result.ok, result.checked) == (True, reopened.recorder.max_notification_id())
     finally:
-        reopened.close()
-        reopened.engine.dispose()
+        close_app(reopened)
