@@ -10,6 +10,7 @@ call them too and add the few settings a private instance needs.
 from __future__ import annotations
 
 import hmac
+import os
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -25,6 +26,15 @@ POLICY_HEADER = "X-Sema-Mail-Key"
 def policy_key(secret_key: bytes) -> str:
     """The shared key Dovecot sends to sema's auth-policy listener, derived from sema's secret key."""
     return hmac.new(secret_key, b"sema dovecot auth policy", sha256).hexdigest()
+
+
+def write_private(path: Path, text: str, mode: int) -> None:
+    """Write ``text`` to ``path`` readable only as ``mode`` allows (0o600, 0o640), from its
+    creation on: the files hold the store's password or the policy key."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as file:
+        os.fchmod(fd, mode)  # an existing file keeps its mode through os.open
+        file.write(text)
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,7 @@ def write_postfix(directory: Path, store: Store, lmtp: str, sasl: str) -> dict[s
     written = {}
     for name, query in postfix_queries().items():
         path = directory / f"sema-{name}.cf"
-        path.write_text(f"# Written by sema mail-config.\n{connection}query = {query}\n")
-        path.chmod(0o640)
+        write_private(path, f"# Written by sema mail-config.\n{connection}query = {query}\n", 0o640)
         written[name] = path
 
     def map_of(name: str) -> str:
@@ -109,8 +118,7 @@ def write_dovecot(directory: Path, store: Store, mail_root: Path, policy_url: st
     written = {}
     for name, setting in [("password", "password_query"), ("master", "password_query"), ("user", "user_query")]:
         path = directory / f"sema-{name}.conf.ext"
-        path.write_text(f"# Written by sema mail-config.\ndriver = {driver}\nconnect = {connect}\ndefault_pass_scheme = ARGON2ID\n{setting} = {queries[name]}\n")
-        path.chmod(0o600)
+        write_private(path, f"# Written by sema mail-config.\ndriver = {driver}\nconnect = {connect}\ndefault_pass_scheme = ARGON2ID\n{setting} = {queries[name]}\n", 0o600)
         written[name] = path
     acl = directory / "sema-acl"
     acl.write_text("".join(f"* {who} {rights}\n" for who, rights in ACL_RIGHTS.items()))
@@ -165,5 +173,5 @@ service auth {{
 }}
 """
     written["conf"] = directory / "sema.conf"
-    written["conf"].write_text(conf)
+    write_private(written["conf"], conf, 0o600)  # it holds the policy key: a local user with it could report failed log-ins
     return written
