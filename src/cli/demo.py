@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         held = _organisations_held(app)
         if held and not (args.yes or _agreed(held)):
             print(
-                f"sema demo: the store at {settings.database_url or settings.data_dir} already holds {held} organisation(s); "
+                f"sema demo: the store at {settings.store_shown()} already holds {held} organisation(s); "
                 "the demo goes into a new store (or pass --yes to add it anyway)",
                 file=sys.stderr,
             )

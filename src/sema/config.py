@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from sema.credentials import Argon2Parameters
 
@@ -123,6 +125,15 @@ class Settings(BaseSettings):
         path = private_dir(self.data_dir) / "sema.db"
         private_file(path)
         return f"sqlite:///{path.resolve()}"
+
+    def store_shown(self) -> str:
+        """Where the store is, to show a person: the database URL without its password, or the data directory."""
+        if self.database_url:
+            try:
+                return make_url(self.database_url).render_as_string(hide_password=True)
+            except ArgumentError:
+                return "the configured database URL"
+        return str(self.data_dir)
 
     def resolved_secret_key(self) -> bytes:
         """The configured key, or the key file (``secret_key_file``, else

@@ -271,3 +271,9 @@ def test_serve_with_workers_logs_requests_in_the_configured_format(tmp_path: Pat
     assert all(line.startswith("{") for line in requests), requests
     # Several processes on the SQLite default work, but the operator is told what PostgreSQL is for.
     assert "sema serve: warning: 2 API processes on SQLite" in log.read_text()
+
+
+def test_the_store_is_shown_without_its_password() -> None:
+    shown = Settings(database_url="postgresql://sema:hunter2@db.internal:5432/sema").store_shown()
+    assert shown == "postgresql://sema:***@db.internal:5432/sema"
+    assert Settings(database_url="not a url").store_shown() == "the configured database URL"
