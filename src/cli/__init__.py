@@ -18,10 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from cli import audit, demo, mail, operator, policies, projections, serve
 from sema import logs
-from sema.config import Settings
+from sema.config import ConfigurationError, Settings
 
 SETTING = "setting_"
 # Settings that are secrets: a flag's value is visible to every user of the machine (ps,
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    command = f"sema {args.command}"
     try:
         settings = Settings()
         logs.configure(settings.log_format, settings.log_level)
@@ -152,9 +154,21 @@ def _run(args: argparse.Namespace) -> int:
         # A bad SEMA_* variable or flag: name it rather than print a traceback.
         for problem in error.errors():
             variable = "SEMA_" + "_".join(str(part) for part in problem["loc"]).upper()
-            print(f"sema {args.command}: configuration: {variable}: {problem['msg']}", file=sys.stderr)
+            print(f"{command}: configuration: {variable}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
         return 2
-
+    except ConfigurationError as error:
+        print(f"{command}: configuration: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        # The store cannot be reached or opened: say which, and the driver's reason, in a line.
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        print(f"{command}: the store at {settings.store_shown()} cannot be used: {reason}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (``sema … | head``): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,11 +87,9 @@ def run(args: argparse.Namespace) -> int:
         message = error.args[0] if error.args else str(error)
         print(f"sema audit {args.audit_command}: {message}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # The reader went away (``sema audit export | head``): stop quietly, as other tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:  # the --output file
+        print(f"sema audit {args.audit_command}: {error.strerror}: {error.filename}", file=sys.stderr)
+        return 2
 
 
 @contextmanager

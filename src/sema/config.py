@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -24,9 +24,10 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, description="base64 of >= 32 random bytes; default: a key file in data_dir")
     service_domain: str = "cjsm.net"
 
-    argon2_time_cost: int = 3
-    argon2_memory_cost: int = 65536
-    argon2_parallelism: int = 4
+    # Argon2's own bounds: at least one pass and one lane, at least 8 KiB of memory a lane.
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost: int = Field(65536, ge=8, description="KiB")
+    argon2_parallelism: int = Field(4, ge=1, le=2**24 - 1)
 
     max_failed_log_ins: int = Field(20, ge=1, description="failed log-ins in a row that lock the account until an administrator unlocks it")
     max_failed_challenges: int = 3
@@ -126,31 +127,73 @@ class Settings(BaseSettings):
         private_file(path)
         return f"sqlite:///{path.resolve()}"
 
+    @field_validator("argon2_parallelism")
+    @classmethod
+    def _memory_for_every_lane(cls, parallelism: int, info: ValidationInfo) -> int:
+        memory = info.data.get("argon2_memory_cost")
+        if memory is not None and memory < 8 * parallelism:
+            raise ValueError(f"Argon2 needs at least 8 KiB of memory a lane: with SEMA_ARGON2_MEMORY_COST={memory}, at most {memory // 8}")
+        return parallelism
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_store_we_know(cls, url: str | None) -> str | None:
+        if not url:
+            return url
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL: sqlite:///path/to/sema.db or postgresql://user@host:port/database") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"sema keeps its store in SQLite or PostgreSQL, not {backend}")
+        return url
+
+    @field_validator("secret_key")
+    @classmethod
+    def _a_key_of_32_bytes(cls, key: str | None) -> str | None:
+        if key:
+            decode_key(key, "the key")
+        return key
+
     def store_shown(self) -> str:
         """Where the store is, to show a person: the database URL without its password, or the data directory."""
-        if self.database_url:
-            try:
-                return make_url(self.database_url).render_as_string(hide_password=True)
-            except ArgumentError:
-                return "the configured database URL"
+        if self.database_url:  # a URL: the validator below made sure
+            return make_url(self.database_url).render_as_string(hide_password=True)
         return str(self.data_dir)
 
     def resolved_secret_key(self) -> bytes:
         """The configured key, or the key file (``secret_key_file``, else
         ``secret.key`` in the data directory), created once, private to us."""
         if self.secret_key:
-            return base64.urlsafe_b64decode(self.secret_key + "=" * (-len(self.secret_key) % 4))
+            return decode_key(self.secret_key, "SEMA_SECRET_KEY")
         path = self.secret_key_file or private_dir(self.data_dir) / "secret.key"
         if not path.exists():
             private_dir(path.parent)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
-        return base64.urlsafe_b64decode(path.read_text().strip())
+        return decode_key(path.read_text().strip(), f"the key file {path}")
+
+
+class ConfigurationError(ValueError):
+    """A setting, or a file it names, that cannot work: the command line says which, without a traceback."""
+
+
+def decode_key(text: str, source: str) -> bytes:
+    """A secret key from its base64 (padding optional); a ``ValueError`` naming ``source`` if it is not one."""
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except ValueError:
+        raise ConfigurationError(f"{source} is not base64: make one with: python3 -c 'import os, base64; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'") from None
+    if len(key) < 32:
+        raise ConfigurationError(f"{source} holds {len(key)} bytes: a key needs at least 32 random bytes")
+    return key
 
 
 def private_dir(path: Path) -> Path:
     """The directory, made if missing, readable by us alone (0700)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigurationError(f"{path} is not a directory")
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path, 0o700)
     return path

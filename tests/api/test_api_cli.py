@@ -276,4 +276,48 @@ def test_serve_with_workers_logs_requests_in_the_configured_format(tmp_path: Pat
 def test_the_store_is_shown_without_its_password() -> None:
     shown = Settings(database_url="postgresql://sema:hunter2@db.internal:5432/sema").store_shown()
     assert shown == "postgresql://sema:***@db.internal:5432/sema"
-    assert Settings(database_url="not a url").store_shown() == "the configured database URL"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("flags", "code", "said"),
+    [
+        (["--database-url", "not-a-url"], 2, "SEMA_DATABASE_URL: not a database URL"),
+        (["--database-url", "mysql://x@y/z"], 2, "SEMA_DATABASE_URL: sema keeps its store in SQLite or PostgreSQL, not mysql"),
+        (["--database-url", "postgresql://sema:hunter2@127.0.0.1:{port}/sema"], 1, "the store at postgresql://sema:***@127.0.0.1:{port}/sema cannot be used: connection failed"),
+        (["--secret-key", "c2hvcnQ"], 2, "SEMA_SECRET_KEY: the key holds 5 bytes: a key needs at least 32"),
+        (["--secret-key", "not base64!"], 2, "SEMA_SECRET_KEY: the key is not base64"),
+        (["--data-dir", "{tmp}/a-file"], 2, "configuration: {tmp}/a-file is not a directory"),
+        (["--data-dir", "{tmp}/bad-key"], 2, "configuration: the key file {tmp}/bad-key/secret.key is not base64"),
+        (["--argon2-time-cost", "0"], 2, "SEMA_ARGON2_TIME_COST: Input should be greater than or equal to 1"),
+        (["--argon2-memory-cost", "8", "--argon2-parallelism", "4"], 2, "SEMA_ARGON2_PARALLELISM: Argon2 needs at least 8 KiB of memory a lane"),
+    ],
+)
+def test_a_setting_that_cannot_work_is_named_in_a_line_without_a_traceback(
+    flags: list[str], code: int, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("SEMA_DATABASE_URL", "SEMA_SECRET_KEY", "SEMA_SECRET_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SEMA_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "bad-key").mkdir()
+    (tmp_path / "bad-key" / "secret.key").write_text("not base64!\n")
+    port = _free_port()
+    fill = {"tmp": str(tmp_path), "port": str(port)}
+    assert main(["projections", "status", *(f.format(**fill) for f in flags)]) == code
+    err = capsys.readouterr().err
+    assert said.format(**fill) in err
+    assert "Traceback" not in err and "hunter2" not in err
+
+
+def test_an_output_file_that_cannot_be_written_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in {**CHEAP_ARGON2, "SEMA_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SEMA_DATABASE_URL", raising=False)
+    assert main(["audit", "export", "--output", str(tmp_path / "missing" / "x.jsonl")]) == 2
+    assert f"No such file or directory: {tmp_path / 'missing' / 'x.jsonl'}" in capsys.readouterr().err
