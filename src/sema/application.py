@@ -30,8 +30,8 @@ from domain.organisation import ContactDetails, Organisation
 from domain.user import User, UserKind
 from domain.user_plans import NewUser, RowProblem
 from sema import nowait
-from sema.config import Settings
-from sema.credentials import CredentialStore, SecretSource, credentials_table
+from sema.config import ConfigurationError, Settings
+from sema.credentials import CredentialStore, SecretSource, WrongKey, credentials_table, key_check_table
 from sema.services.activation import Activation
 from sema.services.address_book import AddressBook
 from sema.services.aggregate_cache import AggregateCache
@@ -104,7 +104,18 @@ class SemaApplication(Application):
             if self.recorder.datastore.write_lock is not None:
                 self.recorder.datastore.write_lock = nowait.WriteLock()  # taken without waiting on the loop (ADR 63)
         create_side_table(credentials_table, self.engine)
+        create_side_table(key_check_table, self.engine)
         self.credentials = CredentialStore(settings.resolved_secret_key(), settings.argon2)
+        try:
+            self.credentials.check_key(self.engine)
+        except WrongKey as wrong:
+            self.credentials.close()
+            self.engine.dispose()
+            raise ConfigurationError(
+                f"the secret key ({settings.secret_key_source()}) is not the one this store's secrets were made with: {wrong}. "
+                "Give every process the store's own key (SEMA_SECRET_KEY or SEMA_SECRET_KEY_FILE); with another, "
+                "no one-time password or security answer could be checked"
+            ) from None
         self.secrets = secrets or SecretSource()
         self.new_id = new_id
         # The aggregates commands load by id (claims are read by value, not kept).

@@ -161,6 +161,12 @@ class Settings(BaseSettings):
             return make_url(self.database_url).render_as_string(hide_password=True)
         return str(self.data_dir)
 
+    def secret_key_source(self) -> str:
+        """Where the key comes from, to name it in a message."""
+        if self.secret_key:
+            return "SEMA_SECRET_KEY"
+        return f"the key file {self.secret_key_file or self.data_dir / 'secret.key'}"
+
     def resolved_secret_key(self) -> bytes:
         """The configured key, or the key file (``secret_key_file``, else
         ``secret.key`` in the data directory), created once, private to us."""

@@ -23,6 +23,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from hashlib import sha256
 from uuid import UUID
 
@@ -32,7 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import LargeBinary, String, delete, select
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import Engine, LargeBinary, String, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -110,12 +113,21 @@ class Argon2Parameters:
     parallelism: int = 4
     concurrency: int = 1  # hashes computed at once, at most
 
+# The fingerprint of the key the store's secrets are made with (one row): a process
+# with another key is refused at start rather than failing every log-in and challenge.
+key_check_table = side_table("sema_key_check", key={"name": String(16)}, required={"fingerprint": LargeBinary})
+
+
+class WrongKey(Exception):
+    """The secret key is not the one this store's secrets were made with."""
+
 
 class CredentialStore:
     def __init__(self, secret_key: bytes, argon2: Argon2Parameters = Argon2Parameters()) -> None:
         if len(secret_key) < 32:
             raise ValueError("the secret key must be at least 32 bytes")
         self._otp_key = _derive(secret_key, b"sema one-time passwords")
+        self._fingerprint = _derive(secret_key, b"sema key check")
         self._answers = AESGCM(_derive(secret_key, b"sema security answers"))
         self._hasher = PasswordHasher(
             time_cost=argon2.time_cost, memory_cost=argon2.memory_cost, parallelism=argon2.parallelism
@@ -127,6 +139,37 @@ class CredentialStore:
 
     def close(self) -> None:
         self._argon2_pool.shutdown(wait=False)
+
+    def check_key(self, engine: Engine) -> None:
+        """Raises :class:`WrongKey` unless this key is the store's: the one whose fingerprint
+        the store keeps, or, for a store without one yet (new, or made before the check),
+        one that opens its stored security answers; then the fingerprint is kept."""
+        t = key_check_table.c
+        for attempt in range(2):  # two processes starting together: the second reads the first's
+            with engine.begin() as connection:
+                held = connection.execute(select(t.fingerprint).where(t.name == "secret")).scalar_one_or_none()
+                if held is not None:
+                    if not hmac.compare_digest(bytes(held), self._fingerprint):
+                        raise WrongKey("its fingerprint differs from the one the store keeps")
+                    return
+                self._open_one_answer(connection)
+                try:
+                    connection.execute(insert(key_check_table).values(name="secret", fingerprint=self._fingerprint))
+                    return
+                except IntegrityError:
+                    if attempt:
+                        raise
+
+    def _open_one_answer(self, connection: Any) -> None:
+        c = credentials_table.c
+        row = connection.execute(select(c.subject_id, c.secret).where(c.kind == SECURITY_ANSWERS).limit(1)).first()
+        if row is None:
+            return
+        blob = bytes(row.secret)
+        try:
+            self._answers.decrypt(blob[:12], blob[12:], row.subject_id.encode())
+        except InvalidTag:
+            raise WrongKey("it does not open the security answers the store holds") from None
 
     # writing (inside the command's transaction)
 

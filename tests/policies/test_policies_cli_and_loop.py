@@ -152,7 +152,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    env = {**os.environ, "SEMA_DATA_DIR": str(tmp_path), "SEMA_SECRET_KEY": KEY, "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_TIME_COST": "1"}
+    env = {**os.environ, "SEMA_DATA_DIR": str(tmp_path), "SEMA_SECRET_KEY": KEY, "SEMA_ARGON2_MEMORY_COST": "8", "SEMA_ARGON2_TIME_COST": "1", "SEMA_ARGON2_PARALLELISM": "1"}
     env.pop("SEMA_DATABASE_URL", None)
     env.pop("SEMA_SMTP_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "cli", "policies", "run", "--interval", "0.2"], env=env, stderr=subprocess.PIPE, text=True)
