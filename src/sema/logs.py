@@ -63,18 +63,24 @@ def redact_secrets(logger: WrappedLogger, method: str, event: EventDict) -> Even
     return {k: (REDACTED if _names_secret(k) else _redact(v)) for k, v in event.items()}
 
 
-def _shared() -> list[Processor]:
+def _shared(json: bool = True) -> list[Processor]:
+    """``json``: a line's exception becomes its traceback as text (``exception``), redacted
+    as any text is; the console renderer prints the traceback itself."""
     return [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        *([structlog.processors.format_exc_info] if json else []),
         redact_secrets,
     ]
 
 
+def _console(format: LogFormat, stream: IO[str]) -> bool:
+    return format == "console" or (format == "auto" and stream.isatty())
+
+
 def _renderer(format: LogFormat, stream: IO[str]) -> Processor:
-    console = format == "console" or (format == "auto" and stream.isatty())
-    if console:
+    if _console(format, stream):
         return structlog.dev.ConsoleRenderer(colors=stream.isatty(), sort_keys=True)
     return structlog.processors.JSONRenderer(sort_keys=True)
 
@@ -120,12 +126,13 @@ class _Lines:
 def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] | None = None) -> None:
     """Sets up logging for this process (called once by each ``sema`` command)."""
     renderer = _renderer(format, stream or sys.stderr)
+    json = not _console(format, stream or sys.stderr)
     handler = logging.StreamHandler(stream) if stream is not None else _StandardError()
     current: Callable[[], IO[str]] = (lambda: stream) if stream is not None else (lambda: sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared(), structlog.stdlib.ExtraAdder(), _drop_terminal_colours],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *_shared(json), structlog.stdlib.ExtraAdder(), _drop_terminal_colours],
         )
     )
     root = logging.getLogger()
@@ -135,7 +142,7 @@ def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] |
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     structlog.configure(
-        processors=[structlog.stdlib.add_logger_name, *_shared(), renderer],
+        processors=[structlog.stdlib.add_logger_name, *_shared(json), renderer],
         logger_factory=lambda name=None, *_: _Lines(current, name),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=False,

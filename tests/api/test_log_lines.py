@@ -38,3 +38,21 @@ def test_uvicorns_lines_are_json_without_its_terminal_colour_copy(configured: io
     assert line["logger"] == "uvicorn.error" and line["level"] == "info"
     assert "color_message" not in line
     assert "\x1b" not in configured.getvalue() and "\\u001b" not in configured.getvalue()
+
+
+def test_an_exceptions_traceback_is_in_the_line_as_text_with_tokens_redacted(configured: io.StringIO) -> None:
+    def fail() -> None:
+        raise RuntimeError("the token was Bearer abcdefghijklmnopqrstuvwxyz0123456789")
+
+    try:
+        fail()
+    except RuntimeError:
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application")  # how a 500 is logged
+        logs.get("sema.test").exception("our own line")
+    lines = [json.loads(text) for text in configured.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["Exception in ASGI application", "our own line"]
+    for line in lines:
+        assert "exc_info" not in line
+        assert line["exception"].startswith("Traceback (most recent call last):")
+        assert "in fail" in line["exception"] and "RuntimeError: the token was Bearer [redacted]" in line["exception"]
+        assert "abcdefghijklmnopqrstuvwxyz" not in line["exception"]
