@@ -8,7 +8,6 @@ first of: log-out, ``idle`` without use, ``absolute`` after log-in.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,6 +17,7 @@ from uuid import UUID
 from sqlalchemy import Boolean, Connection, Engine, Index, Select, String, bindparam, delete, select, update
 
 from projections import direct
+from sema.credentials import same_text
 from sema.side_tables import MOMENT, create_side_table, side_table
 
 sessions_table = side_table(
@@ -174,7 +174,7 @@ class SessionStore:
     def close_by_id(self, user_id: UUID, id_: str, at: datetime) -> bool:
         """Ends the user's session named ``id_`` (:attr:`SessionInfo.session_id`); whether there was one."""
         for info in self.live_of_user(user_id, at):
-            if hmac.compare_digest(info.session_id, id_):
+            if same_text(id_, info.session_id):
                 self.close(info.token_hash)
                 return True
         return False

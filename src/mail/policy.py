@@ -12,7 +12,6 @@ others from reporting.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,6 +24,7 @@ from starlette.routing import Route
 
 from mail.config import POLICY_HEADER, POLICY_PATH, policy_key
 from sema.application import SemaApplication
+from sema.credentials import same_text
 
 log = structlog.get_logger("sema.mail")
 
@@ -36,7 +36,7 @@ def policy_app(app: SemaApplication, now: Callable[[], datetime]) -> Starlette:
     key = policy_key(app.settings.resolved_secret_key())
 
     async def endpoint(request: Request) -> Response:
-        if not hmac.compare_digest(request.headers.get(POLICY_HEADER, ""), key):
+        if not same_text(request.headers.get(POLICY_HEADER, ""), key):
             return JSONResponse({"status": -1, "msg": "unknown reporter"}, status_code=403)
         body = await request.json()
         if request.query_params.get("command") == "report":

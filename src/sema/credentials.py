@@ -113,6 +113,12 @@ class Argon2Parameters:
     parallelism: int = 4
     concurrency: int = 1  # hashes computed at once, at most
 
+def same_text(given: str, expected: str) -> bool:
+    """Whether two texts are equal, compared in constant time. ``hmac.compare_digest``
+    raises ``TypeError`` on ``str`` with non-ASCII characters, and a client chooses ``given``."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
 # The fingerprint of the key the store's secrets are made with (one row): a process
 # with another key is refused at start rather than failing every log-in and challenge.
 key_check_table = side_table("sema_key_check", key={"name": String(16)}, required={"fingerprint": LargeBinary})

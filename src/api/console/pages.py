@@ -36,6 +36,7 @@ from api.problems import ApiProblem, status_of
 from domain.actors import Role
 from domain.errors import DomainError, InvalidValue, InvalidValues, NotFound
 from domain.text import with_article
+from sema.credentials import same_text
 
 SIGN_IN = "/console/sign-in"
 ACTIVATE = "/console/activate"
@@ -185,7 +186,7 @@ def csrf_token(ctx: Context) -> str:
 
 def csrf_ok(ctx: Context, form: Form) -> bool:
     expected = csrf_token(ctx)
-    return bool(expected) and hmac.compare_digest(expected, form.raw("csrf_token"))
+    return bool(expected) and same_text(form.raw("csrf_token"), expected)
 
 
 def new_login_csrf(ctx: Context, response: Response, token: str) -> None:
