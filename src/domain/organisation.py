@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -184,12 +185,15 @@ class Organisation(SemaAggregate):
             raise AlreadySo("the user is already an administrator of the organisation")
         self._record(self.AdministratorAppointed, by, at, user_id=user.id)
 
-    def revoke_administrator(self, user_id: UUID, by: Actor, at: datetime) -> None:
-        """An organisation administrator never leaves their organisation without one;
-        a service administrator may (they administer every organisation)."""
+    def revoke_administrator(self, user_id: UUID, by: Actor, at: datetime, able: Collection[UUID]) -> None:
+        """An organisation administrator never leaves their organisation without one
+        who can act: ``able`` are the administrators neither suspended, deleted nor
+        purged (a deleted one still appointed does not count). A service administrator
+        may (they administer every organisation)."""
         if not self.is_administrator(user_id):
             raise AlreadySo("the user is not an administrator of the organisation")
-        if len(self.administrators) == 1 and not by.is_service_administrator:
+        others = {str(a) for a in able if self.is_administrator(a)} - {str(user_id)}
+        if not others and not by.is_service_administrator:
             raise LastAdministrator(organisation_id=self.id, user_id=user_id)
         self._record(self.AdministratorRevoked, by, at, user_id=user_id)
 

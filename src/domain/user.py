@@ -133,6 +133,11 @@ class User(Challenges, Account, AddressBookKeeping, GrantingAggregate):
         return not (self.suspended or self.deleted or self.purged)
 
     @property
+    def can_administer(self) -> bool:
+        """An appointed administrator who can act: neither suspended, deleted nor purged."""
+        return not (self.suspended or self.deleted or self.purged)
+
+    @property
     def receives_notices(self) -> bool:
         """The service's notices reach a user until they are deleted (as the outbox writes them)."""
         return not (self.deleted or self.purged)

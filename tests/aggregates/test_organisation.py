@@ -149,10 +149,18 @@ def test_contact_details_are_checked_and_recorded_when_they_change() -> None:
 def test_an_organisation_administrator_never_revokes_the_last_administrator_a_service_administrator_may() -> None:
     history = registered().event("AdministratorAppointed", by=SERVICE_ADMIN, user_id=JANE)
     with pytest.raises(LastAdministrator):
-        history.aggregate().revoke_administrator(JANE, ADMIN, T0)
+        history.aggregate().revoke_administrator(JANE, ADMIN, T0, able=[JANE])
     organisation = history.aggregate()
-    organisation.revoke_administrator(JANE, SERVICE_ADMIN, T0)
+    organisation.revoke_administrator(JANE, SERVICE_ADMIN, T0, able=[JANE])
     assert then(organisation) == [("AdministratorRevoked", {"user_id": JANE})]
     two = registered().event("AdministratorAppointed", by=SERVICE_ADMIN, user_id=JANE).event("AdministratorAppointed", user_id=UUID(ADMIN.id)).aggregate()
-    two.revoke_administrator(JANE, ADMIN, T0)
+    two.revoke_administrator(JANE, ADMIN, T0, able=[JANE, UUID(ADMIN.id)])
     assert two.administrators == [ADMIN.id]
+
+
+def test_an_administrator_who_cannot_act_does_not_count_as_the_one_left() -> None:
+    two = registered().event("AdministratorAppointed", by=SERVICE_ADMIN, user_id=JANE).event("AdministratorAppointed", user_id=UUID(ADMIN.id))
+    with pytest.raises(LastAdministrator):  # Jane is deleted, suspended or purged: not able
+        two.aggregate().revoke_administrator(UUID(ADMIN.id), ADMIN, T0, able=[UUID(ADMIN.id)])
+    with pytest.raises(LastAdministrator):  # only those appointed count, whoever else is able
+        two.aggregate().revoke_administrator(UUID(ADMIN.id), ADMIN, T0, able=[UUID(ADMIN.id), UUID(int=7)])

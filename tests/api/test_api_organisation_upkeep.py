@@ -146,3 +146,19 @@ def test_an_organisation_administrator_appoints_and_revokes_a_fellow_administrat
     assert admin.get("/me").json()["role"] == "user"
     # A service administrator may still remove the last one.
     assert service.delete(f"/organisations/{org}/administrators/{bea['user_id']}").status_code == 204
+
+
+def test_a_deleted_or_suspended_administrator_does_not_count_as_the_one_left(client, service):
+    org = register_organisation(service, "westmids")
+    admin = organisation_administrator(service, org)
+    (bea,) = add_users(admin, org, [{"first_name": "Bea", "last_name": "Boss"}])
+    assert admin.put(f"/organisations/{org}/administrators/{bea['user_id']}").status_code == 204
+    bea_person = activate(client, bea["username"], bea["one_time_password"])
+    for action in ("suspend", "delete"):
+        assert bea_person.post("/users/status-changes", json={"action": action, "user_ids": [str(admin.user_id)]}).status_code == 200
+        # Olive is still appointed but cannot act: Bea is the last who can, and stays.
+        last = bea_person.delete(f"/organisations/{org}/administrators/{bea['user_id']}")
+        assert last.status_code == 422 and last.json()["type"].endswith("/last-administrator")
+        assert set(service.get(f"/organisations/{org}").json()["administrator_ids"]) == {str(admin.user_id), bea["user_id"]}
+        undo = "unsuspend" if action == "suspend" else "undelete"
+        assert service.post("/users/status-changes", json={"action": undo, "user_ids": [str(admin.user_id)]}).status_code == 200

@@ -12,7 +12,7 @@ from domain.base import UNDELETE_PERIOD
 from domain.errors import UndeletePeriodRunning
 from domain.user import Status
 from policies.runner import PolicyRunner
-from testkit import Org, START, add_user, event_names, organisation_with_admin
+from testkit import Org, SERVICE_ADMIN, START, add_user, event_names, organisation_with_admin
 from sema.application import SemaApplication
 
 
@@ -133,3 +133,13 @@ def test_purging_by_hand_before_the_deadline_is_refused_with_the_date(app: SemaA
     with pytest.raises(UndeletePeriodRunning) as refused:
         app.purge_user(SERVICE_ADMIN, START + timedelta(days=29), user.user_id)
     assert refused.value.until == START + UNDELETE_PERIOD
+
+
+def test_a_purged_administrator_is_no_longer_appointed(app: SemaApplication, org: Org, runner: PolicyRunner) -> None:
+    jane = add_user(app, org, START, "Jane", "Doe")
+    app.appoint_administrator(SERVICE_ADMIN, START, org.id, jane.user_id)
+    app.change_statuses(org.admin, START, [jane.user_id], "delete")
+    assert app.get_organisation(org.id).is_administrator(jane.user_id)  # deleted, she may still be undeleted
+    assert runner.tick(START + UNDELETE_PERIOD).done["purge_user"] == 1
+    assert not app.get_organisation(org.id).is_administrator(jane.user_id)
+    assert app.get_organisation(org.id).is_administrator(org.admin_user.user_id)

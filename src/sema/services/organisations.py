@@ -70,7 +70,11 @@ class Organisations(Service):
         self.change(self.aggregates.administered_organisation, actor, organisation_id, appoint)
 
     def revoke_administrator(self, actor: Actor, at: datetime, organisation_id: UUID, user_id: UUID) -> None:
-        self.change(self.aggregates.administered_organisation, actor, organisation_id, lambda o: o.revoke_administrator(user_id, actor, at))
+        def revoke(organisation: Organisation) -> None:
+            able = [UUID(a) for a in organisation.administrators if self.aggregates.user(UUID(a)).can_administer]
+            organisation.revoke_administrator(user_id, actor, at, able)
+
+        self.change(self.aggregates.administered_organisation, actor, organisation_id, revoke)
 
     def rename(self, actor: Actor, at: datetime, organisation_id: UUID, name: str) -> None:
         self.change(self.aggregates.organisation_for_service_administrator, actor, organisation_id, lambda o: o.rename(name, actor, at))

@@ -253,8 +253,8 @@ class Users(Service):
 
     @command
     def purge(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> None:
-        """After the undelete period: the user, their mailbox and credentials go;
-        their addresses and username are released."""
+        """After the undelete period: the user, their mailbox, credentials and any
+        appointment as an administrator go; their addresses and username are released."""
         require_service_administrator(actor)
         user = self.aggregates.user(user_id)
         addresses = user.addresses
@@ -264,10 +264,15 @@ class Users(Service):
             mailbox = self.aggregates.mailbox(user.mailbox_id)
             if not mailbox.purged:
                 mailbox.purge(actor, at)
+        organisation = self.aggregates.organisation(user.organisation_id)
+        if organisation.is_administrator(user.id):  # a purged user administers nothing
+            organisation.revoke_administrator(user.id, actor, at, able=())
+        else:
+            organisation = None
         released = [self.claims.release(AddressClaim, a, user.id, actor, at) for a in addresses]
         released.append(self.claims.release(UsernameClaim, user.username, user.id, actor, at))
         self.credentials.forget(uow.session, user.id)
-        uow.save(user, mailbox, *released)
+        uow.save(user, mailbox, organisation, *released)
 
     @command
     def reissue_one_time_password(self, uow: UnitOfWork, actor: Actor, at: datetime, user_id: UUID) -> tuple[str, datetime]:
