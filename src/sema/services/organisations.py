@@ -24,10 +24,15 @@ class Organisations(Service):
         return self.claims.owner(OrganisationCodeClaim, SERVICE_ORGANISATION_CODE)
 
     def register_service_organisation(self, at: datetime) -> UUID | None:
-        """On an empty store: the service's own organisation; ``None`` if it exists."""
+        """On an empty store: the service's own organisation; ``None`` if it exists,
+        or if another process starting at the same moment registered it first (that
+        process creates the service administrator and shows its credentials)."""
         if self.service_organisation_id() is not None:
             return None
-        return self.register(system_actor("bootstrap"), at, name="Secure eMail service", code=SERVICE_ORGANISATION_CODE, account_type=AccountType.MAILBOX)
+        try:
+            return self.register(system_actor("bootstrap"), at, name="Secure eMail service", code=SERVICE_ORGANISATION_CODE, account_type=AccountType.MAILBOX)
+        except OrganisationCodeTaken:
+            return None
 
     @command
     def register(self, uow: UnitOfWork, actor: Actor, at: datetime, *, name: str, code: str, account_type: str, domains: Sequence[str] = ()) -> UUID:
