@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from api.console import CONSOLE
 from api.context import ApiSettings, ApiState
-from api.hardening import CrossSiteRefusal, SecurityHeaders
+from api.hardening import CrossSiteRefusal, HeadSizeLimit, SecurityHeaders
 from api.idempotency import IdempotencyStore
 from api.letters import LetterStore
 from api.logging import RequestLog
@@ -72,6 +72,7 @@ def create_app(sema: SemaApplication, *, clock: Clock | None = None, settings: A
         middleware=[
             Middleware(RequestLog, logger=logs.stream_logger(log_stream) if log_stream is not None else logs.get("sema.api"), in_flight=state.in_flight),
             Middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds),
+            Middleware(HeadSizeLimit, limit=settings.max_header_bytes),
             Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts), www_redirect=False),
             Middleware(CrossSiteRefusal, cookie_name=settings.cookie_name),
         ],

@@ -22,6 +22,7 @@ class ApiSettings:
     session_idle: timedelta = timedelta(minutes=30)
     session_absolute: timedelta = timedelta(hours=8)
     max_body_bytes: int = 2 * 1024 * 1024
+    max_header_bytes: int = 16_384  # the request line and headers (SEMA_HTTP_MAX_HEADER_BYTES)
     cookie_name: str = "sema_session"
     # The mail system's own credential for GET /routing (a bearer token); unset: no mail-system access.
     mail_system_token: str | None = field(default=None, repr=False)

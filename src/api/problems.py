@@ -59,6 +59,7 @@ TITLES = {
     422: "Unprocessable request",
     423: "Locked",
     429: "Too many requests",
+    431: "Request headers too large",
 }
 
 

@@ -55,6 +55,7 @@ def api_settings(settings: Settings, insecure_cookies: bool) -> ApiSettings:
         mail_system_token=settings.mail_system_token,
         allowed_hosts=settings.served_hosts(),
         hsts_seconds=settings.hsts_seconds,
+        max_header_bytes=settings.http_max_header_bytes,
     )
 
 
