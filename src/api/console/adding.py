@@ -48,17 +48,27 @@ def _organisation_id(ctx: Context, form: Form, errors: Errors) -> UUID | None:
 
 
 def _row_problems(error: ApiProblem | DomainError) -> list[dict[str, Any]]:
+    """Each fault as the page's table shows it: where (a row's number, or the header or
+    the whole file for a fault of the file), the column, and what is wrong."""
     if isinstance(error, ApiProblem):  # the CSV's rows, checked as the API checks them, in the console's words
-        return [{**problem, "message": plain(problem.get("field", ""), problem["message"])} for problem in error.errors or []]
-    if isinstance(error, BulkValidationFailed):
-        return [{"row": e["row"], "field": e["field"], "message": e["message"]} for e in error.errors]
-    return [{"row": None, "field": "file", "message": error.message}]
+        found = [(problem.get("row"), problem.get("field", "file"), plain(problem.get("field", ""), problem["message"])) for problem in error.errors or []]
+    elif isinstance(error, BulkValidationFailed):
+        found = [(e["row"], e["field"], e["message"]) for e in error.errors]
+    else:
+        found = [(None, "file", error.message)]
+    problems = []
+    for row, field, message in found:
+        header, _, column = field.partition(".") if field.startswith("header.") else ("", "", field)
+        where = str(row) if row else "Header" if header else "Whole file"
+        problems.append({"row": row, "where": where, "field": column, "message": message})
+    return problems
 
 
 def bulk_add(ctx: Context, form: Form | None) -> Response:
     """Upload → dry run (every bad row and field, or who would be added) → add → letters."""
     errors = Errors()
     problems: list[dict[str, Any]] = []
+    status = 200
     would_add = None
     content = b""
     if form is not None:
@@ -66,7 +76,8 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
         filename, content = form.files.get("file", ("", b""))
         if not content and form.get("content"):
             content = form.raw("content").encode()  # the file checked on the page before
-        if not content:
+        # No file chosen sends no name; a chosen file that is empty is checked as the API checks it.
+        if not content and not filename:
             errors.add("file", "Choose a CSV file of users to add")
         elif len(content) > MAX_CSV_BYTES:
             errors.add("file", "The file must be smaller than 2 MB")
@@ -86,6 +97,7 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
                 result = add_csv(ctx, organisation_id, content, dry_run=dry_run)
             except (ApiProblem, BulkValidationFailed) as error:
                 problems = _row_problems(error)
+                status = error.status if isinstance(error, ApiProblem) else 422
                 errors.add("file", f"The file has {len(problems)} problem{'s' if len(problems) != 1 else ''}: nothing was added. Correct the file and upload it again")
             except BaseException:
                 if reservation is not None:
@@ -104,6 +116,7 @@ def bulk_add(ctx: Context, form: Form | None) -> Response:
     return render(
         ctx,
         "bulk_add.html",
+        status,
         errors=errors,
         title="Add users from a file",
         organisations=_organisations(ctx),
