@@ -69,3 +69,50 @@ def test_an_administrator_lists_and_ends_a_users_sessions(client: TestClient, se
     (session,) = service.get(f"/users/{person.user_id}/sessions").json()["sessions"]
     assert service.delete(f"/users/{person.user_id}/sessions/{session['session_id']}").status_code == 204
     assert person.get("/me").status_code == 401
+
+
+@pytest.fixture
+def letter(service: Person) -> dict[str, Any]:
+    """A user who has not activated yet: their username and one-time password, as on the letter."""
+    organisation_id = register_organisation(service, "eastmids")
+    (user,) = add_users(service, organisation_id, [{"first_name": "Wendy", "last_name": "Darling"}])
+    return user
+
+
+def test_activation_ends_the_other_sessions_opened_with_the_one_time_password(client: TestClient, letter: dict[str, Any]) -> None:
+    earlier = log_in(client, letter["username"], letter["one_time_password"])["token"]
+    activating = log_in(client, letter["username"], letter["one_time_password"])["token"]
+    assert client.post("/me/activation", json={"new_password": "Wendys own pass 1", "security_answers": ANSWERS}, headers=bearer(activating)).status_code == 204
+    after = log_in(client, letter["username"], "Wendys own pass 1")["token"]
+    assert client.get("/me", headers=bearer(earlier)).status_code == 401
+    assert client.get("/me", headers=bearer(activating)).json()["must_activate"] is False
+    assert client.get("/me", headers=bearer(after)).status_code == 200
+
+
+def test_a_one_time_password_session_cannot_list_or_end_sessions(client: TestClient, letter: dict[str, Any]) -> None:
+    first = log_in(client, letter["username"], letter["one_time_password"])["token"]
+    second = log_in(client, letter["username"], letter["one_time_password"])["token"]
+    listed = client.get("/me/sessions", headers=bearer(first))
+    assert listed.status_code == 403 and listed.json()["type"].endswith("/activation-required")
+    ended = client.delete("/me/sessions/0123456789abcdef0123", headers=bearer(first))
+    assert ended.status_code == 403 and ended.json()["type"].endswith("/activation-required")
+    assert client.get("/me", headers=bearer(second)).status_code == 200
+
+
+def test_a_one_time_password_session_reaches_only_activation_who_it_is_and_log_out(client: TestClient, letter: dict[str, Any]) -> None:
+    from api.operations import Operation
+    from api.routes import API
+
+    token = log_in(client, letter["username"], letter["one_time_password"])["token"]
+    reached = set()
+    for op in API:
+        if not isinstance(op, Operation) or op.roles is None or (op.method, op.path) == ("DELETE", "/session"):
+            continue
+        path = op.path
+        for name, kind in op.path_params.items():
+            path = path.replace("{" + name + "}", "00000000-0000-0000-0000-000000000000" if "UUID" in str(kind) else "x")
+        response = client.request(op.method, path, headers=bearer(token), json={} if op.body is not None else None)
+        if not (response.status_code == 403 and response.json()["type"].endswith("/activation-required")):
+            reached.add((op.method, op.path))
+    assert reached == {("GET", "/me"), ("POST", "/me/activation")}
+    assert client.delete("/session", headers=bearer(token)).status_code == 204

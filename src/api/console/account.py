@@ -131,7 +131,7 @@ def activate(ctx: Context, form: Form | None) -> Response:
             except DomainError as error:
                 errors.add_domain_error(error, _answer_fields(form), "new_password")
             else:
-                ctx.state.sessions.activated(ctx.principal.session.token_hash)
+                ctx.state.sessions.activated(ctx.principal.user_id, ctx.principal.session.token_hash)
                 return redirect("/", "Your account is ready: your password and security information are set")
     return render(
         ctx, "activate.html", errors=errors, title="Set up your account", needs_answers=needs_answers, form=form, questions=QUESTION_OPTIONS, slots=ANSWER_SLOTS, min_length=MIN_PASSWORD_LENGTH

@@ -60,7 +60,7 @@ def activate(ctx: Context, body: Activation) -> None:
     if not ctx.principal.session.must_activate:
         raise ApiProblem(403, "activation-session-required", "Forbidden", "activation is done from the session of a log-in that requires it; change your password with POST /me/password")
     ctx.app.complete_first_log_in(ctx.actor, ctx.now, body.new_password, dict(body.security_answers) if body.security_answers else None)
-    ctx.state.sessions.activated(ctx.principal.session.token_hash)
+    ctx.state.sessions.activated(ctx.principal.user_id, ctx.principal.session.token_hash)
 
 
 def change_password(ctx: Context, body: PasswordChange) -> None:
