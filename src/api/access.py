@@ -66,10 +66,33 @@ def authenticate(state: ApiState, request: Request, now: datetime) -> Principal:
     return Principal(session=session, role=found.role, user_id=session.user_id, organisation_id=found.organisation_id)
 
 
-def authorise(principal: Principal, roles: frozenset[Role] | None, during_activation: bool) -> None:
-    """Raises unless the principal's role is among ``roles`` (``None``: any), and
-    an account that must still activate only reaches what activation needs."""
-    if principal.session.must_activate and not during_activation:
+# All that a session opened with a one-time password may reach: activation, and what
+# it needs (who the session is, logging out), in the API and the console. Named here
+# once rather than flagged route by route: such flags had opened GET and DELETE
+# /me/sessions to it, so a session on a leaked letter outlived activation and could
+# end the real user's sessions.
+BEFORE_ACTIVATION = frozenset(
+    {
+        ("GET", "/me"),
+        ("DELETE", "/session"),
+        ("POST", "/me/activation"),
+        ("GET", "/console/activate"),
+        ("POST", "/console/activate"),
+        ("POST", "/console/sign-out"),
+    }
+)
+
+
+def reachable_before_activation(method: str, path: str) -> bool:
+    """Whether a session that must still activate may call ``method`` on the route ``path``."""
+    return ("GET" if method == "HEAD" else method, path) in BEFORE_ACTIVATION
+
+
+def authorise(principal: Principal, roles: frozenset[Role] | None, method: str, path: str) -> None:
+    """Raises unless the principal's role is among ``roles`` (``None``: any), and a
+    session that must still activate only reaches :data:`BEFORE_ACTIVATION`
+    (``method`` on the route ``path``, as the routes table names it)."""
+    if principal.session.must_activate and not reachable_before_activation(method, path):
         raise ApiProblem(403, "activation-required", "Activation required", "choose your own password and set your security information first (POST /me/activation)")
     if roles is not None and principal.role not in roles:
         raise ApiProblem(403, "permission-denied", "Forbidden", f"{with_article(principal.role.value.replace('_', ' '))} may not do this")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.access import reachable_before_activation
 from api.inputs import UPLOAD_FIELD, Body
 from api.operations import Operation
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
@@ -78,7 +79,7 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"operationId": op.name, "summary": op.summary, "tags": [op.tag]}
     if op.roles is not None:
         spec["security"] = [{"bearer": []}, {"cookie": []}, *([{"mailSystem": []}] if op.mail_system else [])]
-        spec["description"] = "Roles: " + ", ".join(sorted(r.value for r in op.roles)) + (" (also before activation)" if op.during_activation else "")
+        spec["description"] = "Roles: " + ", ".join(sorted(r.value for r in op.roles)) + (" (also before activation)" if reachable_before_activation(op.method, op.path) else "")
     else:
         spec["security"] = []
     parameters = [

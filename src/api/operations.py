@@ -68,7 +68,6 @@ class Operation(Route):
         response: type[BaseModel] | None = None,
         status: int = 200,
         response_media_type: str = "application/json",
-        during_activation: bool = False,  # callable by a session that must still activate
         mail_system: bool = False,  # also callable by the mail system with its own token (SEMA_MAIL_SYSTEM_TOKEN)
         on_invalid_body: Callable[..., None] | None = None,  # (ctx, refused, path parameters…, query=): may raise a fuller 422
         on_invalid_query: Callable[..., None] | None = None,  # (ctx, refused, raw body, upload, path parameters…): may raise a fuller 422
@@ -84,7 +83,6 @@ class Operation(Route):
         self.response = response
         self.status = status
         self.response_media_type = response_media_type
-        self.during_activation = during_activation
         self.mail_system = mail_system
         self.on_invalid_body = on_invalid_body
         self.on_invalid_query = on_invalid_query
@@ -152,7 +150,7 @@ class Operation(Route):
             request.scope.setdefault("state", {})["principal_role"] = "mail_system"
         elif self.roles is not None:
             ctx.principal = authenticate(ctx.state, request, ctx.now)
-            authorise(ctx.principal, self.roles, self.during_activation)
+            authorise(ctx.principal, self.roles, self.method, self.path)
         kwargs: dict[str, Any] = parse_path(self.path_params, request)
         if "query" in self._inputs and self.query is not None:
             try:

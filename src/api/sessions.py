@@ -138,9 +138,14 @@ class SessionStore:
         direct.run(connection, statement, params)
         connection.commit()
 
-    def activated(self, token_hash: str) -> None:
+    def activated(self, user_id: UUID, token_hash: str) -> None:
+        """The session that completed activation is an ordinary one now; every other
+        session of the person opened with a one-time password ends (whoever else
+        read the letter must not keep a way in)."""
         with self.engine.begin() as conn:
-            conn.execute(update(sessions_table).where(sessions_table.c.token_hash == token_hash).values(must_activate=False))
+            table = sessions_table.c
+            conn.execute(delete(sessions_table).where(table.user_id == str(user_id), table.must_activate.is_(True), table.token_hash != token_hash))
+            conn.execute(update(sessions_table).where(table.token_hash == token_hash).values(must_activate=False))
 
     def close(self, token_hash: str) -> None:
         with self.engine.begin() as conn:

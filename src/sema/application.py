@@ -276,11 +276,11 @@ class SemaApplication(Application):
     def complete_first_log_in(self, actor: Actor, at: datetime, new_password: str, security_answers: dict[str, str] | None) -> None:
         self.activation.complete_first_log_in(actor, at, new_password, security_answers)
 
-    def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
-        self.activation.change_password(actor, at, current_password, new_password)
+    def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str, client: str | None = None) -> None:
+        self.activation.change_password(actor, at, current_password, new_password, client)
 
-    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
-        self.activation.set_security_information(actor, at, current_password, security_answers)
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str], client: str | None = None) -> None:
+        self.activation.set_security_information(actor, at, current_password, security_answers, client)
 
     # -------------------------------------------- authenticating and resetting
 

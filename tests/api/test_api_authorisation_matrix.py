@@ -128,10 +128,13 @@ def _grant(w: World, kind: str, target: UUID, approve: bool = False) -> UUID:
 
 
 def _session_of(w: World, created: Any) -> str:
-    """A live session of a new user (logged in with their one-time password); its id."""
-    session = w.client.post("/session", json={"username": created.username, "password": created.one_time_password}).json()
+    """A live session of a new user (logged in with their one-time password); its id, as
+    the service administrator sees it (such a session may not list sessions itself)."""
+    w.client.post("/session", json={"username": created.username, "password": created.one_time_password})
     w.client.cookies.clear()
-    return str(_ids_of(w, session["token"])[0])
+    headers = {"Authorization": f"Bearer {w.token(w.principals['service_administrator'])}"}
+    (session,) = w.client.get(f"/users/{created.user_id}/sessions", headers=headers).json()["sessions"]
+    return str(session["session_id"])
 
 
 def _own_other_session(w: World, p: Principal) -> str:

@@ -23,8 +23,8 @@ CONSOLE: list[BaseRoute] = [
     # --- anyone: signing in and out, activation, own account
     Page("/", account.home, EVERYONE),
     Page("/console/sign-in", account.sign_in, PUBLIC, methods=POST),
-    Page("/console/sign-out", account.sign_out, EVERYONE, methods=("POST",), during_activation=True),
-    Page("/console/activate", account.activate, EVERYONE, methods=POST, during_activation=True),
+    Page("/console/sign-out", account.sign_out, EVERYONE, methods=("POST",)),
+    Page("/console/activate", account.activate, EVERYONE, methods=POST),
     Page("/console/account", account.account, EVERYONE),
     Page("/console/account/password", account.change_password, EVERYONE, methods=POST),
     Page("/console/account/security-information", account.security_information, EVERYONE, methods=POST),

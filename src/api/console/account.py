@@ -25,6 +25,15 @@ def home(ctx: Context, form: Form | None) -> Response:
     return render(ctx, "home.html", title="Home", sections=sections)
 
 
+def _client(ctx: Context) -> str | None:
+    """The client's address: password guesses are throttled by it as well as by username."""
+    return ctx.request.client.host if ctx.request.client else None
+
+
+def _wait(throttled: TooManyLogInAttempts) -> str:
+    return f"Too many failed attempts: wait {throttled.retry_after_s} seconds, then try again"
+
+
 def sign_in(ctx: Context, form: Form | None) -> Response:
     errors = Errors()
     username = ""
@@ -37,10 +46,9 @@ def sign_in(ctx: Context, form: Form | None) -> Response:
             errors.add("password", "Enter your password")
         if not errors:
             try:
-                client = ctx.request.client.host if ctx.request.client else None
-                result = ctx.app.log_in(username, password, ctx.now, request_id=ctx.request_id, client=client)
+                result = ctx.app.log_in(username, password, ctx.now, request_id=ctx.request_id, client=_client(ctx))
             except TooManyLogInAttempts as throttled:
-                errors.add("username", f"Too many failed attempts: wait {throttled.retry_after_s} seconds, then try again")
+                errors.add("username", _wait(throttled))
             except AccountLocked:
                 errors.add("username", "Your account is locked after too many failed attempts; ask your administrator to unlock it")
             except (InvalidCredentials, AccountUnavailable):
@@ -131,7 +139,7 @@ def activate(ctx: Context, form: Form | None) -> Response:
             except DomainError as error:
                 errors.add_domain_error(error, _answer_fields(form), "new_password")
             else:
-                ctx.state.sessions.activated(ctx.principal.session.token_hash)
+                ctx.state.sessions.activated(ctx.principal.user_id, ctx.principal.session.token_hash)
                 return redirect("/", "Your account is ready: your password and security information are set")
     return render(
         ctx, "activate.html", errors=errors, title="Set up your account", needs_answers=needs_answers, form=form, questions=QUESTION_OPTIONS, slots=ANSWER_SLOTS, min_length=MIN_PASSWORD_LENGTH
@@ -152,7 +160,9 @@ def change_password(ctx: Context, form: Form | None) -> Response:
         password = _new_password(ctx, form, errors)
         if not errors:
             try:
-                ctx.app.change_password(ctx.actor, ctx.now, current, password)
+                ctx.app.change_password(ctx.actor, ctx.now, current, password, client=_client(ctx))
+            except TooManyLogInAttempts as throttled:
+                errors.add("current_password", _wait(throttled))
             except InvalidValue as error:
                 errors.add(error.field, "Your current password is not correct" if error.field == "current_password" else f"The new password {error.message.split(': ', 1)[-1]}")
             else:
@@ -169,7 +179,9 @@ def security_information(ctx: Context, form: Form | None) -> Response:
         answers = _answers(form, errors)
         if not errors:
             try:
-                ctx.app.set_security_information(ctx.actor, ctx.now, current, answers)
+                ctx.app.set_security_information(ctx.actor, ctx.now, current, answers, client=_client(ctx))
+            except TooManyLogInAttempts as throttled:
+                errors.add("current_password", _wait(throttled))
             except DomainError as error:
                 errors.add_domain_error(error, _answer_fields(form), "question_1")
             else:

@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from api.access import authenticate, authorise
+from api.access import authenticate, authorise, reachable_before_activation
 from api.console.navigation import menu, person_name
 from api.context import ApiState, Context
 from api.operations import note_request
@@ -109,11 +109,9 @@ class Page(Route):
         roles: frozenset[Role] | None,
         *,
         methods: tuple[str, ...] = ("GET",),
-        during_activation: bool = False,
     ) -> None:
         self.handler = handler
         self.roles = roles
-        self.during_activation = during_activation
         name = f"console.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
         super().__init__(path, self._serve, methods=list(methods), name=name, include_in_schema=False)  # HTML pages: not part of the API
 
@@ -138,9 +136,9 @@ class Page(Route):
                     ctx.principal = authenticate(ctx.state, ctx.request, ctx.now)
                 except ApiProblem:
                     return RedirectResponse(SIGN_IN, status_code=303)
-                if ctx.principal.session.must_activate and not self.during_activation:
+                if ctx.principal.session.must_activate and not reachable_before_activation(ctx.request.method, self.path):
                     return RedirectResponse(ACTIVATE, status_code=303)
-                authorise(ctx.principal, self.roles, self.during_activation)
+                authorise(ctx.principal, self.roles, ctx.request.method, self.path)
             if form is not None and not csrf_ok(ctx, form):
                 return error_page(ctx, 403, "This form has expired", "Go back, reload the page and try again.")
             return self.handler(ctx, form, **ctx.request.path_params)

@@ -16,8 +16,7 @@ from domain.user import SECURITY_QUESTIONS
 def log_in(ctx: Context, body: LogIn) -> Response:
     """Log in with username and password (or one-time password)"""
     ctx.request.scope.setdefault("state", {})["username_tried"] = body.username  # the request log names it, failed or not
-    client = ctx.request.client.host if ctx.request.client else None
-    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=client)
+    result = ctx.app.log_in(body.username, body.password, ctx.now, request_id=ctx.request_id, client=_client(ctx))
     token, session = open_session(ctx.state, ctx.request, result, ctx.now)
     out = SessionOut(
         token=token,
@@ -31,6 +30,11 @@ def log_in(ctx: Context, body: LogIn) -> Response:
     response = JSONResponse(out.model_dump(mode="json"), status_code=201)
     set_session_cookie(response, ctx.state.settings, token)
     return response
+
+
+def _client(ctx: Context) -> str | None:
+    """The client's address: password guesses are throttled by it as well as by username."""
+    return ctx.request.client.host if ctx.request.client else None
 
 
 def log_out(ctx: Context) -> Response:
@@ -60,19 +64,19 @@ def activate(ctx: Context, body: Activation) -> None:
     if not ctx.principal.session.must_activate:
         raise ApiProblem(403, "activation-session-required", "Forbidden", "activation is done from the session of a log-in that requires it; change your password with POST /me/password")
     ctx.app.complete_first_log_in(ctx.actor, ctx.now, body.new_password, dict(body.security_answers) if body.security_answers else None)
-    ctx.state.sessions.activated(ctx.principal.session.token_hash)
+    ctx.state.sessions.activated(ctx.principal.user_id, ctx.principal.session.token_hash)
 
 
 def change_password(ctx: Context, body: PasswordChange) -> None:
     """Change own password (the current one is required); every other session of yours ends"""
     assert ctx.principal is not None
-    ctx.app.change_password(ctx.actor, ctx.now, body.current_password, body.new_password)
+    ctx.app.change_password(ctx.actor, ctx.now, body.current_password, body.new_password, client=_client(ctx))
     ctx.state.sessions.close_others(ctx.principal.user_id, ctx.principal.session.token_hash)
 
 
 def set_security_information(ctx: Context, body: SecurityInformation) -> None:
     """Set own security information (three answers; the current password is required)"""
-    ctx.app.set_security_information(ctx.actor, ctx.now, body.current_password, dict(body.security_answers))
+    ctx.app.set_security_information(ctx.actor, ctx.now, body.current_password, dict(body.security_answers), client=_client(ctx))
 
 
 def save_address_book_entry(ctx: Context, body: AddressBookEntryIn) -> None:

@@ -43,7 +43,7 @@ class Activation(Service):
         (and take as long: one argon2 verification each). The account's state is
         told only once the password is proven, and a lock not even then.
         Throttled attempts (``sema.throttle``) are refused before anything is checked."""
-        keys = ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
+        keys = self._throttle_keys(username, client)
         self._admit(keys, at)
         user_id = self.find_user_id(username)
         if user_id is None:
@@ -73,10 +73,19 @@ class Activation(Service):
         result = self.run(work)
         if result is None:
             raise InvalidCredentials()
+        self._passed(keys)
+        return result
+
+    @staticmethod
+    def _throttle_keys(username: str, client: str | None) -> list[str]:
+        """By username (as typed, so unknown ones too), then by client address."""
+        return ["username:" + username.strip().casefold()] + ([f"client:{client}"] if client else [])
+
+    def _passed(self, keys: list[str]) -> None:
+        """The password was right: the username starts afresh; the shared client address takes back this attempt."""
         self.throttles[0].succeeded(keys[0])
         if len(keys) > 1:
             self.throttles[1].refund(keys[1])
-        return result
 
     def _admit(self, keys: list[str], at: datetime) -> None:
         """Each attempt counts against its username and client address until it succeeds."""
@@ -127,16 +136,31 @@ class Activation(Service):
 
         self.run(work)
 
-    def _require_current_password(self, user_id: UUID, current_password: str) -> None:
-        """Re-authentication: a stolen session alone cannot change credentials."""
+    def _require_current_password(self, actor: Actor, at: datetime, current_password: str, client: str | None) -> None:
+        """Re-authentication: a stolen session alone cannot change credentials, nor
+        guess the password faster than a log-in may. The check is a log-in attempt:
+        the same throttles (by the account's username and the client address), and a
+        wrong password counts towards the lock and is recorded as a failed log-in."""
+        user = self.aggregates.own_user(actor)
+        keys = self._throttle_keys(user.username, client)
+        self._admit(keys, at)
         with self.context.runner.read() as session:
-            if self.credentials.verify_password(session, user_id, current_password) is None:
-                raise InvalidValue("current_password", "is not correct")
+            matched = self.credentials.verify_password(session, user.id, current_password)
+        if matched is None:
 
-    def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str) -> None:
+            def work(uow: UnitOfWork) -> None:
+                user = self.aggregates.own_user(actor)
+                user.fail_log_in(actor, at, self.settings.max_failed_log_ins)
+                uow.save(user)
+
+            self.run(work)
+            raise InvalidValue("current_password", "is not correct")
+        self._passed(keys)
+
+    def change_password(self, actor: Actor, at: datetime, current_password: str, new_password: str, client: str | None = None) -> None:
         user = self.aggregates.own_user(actor)
         check_new_password("new_password", new_password, user.username)
-        self._require_current_password(user.id, current_password)
+        self._require_current_password(actor, at, current_password, client)
         if new_password == current_password:
             raise InvalidValue("new_password", "must differ from the current password")
         password_hash = self.credentials.hash_password(new_password)
@@ -149,9 +173,9 @@ class Activation(Service):
 
         self.run(work)
 
-    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str]) -> None:
+    def set_security_information(self, actor: Actor, at: datetime, current_password: str, security_answers: dict[str, str], client: str | None = None) -> None:
         answers = check_answers(security_answers)
-        self._require_current_password(UUID(actor.id), current_password)
+        self._require_current_password(actor, at, current_password, client)
 
         def work(uow: UnitOfWork) -> None:
             user = self.aggregates.own_user(actor)
