@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticUndefined
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from starlette.requests import Request
@@ -90,7 +90,7 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
             # The field's constraints (ge, le, lengths) are in its metadata; the document publishes them.
             annotated = Annotated[(query_field.annotation, *query_field.metadata)] if query_field.metadata else query_field.annotation
             schema = TypeAdapter(annotated).json_schema()
-            if query_field.default is not None and query_field.default is not PydanticUndefined:
+            if query_field.default is not None and query_field.default is not PydanticUndefined and _sendable(annotated, query_field.default):
                 schema["default"] = TypeAdapter(query_field.annotation).dump_python(query_field.default, mode="json")
             parameters.append({"name": name, "in": "query", "required": query_field.is_required(), "schema": schema, "description": query_field.description or ""})
     if op.method == "POST" and op.roles is not None:
@@ -127,3 +127,12 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         responses[status] = {"description": description, **problem}
     spec["responses"] = responses
     return spec
+
+
+def _sendable(annotated: Any, default: Any) -> bool:
+    """Whether a client could send the default: an empty search text, say, means "left out" and is refused if sent."""
+    try:
+        TypeAdapter(annotated).validate_python(default)
+    except ValidationError:
+        return False
+    return True

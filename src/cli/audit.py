@@ -20,7 +20,7 @@ from domain.actors import system_actor
 from sema.application import SemaApplication
 from sema.audit.check import check_read_models
 from sema.audit.export import FORMATS, audit_records, write_records
-from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
+from sema.audit.replay import KINDS, AuditLookupError, history, read_subject, state_as_of
 from sema.audit.verify import Digest, Verifier
 from sema.bootstrap import build_application
 from sema.clock import SystemClock, as_utc
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _application() -> Iterator[SemaApplication]:
-    # Reads only, but an export records itself (SensitiveRead.Recorded): its event goes into
+    # Reads only, but an export, a state and a history record themselves (SensitiveRead.Recorded): the event goes into
     # the read models (the ledger among them) as the server's would, or `verify` calls it tampered.
     settings = Settings()
     app = build_application(settings, inline_projections=settings.inline_read_models)
@@ -131,14 +131,18 @@ def _export(app: SemaApplication, args: argparse.Namespace) -> int:
 
 
 def _state(app: SemaApplication, args: argparse.Namespace) -> int:
-    result = state_as_of(app, args.kind, parse_id(args.id), parse_time(args.as_of, "--as-of"))
+    aggregate_id, as_of = parse_id(args.id), parse_time(args.as_of, "--as-of")
+    result = state_as_of(app, args.kind, aggregate_id, as_of)
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    app.record_sensitive_read(system_actor("audit-state"), SystemClock().now(), "aggregate_state_read", read_subject(args.kind, aggregate_id, as_of))
     return 0
 
 
 def _history(app: SemaApplication, args: argparse.Namespace) -> int:
-    for line in history(app, args.kind, parse_id(args.id)):
+    aggregate_id = parse_id(args.id)
+    for line in history(app, args.kind, aggregate_id):
         print(json.dumps(line.__dict__, ensure_ascii=False) if args.json else line.sentence)
+    app.record_sensitive_read(system_actor("audit-history"), SystemClock().now(), "aggregate_history_read", read_subject(args.kind, aggregate_id))
     return 0
 
 

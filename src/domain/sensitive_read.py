@@ -1,5 +1,6 @@
 """A sensitive read: someone looked at what they must account for (a welcome
-letter with one-time passwords, a user's record, the audit history).
+letter with one-time passwords, a user's record, the audit history or one
+aggregate's part of it).
 
 One aggregate per read, made by its one event, so recording never contends
 with anything; auditors see it in the history with its actor and subject
@@ -19,6 +20,10 @@ WHAT = {
     "user_viewed": "user",
     "audit_history_read": "history",
     "audit_history_exported": "history",
+    # One aggregate's history or state as at a moment: the subject ids are
+    # ``KIND:ID`` (and ``as_of:TIME`` for a state).
+    "aggregate_history_read": "aggregate",
+    "aggregate_state_read": "aggregate",
 }
 
 

@@ -1,7 +1,8 @@
 """The notices a user gets about their own account (a part of the outbox).
 
 Every challenge issued, passed and failed (an abandoned one is a failure),
-every lock, every reset and re-issued one-time password, and every grant of
+every lock and unlock (by an administrator or by the operator's break
+glass), every reset and re-issued one-time password, and every grant of
 exceptional access about them: each one tells the user straight away, so a
 person misusing an administrator's powers is seen by their victim. No notice
 carries a secret (docs/adr/0015).
@@ -73,6 +74,18 @@ class AccountNotices(ReadModel):
             "Your account has been locked",
             f"On {day_and_time(event.timestamp)}, your account was locked after {event.reason}. "
             f"An administrator of your organisation can unlock it.\n\n{IF_NOT_YOU}",
+        )
+
+    @handles(User.Unlocked)
+    def _unlocked(self, batch: Batch, event: User.Unlocked) -> None:
+        self._notify(
+            batch,
+            event,
+            "account_unlocked",
+            text_id(event.originator_id),
+            "Your account has been unlocked",
+            f"On {day_and_time(event.timestamp)}, {self._actor_name(batch, event.actor_id)} unlocked your account: "
+            f"you can log in again.\n\n{IF_NOT_YOU}",
         )
 
     @handles(User.UserReset)

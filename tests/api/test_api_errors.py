@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
+
 from testkit.http import activate, add_users, organisation_administrator, register_organisation
 
 PROBLEM = "application/problem+json"
@@ -112,6 +114,17 @@ def test_text_a_database_cannot_store_is_refused_naming_the_field(client, servic
 def test_a_bad_query_parameter_is_named(client, service):
     response = service.get("/users", params={"status": "sleeping"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"].startswith("query.status")
+
+
+@pytest.mark.parametrize("path", ["/users", "/users/export.csv", "/directory"])
+def test_search_text_given_empty_is_refused_naming_it(client, service, path):
+    response = service.get(f"{path}?q=")
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, ["query.q"])
+
+
+def test_a_blank_search_box_in_the_console_still_searches_everyone(client, service):
+    for page in ("/console/users?q=", "/console/organisations?q=", "/console/directory?q=&kind=user"):
+        assert service.get(page).status_code == 200, page
 
 
 def test_a_nul_character_in_a_query_or_path_parameter_is_refused_by_name(client, service):

@@ -126,6 +126,20 @@ def test_the_service_administrator_searches_organisations_by_name_type_suspensio
     assert [o["id"] for o in admin.get("/organisations").json()["organisations"]] == [str(probation)]
 
 
+@pytest.mark.parametrize("name", ["q", "account_type", "suspended", "domain", "limit", "offset"])
+def test_an_organisation_search_parameter_given_empty_is_refused_naming_it(client, service, name):
+    register_organisation(service, "westmids")
+    response = service.get(f"/organisations?{name}=")
+    assert response.status_code == 422, response.text
+    assert [e["field"].split(".")[:2] for e in response.json()["errors"]] == [["query", name]]
+
+
+@pytest.mark.parametrize("name", ["q", "domain"])
+def test_an_organisation_search_text_given_blank_is_refused_naming_it(client, service, name):
+    response = service.get("/organisations", params={name: "   "})
+    assert (response.status_code, [e["field"] for e in response.json()["errors"]]) == (422, [f"query.{name}"])
+
+
 def test_an_organisation_administrator_appoints_and_revokes_a_fellow_administrator_but_never_the_last(client, service):
     org = register_organisation(service, "westmids")
     other = register_organisation(service, "probation")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from policies.runner import PolicyRunner
-from testkit import ANSWERS, Org, PASSWORD, SERVICE_ADMIN, START, activate, add_user, organisation_with_admin, outbox_rows, pass_challenge
+from testkit import ANSWERS, Org, PASSWORD, SERVICE_ADMIN, START, activate, add_user, fail_log_ins, organisation_with_admin, outbox_rows, pass_challenge
 from sema.application import SemaApplication
 
 
@@ -48,6 +48,16 @@ def test_a_failed_challenge_writes_no_notice(app: SemaApplication, org: Org) -> 
     prompt = app.issue_challenge(org.admin, START, jane.user_id)
     assert not app.answer_challenge(org.admin, START, jane.user_id, prompt.challenge_id, ["#"] * len(prompt.positions))
     assert rows_for(app, "authenticated_by_security_letters") == []
+
+
+def test_a_user_unlocked_by_their_administrator_is_told_who_unlocked_them(app: SemaApplication, org: Org) -> None:
+    jane = add_user(app, org, START, "Jane", "Doe")
+    activate(app, jane, START)
+    at = fail_log_ins(app, jane.username, START, app.settings.max_failed_log_ins)
+    app.change_statuses(org.admin, at, [jane.user_id], "unlock")
+    (row,) = rows_for(app, "account_unlocked")
+    assert (row["recipient"], row["subject"]) == ("jane.doe@org.cjsm.net", "Your account has been unlocked")
+    assert "Ada Admin, an administrator, unlocked your account" in row["body"]
 
 
 def test_a_user_whose_password_was_reset_is_told_without_the_new_password(app: SemaApplication, org: Org) -> None:

@@ -1,6 +1,7 @@
 """Sensitive reads are recorded in the history with actor and subject, for
 auditors (issue 10, finding 15): welcome-letter downloads, an administrator
-viewing a user, reading and exporting the audit history."""
+viewing a user, reading and exporting the audit history, and reading one
+aggregate's history or state as at a moment (API, command line and console)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,45 @@ def test_reading_and_exporting_the_audit_history_are_recorded(app: SemaApplicati
     whats = [(r["data"]["what"], r["actor_id"]) for r in reads_seen_by(auditor)]
     assert ("audit_history_read", str(auditor.user_id)) in whats
     assert ("audit_history_exported", "system:audit-export") in whats
+
+
+def test_reading_an_aggregates_history_and_state_over_http_is_recorded_with_kind_id_and_moment(service: Person, auditor: Person) -> None:
+    organisation_id = register_organisation(service, "westmids")
+    assert auditor.get(f"/audit/organisation/{organisation_id}/history").status_code == 200
+    assert auditor.get(f"/audit/organisation/{organisation_id}/state", params={"as_of": "2100-01-01T00:00:00Z"}).status_code == 200
+    reads = [(r["data"]["what"], r["data"]["subject_ids"], r["actor_id"]) for r in reads_seen_by(auditor)]
+    assert ("aggregate_history_read", [f"organisation:{organisation_id}"], str(auditor.user_id)) in reads
+    assert ("aggregate_state_read", [f"organisation:{organisation_id}", "as_of:2100-01-01T00:00:00+00:00"], str(auditor.user_id)) in reads
+
+
+def test_an_aggregate_not_found_is_no_read(service: Person, auditor: Person) -> None:
+    organisation_id = register_organisation(service, "westmids")
+    assert auditor.get(f"/audit/user/{organisation_id}/history").status_code == 404
+    assert "aggregate_history_read" not in [r["data"]["what"] for r in reads_seen_by(auditor)]
+
+
+def test_an_aggregates_history_and_state_on_the_command_line_are_recorded(settings: Settings, service: Person, auditor: Person, capsys: Any) -> None:
+    organisation_id = register_organisation(service, "westmids")
+    flags = ["--database-url", str(settings.database_url), "--data-dir", str(settings.data_dir), "--secret-key", TEST_SECRET_KEY, "--log-format", "json"]
+    before = auditor.get("/audit/digest").json()["digest"]
+    assert main(["audit", "history", "organisation", str(organisation_id), *flags]) == 0
+    assert main(["audit", "state", "organisation", str(organisation_id), "--as-of", "2100-01-01", *flags]) == 0
+    reads = [(r["data"]["what"], r["data"]["subject_ids"], r["actor_id"]) for r in reads_seen_by(auditor)]
+    assert ("aggregate_history_read", [f"organisation:{organisation_id}"], "system:audit-history") in reads
+    assert ("aggregate_state_read", [f"organisation:{organisation_id}", "as_of:2100-01-01T00:00:00+00:00"], "system:audit-state") in reads
+    assert auditor.get("/audit/digest").json()["digest"] != before
+
+
+def test_an_aggregates_history_and_state_and_the_download_in_the_console_are_recorded(client: TestClient, service: Person, auditor: Person) -> None:
+    organisation_id = register_organisation(service, "westmids")
+    pages = [
+        ("/console/audit/history", {"kind": "organisation", "id": str(organisation_id)}),
+        ("/console/audit/state", {"kind": "organisation", "id": str(organisation_id), "as_of": "2100-01-01T00:00"}),
+        ("/console/audit/export", {"format": "csv"}),
+    ]
+    for path, params in pages:
+        assert auditor.get(path, params=params).status_code == 200, path
+    reads = [(r["data"]["what"], r["data"]["subject_ids"], r["actor_id"]) for r in reads_seen_by(auditor)]
+    assert ("aggregate_history_read", [f"organisation:{organisation_id}"], str(auditor.user_id)) in reads
+    assert ("aggregate_state_read", [f"organisation:{organisation_id}", "as_of:2100-01-01T00:00:00+00:00"], str(auditor.user_id)) in reads
+    assert ("audit_history_exported", ["after:0"], str(auditor.user_id)) in reads

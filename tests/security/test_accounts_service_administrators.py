@@ -20,7 +20,7 @@ from domain.user import UserKind
 from sema.application import NewUser, SemaApplication
 from sema.clock import SettableClock
 from sema.config import Settings
-from testkit import TEST_SECRET_KEY, fail_log_ins
+from testkit import TEST_SECRET_KEY, fail_log_ins, outbox_rows
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from starlette.testclient import TestClient  # noqa: E402
@@ -90,6 +90,16 @@ def test_an_operator_unlocks_a_locked_service_administrator_from_the_command_lin
     assert run_operator(settings, "unlock", username) == 0
     assert not app.get_user(user_id).locked
     assert app.log_in(username, otp, at + timedelta(hours=1)).username == username
+
+
+def test_an_operator_unlocking_a_service_administrator_tells_them_by_email(app: SemaApplication, settings: Settings, clock: SettableClock, first: tuple[str, str]) -> None:
+    username, otp = first
+    user_id = app.find_user_id(username)
+    fail_log_ins(app, username, clock.now(), app.settings.max_failed_log_ins)
+    assert run_operator(settings, "unlock", username) == 0
+    told = [r for r in outbox_rows(app) if r["recipient_user_id"] == str(user_id)]
+    assert [r["reason"] for r in told] == ["account_locked", "account_unlocked"]
+    assert told[-1]["subject"] == "Your account has been unlocked" and otp not in told[-1]["body"]
 
 
 def test_an_operator_reissues_a_one_time_password_for_a_service_administrator(app: SemaApplication, settings: Settings, clock: SettableClock, first: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from api.console.pages import Errors, Form, render
 from api.context import Context
 from sema.audit import export
-from sema.audit.replay import KINDS, AuditLookupError, history, state_as_of
+from sema.audit.replay import KINDS, AuditLookupError, history, read_subject, state_as_of
 from sema.audit.verify import Digest, Verifier
 
 KIND_NAMES = {"user": "User", "organisation": "Organisation", "mailbox": "Mailbox", "list": "Distribution list"}
@@ -53,6 +53,8 @@ def aggregate_history(ctx: Context, form: Form | None) -> Response:
             lines = history(ctx.app, kind, aggregate_id)
         except AuditLookupError as error:
             errors.add("id", str(error).partition(": ")[2] or str(error))
+        else:
+            ctx.app.record_sensitive_read(ctx.actor, ctx.now, "aggregate_history_read", read_subject(kind, aggregate_id))
     return render(ctx, "audit.html", errors=errors, title="History", kinds=KIND_NAMES, params=ctx.request.query_params, lines=lines, state=None, verification=None)
 
 
@@ -71,6 +73,8 @@ def state(ctx: Context, form: Form | None) -> Response:
             found = state_as_of(ctx.app, kind, aggregate_id, as_of)
         except AuditLookupError as error:
             errors.add("as_of" if str(error).startswith("as_of") else "id", str(error).partition(": ")[2] or str(error))
+        else:
+            ctx.app.record_sensitive_read(ctx.actor, ctx.now, "aggregate_state_read", read_subject(kind, aggregate_id, as_of))
     return render(ctx, "audit.html", errors=errors, title="State as at", kinds=KIND_NAMES, params=ctx.request.query_params, lines=None, state=found, verification=None)
 
 
@@ -93,6 +97,7 @@ def download(ctx: Context, form: Form | None) -> Response:
     fmt = fmt if fmt in export.FORMATS else "csv"
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="")
     export.write_records(export.audit_records(ctx.app), spool, fmt)
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "audit_history_exported", ["after:0"])
     spool.seek(0)
 
     def chunks() -> Iterator[str]:

@@ -90,7 +90,8 @@ def search(ctx: Context, form: Form | None) -> Response:
     """The API's organisation search: words of the name, code or domains; suspended or not."""
     params = ctx.request.query_params
     suspended = {"yes": True, "no": False}.get(params.get("suspended", ""))
-    query = reads.OrganisationSearchQuery(q=params.get("q", "").strip()[:200], suspended=suspended, limit=queries.MAX_LIMIT)
+    words = params.get("q", "").strip()[:200]
+    query = reads.OrganisationSearchQuery(suspended=suspended, limit=queries.MAX_LIMIT, **({"q": words} if words else {}))
     found = reads.list_organisations(ctx, query)
     return render(ctx, "organisations.html", title="Organisations", found=found, q=query.q, suspended=params.get("suspended", ""))
 

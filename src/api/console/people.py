@@ -20,7 +20,7 @@ KIND_NAMES = {"user": "Person", "distribution_list": "Distribution list", "group
 def directory(ctx: Context, form: Form | None) -> Response:
     text = ctx.request.query_params.get("q", "").strip()[:200]
     kind = ctx.request.query_params.get("kind", "")
-    query = reads.DirectoryQuery(q=text, kinds=[kind] if kind in KIND_NAMES else [])
+    query = reads.DirectoryQuery(kinds=[kind] if kind in KIND_NAMES else [], **({"q": text} if text else {}))
     found = reads.search_directory(ctx, query).items if text or kind else []
     saved = {e.entry_id for e in reads.get_address_book(ctx).entries}
     return render(ctx, "directory.html", title="Directory", q=text, kind=kind, kinds=KIND_NAMES, found=found, searched=bool(text or kind), saved=saved)

@@ -39,8 +39,9 @@ COLUMNS = [("name", "Name"), ("username", "Username"), ("address", "Address"), (
 
 def _query(ctx: Context, values: dict[str, list[str]], page: int = 1) -> reads.UserSearchQuery:
     """The search as the JSON API's ``GET /users`` takes it; a bad value is the page's 400."""
+    words = (values.get("q") or [""])[0].strip()
     raw = {
-        "q": (values.get("q") or [""])[0],
+        **({"q": words} if words else {}),  # a blank search box searches everyone; the API refuses an empty q
         "status": values.get("status", []),
         "sort": (values.get("sort") or ["name"])[0],
         "descending": (values.get("descending") or ["false"])[0],

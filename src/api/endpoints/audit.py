@@ -17,7 +17,7 @@ from api.context import Context
 from api.problems import ApiProblem
 from sema.audit import export
 from sema.audit.records import AuditRecord
-from sema.audit.replay import AuditLookupError, HistoryLine, history, state_as_of
+from sema.audit.replay import AuditLookupError, HistoryLine, history, read_subject, state_as_of
 from sema.audit.verify import Verifier
 from sema.clock import as_utc
 
@@ -90,19 +90,22 @@ def audit_events(ctx: Context, query: EventsQuery) -> EventsPage:
 
 
 def audit_state(ctx: Context, kind: AuditKind, aggregate_id: UUID, query: StateQuery) -> StateOut:
-    """An aggregate's state as it was at a moment, rebuilt from its events"""
+    """An aggregate's state as it was at a moment, rebuilt from its events (recorded in the history as a sensitive read)"""
     try:
-        return StateOut(**state_as_of(ctx.app, kind.value, aggregate_id, query.as_of))
+        state = StateOut(**state_as_of(ctx.app, kind.value, aggregate_id, query.as_of))
     except AuditLookupError as error:
         raise _not_found(error) from None
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "aggregate_state_read", read_subject(kind.value, aggregate_id, query.as_of))
+    return state
 
 
 def audit_history(ctx: Context, kind: AuditKind, aggregate_id: UUID) -> HistoryOut:
-    """An aggregate's events, oldest first, as sentences naming who acted"""
+    """An aggregate's events, oldest first, as sentences naming who acted (recorded in the history as a sensitive read)"""
     try:
         lines = history(ctx.app, kind.value, aggregate_id)
     except AuditLookupError as error:
         raise _not_found(error) from None
+    ctx.app.record_sensitive_read(ctx.actor, ctx.now, "aggregate_history_read", read_subject(kind.value, aggregate_id))
     return HistoryOut(kind=kind, id=aggregate_id, lines=lines)
 
 

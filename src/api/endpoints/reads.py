@@ -5,10 +5,10 @@ only (``projections.queries``), never aggregates."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
 from api.context import Context
@@ -59,6 +59,12 @@ class GroupMailboxesOut(BaseModel):
     group_mailboxes: list[queries.GroupMailboxView]
 
 
+# A search parameter left out does not filter; one given empty (or blank) is refused, naming it,
+# as an empty number or flag is: `?q=` is more likely a client's mistake than a wish for everything.
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DomainName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
+
+
 class Paging(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(50, ge=1, le=queries.MAX_LIMIT)
@@ -66,7 +72,7 @@ class Paging(BaseModel):
 
 
 class DirectoryQuery(Paging):
-    q: str = Field("", max_length=200, description="words that start words of the name, organisation, address, job title, telephone or department")
+    q: SearchText = Field("", description="words that start words of the name, organisation, address, job title, telephone or department")
     kinds: list[queries.EntryKind] = Field(default_factory=list)
 
 
@@ -74,7 +80,7 @@ class UserFilters(BaseModel):
     """What an administrator's user search and its CSV export filter and sort by."""
 
     model_config = ConfigDict(extra="forbid")
-    q: str = Field("", max_length=200)
+    q: SearchText = ""
     status: list[Literal["pending_activation", "active", "locked", "suspended", "deleted", "ex_directory"]] = Field(
         default_factory=list, description="any of these (repeat the parameter); ex_directory is the flag"
     )
@@ -89,10 +95,10 @@ class UserSearchQuery(Paging, UserFilters):
 
 
 class OrganisationSearchQuery(Paging):
-    q: str = Field("", max_length=200, description="words found in the name, code or mail domains")
+    q: SearchText = Field("", description="words found in the name, code or mail domains")
     account_type: list[Literal["smtp", "gsc", "mailbox"]] = Field(default_factory=list, description="any of these (repeat the parameter)")
     suspended: bool | None = None
-    domain: str = Field("", max_length=253, description="organisations with exactly this mail domain")
+    domain: DomainName = Field("", description="organisations with exactly this mail domain")
 
 
 class GrantsQuery(BaseModel):

@@ -64,6 +64,11 @@ def state_as_of(app: SemaApplication, kind: str, aggregate_id: UUID, as_of: date
     return {"kind": kind, "id": str(aggregate.id), "as_of": iso(as_of), "version": aggregate.version, "state": describe_state(aggregate)}
 
 
+def read_subject(kind: str, aggregate_id: UUID, as_of: datetime | None = None) -> list[str]:
+    """What a read of one aggregate's history (or state as at ``as_of``) is recorded as reading."""
+    return [f"{kind}:{aggregate_id}"] + ([] if as_of is None else [f"as_of:{iso(as_of)}"])
+
+
 def describe_state(aggregate: Any) -> dict[str, Any]:
     state: dict[str, Any] = {"created_on": to_jsonable(aggregate.created_on), "modified_on": to_jsonable(aggregate.modified_on)}
     state.update({k: to_jsonable(v) for k, v in sorted(vars(aggregate).items()) if not k.startswith("_")})
