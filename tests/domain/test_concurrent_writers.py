@@ -5,8 +5,6 @@ claim on an address wins, and no change to a shared user is lost."""
 from __future__ import annotations
 
 import multiprocessing
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,29 +17,10 @@ from domain.user import DIRECTORY_FIELDS, User
 from sema.application import NewUser, SemaApplication
 from testkit import SERVICE_ADMIN, START, close_app, make_settings, open_app, organisation_with_admin, user_actor
 from testkit.racers import add_clashing_users, race_for_addresses, save_address_book_entries
+from testkit.threads import run_together
 
 THREADS = 8
 ROUNDS = 5
-
-
-def run_together(count: int, work: Callable[[int], object]) -> list[object]:
-    """Runs ``work(i)`` in ``count`` threads released at once; each result or the exception it raised."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def racer(i: int) -> None:
-        barrier.wait(timeout=60)
-        try:
-            results[i] = work(i)
-        except Exception as error:  # the outcome under test
-            results[i] = error
-
-    threads = [threading.Thread(target=racer, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.fixture

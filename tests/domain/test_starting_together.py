@@ -5,10 +5,8 @@ creates the service administrator, and the read models equal their rebuild."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +23,7 @@ from sema.clock import SettableClock
 from sema.config import Settings
 
 from testkit import START, close_app, create_postgres_database, drop_postgres_database_later, make_settings, open_app
+from testkit.threads import run_together
 
 SERVERS = 3  # `sema serve` processes (the supervisor of --workers N, or more hosts)
 FOLLOWERS = 2  # `sema projections run`
@@ -67,29 +66,10 @@ def _run_policies(settings: Settings) -> Started:
 def _at_once(starts: list[Callable[[Settings], Started]], database_url: str, tmp_path: Path) -> tuple[list[Started], list[str]]:
     """Runs each start in a thread of its own (as a process of its own: each opens
     its own application), all released together; what they started, what failed."""
-    barrier = threading.Barrier(len(starts))
-    started: list[Started] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-
-    def start(n: int) -> None:
-        settings = make_settings(database_url, tmp_path / f"process-{n}")
-        barrier.wait(timeout=60)
-        try:
-            result = starts[n](settings)
-        except Exception as error:
-            with lock:
-                failures.append(f"{starts[n].__name__}: {error!r}")
-        else:
-            with lock:
-                started.append(result)
-
-    threads = [threading.Thread(target=start, args=(n,)) for n in range(len(starts))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    return started, failures
+    settings = [make_settings(database_url, tmp_path / f"process-{n}") for n in range(len(starts))]
+    results = run_together(len(starts), lambda n: starts[n](settings[n]), timeout=180)
+    failures = [f"{start.__name__}: {result!r}" for start, result in zip(starts, results) if isinstance(result, Exception)]
+    return [result for result in results if not isinstance(result, Exception)], failures  # type: ignore[misc]
 
 
 def _service_administrators(app: SemaApplication) -> int:
@@ -119,21 +99,7 @@ def test_every_process_started_at_once_on_an_empty_store_starts_and_one_creates_
 def test_servers_bootstrapping_at_the_same_moment_create_one_service_administrator_and_the_others_carry_on(database_url: str, tmp_path: Path) -> None:
     apps = [open_app(make_settings(database_url, tmp_path / f"process-{n}")) for n in range(SERVERS)]
     try:
-        barrier = threading.Barrier(SERVERS)
-        results: list[Any] = [None] * SERVERS
-
-        def bootstrap(n: int) -> None:
-            barrier.wait(timeout=60)
-            try:
-                results[n] = apps[n].bootstrap(START)
-            except Exception as error:
-                results[n] = error
-
-        threads = [threading.Thread(target=bootstrap, args=(n,)) for n in range(SERVERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=180)
+        results = run_together(SERVERS, lambda n: apps[n].bootstrap(START), timeout=180)
         assert [r for r in results if isinstance(r, Exception)] == []
         assert len([r for r in results if r is not None]) == 1
         assert _service_administrators(apps[0]) == 1
