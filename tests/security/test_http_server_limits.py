@@ -23,7 +23,12 @@ pytestmark = pytest.mark.slow
 
 
 def _free_port() -> int:
-    for port in PORTS:
+    """A free port of the range; each pytest-xdist worker has its own ten, since each starts
+    its own server for the tests of this module it runs, and two probing together could
+    both find the same port free."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    start = PORTS.start + 10 * (int(worker) % 10 if worker.isdigit() else 0)
+    for port in range(start, start + 10):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -51,6 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_until_serving(port)
+            assert process.poll() is None, (data_dir / "out.log").read_text()  # ours answered, not another's
             yield port
         finally:
             process.terminate()
