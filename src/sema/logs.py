@@ -138,9 +138,13 @@ def configure(format: LogFormat = "auto", level: str = "info", stream: IO[str] |
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # sema.api logs every request, with more (principal, route, duration): uvicorn's access
+    # line would be a second one, as it was in each --workers process, configured after uvicorn.
+    logging.getLogger("uvicorn.access").handlers[:] = []
+    logging.getLogger("uvicorn.access").propagate = False
     structlog.configure(
         processors=[structlog.stdlib.add_logger_name, *_shared(json), renderer],
         logger_factory=lambda name=None, *_: _Lines(current, name),

@@ -56,3 +56,8 @@ def test_an_exceptions_traceback_is_in_the_line_as_text_with_tokens_redacted(con
         assert line["exception"].startswith("Traceback (most recent call last):")
         assert "in fail" in line["exception"] and "RuntimeError: the token was Bearer [redacted]" in line["exception"]
         assert "abcdefghijklmnopqrstuvwxyz" not in line["exception"]
+
+
+def test_a_request_is_logged_once_by_sema_not_again_by_uvicorns_access_log(configured: io.StringIO) -> None:
+    logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:1", "GET", "/me", "1.1", 200)
+    assert configured.getvalue() == ""
