@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import Engine, LargeBinary, String, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -149,22 +148,17 @@ class CredentialStore:
     def check_key(self, engine: Engine) -> None:
         """Raises :class:`WrongKey` unless this key is the store's: the one whose fingerprint
         the store keeps, or, for a store without one yet (new, or made before the check),
-        one that opens its stored security answers; then the fingerprint is kept."""
+        one that opens its stored security answers; then the fingerprint is kept. Called
+        under the start-up lock (ADR 69), so no two processes record one at once."""
         t = key_check_table.c
-        for attempt in range(2):  # two processes starting together: the second reads the first's
-            with engine.begin() as connection:
-                held = connection.execute(select(t.fingerprint).where(t.name == "secret")).scalar_one_or_none()
-                if held is not None:
-                    if not hmac.compare_digest(bytes(held), self._fingerprint):
-                        raise WrongKey("its fingerprint differs from the one the store keeps")
-                    return
-                self._open_one_answer(connection)
-                try:
-                    connection.execute(insert(key_check_table).values(name="secret", fingerprint=self._fingerprint))
-                    return
-                except IntegrityError:
-                    if attempt:
-                        raise
+        with engine.begin() as connection:
+            held = connection.execute(select(t.fingerprint).where(t.name == "secret")).scalar_one_or_none()
+            if held is not None:
+                if not hmac.compare_digest(bytes(held), self._fingerprint):
+                    raise WrongKey("its fingerprint differs from the one the store keeps")
+                return
+            self._open_one_answer(connection)
+            connection.execute(insert(key_check_table).values(name="secret", fingerprint=self._fingerprint))
 
     def _open_one_answer(self, connection: Any) -> None:
         c = credentials_table.c

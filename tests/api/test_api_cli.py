@@ -18,6 +18,7 @@ from domain.actors import system_actor
 from projections import queries
 from sema.bootstrap import build_application
 from cli import main, parser, secrets_on_the_line
+from testkit import free_port
 from testkit.servers import wait_until_serving
 from sema.config import Settings
 
@@ -278,12 +279,6 @@ def test_the_store_is_shown_without_its_password() -> None:
     assert shown == "postgresql://sema:***@db.internal:5432/sema"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("flags", "code", "said"),
     [
@@ -307,7 +302,7 @@ def test_a_setting_that_cannot_work_is_named_in_a_line_without_a_traceback(
     (tmp_path / "a-file").write_text("")
     (tmp_path / "bad-key").mkdir()
     (tmp_path / "bad-key" / "secret.key").write_text("not base64!\n")
-    port = _free_port()
+    port = free_port()  # nothing listens there
     fill = {"tmp": str(tmp_path), "port": str(port)}
     assert main(["projections", "status", *(f.format(**fill) for f in flags)]) == code
     err = capsys.readouterr().err
